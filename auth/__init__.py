@@ -1,0 +1,1 @@
+"""Who is asking, and what may they see: OAuth server, token validation, role rules."""

@@ -1,0 +1,17 @@
+"""The alliance's data model (SQLAlchemy 2). Importing the package registers every table."""
+
+from models import (  # noqa: F401  (imported for their tables)
+    applications,
+    audit,
+    catalogue,
+    classes,
+    fairs,
+    organisations,
+    people,
+    positions,
+    regions,
+    tracking,
+)
+from models.base import Base
+
+metadata = Base.metadata

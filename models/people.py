@@ -1,0 +1,166 @@
+"""Households, persons and the three ledgers (3张清单) a census keeps of them.
+
+(a) ``EnrolmentIntention`` — children's willingness to enter vocational school;
+(b) ``StudentRecord`` — current Yulu students (and, once graduated, where they studied);
+(c) ``EmploymentIntention`` — graduates' employment intentions.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamped, Versioned, enum_column
+
+
+class HouseholdCategory(enum.StrEnum):
+    LIFTED = "lifted"  # 脱贫户
+    UNSTABLE = "unstable"  # 监测对象: 脱贫不稳定户
+    MARGINAL = "marginal"  # 监测对象: 边缘易致贫户
+    SUDDEN_HARDSHIP = "sudden_hardship"  # 监测对象: 突发严重困难户
+
+
+MONITORED_CATEGORIES = frozenset(
+    {HouseholdCategory.UNSTABLE, HouseholdCategory.MARGINAL, HouseholdCategory.SUDDEN_HARDSHIP}
+)
+
+
+class Household(Timestamped, Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)  # 户籍地
+    category: Mapped[HouseholdCategory] = mapped_column(enum_column(HouseholdCategory))
+    relocated: Mapped[bool] = mapped_column(Boolean, default=False)  # 易地扶贫搬迁
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+
+
+class Education(enum.StrEnum):
+    """Highest education reached, in ascending order (positions require a minimum)."""
+
+    JUNIOR_MIDDLE = "junior_middle"
+    SECONDARY_VOCATIONAL = "secondary_vocational"
+    HIGHER_VOCATIONAL = "higher_vocational"
+    BACHELOR = "bachelor"
+
+
+EDUCATION_RANK = {level: rank for rank, level in enumerate(Education)}
+
+
+class Person(Timestamped, Versioned, Base):
+    __tablename__ = "persons"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), index=True)
+    # 身份证号, GB 11643, validated with stdnum.cn.ric before it gets here.
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender))
+    birth_date: Mapped[date] = mapped_column(Date)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    education: Mapped[Education] = mapped_column(enum_column(Education))
+    certificates: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The graduate's switch: may enterprises and agencies see me unmasked as a candidate?
+    consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (CheckConstraint("length(id_number) = 18", name="id_number_length"),)
+
+
+class EnrolmentIntention(Timestamped, Base):
+    """Ledger (a): a child's willingness to enter vocational school, from the yearly survey."""
+
+    __tablename__ = "enrolment_intentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    survey_year: Mapped[int] = mapped_column(Integer, index=True)
+    wants_vocational: Mapped[bool] = mapped_column(Boolean)
+    preferred_major_code: Mapped[str | None] = mapped_column(ForeignKey("majors.code"))
+    preferred_school_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class StudentStatus(enum.StrEnum):
+    STUDYING = "studying"
+    GRADUATED = "graduated"
+    WITHDRAWN = "withdrawn"
+
+
+class StudentRecord(Timestamped, Base):
+    """Ledger (b): a Yulu student at a school (kept after graduation: 学籍地 of the graduate)."""
+
+    __tablename__ = "student_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    major_code: Mapped[str] = mapped_column(ForeignKey("majors.code"), index=True)
+    entry_year: Mapped[int] = mapped_column(Integer)
+    expected_graduation_year: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus), index=True)
+
+    __table_args__ = (
+        CheckConstraint("entry_year <= expected_graduation_year", name="entry_before_graduation"),
+    )
+
+
+class LocationTier(enum.StrEnum):
+    """Where a job is relative to the household's registered region."""
+
+    IN_COUNTY = "in_county"
+    IN_PROVINCE = "in_province"
+    CROSS_PROVINCE = "cross_province"
+
+
+employment_intention_occupations = Table(
+    "employment_intention_occupations",
+    Base.metadata,
+    Column("intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("occupation_code", ForeignKey("occupations.code"), primary_key=True),
+)
+
+employment_intention_regions = Table(
+    "employment_intention_regions",
+    Base.metadata,
+    Column("intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_code", ForeignKey("regions.code"), primary_key=True),
+)
+
+
+class EmploymentIntention(Timestamped, Base):
+    """Ledger (c): a graduate's employment intention (求职意向)."""
+
+    __tablename__ = "employment_intentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    graduation_year: Mapped[int] = mapped_column(Integer, index=True)
+    # Farthest the graduate is willing to go; None means anywhere.
+    preferred_tier: Mapped[LocationTier | None] = mapped_column(enum_column(LocationTier))
+    expected_salary: Mapped[int | None] = mapped_column(Integer)
+    wants_further_study: Mapped[bool] = mapped_column(Boolean, default=False)
+    wants_own_business: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Available for matching: not employed, or employed and seeking a change.
+    seeking: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+    __table_args__ = (
+        CheckConstraint("expected_salary IS NULL OR expected_salary >= 0", name="salary_not_negative"),
+    )

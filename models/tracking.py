@@ -1,0 +1,95 @@
+"""After the hire: employment records, dated follow-ups (跟踪监测) and one-to-one assistance
+cases (一对一实名制帮扶, 一人一档、一人一策)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, Timestamped, enum_column
+from models.people import LocationTier
+
+
+class EmploymentRecord(Timestamped, Base):
+    __tablename__ = "employment_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    employer_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Employers outside the alliance are recorded by name only.
+    employer_name: Mapped[str] = mapped_column(String(128))
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    monthly_income: Mapped[int] = mapped_column(Integer)
+    work_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    # Derived when written, relative to the household's registered region (户籍地).
+    location_tier: Mapped[LocationTier] = mapped_column(enum_column(LocationTier))
+
+    __table_args__ = (
+        CheckConstraint("end_date IS NULL OR start_date <= end_date", name="date_range"),
+        CheckConstraint("monthly_income >= 0", name="income_not_negative"),
+    )
+
+
+class FollowUpStatus(enum.StrEnum):
+    EMPLOYED = "employed"
+    UNEMPLOYED = "unemployed"
+    STUDYING = "studying"
+    OWN_BUSINESS = "own_business"
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[FollowUpStatus] = mapped_column(enum_column(FollowUpStatus))
+    monthly_income: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("monthly_income IS NULL OR monthly_income >= 0", name="income_not_negative"),
+    )
+
+
+class CaseState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class AssistanceCase(Timestamped, Base):
+    __tablename__ = "assistance_cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(256))
+    plan: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[CaseState] = mapped_column(enum_column(CaseState), default=CaseState.OPEN)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    opened_on: Mapped[date] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (
+        CheckConstraint("closed_on IS NULL OR opened_on <= closed_on", name="date_range"),
+        CheckConstraint("(state = 'closed') = (closed_on IS NOT NULL)", name="closed_has_date"),
+    )
+
+
+class AssistanceAction(Base):
+    __tablename__ = "assistance_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("assistance_cases.id"), index=True)
+    on_date: Mapped[date] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

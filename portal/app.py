@@ -1,0 +1,28 @@
+"""The Starlette application: health, GraphQL, OAuth endpoints and the portal's pages."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route
+
+from models.db import create_engine, session_factory
+from models.settings import Settings, get_settings
+from portal.health import healthz
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or get_settings()
+    engine = create_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        await engine.dispose()
+
+    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    return app

@@ -1,0 +1,58 @@
+"""The ``yulu`` command: serve, migrate, seed — and a home for more subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+
+import migrations
+from models.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run("portal.app:create_app", factory=True, host=args.host, port=args.port)
+
+
+def _migrate(args: argparse.Namespace) -> None:
+    migrations.upgrade(get_settings().database_url, args.revision)
+
+
+def _seed(args: argparse.Namespace) -> None:
+    from seeds import loader
+
+    started = time.perf_counter()
+    summary = asyncio.run(loader.seed(get_settings().database_url, args.scale, args.if_empty))
+    print(f"{summary} in {time.perf_counter() - started:.1f} s")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="yulu", description="雨露计划+ 就业促进联盟")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the portal and the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database schema")
+    migrate.add_argument("revision", nargs="?", default="head")
+    migrate.set_defaults(handler=_migrate)
+
+    seed = commands.add_parser("seed", help="load reference data and a synthetic alliance")
+    seed.add_argument("--scale", choices=("demo", "bench"), default="demo")
+    seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
+    seed.set_defaults(handler=_seed)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    args.handler(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
