@@ -6,6 +6,7 @@ from models import (  # noqa: F401  (imported for their tables)
     catalogue,
     classes,
     fairs,
+    oauth,
     organisations,
     people,
     positions,
