@@ -70,6 +70,9 @@ class RefreshToken(Base):
     scope: Mapped[str] = mapped_column(String(512))
     issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The access token issued alongside: revoking the family puts it on the deny list too.
+    access_token_jti: Mapped[str] = mapped_column(String(64))
+    access_token_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     rotated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 10:44:59.219614
+Create Date: 2026-11-23 10:46:27.289702
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def upgrade() -> None:
     sa.Column('scope', sa.String(length=512), nullable=False),
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('access_token_jti', sa.String(length=64), nullable=False),
+    sa.Column('access_token_expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('rotated_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['client_id'], ['oauth_clients.client_id'], name=op.f('fk_oauth_refresh_tokens_client_id_oauth_clients'), ondelete='CASCADE'),
