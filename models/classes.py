@@ -57,7 +57,7 @@ class TrainingClass(Timestamped, Versioned, Base):
 
     __table_args__ = (
         CheckConstraint("seats >= 0", name="seats_not_negative"),
-        CheckConstraint("enrolled >= 0 AND enrolled <= seats", name="enrolled_within_seats"),
+        CheckConstraint("enrolled >= 0 AND enrolled <= seats", name="within_seats"),
         CheckConstraint("starts_on <= ends_on", name="date_range"),
         CheckConstraint(
             "kind = 'short_training' OR enterprise_id IS NOT NULL",

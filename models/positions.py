@@ -71,7 +71,7 @@ class Position(Timestamped, Versioned, Base):
 
     __table_args__ = (
         CheckConstraint("headcount >= 0", name="headcount_not_negative"),
-        CheckConstraint("filled >= 0 AND filled <= headcount", name="filled_within_headcount"),
+        CheckConstraint("filled >= 0 AND filled <= headcount", name="within_headcount"),
         CheckConstraint("salary_min >= 0 AND salary_min <= salary_max", name="salary_range"),
         CheckConstraint("valid_from <= valid_until", name="validity_range"),
         # The demand list and matching both start from open positions by occupation.

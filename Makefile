@@ -1,0 +1,42 @@
+# Two commands: `make serve` and `make test`. Everything they need is installed from this repo's files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+YULU_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+
+.PHONY: serve test test-sqlite test-postgres migrate seed bench-seed
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+serve: $(INSTALLED)
+	$(BIN)/yulu migrate
+	$(BIN)/yulu seed --if-empty
+	$(BIN)/yulu serve
+
+migrate: $(INSTALLED)
+	$(BIN)/yulu migrate
+
+seed: $(INSTALLED)
+	$(BIN)/yulu migrate
+	$(BIN)/yulu seed
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(INSTALLED)
+	$(BIN)/pytest -q
+
+# The database tests again, on PostgreSQL. Skipped with a warning on a developer machine without
+# a server; under CI an unreachable server is a failure.
+test-postgres: $(INSTALLED)
+	@if $(BIN)/python -m tests.postgres_reachable "$(YULU_TEST_POSTGRES_URL)"; then \
+		YULU_TEST_DATABASE_URL="$(YULU_TEST_POSTGRES_URL)" $(BIN)/pytest -q -m db; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL at $(YULU_TEST_POSTGRES_URL) is unreachable: failing under CI" >&2; exit 1; \
+	else \
+		echo "WARNING: PostgreSQL unreachable, database tests not repeated on PostgreSQL" >&2; \
+	fi

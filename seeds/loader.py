@@ -1,0 +1,94 @@
+"""Stream the generated alliance into the database, and fingerprint what is there."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+import models
+from auth.passwords import hash_password
+from models.db import create_engine
+from models.people import Person
+from models.positions import Position
+from seeds import demo
+
+# Columns the database fills with the clock: left out of the content fingerprint.
+CLOCK_COLUMNS = {"created_at", "updated_at", "registered_at", "enrolled_at", "at"}
+
+
+async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
+    """Load reference data and the ``scale`` alliance; returns a one-line summary."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            existing = (await connection.execute(select(func.count()).select_from(Person))).scalar_one()
+            if existing and if_empty:
+                return f"database already holds {existing} persons; seed skipped"
+            if existing:
+                raise SystemExit("the database already holds data; seed an empty database")
+            counts = await _insert_all(connection, scale)
+            await _reset_sequences(connection)
+    finally:
+        await engine.dispose()
+    total = sum(counts.values())
+    return f"seeded scale {scale}: {total} rows ({counts['persons']} persons, {counts['positions']} positions)"
+
+
+async def _insert_all(connection: AsyncConnection, scale: str) -> Counter:
+    counts: Counter = Counter()
+    positions: list[dict] = []
+    for table, rows in demo.generate(scale, hash_password(demo.DEMO_PASSWORD)):
+        if table is Position.__table__:
+            # Inserted first with nothing filled; hires are generated later and settle the counts.
+            positions.extend(rows)
+            rows = [{**row, "filled": 0} for row in rows]
+        if rows:
+            await connection.execute(insert(table), rows)
+            counts[table.name] += len(rows)
+    await _settle_filled(connection, positions)
+    return counts
+
+
+async def _settle_filled(connection: AsyncConnection, positions: list[dict]) -> None:
+    filled = [{"position_id": p["id"], "filled": p["filled"]} for p in positions if p["filled"]]
+    if filled:
+        table = Position.__table__
+        statement = update(table).where(table.c.id == text(":position_id")).values(filled=text(":filled"))
+        await connection.execute(statement, filled)
+
+
+async def _reset_sequences(connection: AsyncConnection) -> None:
+    """Explicit ids bypass PostgreSQL's sequences; move each past the highest id."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in models.metadata.sorted_tables:
+        if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
+            await connection.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"GREATEST((SELECT MAX(id) FROM {table.name}), 1))"
+            ))
+
+
+async def content_hash(connection: AsyncConnection) -> str:
+    """SHA-256 over every table's rows in primary-key order, clock columns left out."""
+    digest = hashlib.sha256()
+    for table in models.metadata.sorted_tables:
+        digest.update(table.name.encode())
+        for row in await _rows(connection, table):
+            digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+async def _rows(connection: AsyncConnection, table: Table) -> list[tuple]:
+    columns = [c for c in table.c if c.name not in CLOCK_COLUMNS]
+    order = list(table.primary_key.columns) or columns
+    result = await connection.execute(select(*columns).order_by(*order))
+    return [tuple(_canonical(value) for value in row) for row in result]
+
+
+def _canonical(value):
+    # Both databases must fingerprint alike: JSON lists may come back as str on one of them.
+    return str(value) if value is not None else None
