@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     seed = commands.add_parser("seed", help="load reference data and a synthetic alliance")
-    seed.add_argument("--scale", choices=("demo", "bench"), default="demo")
+    seed.add_argument("--scale", choices=("demo", "bench", "test"), default="demo",
+                      help="demo: a Chongqing-like alliance; bench: 1M persons; test: a small one")
     seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
     seed.set_defaults(handler=_seed)
     return parser
