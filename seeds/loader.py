@@ -15,8 +15,9 @@ from models.people import Person
 from models.positions import Position
 from seeds import demo
 
-# Columns the database fills with the clock: left out of the content fingerprint.
-CLOCK_COLUMNS = {"created_at", "updated_at", "registered_at", "enrolled_at", "at"}
+# Left out of the content fingerprint: columns the database fills with the clock, and salted
+# password hashes (a fresh salt each time is the point of a salt).
+UNFINGERPRINTED = {"created_at", "updated_at", "registered_at", "enrolled_at", "at", "password_hash"}
 
 
 async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
@@ -73,7 +74,7 @@ async def _reset_sequences(connection: AsyncConnection) -> None:
 
 
 async def content_hash(connection: AsyncConnection) -> str:
-    """SHA-256 over every table's rows in primary-key order, clock columns left out."""
+    """SHA-256 over every table's rows in primary-key order."""
     digest = hashlib.sha256()
     for table in models.metadata.sorted_tables:
         digest.update(table.name.encode())
@@ -83,7 +84,7 @@ async def content_hash(connection: AsyncConnection) -> str:
 
 
 async def _rows(connection: AsyncConnection, table: Table) -> list[tuple]:
-    columns = [c for c in table.c if c.name not in CLOCK_COLUMNS]
+    columns = [c for c in table.c if c.name not in UNFINGERPRINTED]
     order = list(table.primary_key.columns) or columns
     result = await connection.execute(select(*columns).order_by(*order))
     return [tuple(_canonical(value) for value in row) for row in result]
