@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from auth.install import install_auth
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from portal.health import healthz
@@ -25,4 +26,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    install_auth(app, settings)
     return app

@@ -1,0 +1,48 @@
+"""Wiring auth into the Starlette app: routes, the session cookie, the bearer-token middleware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Route
+
+from auth import endpoints, pages, portal_signin
+from auth.config import AuthConfig
+from auth.middleware import BearerTokenMiddleware
+from auth.resource import TokenValidator
+from models.settings import Settings
+
+SESSION_SECONDS = 8 * 3600
+
+ROUTES = [
+    Route("/signin", pages.signin, methods=["GET", "POST"]),
+    Route("/signout", pages.signout, methods=["POST"]),
+    Route("/oauth/authorize", pages.authorize, methods=["GET", "POST"]),
+    Route("/oauth/token", endpoints.token, methods=["POST"]),
+    Route("/oauth/revoke", endpoints.revoke, methods=["POST"]),
+    Route("/oauth/introspect", endpoints.introspect, methods=["POST"]),
+    Route("/oauth/userinfo", endpoints.userinfo, methods=["GET"]),
+    Route("/.well-known/oauth-authorization-server", endpoints.metadata, methods=["GET"]),
+    Route("/.well-known/jwks.json", endpoints.jwks, methods=["GET"]),
+    Route(portal_signin.CALLBACK_PATH, portal_signin.portal_callback, methods=["GET"]),
+]
+
+
+@dataclass(frozen=True)
+class AuthState:
+    config: AuthConfig
+    validator: TokenValidator
+
+
+def install_auth(app: Starlette, settings: Settings, config: AuthConfig | None = None) -> None:
+    """Call after ``app.state.sessions`` is set; ``config`` defaults to the environment's."""
+    config = config or AuthConfig.from_settings(settings)
+    app.state.auth = AuthState(config, TokenValidator(config, app.state.sessions))
+    app.router.routes.extend(ROUTES)
+    app.add_middleware(BearerTokenMiddleware)
+    app.add_middleware(
+        SessionMiddleware, secret_key=settings.secret_key, session_cookie="yulu_session",
+        max_age=SESSION_SECONDS, same_site="lax", https_only=settings.production,
+    )

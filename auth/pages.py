@@ -1,0 +1,159 @@
+"""The browser side of the authorization server: sign-in (中文), consent, sign-out.
+
+The signed-in user lives in Starlette's signed session cookie (``uid``); the authorization
+endpoint reads it, sends the browser to /signin when it is missing, and asks for consent
+unless the client is first-party.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from auth import passwords, scopes
+from auth.clock import utcnow
+from auth.csrf import csrf_token, csrf_valid
+from auth.server import YuluAuthorizationServer, oauth_request, run_authorization_server
+from models.organisations import User
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+WRONG_CREDENTIALS = "用户名或密码错误。"
+LOCKED = "登录失败次数过多，请稍后再试。"
+STALE_FORM = "页面已过期，请重新提交。"
+
+
+def safe_next(value: str | None) -> str:
+    """Only same-site paths: an open redirect after sign-in would help phishing."""
+    if value and value.startswith("/") and not value.startswith(("//", "/\\")):
+        return value
+    return "/"
+
+
+def _signin_page(request: Request, *, next_url: str, error: str = "", username: str = "",
+                 status: int = 200) -> Response:
+    context = {"csrf_token": csrf_token(request), "next": next_url, "error": error,
+               "username": username}
+    return templates.TemplateResponse(request, "signin.html", context, status_code=status)
+
+
+def error_page(request: Request, message: str, status: int = 400) -> Response:
+    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
+
+
+async def signin(request: Request) -> Response:
+    if request.method == "GET":
+        return _signin_page(request, next_url=safe_next(request.query_params.get("next")))
+    form = await request.form()
+    next_url = safe_next(form.get("next"))
+    if not csrf_valid(request, form):
+        return _signin_page(request, next_url=next_url, error=STALE_FORM, status=400)
+    username, password = str(form.get("username", "")), str(form.get("password", ""))
+    async with request.app.state.sessions() as session:
+        outcome = await session.run_sync(_attempt_sign_in, username, password)
+        await session.commit()
+    if outcome == "locked":
+        return _signin_page(request, next_url=next_url, error=LOCKED, username=username, status=429)
+    if outcome is None:
+        return _signin_page(request, next_url=next_url, error=WRONG_CREDENTIALS,
+                            username=username, status=400)
+    request.session.clear()  # a fresh session for the signed-in user
+    request.session.update({"uid": outcome, "auth_time": int(time.time())})
+    return RedirectResponse(next_url, status_code=303)
+
+
+def _attempt_sign_in(session: Session, username: str, password: str) -> int | str | None:
+    """The user's id, "locked" while backing off, or None for wrong credentials."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    now = utcnow()
+    if user is not None and passwords.is_locked(user, now):
+        return "locked"
+    usable = user is not None and user.is_active
+    if not passwords.verify_password(user.password_hash if usable else None, password):
+        if user is not None:
+            passwords.record_failure(user, now)
+        return None
+    passwords.record_success(user, password)
+    return user.id
+
+
+async def signout(request: Request) -> Response:
+    form = await request.form()
+    if csrf_valid(request, form):
+        request.session.clear()
+    return RedirectResponse("/", status_code=303)
+
+
+@dataclass(frozen=True)
+class _ConsentNeeded:
+    client_name: str
+    scope: str
+    user_name: str
+
+
+@dataclass(frozen=True)
+class _SignInNeeded:
+    pass
+
+
+async def authorize(request: Request) -> Response:
+    """GET: validate, then sign in / ask consent / issue the code. POST: the consent decision."""
+    config = request.app.state.auth.config
+    oauth = await oauth_request(request, config)
+    deciding = request.method == "POST"
+    if deciding and not csrf_valid(request, await request.form()):
+        return error_page(request, STALE_FORM)
+    decision = (await request.form()).get("decision") if deciding else None
+    uid = request.session.get("uid")
+    outcome = await run_authorization_server(
+        request, lambda server: _authorization_step(server, oauth, uid, decision)
+    )
+    if isinstance(outcome, _SignInNeeded):
+        return RedirectResponse("/signin?" + urlencode({"next": _authorize_url(request)}), 303)
+    if isinstance(outcome, _ConsentNeeded):
+        return _consent_page(request, outcome)
+    if outcome.status_code != 302:
+        return error_page(request, "授权请求无效。")
+    return outcome
+
+
+def _authorize_url(request: Request) -> str:
+    return request.url.path + ("?" + request.url.query if request.url.query else "")
+
+
+def _authorization_step(server: YuluAuthorizationServer, oauth, uid: int | None,
+                        decision: str | None):
+    try:
+        grant = server.get_consent_grant(oauth)
+    except OAuth2Error as error:
+        return server.handle_error_response(oauth, error)
+    user = server.active_user(uid)
+    if user is None:
+        return _SignInNeeded()
+    client = grant.client
+    if client.row.first_party or decision == "allow":
+        return server.create_authorization_response(oauth, grant_user=user, grant=grant)
+    if decision is not None:  # the user said no
+        return server.create_authorization_response(oauth, grant_user=None, grant=grant)
+    return _ConsentNeeded(client.row.name, grant.request.scope or "", user.display_name)
+
+
+def _consent_page(request: Request, consent: _ConsentNeeded) -> Response:
+    requested = sorted(scopes.parse(consent.scope))
+    context = {
+        "csrf_token": csrf_token(request),
+        "action": _authorize_url(request),
+        "client_name": consent.client_name,
+        "user_name": consent.user_name,
+        "scopes": [(scope, scopes.DESCRIPTIONS.get(scope, scope)) for scope in requested],
+    }
+    return templates.TemplateResponse(request, "consent.html", context)

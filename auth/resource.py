@@ -1,0 +1,170 @@
+"""The resource server's side: from a bearer token to a Viewer.
+
+Tokens come from our own issuer (keys read from the database) or from a trusted external OIDC
+issuer (keys fetched from its JWKS URL). Keys are cached; a token naming an unknown ``kid`` makes
+us refetch that issuer's keys once (rate-limited, so forged kids cannot make us hammer the issuer).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import httpx
+from joserfc.jwk import KeySet
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from auth import keys, scopes
+from auth.config import EXTERNAL_ROLES, AuthConfig, TrustedIssuer
+from auth.jwt_checks import TokenRejected, UnknownKeyId, unverified_parts, verify
+from auth.tokens import TOKEN_TYPE
+from auth.viewer import Viewer
+from models.oauth import RevokedAccessToken
+from models.organisations import Organisation, OrganisationKind, Role
+from models.regions import Region, RegionLevel
+
+log = logging.getLogger(__name__)
+
+
+class CachedKeys:
+    """An issuer's public keys, fetched on first use and refetched at most every few seconds."""
+
+    def __init__(self, fetch, min_refetch_seconds: float):
+        self._fetch = fetch
+        self._min_refetch_seconds = min_refetch_seconds
+        self._keys: KeySet | None = None
+        self._fetched_at = float("-inf")
+
+    async def current(self) -> KeySet:
+        if self._keys is None:
+            await self._load()
+        return self._keys
+
+    async def refetch(self) -> bool:
+        """Reload after an unknown kid; False when we reloaded too recently to try again."""
+        if time.monotonic() - self._fetched_at < self._min_refetch_seconds:
+            return False
+        await self._load()
+        return True
+
+    async def _load(self) -> None:
+        self._fetched_at = time.monotonic()
+        try:
+            self._keys = KeySet.import_key_set(await self._fetch())
+        except (httpx.HTTPError, ValueError) as error:
+            raise TokenRejected(f"cannot load keys: {error}") from error
+
+
+class TokenValidator:
+    def __init__(self, config: AuthConfig, sessions: async_sessionmaker):
+        self.config = config
+        self.sessions = sessions
+        self.own_keys = CachedKeys(self._own_jwks, config.jwks_refetch_seconds)
+        self.external = {
+            trusted.issuer: (trusted, CachedKeys(_remote_jwks(trusted), config.jwks_refetch_seconds))
+            for trusted in config.trusted_issuers
+        }
+
+    async def viewer_for(self, token: str) -> Viewer:
+        """The Viewer the token proves, or TokenRejected."""
+        _, stated_claims = unverified_parts(token)
+        issuer = stated_claims.get("iss")
+        if issuer == self.config.issuer:
+            return await self._own_viewer(token)
+        if issuer in self.external:
+            return await self._external_viewer(token, *self.external[issuer])
+        raise TokenRejected(f"untrusted issuer {issuer!r}")
+
+    async def _own_viewer(self, token: str) -> Viewer:
+        claims = await _verify_refetching_once(
+            token, self.own_keys, issuer=self.config.issuer, audience=self.config.audience,
+            algorithms=(keys.ALGORITHM,), token_types=(TOKEN_TYPE,),
+            leeway=self.config.leeway_seconds,
+        )
+        await self._refuse_revoked(claims["jti"])
+        level = claims.get("region_level")
+        return Viewer(
+            user_id=claims.get("uid"),
+            role=Role(claims["role"]),
+            organisation_id=claims.get("organisation"),
+            region_code=claims.get("region"),
+            region_level=RegionLevel(level) if level else None,
+            person_id=claims.get("person"),
+            scopes=scopes.parse(claims.get("scope")),
+            client_id=claims.get("client_id"),
+        )
+
+    async def _external_viewer(self, token: str, trusted: TrustedIssuer, cached: CachedKeys) -> Viewer:
+        claims = await _verify_refetching_once(
+            token, cached, issuer=trusted.issuer, audience=trusted.audience,
+            algorithms=trusted.algorithms, token_types=trusted.token_types,
+            leeway=self.config.leeway_seconds,
+        )
+        await self._refuse_revoked(claims["jti"])
+        role = _external_role(claims.get(trusted.role_claim), trusted)
+        organisation, region = await self._member(claims.get(trusted.organisation_claim), role)
+        return Viewer(
+            role=role,
+            organisation_id=organisation.id,
+            region_code=region.code,
+            region_level=region.level,
+            scopes=_external_scopes(claims.get(trusted.scope_claim)),
+            client_id=claims.get("client_id") or claims.get("azp"),
+        )
+
+    async def _member(self, credit_code, role: Role) -> tuple[Organisation, Region]:
+        """The organisation an external token names, by credit code; its kind must fit the role."""
+        async with self.sessions() as session:
+            row = (await session.execute(
+                select(Organisation, Region)
+                .join(Region, Region.code == Organisation.region_code)
+                .where(Organisation.credit_code == str(credit_code))
+            )).first()
+        if row is None or row.Organisation.kind != OrganisationKind(role.value):
+            raise TokenRejected("external token names no matching member organisation")
+        return row.Organisation, row.Region
+
+    async def _refuse_revoked(self, jti: str) -> None:
+        async with self.sessions() as session:
+            if await session.get(RevokedAccessToken, jti) is not None:
+                raise TokenRejected("revoked jti")
+
+    async def _own_jwks(self) -> dict:
+        async with self.sessions() as session:
+            return await session.run_sync(keys.published_jwks)
+
+
+def _remote_jwks(trusted: TrustedIssuer):
+    async def fetch() -> dict:
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(trusted.jwks_uri)
+            response.raise_for_status()
+            return response.json()
+
+    return fetch
+
+
+async def _verify_refetching_once(token: str, cached: CachedKeys, **expected) -> dict:
+    try:
+        return verify(token, await cached.current(), **expected)
+    except UnknownKeyId:
+        if not await cached.refetch():
+            raise
+        return verify(token, await cached.current(), **expected)
+
+
+def _external_role(value, trusted: TrustedIssuer) -> Role:
+    mapped = trusted.role_map.get(str(value), value)
+    try:
+        role = Role(mapped)
+    except ValueError as error:
+        raise TokenRejected(f"unknown external role {value!r}") from error
+    if role not in EXTERNAL_ROLES:
+        raise TokenRejected(f"role {role} cannot come from an external issuer")
+    return role
+
+
+def _external_scopes(value) -> frozenset[str]:
+    stated = frozenset(value) if isinstance(value, list) else scopes.parse(value)
+    return (stated & frozenset(scopes.ALL)) - {scopes.ADMIN}
