@@ -26,7 +26,9 @@ ROUTES = [
     Route("/oauth/userinfo", endpoints.userinfo, methods=["GET"]),
     Route("/.well-known/oauth-authorization-server", endpoints.metadata, methods=["GET"]),
     Route("/.well-known/jwks.json", endpoints.jwks, methods=["GET"]),
+    Route("/auth/login", portal_signin.portal_login, methods=["GET"]),
     Route(portal_signin.CALLBACK_PATH, portal_signin.portal_callback, methods=["GET"]),
+    Route("/auth/session", portal_signin.portal_session, methods=["GET"]),
 ]
 
 

@@ -20,7 +20,7 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from auth import scopes
 from auth.config import AuthConfig
@@ -105,6 +105,22 @@ async def portal_viewer(request: Request) -> Viewer:
         return await validator.viewer_for(refreshed["access_token"])
     except TokenRejected:
         return ANONYMOUS
+
+
+async def portal_login(request: Request) -> RedirectResponse:
+    """GET /auth/login?next=/path: the portal's "登录" link."""
+    return await begin_portal_signin(request, request.query_params.get("next", "/"))
+
+
+async def portal_session(request: Request) -> JSONResponse:
+    """GET /auth/session: who is signed in to the portal, for the portal's pages and scripts."""
+    viewer = await portal_viewer(request)
+    if not viewer.is_authenticated:
+        return JSONResponse({"signed_in": False})
+    return JSONResponse({
+        "signed_in": True, "user_id": viewer.user_id, "role": viewer.role.value,
+        "organisation": viewer.organisation_id, "region": viewer.region_code,
+    }, headers={"Cache-Control": "no-store"})
 
 
 async def portal_access_token(request: Request) -> str | None:

@@ -8,6 +8,7 @@ import sys
 import time
 
 import migrations
+from auth.cli import add_auth_commands
 from models.settings import get_settings
 
 
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo: a Chongqing-like alliance; bench: 1M persons; test: a small one")
     seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
     seed.set_defaults(handler=_seed)
+    add_auth_commands(commands)
     return parser
 
 
