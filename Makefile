@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 YULU_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+# The portal's browser tests drive Debian's chromium (Playwright cannot download browsers here);
+# the CJK font makes Chinese pages render as text, not boxes, in the screenshots.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+PORTAL_ASSETS := portal/node_modules/.package-lock.json
 
 .PHONY: serve test test-sqlite test-postgres migrate seed bench-seed
 
@@ -13,7 +18,15 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-serve: $(INSTALLED)
+# Apache ECharts and other front-end assets, from the npm registry, served by the portal itself.
+$(PORTAL_ASSETS): portal/package.json portal/package-lock.json
+	cd portal && npm ci --no-audit --no-fund
+	touch $@
+
+$(CHROMIUM) $(CJK_FONT):
+	apt-get update && apt-get install -y chromium fonts-noto-cjk
+
+serve: $(INSTALLED) $(PORTAL_ASSETS)
 	$(BIN)/yulu migrate
 	$(BIN)/yulu seed --if-empty
 	$(BIN)/yulu serve
@@ -27,12 +40,12 @@ seed: $(INSTALLED)
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(INSTALLED)
+test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest -q
 
 # The database tests again, on PostgreSQL. Skipped with a warning on a developer machine without
 # a server; under CI an unreachable server is a failure.
-test-postgres: $(INSTALLED)
+test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(CHROMIUM) $(CJK_FONT)
 	@if $(BIN)/python -m tests.postgres_reachable "$(YULU_TEST_POSTGRES_URL)"; then \
 		YULU_TEST_DATABASE_URL="$(YULU_TEST_POSTGRES_URL)" $(BIN)/pytest -q -m db; \
 	elif [ -n "$$CI" ]; then \
