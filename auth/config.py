@@ -61,6 +61,8 @@ class AuthConfig:
     leeway_seconds: int = 30
     # A token with an unknown kid makes us refetch that issuer's keys, at most this often.
     jwks_refetch_seconds: float = 10.0
+    # Keys are reloaded this often anyway, so a key retired by rotation stops verifying.
+    jwks_max_age_seconds: float = 300.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthConfig:

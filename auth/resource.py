@@ -28,16 +28,19 @@ log = logging.getLogger(__name__)
 
 
 class CachedKeys:
-    """An issuer's public keys, fetched on first use and refetched at most every few seconds."""
+    """An issuer's public keys: fetched on first use, reloaded when older than ``max_age`` (so a
+    retired key stops verifying) and on an unknown kid, but never more often than
+    ``min_refetch_seconds``."""
 
-    def __init__(self, fetch, min_refetch_seconds: float):
+    def __init__(self, fetch, min_refetch_seconds: float, max_age_seconds: float):
         self._fetch = fetch
         self._min_refetch_seconds = min_refetch_seconds
+        self._max_age_seconds = max_age_seconds
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
 
     async def current(self) -> KeySet:
-        if self._keys is None:
+        if self._keys is None or time.monotonic() - self._fetched_at >= self._max_age_seconds:
             await self._load()
         return self._keys
 
@@ -60,11 +63,14 @@ class TokenValidator:
     def __init__(self, config: AuthConfig, sessions: async_sessionmaker):
         self.config = config
         self.sessions = sessions
-        self.own_keys = CachedKeys(self._own_jwks, config.jwks_refetch_seconds)
+        self.own_keys = self._cached(self._own_jwks)
         self.external = {
-            trusted.issuer: (trusted, CachedKeys(_remote_jwks(trusted), config.jwks_refetch_seconds))
+            trusted.issuer: (trusted, self._cached(_remote_jwks(trusted)))
             for trusted in config.trusted_issuers
         }
+
+    def _cached(self, fetch) -> CachedKeys:
+        return CachedKeys(fetch, self.config.jwks_refetch_seconds, self.config.jwks_max_age_seconds)
 
     async def viewer_for(self, token: str) -> Viewer:
         """The Viewer the token proves, or TokenRejected."""

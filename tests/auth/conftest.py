@@ -132,8 +132,10 @@ def live_app(auth_database_url, external_idp):
     app = create_app(settings)
     trusted = TrustedIssuer(issuer=external_idp.issuer, jwks_uri=f"{external_idp.issuer}/jwks",
                             audience=EXTERNAL_AUDIENCE, algorithms=("ES256",))
-    # No refetch cooldown: the tests rotate keys and expect the very next request to see them.
-    config = replace(app.state.auth.config, trusted_issuers=(trusted,), jwks_refetch_seconds=0)
+    # No refetch cooldown: the tests rotate keys and expect the very next request to see them;
+    # a short cache age, so a retired key stops verifying within the test.
+    config = replace(app.state.auth.config, trusted_issuers=(trusted,), jwks_refetch_seconds=0,
+                     jwks_max_age_seconds=1)
     app.state.auth = AuthState(config, TokenValidator(config, app.state.sessions))
     with serving(app, port) as url:
         yield LiveApp(url, config, auth_database_url)
