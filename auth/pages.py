@@ -30,6 +30,8 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 WRONG_CREDENTIALS = "用户名或密码错误。"
 LOCKED = "登录失败次数过多，请稍后再试。"
 STALE_FORM = "页面已过期，请重新提交。"
+# The portal's half-finished sign-in (state, PKCE verifier) must survive the session reset.
+PORTAL_PENDING_KEY = "portal_signin"
 
 
 def safe_next(value: str | None) -> str:
@@ -66,8 +68,11 @@ async def signin(request: Request) -> Response:
     if outcome is None:
         return _signin_page(request, next_url=next_url, error=WRONG_CREDENTIALS,
                             username=username, status=400)
-    request.session.clear()  # a fresh session for the signed-in user
+    pending = request.session.get(PORTAL_PENDING_KEY)
+    request.session.clear()  # nothing of a previous user (or of an attacker's planted session)
     request.session.update({"uid": outcome, "auth_time": int(time.time())})
+    if pending:
+        request.session[PORTAL_PENDING_KEY] = pending
     return RedirectResponse(next_url, status_code=303)
 
 

@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from auth import scopes
 from auth.config import AuthConfig
 from auth.jwt_checks import TokenRejected
-from auth.pages import error_page, safe_next
+from auth.pages import PORTAL_PENDING_KEY, error_page, safe_next
 from auth.server import StarletteOAuth2Request, run_authorization_server
 from auth.viewer import ANONYMOUS, Viewer
 from models.oauth import OAuthClient
@@ -33,7 +33,7 @@ from models.oauth import OAuthClient
 PORTAL_CLIENT_ID = "yulu-portal"
 CALLBACK_PATH = "/auth/callback"
 PORTAL_SCOPES = (scopes.READ, scopes.WRITE, scopes.PERSONAL, scopes.ADMIN, scopes.PROFILE)
-PENDING = "portal_signin"  # session key: state, PKCE verifier, where to go afterwards
+PENDING = PORTAL_PENDING_KEY  # session key: state, PKCE verifier, where to go afterwards
 TOKENS = "portal_tokens"  # session key: the portal's access and refresh token
 
 
