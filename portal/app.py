@@ -11,6 +11,7 @@ from auth.install import install_auth
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
 from portal.health import healthz
+from portal.site import install_portal
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -27,4 +28,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     install_auth(app, settings)
+    install_portal(app)
     return app

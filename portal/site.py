@@ -1,0 +1,49 @@
+"""Mounting the portal on the app: page routes, static files (ECharts from node_modules), error
+pages and template filters. ``create_app`` calls :func:`install_portal` once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from portal.pages import public
+from portal.labels import LABELS, label_filter
+from portal.web import EXCEPTION_HANDLERS, templates
+
+HERE = Path(__file__).parent
+# Installed by `npm ci` in portal/ (the Makefile does it); served by us, never from a CDN.
+ECHARTS = HERE / "node_modules" / "echarts" / "dist" / "echarts.min.js"
+
+
+async def echarts(_request: Request) -> FileResponse:
+    if not ECHARTS.exists():
+        raise HTTPException(404)
+    return FileResponse(ECHARTS, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+def _without(query: dict, name: str) -> str:
+    return urlencode({key: value for key, value in query.items() if key != name and value})
+
+
+def _with_cursor(query: dict, cursor: str) -> str:
+    return urlencode({**{key: value for key, value in query.items() if value}, "after": cursor})
+
+
+def install_portal(app: Starlette) -> None:
+    templates.env.filters.update(without=_without, with_cursor=_with_cursor)
+    templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
+    app.router.routes.extend([
+        *public.ROUTES,
+        Route("/static/vendor/echarts.min.js", echarts),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ])
+    for key, handler in EXCEPTION_HANDLERS.items():
+        app.add_exception_handler(key, handler)

@@ -1,0 +1,156 @@
+"""What every portal page shares: templates, the signed-in user, CSRF-checked forms, error pages.
+
+Pages are plain Starlette endpoints that run named operations (portal.operations) and render a
+Jinja2 template extending ``layout.html``. POST routes are only ever built with :func:`post`,
+which checks the CSRF token before the handler runs — so no form can forget it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from auth.csrf import csrf_token, csrf_valid
+from auth.portal_signin import TOKENS
+from portal import operations
+from portal.operations import OperationFailed, SignInRequired
+
+log = logging.getLogger(__name__)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.globals["csrf_token"] = csrf_token
+
+SIGN_IN = "/auth/login"  # the authorization server's portal sign-in (auth.portal_signin)
+ME = "portal_me"  # session key: who is signed in, as the API's `viewer` query described them
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    path: str
+
+
+# Each role's home comes first: it is where sign-in lands.
+NAVIGATION: dict[str, tuple[NavItem, ...]] = {
+    "enterprise": (NavItem("我的岗位", "/enterprise"), NavItem("发布岗位", "/enterprise/positions/new")),
+    "school": (NavItem("学生台账", "/school"), NavItem("订单班", "/school/classes")),
+    "agency": (NavItem("岗位匹配", "/agency"), NavItem("专场招聘会", "/agency/fairs")),
+    "bureau": (NavItem("区域看板", "/bureau"),),
+    "graduate": (NavItem("我的就业", "/me"),),
+    "admin": (NavItem("联盟概况", "/"),),
+}
+
+
+def home_path(role: str | None) -> str:
+    items = NAVIGATION.get(role or "")
+    return items[0].path if items else "/"
+
+
+def sign_in_url(next_path: str = "/home") -> str:
+    """Where the 登录 link goes: the portal's OAuth client start, then back to ``next_path``."""
+    return SIGN_IN + "?" + urlencode({"next": next_path})
+
+
+templates.env.globals["sign_in_url"] = sign_in_url
+
+
+async def signed_in_user(request: Request) -> dict | None:
+    """The user's name, role and organisation, fetched once per session from the API."""
+    if TOKENS not in request.session:
+        return None
+    if ME not in request.session:
+        data = await operations.run(request, "PortalViewer")
+        request.session[ME] = data["viewer"]
+    return request.session[ME]
+
+
+async def render(request: Request, template: str, status_code: int = 200, **context) -> Response:
+    user = await signed_in_user(request)
+    role = user["role"].lower() if user else None
+    context.update(user=user, navigation=NAVIGATION.get(role or "", ()), home=home_path(role))
+    return templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+FormHandler = Callable[[Request, FormData], Awaitable[Response]]
+
+
+def post(path: str, handler: FormHandler) -> Route:
+    """A POST route whose handler gets the form only after its CSRF token was checked."""
+
+    async def endpoint(request: Request) -> Response:
+        form = await request.form()
+        if not csrf_valid(request, form):
+            raise HTTPException(403, "页面已过期，请刷新后重新提交。")
+        return await handler(request, form)
+
+    return Route(path, endpoint, methods=["POST"], name=handler.__name__)
+
+
+def redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303)
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+ERROR_TEXT = {
+    403: ("无权访问", "您的账号没有查看此页面的权限。如需开通，请联系本单位管理员。"),
+    404: ("页面不存在", "您要找的页面不存在或已被移除。"),
+    500: ("系统出错了", "服务器处理请求时出现问题，我们已记录该错误，请稍后再试。"),
+}
+
+
+def _wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+async def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+    if not _wants_html(request):
+        return PlainTextResponse(detail or ERROR_TEXT[status][0], status_code=status)
+    title, message = ERROR_TEXT[status]
+    try:
+        return await render(request, "error.html", status, title=title, status=status,
+                            message=detail or message)
+    except Exception:  # the page must render even when the API behind the user menu is down
+        log.exception("error page without user menu")
+        context = {"title": title, "status": status, "message": detail or message,
+                   "user": None, "navigation": (), "home": "/"}
+        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+async def on_http_exception(request: Request, error: HTTPException) -> Response:
+    if error.status_code in ERROR_TEXT:
+        detail = error.detail if error.detail and error.detail != _default_phrase(error) else None
+        return await error_page(request, error.status_code, detail)
+    return PlainTextResponse(error.detail, status_code=error.status_code, headers=error.headers)
+
+
+def _default_phrase(error: HTTPException) -> str:
+    return HTTPException(error.status_code).detail
+
+
+async def on_sign_in_required(request: Request, _error: SignInRequired) -> Response:
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return redirect(sign_in_url(target))
+
+
+async def on_server_error(request: Request, error: Exception) -> Response:
+    if not isinstance(error, OperationFailed):
+        log.exception("unhandled error on %s", request.url.path, exc_info=error)
+    return await error_page(request, 500)
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: on_http_exception,
+    SignInRequired: on_sign_in_required,
+    OperationFailed: on_server_error,
+    Exception: on_server_error,
+}
