@@ -1,0 +1,55 @@
+// Hive Gateway in front of the alliance supergraph.
+//
+// The gateway verifies alliance access tokens against the alliance's JWKS and enforces the
+// @authenticated / @requiresScopes declared in the subgraphs' SDL before planning any subgraph
+// call. It forwards the caller's Authorization header unchanged: every subgraph verifies the
+// token again and applies its own row and field rules (the gateway is a first check, not the
+// only one).
+//
+// Environment (defaults fit `make serve` + `make gateway` on one machine):
+//   YULU_ISSUER    the alliance's token issuer, its base URL      (http://127.0.0.1:8000)
+//   YULU_AUDIENCE  the `aud` of alliance access tokens            (<issuer>/graphql)
+//   YULU_JWKS_URL  the alliance's published keys                  (<issuer>/.well-known/jwks.json)
+import {
+  createRemoteJwksSigningKeyProvider,
+  defineConfig,
+  extractFromHeader,
+} from '@graphql-hive/gateway';
+
+const issuer = (process.env.YULU_ISSUER ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
+const audience = process.env.YULU_AUDIENCE ?? `${issuer}/graphql`;
+const jwksUri = process.env.YULU_JWKS_URL ?? `${issuer}/.well-known/jwks.json`;
+
+export const gatewayConfig = defineConfig({
+  jwt: {
+    // jwks-rsa caches keys for 5 minutes (as the alliance's own resource server does, so a
+    // retired key stops verifying) and refetches on an unknown kid, rate-limited, so a rotation
+    // is picked up without a restart and forged kids cannot make the gateway hammer the alliance.
+    signingKeyProviders: [
+      createRemoteJwksSigningKeyProvider({
+        jwksUri,
+        cache: true,
+        cacheMaxAge: 300_000,
+        rateLimit: true,
+        jwksRequestsPerMinute: 10,
+      }),
+    ],
+    tokenLookupLocations: [extractFromHeader({ name: 'authorization', prefix: 'Bearer' })],
+    tokenVerification: { issuer, audience, algorithms: ['ES256'] },
+    // Anonymous callers may still read public data; a token that is present must be valid.
+    reject: { missingToken: false, invalidToken: true },
+  },
+  genericAuth: {
+    mode: 'protect-granular',
+    resolveUserFn: (context) => context.jwt?.payload ?? null,
+    // Refuse the whole operation when it touches a protected field the caller may not see:
+    // nothing is sent to any subgraph for it.
+    rejectUnauthenticated: true,
+  },
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => {
+      const authorization = request.headers.get('authorization');
+      return authorization ? { authorization } : {};
+    },
+  },
+});
