@@ -9,8 +9,11 @@ YULU_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 PORTAL_ASSETS := portal/node_modules/.package-lock.json
+# Hive Gateway and the composition library, pinned in gateway/package-lock.json.
+GATEWAY_TOOLS := gateway/node_modules/.package-lock.json
+PARTNER_SCALE ?= demo
 
-.PHONY: serve test test-sqlite test-postgres migrate seed bench-seed
+.PHONY: serve test test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +24,10 @@ $(INSTALLED): pyproject.toml
 # Apache ECharts and other front-end assets, from the npm registry, served by the portal itself.
 $(PORTAL_ASSETS): portal/package.json portal/package-lock.json
 	cd portal && npm ci --no-audit --no-fund
+	touch $@
+
+$(GATEWAY_TOOLS): gateway/package.json gateway/package-lock.json
+	cd gateway && npm ci --no-audit --no-fund
 	touch $@
 
 $(CHROMIUM) $(CJK_FONT):
@@ -38,14 +45,33 @@ seed: $(INSTALLED)
 	$(BIN)/yulu migrate
 	$(BIN)/yulu seed
 
+# The partners' SDL is printed from their code; the alliance's is schema/alliance.graphql.
+supergraph: $(INSTALLED) $(GATEWAY_TOOLS)
+	$(BIN)/python -m gateway.partners.social_insurance sdl
+	$(BIN)/python -m gateway.partners.job_board sdl
+	node gateway/compose.mjs
+
+# The two partner subgraphs on 127.0.0.1:4101 and :4102, seeded to match `make serve`'s data.
+partners: $(INSTALLED)
+	$(BIN)/python -m gateway.partners.social_insurance seed --scale $(PARTNER_SCALE)
+	$(BIN)/python -m gateway.partners.job_board seed --scale $(PARTNER_SCALE)
+	$(BIN)/python -m gateway.partners.social_insurance serve --port 4101 & \
+	$(BIN)/python -m gateway.partners.job_board serve --port 4102 & \
+	wait
+
+# Hive Gateway on 127.0.0.1:4000 over the running subgraphs (`make serve`, `make partners`).
+gateway: supergraph
+	cd gateway && node_modules/.bin/hive-gateway supergraph supergraph.graphql \
+		--config-path gateway.config.ts --host 127.0.0.1 --port 4000
+
 test: test-sqlite test-postgres
 
-test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(CHROMIUM) $(CJK_FONT)
+test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest -q
 
 # The database tests again, on PostgreSQL. Skipped with a warning on a developer machine without
 # a server; under CI an unreachable server is a failure.
-test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(CHROMIUM) $(CJK_FONT)
+test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(CHROMIUM) $(CJK_FONT)
 	@if $(BIN)/python -m tests.postgres_reachable "$(YULU_TEST_POSTGRES_URL)"; then \
 		YULU_TEST_DATABASE_URL="$(YULU_TEST_POSTGRES_URL)" $(BIN)/pytest -q -m db; \
 	elif [ -n "$$CI" ]; then \

@@ -15,6 +15,7 @@ import {
   defineConfig,
   extractFromHeader,
 } from '@graphql-hive/gateway';
+import { GraphQLError } from 'graphql';
 
 const issuer = (process.env.YULU_ISSUER ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const audience = process.env.YULU_AUDIENCE ?? `${issuer}/graphql`;
@@ -42,6 +43,7 @@ export const gatewayConfig = defineConfig({
   genericAuth: {
     mode: 'protect-granular',
     resolveUserFn: (context) => context.jwt?.payload ?? null,
+    validateUser: refusalFor,
     // Refuse the whole operation when it touches a protected field the caller may not see:
     // nothing is sent to any subgraph for it.
     rejectUnauthenticated: true,
@@ -53,3 +55,34 @@ export const gatewayConfig = defineConfig({
     },
   },
 });
+
+type ScopeAlternatives = string[][] | undefined;
+
+// The same error codes the alliance answers with (UNAUTHENTICATED / FORBIDDEN), so a client
+// handles a refusal alike whether the gateway or a subgraph made it.
+function refusalFor(params: {
+  user: unknown;
+  fieldAuthArgs?: unknown;
+  typeAuthArgs?: unknown;
+  fieldScopes?: ScopeAlternatives;
+  typeScopes?: ScopeAlternatives;
+  userScopes: string[];
+  fieldNode: any;
+  path: ReadonlyArray<string | number>;
+}): GraphQLError | undefined {
+  const scopeRules = [params.typeScopes, params.fieldScopes].filter((rule) => rule?.length);
+  const needsUser = params.fieldAuthArgs || params.typeAuthArgs || scopeRules.length > 0;
+  if (!needsUser) return undefined;
+  if (params.user == null) return refusal('Authentication required', 'UNAUTHENTICATED', 401, params);
+  const granted = (rule: ScopeAlternatives) =>
+    rule!.some((alternative) => alternative.every((scope) => params.userScopes.includes(scope)));
+  return scopeRules.every(granted) ? undefined : refusal('Not allowed', 'FORBIDDEN', 403, params);
+}
+
+function refusal(message: string, code: string, status: number, params: { fieldNode: any; path: ReadonlyArray<string | number> }) {
+  return new GraphQLError(message, {
+    nodes: params.fieldNode,
+    path: params.path,
+    extensions: { code, http: { status } },
+  });
+}
