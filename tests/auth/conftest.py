@@ -30,6 +30,7 @@ from tests.live_server import free_port, serving
 PASSWORD = "correct horse battery staple"
 BUREAU_CREDIT_CODE = "11500229MB1234567X"
 EXTERNAL_AUDIENCE = "yulu-api"
+SECRET_KEY = "auth-tests-secret"
 
 
 @dataclass
@@ -128,7 +129,7 @@ def external_idp():
 def live_app(auth_database_url, external_idp):
     port = free_port()
     settings = replace(get_settings(), database_url=auth_database_url,
-                       issuer=f"http://127.0.0.1:{port}", secret_key="auth-tests-secret")
+                       issuer=f"http://127.0.0.1:{port}", secret_key=SECRET_KEY)
     app = create_app(settings)
     trusted = TrustedIssuer(issuer=external_idp.issuer, jwks_uri=f"{external_idp.issuer}/jwks",
                             audience=EXTERNAL_AUDIENCE, algorithms=("ES256",))
