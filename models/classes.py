@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -35,6 +36,8 @@ class_reserved_positions = Table(
     Base.metadata,
     Column("class_id", ForeignKey("training_classes.id", ondelete="CASCADE"), primary_key=True),
     Column("position_id", ForeignKey("positions.id"), primary_key=True),
+    # Matching asks which classes a position is reserved for.
+    Index("ix_class_reserved_positions_by_position", "position_id", "class_id"),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -130,11 +131,22 @@ class LocationTier(enum.StrEnum):
     CROSS_PROVINCE = "cross_province"
 
 
+def location_tier(household_region: str, work_region: str) -> LocationTier:
+    """The tier of a job in ``work_region`` for a household registered in ``household_region``."""
+    if household_region == work_region:
+        return LocationTier.IN_COUNTY
+    if household_region[:2] == work_region[:2]:
+        return LocationTier.IN_PROVINCE
+    return LocationTier.CROSS_PROVINCE
+
+
 employment_intention_occupations = Table(
     "employment_intention_occupations",
     Base.metadata,
     Column("intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True),
     Column("occupation_code", ForeignKey("occupations.code"), primary_key=True),
+    # Matching looks graduates up by the occupation they want; the key covers the join back.
+    Index("ix_employment_intention_occupations_by_occupation", "occupation_code", "intention_id"),
 )
 
 employment_intention_regions = Table(

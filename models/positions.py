@@ -42,6 +42,8 @@ position_majors = Table(
     Base.metadata,
     Column("position_id", ForeignKey("positions.id", ondelete="CASCADE"), primary_key=True),
     Column("major_code", ForeignKey("majors.code"), primary_key=True),
+    # Matching looks positions up by the majors they accept.
+    Index("ix_position_majors_by_major", "major_code", "position_id"),
 )
 
 

@@ -35,6 +35,7 @@ from models.people import (
     StudentRecord,
     employment_intention_occupations,
     employment_intention_regions,
+    location_tier,
 )
 from models.positions import Position, position_majors
 from models.regions import Region, RegionLevel
@@ -554,14 +555,6 @@ def _employment(record_id: int, graduate: dict, world: World, position: dict | N
             "application_id": application_id, "start_date": date(graduate["graduation_year"], 7, 15),
             "end_date": None, "monthly_income": income, "work_region_code": region,
             "location_tier": location_tier(world.households[graduate["id"]]["region_code"], region)}
-
-
-def location_tier(household_region: str, work_region: str) -> LocationTier:
-    if household_region == work_region:
-        return LocationTier.IN_COUNTY
-    if household_region[:2] == work_region[:2]:
-        return LocationTier.IN_PROVINCE
-    return LocationTier.CROSS_PROVINCE
 
 
 def _tracking(rng: random.Random, world: World, employed: set[int]):
