@@ -1,0 +1,367 @@
+"""Who may read and change what: the role rules as data, one table per role, Hasura-style.
+
+For every role and every table a ``Permission`` says
+- ``rows``: a row filter over the viewer's values (SQL, so lists, counts and loaders all use it);
+- ``columns``: the fields the role may read at all (``None``: every field);
+- ``unmasked``: for persons, the rows whose personal data the role sees in clear — every other
+  visible person is shown masked (auth.masking);
+- ``writes``: the rows the role may change.
+A table missing from a role's entry is not readable by that role at all, and ``mutations`` lists
+the mutations the role may call. Anonymous viewers (role ``None``) get public data only.
+
+Every filter reads only the viewer (never the request), so the same rules serve the GraphQL API,
+the portal's pages and the authorization tests' role × operation matrix. Scopes (auth.scopes)
+narrow a role further: mutations need ``alliance:write``, clear personal data ``personal:read``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, false, or_, select, true
+
+from auth import scopes
+from auth.viewer import Viewer
+from models.applications import Application, Stage
+from models.audit import AuditRecord
+from models.classes import TrainingClass
+from models.fairs import Fair, fair_registrations
+from models.organisations import Membership, Organisation, Role
+from models.people import EmploymentIntention, Household, Person, StudentRecord
+from models.positions import Position, PositionState
+from models.regions import RegionLevel, within
+from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
+
+RowFilter = Callable[[Viewer], ColumnElement[bool]]
+
+
+class AccessDenied(Exception):
+    """The viewer may not do this. ``code`` is the GraphQL error code the API answers with."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def denial(viewer: Viewer) -> AccessDenied:
+    # No detail about what exists: the message is the same for every table and row.
+    if not viewer.is_authenticated:
+        return AccessDenied("UNAUTHENTICATED", "Sign in to see this.")
+    return AccessDenied("FORBIDDEN", "Your role may not see or do this.")
+
+
+def _nothing(_: Viewer) -> ColumnElement[bool]:
+    return false()
+
+
+def _everything(_: Viewer) -> ColumnElement[bool]:
+    return true()
+
+
+@dataclass(frozen=True)
+class Permission:
+    rows: RowFilter
+    columns: frozenset[str] | None = None
+    unmasked: RowFilter = _nothing
+    writes: RowFilter = _nothing
+
+
+@dataclass(frozen=True)
+class RoleRules:
+    tables: Mapping[str, Permission]
+    mutations: frozenset[str] = field(default_factory=frozenset)
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks: each answers "is this person (by a column holding a person id) in my remit?"
+
+
+def _own_students(person_id, v: Viewer) -> ColumnElement[bool]:
+    return person_id.in_(select(StudentRecord.person_id).where(StudentRecord.school_id == v.organisation_id))
+
+
+def _in_my_region(person_id, v: Viewer) -> ColumnElement[bool]:
+    households = select(Household.id).where(within(Household.region_code, v.region_code, v.region_level))
+    return person_id.in_(select(Person.id).where(Person.household_id.in_(households)))
+
+
+def _applied_to_my_positions(person_id, v: Viewer) -> ColumnElement[bool]:
+    return person_id.in_(
+        select(Application.person_id).join(Position).where(Position.enterprise_id == v.organisation_id)
+    )
+
+
+def _referred_by_me(person_id, v: Viewer) -> ColumnElement[bool]:
+    return person_id.in_(select(Application.person_id).where(Application.referrer_id == v.organisation_id))
+
+
+def _registered_at_my_fairs(person_id, v: Viewer) -> ColumnElement[bool]:
+    return person_id.in_(
+        select(fair_registrations.c.person_id).join(Fair).where(Fair.organiser_id == v.organisation_id)
+    )
+
+
+def _candidates(person_id) -> ColumnElement[bool]:
+    """Graduates looking for a job: the pool enterprises and agencies match against."""
+    return person_id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking))
+
+
+def _self(person_id, v: Viewer) -> ColumnElement[bool]:
+    return person_id == v.person_id
+
+
+def _is_county_bureau(v: Viewer) -> bool:
+    # 市县抓落实: named personal data is the county's work; above it, aggregates suffice.
+    return v.region_level == RegionLevel.COUNTY
+
+
+def _own_positions(v: Viewer) -> ColumnElement[bool]:
+    return Position.enterprise_id == v.organisation_id
+
+
+def _partner_enterprises(v: Viewer) -> ColumnElement[bool]:
+    return Position.enterprise_id.in_(
+        select(TrainingClass.enterprise_id).where(TrainingClass.school_id == v.organisation_id)
+    )
+
+
+_OPEN = Position.state == PositionState.OPEN
+_APPROVED = Organisation.membership == Membership.APPROVED
+
+# Fields a candidate's record shows to enterprises and agencies: nothing about the family's
+# poverty status, the census or the help they receive.
+CANDIDATE_FIELDS = frozenset({
+    "id", "name", "id_number", "phone", "gender", "birth_date", "education", "certificates",
+    "consent_to_share", "student_record", "employment_intention", "applications",
+    "employment_records",
+})
+PUBLIC_ORGANISATION_FIELDS = frozenset({
+    "id", "kind", "name", "region", "school_level", "is_central_soe", "industry", "membership",
+})
+_EVERYONE_READS = {
+    "regions": Permission(rows=_everything),
+    "fairs": Permission(rows=_everything),
+}
+_MEMBERS_READ = {
+    **_EVERYONE_READS,
+    "organisations": Permission(rows=lambda v: or_(_APPROVED, Organisation.id == v.organisation_id)),
+    "training_classes": Permission(rows=_everything),
+}
+_ORGANISER_WRITES = Permission(rows=_everything, writes=lambda v: Fair.organiser_id == v.organisation_id)
+_FAIR_MUTATIONS = frozenset({"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"})
+
+RULES: dict[Role | None, RoleRules] = {
+    None: RoleRules(
+        tables={
+            **_EVERYONE_READS,
+            "organisations": Permission(rows=lambda v: _APPROVED, columns=PUBLIC_ORGANISATION_FIELDS),
+            "positions": Permission(rows=lambda v: _OPEN),
+        },
+        mutations=frozenset({"requestMembership"}),
+    ),
+    Role.ENTERPRISE: RoleRules(
+        tables={
+            **_MEMBERS_READ,
+            "persons": Permission(
+                rows=lambda v: or_(_applied_to_my_positions(Person.id, v), _candidates(Person.id)),
+                columns=CANDIDATE_FIELDS,
+                unmasked=lambda v: or_(_applied_to_my_positions(Person.id, v), Person.consent_to_share),
+            ),
+            "positions": Permission(rows=lambda v: or_(_OPEN, _own_positions(v)), writes=_own_positions),
+            "training_classes": Permission(
+                rows=_everything, writes=lambda v: TrainingClass.enterprise_id == v.organisation_id
+            ),
+            "applications": Permission(
+                rows=lambda v: Application.position_id.in_(select(Position.id).where(_own_positions(v))),
+                writes=lambda v: Application.position_id.in_(select(Position.id).where(_own_positions(v))),
+            ),
+            "employment_records": Permission(rows=lambda v: EmploymentRecord.employer_id == v.organisation_id),
+        },
+        mutations=frozenset({
+            "createPosition", "updatePosition", "openPosition", "closePosition",
+            "reserveClassPositions", "transitionApplication",
+        }),
+    ),
+    Role.SCHOOL: RoleRules(
+        tables={
+            **_MEMBERS_READ,
+            "persons": Permission(
+                rows=lambda v: _own_students(Person.id, v),
+                unmasked=lambda v: _own_students(Person.id, v),
+                writes=lambda v: _own_students(Person.id, v),
+            ),
+            "positions": Permission(rows=lambda v: or_(_OPEN, _partner_enterprises(v))),
+            "training_classes": Permission(
+                rows=_everything, writes=lambda v: TrainingClass.school_id == v.organisation_id
+            ),
+            "applications": Permission(
+                rows=lambda v: _own_students(Application.person_id, v),
+                writes=lambda v: _own_students(Application.person_id, v),
+            ),
+            "employment_records": Permission(
+                rows=lambda v: _own_students(EmploymentRecord.person_id, v),
+                writes=lambda v: _own_students(EmploymentRecord.person_id, v),
+            ),
+            "follow_ups": Permission(
+                rows=lambda v: _own_students(FollowUp.person_id, v),
+                writes=lambda v: _own_students(FollowUp.person_id, v),
+            ),
+            "assistance_cases": Permission(rows=lambda v: _own_students(AssistanceCase.person_id, v)),
+            "fairs": _ORGANISER_WRITES,
+        },
+        mutations=frozenset({
+            "upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass",
+            "enrolStudent", "reserveClassPositions", "createApplication", "transitionApplication",
+        }) | _FAIR_MUTATIONS,
+    ),
+    Role.AGENCY: RoleRules(
+        tables={
+            **_MEMBERS_READ,
+            "persons": Permission(
+                rows=lambda v: or_(
+                    _candidates(Person.id), _referred_by_me(Person.id, v), _registered_at_my_fairs(Person.id, v)
+                ),
+                columns=CANDIDATE_FIELDS,
+                unmasked=lambda v: or_(
+                    Person.consent_to_share, _referred_by_me(Person.id, v), _registered_at_my_fairs(Person.id, v)
+                ),
+            ),
+            "positions": Permission(rows=lambda v: Position.state != PositionState.DRAFT),
+            "applications": Permission(
+                rows=lambda v: Application.referrer_id == v.organisation_id,
+                writes=lambda v: Application.referrer_id == v.organisation_id,
+            ),
+            "employment_records": Permission(rows=lambda v: _referred_by_me(EmploymentRecord.person_id, v)),
+            "assistance_cases": Permission(
+                rows=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
+                writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
+            ),
+            "fairs": _ORGANISER_WRITES,
+        },
+        mutations=frozenset({"createApplication", "transitionApplication"}) | _FAIR_MUTATIONS,
+    ),
+    Role.BUREAU: RoleRules(
+        tables={
+            **_MEMBERS_READ,
+            "organisations": Permission(
+                rows=lambda v: or_(_APPROVED, within(Organisation.region_code, v.region_code, v.region_level)),
+                writes=lambda v: within(Organisation.region_code, v.region_code, v.region_level),
+            ),
+            "persons": Permission(
+                rows=lambda v: _in_my_region(Person.id, v),
+                unmasked=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
+                writes=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
+            ),
+            "positions": Permission(
+                rows=lambda v: or_(_OPEN, within(Position.region_code, v.region_code, v.region_level))
+            ),
+            "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
+            "employment_records": Permission(rows=lambda v: _in_my_region(EmploymentRecord.person_id, v)),
+            "follow_ups": Permission(rows=lambda v: _in_my_region(FollowUp.person_id, v)),
+            "assistance_cases": Permission(
+                rows=lambda v: _in_my_region(AssistanceCase.person_id, v),
+                writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
+            ),
+            "fairs": _ORGANISER_WRITES,
+            "audit_records": Permission(
+                rows=lambda v: within(AuditRecord.region_code, v.region_code, v.region_level)
+            ),
+        },
+        mutations=frozenset({"decideMembership", "upsertEnrolmentIntention"}) | _FAIR_MUTATIONS,
+    ),
+    Role.GRADUATE: RoleRules(
+        tables={
+            **_MEMBERS_READ,
+            "persons": Permission(
+                rows=lambda v: _self(Person.id, v),
+                unmasked=lambda v: _self(Person.id, v),
+                writes=lambda v: _self(Person.id, v),
+            ),
+            "positions": Permission(rows=lambda v: _OPEN),
+            "applications": Permission(
+                rows=lambda v: _self(Application.person_id, v),
+                writes=lambda v: _self(Application.person_id, v),
+            ),
+            "employment_records": Permission(rows=lambda v: _self(EmploymentRecord.person_id, v)),
+            "follow_ups": Permission(rows=lambda v: _self(FollowUp.person_id, v)),
+            "assistance_cases": Permission(rows=lambda v: _self(AssistanceCase.person_id, v)),
+        },
+        mutations=frozenset({
+            "upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
+            "registerForFair",
+        }),
+    ),
+    # Admins run the alliance (members, clients, keys) and may list persons, always masked:
+    # there is no silent bypass of the personal-data rules.
+    Role.ADMIN: RoleRules(
+        tables={
+            **_MEMBERS_READ,
+            "organisations": Permission(rows=_everything, writes=_everything),
+            "persons": Permission(rows=_everything, columns=CANDIDATE_FIELDS),
+            "positions": Permission(rows=_everything),
+            "applications": Permission(rows=_everything),
+            "employment_records": Permission(rows=_everything),
+            "audit_records": Permission(rows=_everything),
+        },
+        mutations=frozenset({"decideMembership"}),
+    ),
+}
+
+STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
+    Stage.APPLIED: frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY}),
+    Stage.INTERVIEW: frozenset({Role.ENTERPRISE}),
+    Stage.OFFER: frozenset({Role.ENTERPRISE}),
+    Stage.HIRED: frozenset({Role.ENTERPRISE}),
+    Stage.REJECTED: frozenset({Role.ENTERPRISE}),
+    Stage.WITHDRAWN: frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY}),
+}
+"""Which roles move an application into each stage (the stage machine itself is in resolvers)."""
+
+def permission(viewer: Viewer, table: str) -> Permission:
+    """The viewer's permission on ``table``; AccessDenied when the role has none."""
+    found = RULES[viewer.role].tables.get(table)
+    if found is None:
+        raise denial(viewer)
+    return found
+
+
+def rows(viewer: Viewer, table: str) -> ColumnElement[bool]:
+    return permission(viewer, table).rows(viewer)
+
+
+def writes(viewer: Viewer, table: str) -> ColumnElement[bool]:
+    return permission(viewer, table).writes(viewer)
+
+
+def may_read(viewer: Viewer, table: str, column: str) -> bool:
+    columns = RULES[viewer.role].tables.get(table)
+    return columns is not None and (columns.columns is None or column in columns.columns)
+
+
+def require_read(viewer: Viewer, table: str, column: str) -> None:
+    """Fields outside a role's allow-list answer FORBIDDEN, never an empty or a null value."""
+    if not may_read(viewer, table, column):
+        raise denial(viewer)
+
+
+def unmasked(viewer: Viewer) -> ColumnElement[bool]:
+    """Persons shown in clear: the role's rule, and only for a token granted ``personal:read``."""
+    if scopes.PERSONAL not in viewer.scopes:
+        return false()
+    return permission(viewer, "persons").unmasked(viewer)
+
+
+def may_call(viewer: Viewer, mutation: str) -> bool:
+    # A signed-in user's client must also hold the write scope; anonymous callers have no token.
+    has_scope = not viewer.is_authenticated or scopes.WRITE in viewer.scopes
+    return has_scope and mutation in RULES[viewer.role].mutations
+
+
+def require_mutation(viewer: Viewer, mutation: str) -> None:
+    if not may_call(viewer, mutation):
+        raise denial(viewer)
+
+
+def may_move_to(viewer: Viewer, stage: Stage) -> bool:
+    return viewer.role in STAGE_ACTORS.get(stage, frozenset())

@@ -1,0 +1,162 @@
+"""GraphQL over HTTP for /graphql: strawberry's schema execution behind our own thin Starlette
+endpoint, written to the GraphQL-over-HTTP specification (graphql-http's audit: 61 of 61).
+
+Why not strawberry's view: it answers ``application/graphql-response+json`` requests with 200 on
+parse and validation errors, and accepts some malformed parameters; the spec wants 4xx there.
+Handling HTTP ourselves also keeps the hot path short (orjson, no per-request view objects).
+
+One request = one session and one transaction: mutations and the audit records of what was read
+commit together at the end; a request that fails before that leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.http.ides import get_graphql_ide_html
+from strawberry.types.graphql import OperationType
+
+from auth.viewer import ANONYMOUS
+from resolvers.context import Context
+from schema.api import build_schema
+
+log = logging.getLogger("yulu.graphql")
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when we can offer nothing acceptable."""
+    if not accept:
+        return JSON
+    offered = [part.split(";")[0].strip().lower() for part in accept.split(",")]
+    if GRAPHQL_RESPONSE in offered:
+        return GRAPHQL_RESPONSE
+    if JSON in offered or "*/*" in offered or "application/*" in offered:
+        return JSON
+    return None
+
+
+def _object_or_none(value: Any, name: str) -> dict | None:
+    if value is not None and not isinstance(value, dict):
+        raise BadRequest(f"{name} must be an object")
+    return value
+
+
+def _parameters(raw: dict[str, Any]) -> dict[str, Any]:
+    query, operation_name = raw.get("query"), raw.get("operationName")
+    if not isinstance(query, str):
+        raise BadRequest("query must be a string")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise BadRequest("operationName must be a string")
+    return {
+        "query": query,
+        "operation_name": operation_name,
+        "variable_values": _object_or_none(raw.get("variables"), "variables"),
+        "operation_extensions": _object_or_none(raw.get("extensions"), "extensions"),
+    }
+
+
+def _json_parameter(value: str | None, name: str) -> Any:
+    if value is None:
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError as error:
+        raise BadRequest(f"{name} is not valid JSON") from error
+
+
+def _get_parameters(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    return _parameters({
+        "query": params.get("query"),
+        "operationName": params.get("operationName"),
+        "variables": _json_parameter(params.get("variables"), "variables"),
+        "extensions": _json_parameter(params.get("extensions"), "extensions"),
+    })
+
+
+async def _post_parameters(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != JSON:
+        raise BadRequest("Send the request as application/json", status=415)
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as error:
+        raise BadRequest("The body is not valid JSON") from error
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object")
+    return _parameters(body)
+
+
+def _encode(payload: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, headers=headers,
+                    media_type=f"{media_type}; charset=utf-8")
+
+
+def _error_response(message: str, status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    return _encode({"errors": [{"message": message}]}, status, media_type, headers)
+
+
+def _is_request_error(data: Any, errors: list[GraphQLError] | None) -> bool:
+    """Parse, validation and variable errors: no data at all, and no error tied to a field."""
+    return data is None and bool(errors) and all(error.path is None for error in errors)
+
+
+def _result_body(data: Any, errors: list[GraphQLError] | None, request_error: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {} if request_error else {"data": data}
+    if errors:
+        body["errors"] = [error.formatted for error in errors]
+    return body
+
+
+def _wants_ide(request: Request, production: bool) -> bool:
+    return (not production and request.method == "GET" and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", ""))
+
+
+async def _execute(request: Request, parameters: dict[str, Any], media_type: str) -> Response:
+    schema = build_schema(request.app.state.settings.production)
+    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    async with request.app.state.sessions() as session:
+        context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
+        try:
+            result = await schema.execute(context_value=context, allowed_operation_types=allowed, **parameters)
+        except InvalidOperationTypeError:
+            return _error_response("Only queries over GET; send mutations with POST.", 405, media_type, {"Allow": "POST"})
+        except MissingQueryError:
+            return _error_response("query is required", 400, media_type)
+        await context.session.commit()
+    request_error = _is_request_error(result.data, result.errors)
+    # application/json keeps 200 for request errors (legacy clients); the new media type uses 400.
+    status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
+    return _encode(_result_body(result.data, result.errors, request_error), status, media_type)
+
+
+async def graphql_endpoint(request: Request) -> Response:
+    production = request.app.state.settings.production
+    if _wants_ide(request, production):
+        return HTMLResponse(get_graphql_ide_html(subscription_enabled=False, graphql_ide="graphiql"))
+    media_type = negotiate(request.headers.get("accept"))
+    if media_type is None:
+        return _error_response(f"Accept {GRAPHQL_RESPONSE} or {JSON}", 406, JSON)
+    try:
+        parameters = _get_parameters(request) if request.method == "GET" else await _post_parameters(request)
+    except BadRequest as error:
+        return _error_response(str(error), error.status, media_type, error.headers)
+    return await _execute(request, parameters, media_type)

@@ -1,0 +1,110 @@
+"""The audit log's write side: unmasked personal-data reads and mutations, appended per request.
+
+Resolvers note what happened on the request's AuditTrail while the operation runs; ``flush``
+turns the notes into AuditRecord rows once at the end, one row per person read (with every field
+read in clear) and one per mutation — so auditing costs one statement per request, not per field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from auth import rules
+from models.audit import AuditAction, AuditRecord
+from models.people import Household, Person
+from resolvers.pagination import Page, paginate
+from resolvers.regions import in_region
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+
+@dataclass
+class MutationNote:
+    name: str
+    ok: bool
+    subject_person_id: int | None
+    region_code: str | None
+    detail: dict[str, Any]
+
+
+@dataclass
+class AuditTrail:
+    operation: str = ""
+    reads: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    mutations: list[MutationNote] = field(default_factory=list)
+
+    def read_in_clear(self, person_id: int, field_name: str) -> None:
+        self.reads[person_id].add(field_name)
+
+    def mutated(
+        self, name: str, ok: bool, subject_person_id: int | None = None,
+        region_code: str | None = None, **detail: Any,
+    ) -> None:
+        self.mutations.append(MutationNote(name, ok, subject_person_id, region_code, detail))
+
+    def __bool__(self) -> bool:
+        return bool(self.reads or self.mutations)
+
+
+async def _household_regions(ctx: Context, person_ids: set[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    statement = (
+        select(Person.id, Household.region_code)
+        .join(Household, Household.id == Person.household_id)
+        .where(Person.id.in_(person_ids))
+    )
+    return dict((await ctx.session.execute(statement)).tuples().all())
+
+
+async def flush(ctx: Context) -> None:
+    """Append the request's notes to the audit log (in the request's transaction)."""
+    trail = ctx.audit
+    if not trail:
+        return
+    subjects = set(trail.reads) | {n.subject_person_id for n in trail.mutations if n.subject_person_id}
+    regions = await _household_regions(ctx, subjects)
+    viewer = ctx.viewer
+    actor = {
+        "actor_user_id": viewer.user_id,
+        "actor_role": viewer.role.value if viewer.role else "anonymous",
+        "actor_organisation_id": viewer.organisation_id,
+    }
+    records = [
+        AuditRecord(
+            action=AuditAction.READ_PERSONAL, operation=trail.operation, subject_person_id=person_id,
+            region_code=regions.get(person_id), fields=sorted(fields),
+            detail={"request_id": ctx.request_id}, **actor,
+        )
+        for person_id, fields in trail.reads.items()
+    ] + [
+        AuditRecord(
+            action=AuditAction.MUTATION, operation=note.name, subject_person_id=note.subject_person_id,
+            region_code=note.region_code or regions.get(note.subject_person_id), fields=[],
+            detail={"request_id": ctx.request_id, "ok": note.ok, **note.detail}, **actor,
+        )
+        for note in trail.mutations
+    ]
+    ctx.session.add_all(records)
+    trail.reads.clear()
+    trail.mutations.clear()
+    await ctx.session.flush()
+
+
+async def audit_records(ctx: Context, first: int | None, after: str | None, *, person_id: int | None = None,
+                        action: str | None = None, region: str | None = None) -> Page:
+    """The log's read side: bureaus within their region subtree, admins everything."""
+    conditions = [rules.rows(ctx.viewer, "audit_records")]
+    if person_id is not None:
+        conditions.append(AuditRecord.subject_person_id == person_id)
+    if action:
+        conditions.append(AuditRecord.action == action)
+    if region:
+        conditions.append(in_region(AuditRecord.region_code, region))
+    statement = select(AuditRecord).where(*conditions).order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+    return await paginate(ctx, statement, first, after)

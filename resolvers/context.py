@@ -1,0 +1,93 @@
+"""What every resolver gets: the session, the viewer, per-request DataLoaders and the audit trail.
+
+The portal builds one Context per HTTP request (portal/graphql_http.py); tests build one directly.
+Loaders are created on first use and live as long as the request, so a batch never leaks data
+from one viewer to another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from auth.viewer import Viewer
+from resolvers.audit import AuditTrail
+
+BatchFunction = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
+
+
+class SerialSession:
+    """The request's AsyncSession, shared by resolvers that graphql-core runs concurrently
+    (sibling fields, loader batches). An AsyncSession allows one operation at a time, so each
+    statement waits its turn; and it runs shielded, because graphql-core cancels the siblings
+    of a failed non-null field, and a statement cancelled half-way breaks the connection.
+    Mutations need nothing more: GraphQL runs them one after another."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.bind = session.bind
+        self._turn = asyncio.Lock()
+
+    async def _in_turn(self, operation: Awaitable[Any]) -> Any:
+        async with self._turn:
+            return await operation
+
+    def _serial(self, operation: Awaitable[Any]) -> Awaitable[Any]:
+        return asyncio.shield(self._in_turn(operation))
+
+    def execute(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._serial(self.session.execute(*args, **kwargs))
+
+    def scalars(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._serial(self.session.scalars(*args, **kwargs))
+
+    def scalar(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._serial(self.session.scalar(*args, **kwargs))
+
+    def get(self, *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        return self._serial(self.session.get(*args, **kwargs))
+
+    def flush(self) -> Awaitable[None]:
+        return self._serial(self.session.flush())
+
+    def commit(self) -> Awaitable[None]:
+        return self._serial(self.session.commit())
+
+    def add(self, instance: Any) -> None:
+        self.session.add(instance)
+
+    def add_all(self, instances: Any) -> None:
+        self.session.add_all(instances)
+
+    def begin_nested(self) -> Any:
+        return self.session.begin_nested()
+
+
+@dataclass
+class Context:
+    session: AsyncSession | SerialSession
+    viewer: Viewer
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    audit: AuditTrail = field(default_factory=AuditTrail)
+    _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.session, AsyncSession):
+            self.session = SerialSession(self.session)
+
+    def loader(self, key: Hashable, batch: BatchFunction) -> DataLoader:
+        """The request's loader for ``key``, created from ``batch`` on first use."""
+        found = self._loaders.get(key)
+        if found is None:
+            found = self._loaders[key] = DataLoader(load_fn=batch)
+        return found
+
+    @property
+    def on_postgresql(self) -> bool:
+        return self.session.bind.dialect.name == "postgresql"

@@ -1,0 +1,91 @@
+"""Alliance members: the member list, join requests and a bureau's approval within its region."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from stdnum.cn import uscc
+
+from auth import rules
+from models.organisations import Membership, Organisation, OrganisationKind, SchoolLevel
+from models.regions import Region
+from resolvers.batching import one_by
+from resolvers.context import Context
+from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject
+from resolvers.pagination import Page, paginate
+from resolvers.regions import in_region
+
+ORGANISATION_SORTS = {"name": (Organisation.name,), "newest": (Organisation.created_at.desc(),)}
+
+
+def organisations_statement(ctx: Context, *, kind: str | None = None, membership: str | None = None,
+                            region: str | None = None, search: str | None = None, sort: str = "name") -> Select:
+    conditions = [rules.rows(ctx.viewer, "organisations")]
+    if kind:
+        conditions.append(Organisation.kind == kind)
+    if membership:
+        conditions.append(Organisation.membership == membership)
+    if region:
+        conditions.append(in_region(Organisation.region_code, region))
+    if search:
+        conditions.append(Organisation.name.icontains(search, autoescape=True))
+    return select(Organisation).where(*conditions).order_by(*ORGANISATION_SORTS[sort], Organisation.id)
+
+
+async def organisations(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
+    return await paginate(ctx, organisations_statement(ctx, **filters), first, after)
+
+
+async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
+    checks = Checks()
+    checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "A name is required.")
+    checks.require(uscc.is_valid(values.get("credit_code", "")), "credit_code", "INVALID_CREDIT_CODE",
+                   "Not a valid unified social credit code (GB 32100: 18 characters with a check character).")
+    is_school = values.get("kind") == OrganisationKind.SCHOOL
+    checks.require(is_school == (values.get("school_level") is not None), "school_level", "SCHOOL_LEVEL",
+                   "Schools, and only schools, give their school level.")
+    checks.require(values.get("kind") != OrganisationKind.BUREAU, "kind", "NOT_BY_REQUEST",
+                   "Bureaus are set up by the administrators, not by a join request.")
+    checks.require(await one_by(ctx, Region.code).load(values.get("region_code", "")) is not None,
+                   "region_code", "UNKNOWN_REGION", "No such region code.")
+    checks.done()
+    taken = select(Organisation.id).where(Organisation.credit_code == values["credit_code"].upper())
+    if await ctx.session.scalar(taken) is not None:
+        raise reject("credit_code", "ALREADY_MEMBER", "An organisation with this credit code is already registered.")
+
+
+async def request_membership(ctx: Context, values: dict[str, Any]) -> Outcome[Organisation]:
+    """A school, enterprise or agency asks to join; a bureau of its region decides."""
+
+    async def work() -> Organisation:
+        await _validate_request(ctx, values)
+        level = values.pop("school_level", None)
+        organisation = Organisation(
+            **{**values, "credit_code": values["credit_code"].upper()}, membership=Membership.PENDING,
+            school_level=SchoolLevel(level) if level else None,
+        )
+        ctx.session.add(organisation)
+        await ctx.session.flush()
+        return organisation
+
+    return await attempt(ctx, "requestMembership", work)
+
+
+async def decide_membership(ctx: Context, organisation_global_id: str, decision: Membership) -> Outcome[Organisation]:
+    async def work() -> Organisation:
+        organisation_id = key_of(organisation_global_id, "Organisation", "id")
+        statement = select(Organisation).where(Organisation.id == organisation_id, rules.writes(ctx.viewer, "organisations"))
+        organisation = (await ctx.session.scalars(statement)).first()
+        if organisation is None:
+            raise reject("id", "NOT_FOUND", "No such organisation in your region.")
+        if decision == Membership.PENDING or organisation.membership == decision:
+            raise reject("decision", "NO_CHANGE", f"The membership is already {organisation.membership.value}.")
+        organisation.membership = decision
+        organisation.approved_by_id = ctx.viewer.organisation_id
+        organisation.approved_at = datetime.now(UTC)
+        await ctx.session.flush()
+        return organisation
+
+    return await attempt(ctx, "decideMembership", work)

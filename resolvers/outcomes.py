@@ -1,0 +1,118 @@
+"""Mutation outcomes: the result or the user errors, and a write that fails leaves no trace.
+
+Every mutation runs through ``attempt``: the role must be allowed to call it (else a GraphQL
+error, FORBIDDEN / UNAUTHENTICATED), the work runs inside a savepoint, and any user error —
+raised as ``Rejected`` by validation, or a database constraint or version conflict — rolls the
+savepoint back and comes back as ``errors`` in the payload. Both outcomes are audited.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from auth import rules
+from models.people import Person
+from resolvers.context import Context
+from resolvers.ids import InvalidId, decode_id
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class UserError:
+    field: str | None
+    code: str
+    message: str
+
+
+class Rejected(Exception):
+    def __init__(self, *errors: UserError) -> None:
+        super().__init__(errors[0].message)
+        self.errors = list(errors)
+
+
+@dataclass
+class Outcome(Generic[T]):
+    result: T | None = None
+    errors: list[UserError] = field(default_factory=list)
+
+
+def camel(name: str) -> str:
+    """The GraphQL spelling of an input field, so errors name the field the client sent."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def reject(field_name: str | None, code: str, message: str) -> Rejected:
+    return Rejected(UserError(camel(field_name) if field_name else None, code, message))
+
+
+class Checks:
+    """Collects every validation failure of an input, so the client sees all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[UserError] = []
+
+    def require(self, condition: bool, field_name: str, code: str, message: str) -> None:
+        if not condition:
+            self.errors.append(UserError(camel(field_name), code, message))
+
+    def done(self) -> None:
+        if self.errors:
+            raise Rejected(*self.errors)
+
+
+def key_of(global_id: str, type_name: str, field_name: str) -> int:
+    try:
+        return decode_id(global_id, type_name)
+    except InvalidId as error:
+        raise reject(field_name, "INVALID_ID", str(error)) from error
+
+
+def check_version(current: int, expected: int | None) -> None:
+    """Optimistic concurrency: the client must have read the version it is changing."""
+    if expected is not None and expected != current:
+        raise reject("version", "STALE_VERSION", f"Changed by someone else (now version {current}); reload.")
+
+
+_CONSTRAINT = re.compile(r"(uq|ck|fk)_\w+")
+
+
+def _conflict(error: IntegrityError) -> UserError:
+    # The constraint's name says which rule broke; the raw driver message stays server-side.
+    match = _CONSTRAINT.search(str(error.orig))
+    rule = match.group(0) if match else "integrity"
+    return UserError(None, "CONFLICT", f"The change breaks a data rule ({rule}).")
+
+
+async def attempt(
+    ctx: Context, name: str, work: Callable[[], Awaitable[T]], **audit: Any
+) -> Outcome[T]:
+    rules.require_mutation(ctx.viewer, name)
+    try:
+        async with ctx.session.begin_nested():
+            result = await work()
+    except Rejected as rejected:
+        errors = rejected.errors
+    except IntegrityError as error:
+        errors = [_conflict(error)]
+    except StaleDataError:
+        errors = [UserError("version", "STALE_VERSION", "Changed by someone else meanwhile; reload.")]
+    else:
+        ctx.audit.mutated(name, True, **_audit_subject(result), **audit)
+        return Outcome(result)
+    ctx.audit.mutated(name, False, codes=[e.code for e in errors], **audit)
+    return Outcome(errors=errors)
+
+
+def _audit_subject(result: Any) -> dict[str, Any]:
+    """Which person and region a successful mutation touched, for the bureau's view of the log."""
+    person_id = result.id if isinstance(result, Person) else getattr(result, "person_id", None)
+    region = getattr(result, "region_code", None)
+    return {"subject_person_id": person_id, "region_code": region, "record_id": getattr(result, "id", None)}

@@ -1,0 +1,290 @@
+"""Persons and the three ledgers (3张清单): lists, masking of personal data, and ledger upserts.
+
+Personal fields go through ``personal_value``: the role's column allow-list first, then the
+role's ``unmasked`` rule per person (one batched statement per request), and every value shown
+in clear is noted for the audit log.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from stdnum.cn import ric
+
+from auth import rules
+from auth.masking import MASKS
+from models.people import (
+    MONITORED_CATEGORIES,
+    EmploymentIntention,
+    EnrolmentIntention,
+    Gender,
+    Household,
+    HouseholdCategory,
+    Person,
+    StudentRecord,
+    StudentStatus,
+)
+from models.regions import Region, RegionLevel
+from resolvers.batching import any_of, one_by
+from resolvers.context import Context
+from resolvers.outcomes import Checks, attempt, check_version, key_of, reject
+from resolvers.pagination import Page, paginate
+from resolvers.regions import in_region
+
+
+class Ledger(enum.StrEnum):
+    INTENTIONS = "intentions"  # (a) willing to enter vocational school
+    STUDENTS = "students"  # (b) current Yulu students
+    GRADUATES = "graduates"  # (c) graduates and their employment intentions
+    ALL = "all"
+
+
+PERSON_SORTS = {
+    "name": (Person.name,),
+    "newest": (Person.created_at.desc(),),
+    "birth_date": (Person.birth_date,),
+}
+
+
+STORED_AS = {"household": "household_id"}
+"""Personal fields whose value is a reference: shown in clear or not at all (never masked)."""
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _unmasked_loader(ctx: Context):
+    async def batch(person_ids):
+        statement = select(Person.id).where(any_of(ctx, Person.id, person_ids), rules.unmasked(ctx.viewer))
+        shown = set(await ctx.session.scalars(statement))
+        return [person_id in shown for person_id in person_ids]
+
+    return ctx.loader("persons.unmasked", batch)
+
+
+async def personal_value(ctx: Context, person: Person, field: str) -> Any:
+    """``person.field`` as this viewer may see it: in clear (audited), masked, or None."""
+    rules.require_read(ctx.viewer, "persons", field)
+    value = getattr(person, STORED_AS.get(field, field))
+    if value is None:
+        return None
+    if await _unmasked_loader(ctx).load(person.id):
+        ctx.audit.read_in_clear(person.id, field)
+        return value
+    mask = MASKS.get(field)
+    return mask(value) if mask else None
+
+
+async def household(ctx: Context, person: Person) -> Household | None:
+    household_id = await personal_value(ctx, person, "household")
+    return None if household_id is None else await one_by(ctx, Household.id).load(household_id)
+
+
+def _ledger_filter(ledger: Ledger):
+    if ledger == Ledger.INTENTIONS:
+        return Person.id.in_(select(EnrolmentIntention.person_id))
+    if ledger == Ledger.STUDENTS:
+        return Person.id.in_(select(StudentRecord.person_id).where(StudentRecord.status == StudentStatus.STUDYING))
+    if ledger == Ledger.GRADUATES:
+        return or_(
+            Person.id.in_(select(StudentRecord.person_id).where(StudentRecord.status == StudentStatus.GRADUATED)),
+            Person.id.in_(select(EmploymentIntention.person_id)),
+        )
+    return None
+
+
+def _household_filter(region: str | None, monitored: bool | None, relocated: bool | None, key_county: bool | None):
+    """Target-group flags and the household region (户籍地), as one subquery on households."""
+    conditions = []
+    if region:
+        conditions.append(in_region(Household.region_code, region))
+    if monitored is not None:
+        monitored_categories = Household.category.in_(MONITORED_CATEGORIES)
+        conditions.append(monitored_categories if monitored else ~monitored_categories)
+    if relocated is not None:
+        conditions.append(Household.relocated.is_(relocated))
+    if key_county is not None:
+        key_counties = select(Region.code).where(Region.is_key_county)
+        conditions.append(Household.region_code.in_(key_counties) if key_county else Household.region_code.not_in(key_counties))
+    return Person.household_id.in_(select(Household.id).where(*conditions)) if conditions else None
+
+
+def _student_filter(school_id: int | None, major: str | None, cohort_year: int | None):
+    conditions = []
+    if school_id is not None:
+        conditions.append(StudentRecord.school_id == school_id)
+    if major:
+        conditions.append(StudentRecord.major_code == major)
+    if cohort_year is not None:
+        conditions.append(StudentRecord.expected_graduation_year == cohort_year)
+    return Person.id.in_(select(StudentRecord.person_id).where(*conditions)) if conditions else None
+
+
+def persons_statement(ctx: Context, ledger: Ledger = Ledger.ALL, *, search: str | None = None,
+                      region: str | None = None, school_id: int | None = None, major: str | None = None,
+                      cohort_year: int | None = None, monitored: bool | None = None,
+                      relocated: bool | None = None, key_county: bool | None = None,
+                      seeking: bool | None = None, sort: str = "name") -> Select:
+    conditions = [
+        rules.rows(ctx.viewer, "persons"),
+        _ledger_filter(ledger),
+        _household_filter(region, monitored, relocated, key_county),
+        _student_filter(school_id, major, cohort_year),
+    ]
+    if search:
+        conditions.append(Person.name.icontains(search, autoescape=True))
+    if seeking is not None:
+        conditions.append(Person.id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(seeking))))
+    return select(Person).where(*(c for c in conditions if c is not None)).order_by(*PERSON_SORTS[sort], Person.id)
+
+
+async def persons(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
+    return await paginate(ctx, persons_statement(ctx, **filters), first, after)
+
+
+# --- writing: the ledgers --------------------------------------------------------------------
+
+
+def _check_identity(identity: dict[str, Any]) -> None:
+    checks = Checks()
+    id_number = identity.get("id_number", "")
+    checks.require(ric.is_valid(id_number), "id_number", "INVALID_ID_NUMBER",
+                   "Not a valid resident ID number (GB 11643: 18 characters with a check character).")
+    checks.require(bool(identity.get("name", "").strip()), "name", "REQUIRED", "A name is required.")
+    phone = identity.get("phone")
+    checks.require(phone is None or (phone.isdigit() and len(phone) == 11 and phone.startswith("1")),
+                   "phone", "INVALID_PHONE", "A mobile number has 11 digits starting with 1.")
+    if ric.is_valid(id_number):
+        checks.require(ric.get_birth_date(id_number) == identity.get("birth_date", ric.get_birth_date(id_number)),
+                       "birth_date", "MISMATCH", "The birth date differs from the one in the ID number.")
+    checks.done()
+
+
+async def _household_for(ctx: Context, identity: dict[str, Any]) -> Household:
+    checks = Checks()
+    for name in ("household_region", "household_category"):
+        checks.require(identity.get(name) is not None, name, "REQUIRED", "Required for a new person.")
+    checks.done()
+    region = await one_by(ctx, Region.code).load(identity["household_region"])
+    if region is None or region.level != RegionLevel.COUNTY:
+        raise reject("household_region", "UNKNOWN_REGION", "The household region must be a county code.")
+    household = Household(region_code=region.code, category=HouseholdCategory(identity["household_category"]),
+                          relocated=identity.get("relocated", False))
+    ctx.session.add(household)
+    return household
+
+
+async def upsert_person(ctx: Context, identity: dict[str, Any]) -> Person:
+    """The person with this resident ID number, created or updated from ``identity``.
+
+    A person outside the viewer's write rule (e.g. a bureau's census entry a school now enrols)
+    is linked as is: whoever holds the ID number may add a ledger entry, not rewrite identity.
+    """
+    _check_identity(identity)
+    id_number = identity["id_number"].upper()
+    person = (await ctx.session.scalars(select(Person).where(Person.id_number == id_number))).first()
+    if person is not None:
+        writable = select(Person.id).where(Person.id == person.id, rules.writes(ctx.viewer, "persons"))
+        if (await ctx.session.scalar(writable)) is not None:
+            check_version(person.version, identity.get("version"))
+            for name in ("name", "phone", "education"):
+                if name in identity:
+                    setattr(person, name, identity[name])
+        return person
+    household = await _household_for(ctx, identity)
+    await ctx.session.flush()
+    person = Person(
+        name=identity["name"].strip(), id_number=id_number, phone=identity.get("phone"),
+        # GB 11643: the 17th character is odd for men.
+        gender=Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE,
+        birth_date=ric.get_birth_date(id_number), household_id=household.id,
+        education=identity.get("education", "junior_middle"), certificates=[],
+    )
+    ctx.session.add(person)
+    await ctx.session.flush()
+    return person
+
+
+def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, Any]) -> Any:
+    row = existing or model(person_id=person_id)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
+
+
+async def _upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
+    existing = (await ctx.session.scalars(select(model).where(model.person_id == person.id))).first()
+    row = _ledger_row(existing, model, person.id, values)
+    ctx.session.add(row)
+    await ctx.session.flush()
+    return row
+
+
+async def upsert_enrolment_intention(ctx: Context, identity: dict[str, Any], values: dict[str, Any]):
+    """Ledger (a), kept by the county bureau's census."""
+
+    async def work():
+        if ctx.viewer.region_level != RegionLevel.COUNTY:
+            raise reject(None, "COUNTY_ONLY", "The census is kept by county bureaus.")
+        person = await upsert_person(ctx, identity)
+        if values.get("preferred_school_id") is not None:
+            values["preferred_school_id"] = key_of(values["preferred_school_id"], "Organisation", "preferred_school_id")
+        return await _upsert_ledger(ctx, EnrolmentIntention, person, values)
+
+    return await attempt(ctx, "upsertEnrolmentIntention", work)
+
+
+async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: dict[str, Any]):
+    """Ledger (b), kept by the school for its own Yulu students."""
+
+    async def work():
+        checks = Checks()
+        checks.require(values["entry_year"] <= values["expected_graduation_year"], "expected_graduation_year",
+                       "BEFORE_ENTRY", "Graduation cannot come before entry.")
+        checks.done()
+        person = await upsert_person(ctx, identity)
+        values["school_id"] = ctx.viewer.organisation_id
+        return await _upsert_ledger(ctx, StudentRecord, person, values)
+
+    return await attempt(ctx, "upsertStudentRecord", work)
+
+
+async def writable_person(ctx: Context, person_global_id: str) -> Person:
+    person_id = key_of(person_global_id, "Person", "person_id")
+    statement = select(Person).where(Person.id == person_id, rules.writes(ctx.viewer, "persons"))
+    person = (await ctx.session.scalars(statement)).first()
+    if person is None:
+        raise reject("person_id", "NOT_FOUND", "No such person among those you keep.")
+    return person
+
+
+async def upsert_employment_intention(ctx: Context, person_global_id: str, values: dict[str, Any]):
+    """Ledger (c): the graduate's own intention, or the school's record of it."""
+
+    async def work():
+        checks = Checks()
+        salary = values.get("expected_salary")
+        checks.require(salary is None or 0 <= salary <= 1_000_000, "expected_salary", "OUT_OF_RANGE",
+                       "Expected salary is yuan per month, between 0 and 1,000,000.")
+        checks.done()
+        person = await writable_person(ctx, person_global_id)
+        return await _upsert_ledger(ctx, EmploymentIntention, person, values)
+
+    return await attempt(ctx, "upsertEmploymentIntention", work)
+
+
+async def set_consent(ctx: Context, consent: bool, version: int | None):
+    """The graduate's switch: may enterprises and agencies see me unmasked as a candidate?"""
+
+    async def work():
+        person = await ctx.session.get(Person, ctx.viewer.person_id)
+        if person is None:
+            raise reject(None, "NOT_FOUND", "Your person record is missing.")
+        check_version(person.version, version)
+        person.consent_to_share = consent
+        await ctx.session.flush()
+        return person
+
+    return await attempt(ctx, "setConsent", work)
+

@@ -1,0 +1,51 @@
+"""The region tree (GB/T 2260): lookups, children, and the subtree predicate lists filter by."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ColumnElement, select
+
+from models.regions import NATION_CODE, Region, RegionLevel, RegionPairing, within
+from resolvers.batching import many_by, one_by
+from resolvers.pagination import InvalidArgument
+
+if TYPE_CHECKING:  # the context module imports the audit trail, which pages and filters
+    from resolvers.context import Context
+
+
+def level_of(code: str) -> RegionLevel:
+    """A GB/T 2260 code's level, read from its trailing zeros."""
+    if not (len(code) == 6 and code.isdigit()):
+        raise InvalidArgument(f"{code!r} is not a 6-digit region code")
+    if code == NATION_CODE:
+        return RegionLevel.NATIONAL
+    if code.endswith("0000"):
+        return RegionLevel.PROVINCE
+    if code.endswith("00"):
+        return RegionLevel.CITY
+    return RegionLevel.COUNTY
+
+
+def in_region(column: ColumnElement, code: str) -> ColumnElement[bool]:
+    """Filter argument ``region``: the column's region lies in the subtree of ``code``."""
+    return within(column, code, level_of(code))
+
+
+async def region(ctx: Context, code: str) -> Region | None:
+    return await one_by(ctx, Region.code).load(code)
+
+
+async def children(ctx: Context, code: str | None) -> list[Region]:
+    """The regions directly below ``code`` (the provinces when ``code`` is None)."""
+    if code is None:
+        statement = select(Region).where(Region.level == RegionLevel.PROVINCE).order_by(Region.code)
+        return list(await ctx.session.scalars(statement))
+    return await many_by(ctx, Region.parent_code, order_by=Region.code).load(code)
+
+
+async def pairings(ctx: Context, code: str) -> list[Region]:
+    """East–west partners: the eastern helpers of a western province, or the reverse."""
+    statement = select(RegionPairing).where((RegionPairing.west_code == code) | (RegionPairing.east_code == code))
+    partner_codes = [p.east_code if p.west_code == code else p.west_code for p in await ctx.session.scalars(statement)]
+    return [r for r in await one_by(ctx, Region.code).load_many(partner_codes) if r is not None]

@@ -1,0 +1,73 @@
+"""The alliance's GraphQL schema: an Apollo Federation 2.9 subgraph built from the domain modules."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import Info
+
+from resolvers.nodes import node
+from schema.applications import ApplicationMutations, ApplicationQueries
+from schema.audit import AuditQueries
+from schema.base import Node, ctx
+from schema.catalogue import CatalogueQueries
+from schema.classes import ClassMutations, ClassQueries
+from schema.extensions import MAX_TOKENS, AuditFlush, ErrorPolicy, Limits
+from schema.fairs import FairMutations, FairQueries
+from schema.organisations import OrganisationMutations, OrganisationQueries
+from schema.people import PersonMutations, PersonQueries
+from schema.positions import PositionMutations, PositionQueries
+from schema.regions import RegionQueries
+from schema.statistics import StatisticsQueries
+from schema.tracking import TrackingQueries
+from schema.viewer import ViewerQueries
+
+
+@strawberry.type
+class NodeQueries:
+    @strawberry.field(description="Any object by its global ID; null when unknown or not visible to you.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return await node(ctx(info), id)
+
+
+Query = merge_types("Query", (
+    NodeQueries, ViewerQueries, StatisticsQueries, RegionQueries, CatalogueQueries, OrganisationQueries,
+    PersonQueries, PositionQueries, ClassQueries, ApplicationQueries, TrackingQueries, FairQueries, AuditQueries,
+))
+Mutation = merge_types("Mutation", (
+    OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,
+))
+
+
+def _extensions(production: bool) -> list[Any]:
+    extensions = [
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        Limits,
+        ErrorPolicy,
+        AuditFlush,
+    ]
+    return [*extensions, DisableIntrospection] if production else extensions
+
+
+class AllianceSchema(strawberry.federation.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Strawberry logs every error with its traceback; ours are user-facing (FORBIDDEN,
+        bad input) or already logged once with the request id by ErrorPolicy."""
+
+
+@cache
+def build_schema(production: bool = False) -> AllianceSchema:
+    """Production mode turns introspection and field suggestions off; the SDL is the same."""
+    return AllianceSchema(
+        query=Query, mutation=Mutation, federation_version="2.9",
+        config=StrawberryConfig(disable_field_suggestions=production),
+        extensions=_extensions(production),
+    )
