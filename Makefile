@@ -11,9 +11,11 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 PORTAL_ASSETS := portal/node_modules/.package-lock.json
 # Hive Gateway and the composition library, pinned in gateway/package-lock.json.
 GATEWAY_TOOLS := gateway/node_modules/.package-lock.json
+# The npm graphql-http audit suite run against /graphql by tests/api/test_graphql_http.py.
+GRAPHQL_HTTP_AUDIT := tests/graphql_http_audit/node_modules/.package-lock.json
 PARTNER_SCALE ?= demo
 
-.PHONY: serve test test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway
+.PHONY: serve test test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway schema graphql-http-audit
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,16 @@ $(PORTAL_ASSETS): portal/package.json portal/package-lock.json
 $(GATEWAY_TOOLS): gateway/package.json gateway/package-lock.json
 	cd gateway && npm ci --no-audit --no-fund
 	touch $@
+
+$(GRAPHQL_HTTP_AUDIT): tests/graphql_http_audit/package.json tests/graphql_http_audit/package-lock.json
+	cd tests/graphql_http_audit && npm ci --no-audit --no-fund
+	touch $@
+
+graphql-http-audit: $(GRAPHQL_HTTP_AUDIT)
+
+# Regenerate schema/alliance.graphql after an API change (a test fails until you do).
+schema: $(INSTALLED)
+	$(BIN)/yulu schema
 
 $(CHROMIUM) $(CJK_FONT):
 	apt-get update && apt-get install -y chromium fonts-noto-cjk
@@ -66,12 +78,12 @@ gateway: supergraph
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(CHROMIUM) $(CJK_FONT)
+test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest -q
 
 # The database tests again, on PostgreSQL. Skipped with a warning on a developer machine without
 # a server; under CI an unreachable server is a failure.
-test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(CHROMIUM) $(CJK_FONT)
+test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
 	@if $(BIN)/python -m tests.postgres_reachable "$(YULU_TEST_POSTGRES_URL)"; then \
 		YULU_TEST_DATABASE_URL="$(YULU_TEST_POSTGRES_URL)" $(BIN)/pytest -q -m db; \
 	elif [ -n "$$CI" ]; then \

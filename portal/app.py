@@ -10,6 +10,7 @@ from starlette.routing import Route
 from auth.install import install_auth
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
+from portal.graphql_http import graphql_endpoint
 from portal.health import healthz
 from portal.site import install_portal
 
@@ -23,7 +24,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await engine.dispose()
 
-    app = Starlette(routes=[Route("/healthz", healthz)], lifespan=lifespan)
+    routes = [Route("/healthz", healthz), Route("/graphql", graphql_endpoint, methods=["GET", "POST"])]
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

@@ -30,6 +30,12 @@ def _seed(args: argparse.Namespace) -> None:
     print(f"{summary} in {time.perf_counter() - started:.1f} s")
 
 
+def _schema(_args: argparse.Namespace) -> None:
+    from schema import sdl
+
+    print(f"wrote {sdl.write()}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yulu", description="雨露计划+ 就业促进联盟")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -48,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo: a Chongqing-like alliance; bench: 1M persons; test: a small one")
     seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
     seed.set_defaults(handler=_seed)
+    schema = commands.add_parser("schema", help="print the GraphQL SDL to schema/alliance.graphql")
+    schema.set_defaults(handler=_schema)
     add_auth_commands(commands)
     return parser
 
