@@ -36,6 +36,38 @@ def label_filter(table: dict[str, str]):
     return lambda value: table.get(value, value) if value is not None else "—"
 
 
+def code_choices(items: list[dict], with_code: bool = True) -> list[tuple[str, str]]:
+    """(code, label) pairs for catalogue entries and regions: 电工（6-31-01-03）."""
+    return [(item["code"], f"{item['name']}（{item['code']}）" if with_code else item["name"]) for item in items]
+
+
 def options(name: str) -> list[tuple[str, str]]:
     """(value, label) pairs for a <select>."""
     return list(LABELS[name].items())
+
+
+# The API's user errors carry a stable code; the portal speaks Chinese, so it words the common
+# ones itself and falls back to the API's own message for codes it does not know.
+ERROR_MESSAGES = {
+    "REQUIRED": "此项必填。",
+    "OUT_OF_RANGE": "数值超出允许范围。",
+    "SALARY_RANGE": "薪酬范围不正确：下限不能高于上限，且在 0 至 1,000,000 元之间。",
+    "DATE_RANGE": "有效期截止日期不能早于开始日期。",
+    "BELOW_FILLED": "招聘人数不能少于已入职人数。",
+    "UNKNOWN_OCCUPATION": "请选择有效的职业（GB/T 6565）。",
+    "UNKNOWN_REGION": "请选择有效的行政区划。",
+    "UNKNOWN_MAJOR": "所选专业不在专业目录中。",
+    "STALE_VERSION": "该记录刚被其他人修改过，请刷新页面后重试。",
+    "POSITION_FULL": "岗位名额已满，请先增加招聘人数。",
+    "INVALID_TRANSITION": "当前阶段不能进行这一步操作。",
+    "NOT_YOUR_STEP": "您的角色不能执行这一步操作。",
+    "REASON_IFF_REJECTED": "标记未通过时必须选择原因。",
+    "CLASS_FULL": "班级名额已满。",
+    "ALREADY_ENROLLED": "该学生已在本班。",
+    "DUPLICATE": "已存在相同的记录。",
+    "ALREADY_APPLIED": "该学生已投递或已被推荐到这个岗位。",
+}
+
+
+def error_message(error: dict) -> str:
+    return ERROR_MESSAGES.get(error.get("code", ""), error.get("message", "提交失败。"))

@@ -144,3 +144,10 @@ def _raise_for_errors(name: str, errors: list[dict]) -> None:
         raise HTTPException(404)
     log.error("operation %s failed: %s", name, errors)
     raise OperationFailed(f"{name}: {errors[0].get('message')}")
+
+
+async def mutate(request: Request, name: str, variables: dict[str, Any]) -> tuple[dict | None, list[dict]]:
+    """A mutation's ``result`` and its user ``errors`` (every portal mutation has one payload)."""
+    data = await run(request, name, variables)
+    payload = next(iter(data.values()))
+    return payload["result"], payload["errors"]

@@ -13,7 +13,7 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from portal.pages import public
+from portal.pages import enterprise, public
 from portal.labels import LABELS, label_filter
 from portal.web import EXCEPTION_HANDLERS, templates
 
@@ -29,6 +29,12 @@ async def echarts(_request: Request) -> FileResponse:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+async def favicon(_request: Request) -> FileResponse:
+    """Browsers ask for /favicon.ico on every page, the sign-in page included."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
 def _without(query: dict, name: str) -> str:
     return urlencode({key: value for key, value in query.items() if key != name and value})
 
@@ -41,8 +47,9 @@ def install_portal(app: Starlette) -> None:
     templates.env.filters.update(without=_without, with_cursor=_with_cursor)
     templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
-        *public.ROUTES,
+        *public.ROUTES, *enterprise.ROUTES,
         Route("/static/vendor/echarts.min.js", echarts),
+        Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ])
     for key, handler in EXCEPTION_HANDLERS.items():

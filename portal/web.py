@@ -31,6 +31,7 @@ templates.env.globals["csrf_token"] = csrf_token
 
 SIGN_IN = "/auth/login"  # the authorization server's portal sign-in (auth.portal_signin)
 ME = "portal_me"  # session key: who is signed in, as the API's `viewer` query described them
+NOTICE = "portal_notice"  # session key: a one-time message for the next page ("岗位已发布")
 
 
 @dataclass(frozen=True)
@@ -73,10 +74,21 @@ async def signed_in_user(request: Request) -> dict | None:
     return request.session[ME]
 
 
+async def require_role(request: Request, role: str) -> dict:
+    """The signed-in user, if their role is ``role`` (an API enum name, e.g. ``ENTERPRISE``)."""
+    user = await signed_in_user(request)
+    if user is None:
+        raise SignInRequired()
+    if user["role"] != role:
+        raise HTTPException(403)
+    return user
+
+
 async def render(request: Request, template: str, status_code: int = 200, **context) -> Response:
     user = await signed_in_user(request)
     role = user["role"].lower() if user else None
-    context.update(user=user, navigation=NAVIGATION.get(role or "", ()), home=home_path(role))
+    context.update(user=user, navigation=NAVIGATION.get(role or "", ()), home=home_path(role),
+                   notice=request.session.pop(NOTICE, None))
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -95,7 +107,11 @@ def post(path: str, handler: FormHandler) -> Route:
     return Route(path, endpoint, methods=["POST"], name=handler.__name__)
 
 
-def redirect(path: str) -> RedirectResponse:
+def redirect(path: str, notice: str | None = None, request: Request | None = None,
+             failed: bool = False) -> RedirectResponse:
+    """303 to ``path`` (after a POST: a reload never resubmits); ``notice`` shows there once."""
+    if notice and request is not None:
+        request.session[NOTICE] = {"text": notice, "failed": failed}
     return RedirectResponse(path, status_code=303)
 
 

@@ -1,0 +1,177 @@
+"""Enterprise HR: my positions; create, edit, open and close one; each position's applicants."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal import operations
+from portal.forms import FormErrors, FormSpec
+from portal.labels import code_choices, options
+from portal.web import post, redirect, render, require_role
+
+ROLE = "ENTERPRISE"
+POSITION_FORM = FormSpec(
+    texts=("title", "occupationCode", "kind", "minEducation", "regionCode", "benefits", "description"),
+    integers=("headcount", "salaryMin", "salaryMax"),
+    dates=("validFrom", "validUntil"),
+    lists=("majorCodes",),
+    flags=("yuluPriority",),
+)
+PIPELINE = ("RECOMMENDED", "APPLIED", "INTERVIEW", "OFFER", "HIRED")
+NEXT_STAGE = dict(zip(PIPELINE, PIPELINE[1:]))
+HIRE_FORM = FormSpec(texts=("startDate",), integers=("monthlyIncome",))
+
+
+async def my_positions(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    after = request.query_params.get("after")
+    data = await operations.run(request, "EnterprisePositions",
+                                {"enterprise": user["organisation"]["id"], "after": after})
+    positions = data["positions"]
+    return await render(request, "enterprise/positions.html", positions=positions,
+                        query={"after": after})
+
+
+# --- the position form -----------------------------------------------------------------------
+
+
+async def _form_page(request: Request, user: dict, values: dict, errors: FormErrors,
+                     position: dict | None = None, status: int = 200) -> Response:
+    choices = await operations.run(request, "PositionFormOptions", {"region": user["region"]["code"]})
+    parent = (choices["region"] or {}).get("parent") or {"children": []}
+    return await render(
+        request, "enterprise/position_form.html", status, values=values, errors=errors,
+        position=position, occupations=code_choices(choices["occupations"]),
+        majors=code_choices(choices["majors"]), regions=code_choices(parent["children"], with_code=False),
+        kinds=options("position_kind"), educations=options("education"),
+    )
+
+
+def _blank_position(user: dict) -> dict:
+    today = date.today()
+    return {"kind": "REGULAR", "minEducation": "SECONDARY_VOCATIONAL", "regionCode": user["region"]["code"],
+            "headcount": 1, "majorCodes": [], "yuluPriority": True, "validFrom": today.isoformat(),
+            "validUntil": (today + timedelta(days=180)).isoformat()}
+
+
+async def new_position(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    return await _form_page(request, user, _blank_position(user), FormErrors())
+
+
+async def create_position(request: Request, form: FormData) -> Response:
+    user = await require_role(request, ROLE)
+    values, errors = POSITION_FORM.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "CreatePosition", {"input": values})
+        if result:
+            return redirect(f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request)
+        errors = FormErrors.from_payload(payload_errors, POSITION_FORM.names)
+    return await _form_page(request, user, POSITION_FORM.values(form), errors, status=400)
+
+
+async def _position(request: Request, operation: str) -> dict:
+    data = await operations.run(request, operation, {"id": request.path_params["id"]})
+    if not data["node"]:
+        raise HTTPException(404)
+    return data["node"]
+
+
+def _editable_values(position: dict) -> dict:
+    values = {name: position.get(name) for name in POSITION_FORM.names}
+    values.update(occupationCode=position["occupation"]["code"], regionCode=position["region"]["code"],
+                  majorCodes=[major["code"] for major in position["majors"]])
+    return values
+
+
+async def edit_position(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    position = await _position(request, "PositionForEditing")
+    return await _form_page(request, user, _editable_values(position), FormErrors(), position)
+
+
+async def update_position(request: Request, form: FormData) -> Response:
+    user = await require_role(request, ROLE)
+    position = await _position(request, "PositionForEditing")
+    changes, errors = POSITION_FORM.parse(form)
+    if not errors:
+        variables = {"id": position["id"], "version": int(form.get("version", 0)), "changes": changes}
+        result, payload_errors = await operations.mutate(request, "UpdatePosition", variables)
+        if result:
+            return redirect(f"/enterprise/positions/{position['id']}", "岗位信息已更新。", request)
+        errors = FormErrors.from_payload(payload_errors, POSITION_FORM.names)
+    return await _form_page(request, user, POSITION_FORM.values(form), errors, position, status=400)
+
+
+# --- one position: state and applicant pipeline -----------------------------------------------
+
+
+def _pipeline(applications: list[dict]) -> tuple[dict[str, list[dict]], list[dict]]:
+    """Applications by open stage (columns), and the ended ones (rejected / withdrawn)."""
+    columns: dict[str, list[dict]] = {stage: [] for stage in PIPELINE}
+    ended = []
+    for application in applications:
+        (columns[application["stage"]] if application["stage"] in columns else ended).append(application)
+    return columns, ended
+
+
+async def position_detail(request: Request) -> Response:
+    await require_role(request, ROLE)
+    position = await _position(request, "PositionPipeline")
+    columns, ended = _pipeline(position["applications"])
+    return await render(request, "enterprise/position.html", position=position, columns=columns,
+                        ended=ended, next_stage=NEXT_STAGE, reasons=options("rejection_reason"))
+
+
+async def _set_state(request: Request, form: FormData, operation: str, done: str) -> Response:
+    await require_role(request, ROLE)
+    position_id = request.path_params["id"]
+    variables = {"id": position_id, "version": int(form.get("version", 0))}
+    result, errors = await operations.mutate(request, operation, variables)
+    message = done if result else FormErrors.from_payload(errors, set()).general[0]
+    return redirect(f"/enterprise/positions/{position_id}", message, request, failed=not result)
+
+
+async def open_position(request: Request, form: FormData) -> Response:
+    return await _set_state(request, form, "OpenPosition", "岗位已发布，求职者和服务机构现在可以看到它。")
+
+
+async def close_position(request: Request, form: FormData) -> Response:
+    return await _set_state(request, form, "ClosePosition", "岗位已关闭。")
+
+
+def _transition(form: FormData) -> tuple[dict, FormErrors]:
+    extra, errors = HIRE_FORM.parse(form)
+    transition = {"id": form["application"], "version": int(form.get("version", 0)),
+                  "stage": form["stage"], "note": str(form.get("note", "")).strip() or None,
+                  "reason": form.get("reason") or None, **extra}
+    return transition, errors
+
+
+async def move_application(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    transition, errors = _transition(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "MoveApplication", {"input": transition})
+        errors = FormErrors.from_payload(payload_errors, set())
+    message = "；".join([*errors.general, *errors.by_field.values()]) or "已更新申请阶段。"
+    return redirect(f"/enterprise/positions/{request.path_params['id']}", message, request, failed=bool(errors))
+
+
+ROUTES = [
+    Route("/enterprise", my_positions),
+    Route("/enterprise/positions/new", new_position),
+    post("/enterprise/positions/new", create_position),
+    Route("/enterprise/positions/{id}", position_detail),
+    Route("/enterprise/positions/{id}/edit", edit_position),
+    post("/enterprise/positions/{id}/edit", update_position),
+    post("/enterprise/positions/{id}/open", open_position),
+    post("/enterprise/positions/{id}/close", close_position),
+    post("/enterprise/positions/{id}/applications", move_application),
+]
