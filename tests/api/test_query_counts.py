@@ -1,0 +1,40 @@
+"""Saleor's habit: nested operations over many rows run a fixed number of SQL statements, so an
+N+1 cannot come back silently. Each operation runs for 10 and for 100 rows (fewer when the test
+seed has fewer) and must issue the same number of statements."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.conftest import counting
+
+OPERATIONS = {
+    "positions": """query($n: Int) { positions(first: $n) { edges { node {
+        title enterprise { name region { name } } occupation { name } majors { name }
+        applications { stage person { name studentRecord { school { name } } } } } } } }""",
+    "persons": """query($n: Int) { persons(first: $n) { edges { node {
+        name idNumber phone studentRecord { school { name } major { name } }
+        employmentIntention { occupations { name } regions { name } }
+        applications { position { title enterprise { name } } } } } } }""",
+    "applications": """query($n: Int) { applications(first: $n) { edges { node {
+        stage events { toStage } person { name } position { title region { name } } referrer { name } } } } }""",
+    "employmentRecords": """query($n: Int) { employmentRecords(first: $n) { edges { node {
+        locationTier person { name education } employer { name } position { title }
+        workRegion { name } } } } }""",
+    "organisations": """query($n: Int) { organisations(first: $n) { edges { node {
+        name region { name parent { name } } positions { title majors { name } } } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+async def test_statements_do_not_grow_with_rows(run, engine, name):
+    await run(OPERATIONS[name], n=1)  # the session's first statement opens its savepoint
+    counts = {}
+    for rows in (10, 100):
+        with counting(engine) as statements:
+            data, errors, _ = await run(OPERATIONS[name], n=rows)
+        assert errors is None, errors
+        counts[rows] = (len(data[name]["edges"]), statements.count)
+    print(f"\n{name}: rows/statements {counts}")
+    assert counts[10][0] == 10 and counts[100][0] > 10
+    assert counts[10][1] == counts[100][1]
