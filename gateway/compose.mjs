@@ -1,8 +1,9 @@
 // Compose the subgraphs listed in subgraphs.json into a supergraph; exit 1 on any composition error.
 //
-//   node compose.mjs [--out FILE] [--url NAME=URL ...]
+//   node compose.mjs [--out FILE] [--url NAME=URL ...] [--sdl NAME=FILE ...]
 //
-// --url replaces a subgraph's routing URL (tests run every subgraph on a free port).
+// --url replaces a subgraph's routing URL (tests run every subgraph on a free port);
+// --sdl reads a subgraph's SDL from another file (tests print it from the code they run).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,25 +18,29 @@ function options() {
     options: {
       out: { type: 'string', default: resolve(here, 'supergraph.graphql') },
       url: { type: 'string', multiple: true, default: [] },
+      sdl: { type: 'string', multiple: true, default: [] },
     },
   });
-  const urls = Object.fromEntries(values.url.map((pair) => pair.split(/=(.*)/s, 2)));
-  return { out: values.out, urls };
+  return { out: values.out, urls: pairs(values.url), sdls: pairs(values.sdl) };
 }
 
-function services(urls) {
+function pairs(arguments_) {
+  return Object.fromEntries(arguments_.map((pair) => pair.split(/=(.*)/s, 2)));
+}
+
+function services(urls, sdls) {
   const manifest = JSON.parse(readFileSync(resolve(here, 'subgraphs.json'), 'utf8'));
-  const unknown = Object.keys(urls).filter((name) => !(name in manifest));
+  const unknown = [...Object.keys(urls), ...Object.keys(sdls)].filter((name) => !(name in manifest));
   if (unknown.length) throw new Error(`no subgraph named ${unknown.join(', ')} in subgraphs.json`);
   return Object.entries(manifest).map(([name, { sdl, url }]) => ({
     name,
     url: urls[name] ?? url,
-    typeDefs: parse(readFileSync(resolve(here, sdl), 'utf8')),
+    typeDefs: parse(readFileSync(sdls[name] ?? resolve(here, sdl), 'utf8')),
   }));
 }
 
-const { out, urls } = options();
-const result = composeServices(services(urls));
+const { out, urls, sdls } = options();
+const result = composeServices(services(urls, sdls));
 if (result.errors) {
   for (const error of result.errors) console.error(`composition error: ${error.message}`);
   process.exit(1);

@@ -15,26 +15,44 @@ import {
   defineConfig,
   extractFromHeader,
 } from '@graphql-hive/gateway';
+import { generateKeyPairSync } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 
 const issuer = (process.env.YULU_ISSUER ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const audience = process.env.YULU_AUDIENCE ?? `${issuer}/graphql`;
 const jwksUri = process.env.YULU_JWKS_URL ?? `${issuer}/.well-known/jwks.json`;
 
+// jwks-rsa caches keys for 5 minutes (as the alliance's own resource server does, so a retired
+// key stops verifying) and refetches on an unknown kid, rate-limited, so a rotation is picked up
+// without a restart and forged kids cannot make the gateway hammer the alliance.
+const allianceKeys = createRemoteJwksSigningKeyProvider({
+  jwksUri,
+  cache: true,
+  cacheMaxAge: 300_000,
+  rateLimit: true,
+  jwksRequestsPerMinute: 10,
+});
+
+// A public key whose private half was never kept: no token verifies against it.
+const nobodysKey = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
+
+// The JWT plugin reports any key lookup failure as "authentication unavailable" (500). A kid the
+// alliance never published is a bad token, not an outage: verify it against nobody's key, so it
+// is refused with 401 like any other forgery. A JWKS that cannot be fetched stays a 500.
+async function signingKeyFor(kid?: string): Promise<string> {
+  try {
+    return await allianceKeys(kid);
+  } catch (error) {
+    if ((error as Error)?.name === 'SigningKeyNotFoundError') return nobodysKey;
+    throw error;
+  }
+}
+
 export const gatewayConfig = defineConfig({
   jwt: {
-    // jwks-rsa caches keys for 5 minutes (as the alliance's own resource server does, so a
-    // retired key stops verifying) and refetches on an unknown kid, rate-limited, so a rotation
-    // is picked up without a restart and forged kids cannot make the gateway hammer the alliance.
-    signingKeyProviders: [
-      createRemoteJwksSigningKeyProvider({
-        jwksUri,
-        cache: true,
-        cacheMaxAge: 300_000,
-        rateLimit: true,
-        jwksRequestsPerMinute: 10,
-      }),
-    ],
+    signingKeyProviders: [signingKeyFor],
     tokenLookupLocations: [extractFromHeader({ name: 'authorization', prefix: 'Bearer' })],
     tokenVerification: { issuer, audience, algorithms: ['ES256'] },
     // Anonymous callers may still read public data; a token that is present must be valid.
