@@ -1,0 +1,65 @@
+"""The graduate, acting for themself: my file, my intentions, the consent switch, my applications."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal import operations
+from portal.forms import FormErrors, FormSpec
+from portal.labels import options
+from portal.web import post, redirect, render, require_role
+
+ROLE = "GRADUATE"
+INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
+                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
+
+
+async def _my_file(request: Request) -> dict:
+    user = await require_role(request, ROLE)
+    data = await operations.run(request, "PersonFile", {"id": user["person"]["id"]})
+    return data["node"]
+
+
+async def _home(request: Request, intention: dict | None = None, errors: FormErrors | None = None,
+                status: int = 200) -> Response:
+    person = await _my_file(request)
+    return await render(request, "graduate/home.html", status, person=person,
+                        intention=intention or person["employmentIntention"] or {"seeking": True},
+                        errors=errors or FormErrors(), tiers=options("location_tier"))
+
+
+async def home(request: Request) -> Response:
+    return await _home(request)
+
+
+async def set_consent(request: Request, form: FormData) -> Response:
+    person = await _my_file(request)
+    consent = form.get("consent") == "on"
+    result, errors = await operations.mutate(request, "SetConsent",
+                                             {"consent": consent, "version": person["version"]})
+    if result:
+        done = "已授权：用工企业和人力资源服务机构可以看到您的完整信息。" if consent else "已撤回授权：您的信息将对企业和服务机构脱敏显示。"
+        return redirect("/me", done, request)
+    return redirect("/me", "；".join(FormErrors.from_payload(errors, set()).general), request, failed=True)
+
+
+async def save_intention(request: Request, form: FormData) -> Response:
+    person = await _my_file(request)
+    values, errors = INTENTION_FORM.parse(form)
+    if not errors:
+        variables = {"personId": person["id"], "input": values}
+        result, payload_errors = await operations.mutate(request, "SaveIntention", variables)
+        if result:
+            return redirect("/me", "求职意向已保存。", request)
+        errors = FormErrors.from_payload(payload_errors, INTENTION_FORM.names)
+    return await _home(request, INTENTION_FORM.values(form), errors, status=400)
+
+
+ROUTES = [
+    Route("/me", home),
+    post("/me/consent", set_consent),
+    post("/me/intention", save_intention),
+]
