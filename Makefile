@@ -65,10 +65,8 @@ supergraph: $(INSTALLED) $(GATEWAY_TOOLS)
 
 # The two partner subgraphs on 127.0.0.1:4101 and :4102, seeded to match `make serve`'s data.
 partners: $(INSTALLED)
-	$(BIN)/python -m gateway.partners.social_insurance seed --scale $(PARTNER_SCALE)
-	$(BIN)/python -m gateway.partners.job_board seed --scale $(PARTNER_SCALE)
-	$(BIN)/python -m gateway.partners.social_insurance serve --port 4101 & \
-	$(BIN)/python -m gateway.partners.job_board serve --port 4102 & \
+	$(BIN)/python -m gateway.partners.social_insurance serve --port 4101 --seed $(PARTNER_SCALE) & \
+	$(BIN)/python -m gateway.partners.job_board serve --port 4102 --seed $(PARTNER_SCALE) & \
 	wait
 
 # Hive Gateway on 127.0.0.1:4000 over the running subgraphs (`make serve`, `make partners`).

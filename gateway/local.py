@@ -21,6 +21,8 @@ from pathlib import Path
 
 import httpx
 
+from auth.config import AuthConfig
+
 GATEWAY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = GATEWAY_DIR.parent
 PARTNERS = ("social_insurance", "job_board")
@@ -132,6 +134,12 @@ class Federation:
     partner_urls: dict[str, str]
     sql_logs: dict[str, Path]  # every statement each partner ran, one a line
     issuer: str
+    secret_key: str
+
+    def auth_config(self) -> AuthConfig:
+        """What the running alliance signs and checks its tokens with (to mint test tokens)."""
+        return AuthConfig(issuer=self.issuer, audience=f"{self.issuer}/graphql", secret_key=self.secret_key,
+                          access_token_seconds=900, refresh_token_seconds=3600)
 
 
 @contextmanager
@@ -145,15 +153,13 @@ def running_federation(database_url: str, workdir: Path, scale: str, secret_key:
     sql_logs = {name: workdir / f"{name}.sql" for name in PARTNERS}
     partner_env = {name: _partner_env(env, workdir, name, sql_logs[name]) for name in PARTNERS}
 
-    for name in PARTNERS:
-        run([sys.executable, "-m", f"gateway.partners.{name}", "seed", "--scale", scale], partner_env[name])
     supergraph = workdir / "supergraph.graphql"
     routing = {name: f"{urls[name]}/graphql" for name in ("alliance", *PARTNERS)}
     compose(supergraph, routing, {"alliance": print_alliance_sdl(workdir / "alliance.graphql")})
 
     group = ProcessGroup(workdir)
     try:
-        _start_subgraphs(group, ports, urls, env, partner_env)
+        _start_subgraphs(group, ports, urls, env, partner_env, scale)
         gateway = group.start("gateway", _gateway_argv(supergraph, ports["gateway"]), urls["gateway"], env, GATEWAY_DIR)
         group.wait_until_ready(gateway, "/healthcheck")
         yield Federation(
@@ -162,6 +168,7 @@ def running_federation(database_url: str, workdir: Path, scale: str, secret_key:
             partner_urls={name: urls[name] for name in PARTNERS},
             sql_logs=sql_logs,
             issuer=issuer,
+            secret_key=secret_key,
         )
     finally:
         group.stop_all()
@@ -172,15 +179,16 @@ def _partner_env(env: dict[str, str], workdir: Path, name: str, sql_log: Path) -
             "PARTNER_SQL_LOG": str(sql_log)}
 
 
-def _start_subgraphs(group: ProcessGroup, ports: dict, urls: dict, env: dict, partner_env: dict) -> None:
-    """All three at once (they start in parallel), then wait for each to answer."""
+def _start_subgraphs(group: ProcessGroup, ports: dict, urls: dict, env: dict, partner_env: dict, scale: str) -> None:
+    """All three at once (they start in parallel; partners seed themselves first), then wait for
+    each to answer."""
     alliance = group.start("alliance", [
         sys.executable, "-m", "uvicorn", "portal.app:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(ports["alliance"]), "--log-level", "warning",
     ], urls["alliance"], env)
     partners = [
-        group.start(name, [sys.executable, "-m", f"gateway.partners.{name}", "serve", "--port", str(ports[name])],
-                    urls[name], partner_env[name])
+        group.start(name, [sys.executable, "-m", f"gateway.partners.{name}", "serve", "--port", str(ports[name]),
+                           "--seed", scale], urls[name], partner_env[name])
         for name in PARTNERS
     ]
     for service in (alliance, *partners):

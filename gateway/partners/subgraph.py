@@ -249,23 +249,29 @@ async def seed(partner: Partner, scale: str) -> int:
     return total
 
 
+SCALES = ("demo", "bench", "test")
+SCALE_HELP = "the scale the alliance was seeded with (ids must match)"
+
+
 def run_cli(partner: Partner, argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog=f"python -m gateway.partners.{partner.name}")
     commands = parser.add_subparsers(dest="command", required=True)
     seed_command = commands.add_parser("seed", help="recreate and fill the database")
-    seed_command.add_argument("--scale", choices=("demo", "bench", "test"), default="demo",
-                              help="the scale the alliance was seeded with (ids must match)")
+    seed_command.add_argument("--scale", choices=SCALES, default="demo", help=SCALE_HELP)
     serve = commands.add_parser("serve", help="serve /graphql")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, required=True)
+    serve.add_argument("--seed", choices=SCALES, help=f"recreate and fill the database first: {SCALE_HELP}")
     commands.add_parser("sdl", help="write the subgraph SDL next to the code")
     args = parser.parse_args(argv)
 
-    if args.command == "seed":
-        print(f"{partner.name}: {asyncio.run(seed(partner, args.scale))} rows")
-    elif args.command == "serve":
+    if args.command == "sdl":
+        partner.sdl_path.write_text(partner.sdl(), encoding="utf-8")
+        return
+    scale = args.scale if args.command == "seed" else args.seed
+    if scale:
+        print(f"{partner.name}: {asyncio.run(seed(partner, scale))} rows")
+    if args.command == "serve":
         import uvicorn
 
         uvicorn.run(partner.create_app(), host=args.host, port=args.port, log_level="warning")
-    else:
-        partner.sdl_path.write_text(partner.sdl(), encoding="utf-8")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from auth.config import AuthConfig
 from gateway.local import GATEWAY_DIR, Federation, running_federation
 from models.settings import get_settings
 from tests.tokens import mint_access_token
@@ -31,11 +30,6 @@ def federation(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         yield running
 
 
-def auth_config(issuer: str) -> AuthConfig:
-    return AuthConfig(issuer=issuer, audience=f"{issuer}/graphql", secret_key=SECRET_KEY,
-                      access_token_seconds=900, refresh_token_seconds=3600)
-
-
 @pytest.fixture(scope="session")
 async def token_of(federation: Federation, seeded_url: str):
     """``await token_of(username)``: a real access token the running alliance app would issue."""
@@ -43,7 +37,7 @@ async def token_of(federation: Federation, seeded_url: str):
 
     async def token(username: str) -> str:
         if username not in tokens:
-            tokens[username] = await mint_access_token(auth_config(federation.issuer), seeded_url, username)
+            tokens[username] = await mint_access_token(federation.auth_config(), seeded_url, username)
         return tokens[username]
 
     return token

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.local import PARTNERS, compose, print_alliance_sdl
+from gateway.local import GATEWAY_DIR, PARTNERS, compose, print_alliance_sdl
 from gateway.partners.job_board.app import PARTNER as JOB_BOARD
 from gateway.partners.social_insurance.app import PARTNER as SOCIAL_INSURANCE
 
@@ -38,3 +38,11 @@ def test_a_contradicting_subgraph_fails_composition(tmp_path: Path) -> None:
             "alliance": print_alliance_sdl(tmp_path / "alliance.graphql"),
             "job_board": tmp_path / "job_board.graphql",
         })
+
+
+def test_committed_supergraph_is_current(tmp_path: Path) -> None:
+    out = tmp_path / "supergraph.graphql"
+    compose(out, {})
+    assert out.read_text() == (GATEWAY_DIR / "supergraph.graphql").read_text(), (
+        "the subgraphs changed: run `make supergraph` and commit gateway/supergraph.graphql"
+    )

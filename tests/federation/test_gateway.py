@@ -7,12 +7,14 @@ from collections import defaultdict
 
 import pytest
 
+from auth import scopes
 from gateway.local import Federation
 from gateway.partners.job_board import data as job_board_data
 from gateway.partners.social_insurance import data as social_insurance_data
 from resolvers.ids import decode_id
 from tests.federation.conftest import statements
 from tests.federation.queries import ALLIANCE_PART, EMPLOYMENT_VERIFICATION, post
+from tests.tokens import mint_access_token
 
 FIRST = 40
 
@@ -93,10 +95,7 @@ def test_personal_partner_fields_are_refused_at_the_gateway_without_a_token(fede
 
 
 async def test_missing_scope_is_forbidden_at_the_gateway(federation: Federation, seeded_url: str) -> None:
-    from tests.federation.conftest import auth_config
-    from tests.tokens import mint_access_token
-
-    read_only = await mint_access_token(auth_config(federation.issuer), seeded_url, "city", scope="alliance:read")
+    read_only = await mint_access_token(federation.auth_config(), seeded_url, "city", scope=scopes.READ)
     response = post(federation.gateway_url, EMPLOYMENT_VERIFICATION, {"first": FIRST}, read_only)
 
     assert response.status_code == 403
