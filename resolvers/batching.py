@@ -75,7 +75,7 @@ def linked(ctx: Context, link: Table, owner: str, target: str, column: Any, tabl
             .order_by(column)
         )
         groups: dict[Any, list[Any]] = defaultdict(list)
-        for key, row in (await ctx.session.execute(_filtered(ctx, statement, table))).tuples():
+        for key, row in await ctx.session.execute(_filtered(ctx, statement, table)):
             groups[key].append(row)
         return [groups.get(key, []) for key in keys]
 

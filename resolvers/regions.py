@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, or_, select
 
 from models.regions import NATION_CODE, Region, RegionLevel, RegionPairing, within
-from resolvers.batching import many_by, one_by
+from resolvers.batching import any_of, many_by, one_by
 from resolvers.pagination import InvalidArgument
 
 if TYPE_CHECKING:  # the context module imports the audit trail, which pages and filters
@@ -44,8 +46,23 @@ async def children(ctx: Context, code: str | None) -> list[Region]:
     return await many_by(ctx, Region.parent_code, order_by=Region.code).load(code)
 
 
+def _partner_codes(ctx: Context):
+    """Loader: region code → the codes of its east–west partners, both directions, one statement."""
+
+    async def batch(codes: Sequence[str]) -> list[list[str]]:
+        statement = select(RegionPairing).where(
+            or_(any_of(ctx, RegionPairing.west_code, codes), any_of(ctx, RegionPairing.east_code, codes))
+        )
+        partners: dict[str, list[str]] = defaultdict(list)
+        for pairing in await ctx.session.scalars(statement):
+            partners[pairing.west_code].append(pairing.east_code)
+            partners[pairing.east_code].append(pairing.west_code)
+        return [sorted(partners.get(code, [])) for code in codes]
+
+    return ctx.loader("regions.partners", batch)
+
+
 async def pairings(ctx: Context, code: str) -> list[Region]:
     """East–west partners: the eastern helpers of a western province, or the reverse."""
-    statement = select(RegionPairing).where((RegionPairing.west_code == code) | (RegionPairing.east_code == code))
-    partner_codes = [p.east_code if p.west_code == code else p.west_code for p in await ctx.session.scalars(statement)]
+    partner_codes = await _partner_codes(ctx).load(code)
     return [r for r in await one_by(ctx, Region.code).load_many(partner_codes) if r is not None]
