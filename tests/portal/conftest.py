@@ -52,9 +52,23 @@ async def _open_page(browser: Browser, base_url: str, viewport: dict) -> tuple[P
     context = await browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN")
     page = await context.new_page()
     problems: list[str] = []
-    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("console", lambda message: _console_problem(message, problems))
     page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("response", lambda response: _failed_subresource(response, problems))
     return page, problems
+
+
+def _console_problem(message, problems: list[str]) -> None:
+    # Chromium logs every 4xx/5xx response as a console error, including a page that answers
+    # 400 with inline form errors or a deliberate 404 page: responses are judged below instead.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        problems.append(message.text)
+
+
+def _failed_subresource(response, problems: list[str]) -> None:
+    """A stylesheet, script, image or fetch that failed; pages themselves are asserted by tests."""
+    if response.status >= 400 and response.request.resource_type != "document":
+        problems.append(f"{response.status} {response.url}")
 
 
 @pytest.fixture
@@ -76,7 +90,7 @@ async def phone(browser: Browser, portal_url: str) -> AsyncIterator[Page]:
 async def sign_in(page: Page, username: str, landing: str) -> None:
     """Through the real authorization-code flow: the 登录 link, the sign-in page, back home."""
     await page.goto("/")
-    await page.get_by_role("link", name="登录").click()
+    await page.get_by_role("link", name="登录", exact=True).click()
     await page.get_by_label("用户名").fill(username)
     await page.get_by_label("密码").fill(PASSWORD)
     await page.get_by_role("button", name="登录").click()
