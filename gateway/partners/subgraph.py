@@ -23,6 +23,7 @@ import httpx
 import strawberry
 from joserfc.jwk import KeySet
 from sqlalchemy import MetaData, event, insert
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -83,8 +84,9 @@ class PartnerSettings:
 
 
 def create_engine(settings: PartnerSettings) -> AsyncEngine:
-    database = settings.database_url.split("///", 1)[-1]
-    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(settings.database_url)
     if settings.sql_log is not None:
         event.listen(engine.sync_engine, "before_cursor_execute", _statement_logger(settings.sql_log))
