@@ -1,11 +1,12 @@
 """The alliance's data model (SQLAlchemy 2). Importing the package registers every table."""
 
-from models import (  # noqa: F401  (imported for their tables)
+from models import (  # noqa: F401  (imported for their tables and hooks)
     applications,
     audit,
     catalogue,
     classes,
     fairs,
+    matching_keys,
     oauth,
     organisations,
     people,

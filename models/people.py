@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from models.base import Base, Timestamped, Versioned, enum_column
 
@@ -172,7 +173,20 @@ class EmploymentIntention(Timestamped, Base):
     wants_own_business: Mapped[bool] = mapped_column(Boolean, default=False)
     # Available for matching: not employed, or employed and seeking a change.
     seeking: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    # Matching keys: copies of the student record's major and the household's priority flags,
+    # so matching can pick and order a million graduates from this one table. Derived, never
+    # edited: models.matching_keys refreshes them on every ORM flush that touches their sources.
+    match_major_code: Mapped[str | None] = mapped_column(ForeignKey("majors.code"))
+    match_monitored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    match_key_county: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    match_relocated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint("expected_salary IS NULL OR expected_salary >= 0", name="salary_not_negative"),
+        # Covers what matching reads to pick and order a band of graduates by major, so that
+        # reading ten thousand candidates stays inside the index (an index-only scan).
+        Index(
+            "ix_employment_intentions_matching", "match_major_code", "match_monitored", "match_key_county",
+            "match_relocated", "expected_salary", "seeking", "id", "person_id",
+        ),
     )

@@ -30,6 +30,7 @@ from models.people import (
     EnrolmentIntention,
     Household,
     HouseholdCategory,
+    MONITORED_CATEGORIES,
     LocationTier,
     Person,
     StudentRecord,
@@ -337,6 +338,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
         world.households[person["id"]] = household
         return person
 
+    key_counties = set(world.key_counties)
     for i in range(scale.graduates):
         graduation_year = AS_OF.year - rng.choice((0, 0, 0, 1, 1, 2))
         school = rng.choice(world.schools)
@@ -350,7 +352,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
             "preferred_tier": rng.choice(list(LocationTier) + [None]),
             "expected_salary": rng.randrange(30, 80) * 100,
             "wants_further_study": rng.random() < 0.06, "wants_own_business": rng.random() < 0.04,
-            "seeking": True})
+            "seeking": True, **_match_keys(world.households[person["id"]], major, key_counties)})
         for occupation in rng.sample(world.occupations, rng.randint(1, 3)):
             batches.add(employment_intention_occupations,
                         {"intention_id": intention_id, "occupation_code": occupation.code})
@@ -395,6 +397,14 @@ def _household(rng: random.Random, world: World, household_id: int) -> dict:
     category = rng.choices(list(HouseholdCategory), weights=(78, 10, 8, 4))[0]
     return {"id": household_id, "region_code": region, "category": category,
             "relocated": rng.random() < 0.12}
+
+
+def _match_keys(household: dict, major: reference.Major, key_counties: set[str]) -> dict:
+    """The intention's matching keys, as models.matching_keys would derive them."""
+    return {"match_major_code": major.code,
+            "match_monitored": household["category"] in MONITORED_CATEGORIES,
+            "match_key_county": household["region_code"] in key_counties,
+            "match_relocated": household["relocated"]}
 
 
 def _education_of(school: dict) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.applications import Application
@@ -21,6 +21,7 @@ from models.catalogue import Major, Occupation
 from models.classes import Enrolment, class_reserved_positions
 from models.people import (
     EDUCATION_RANK,
+    MONITORED_CATEGORIES,
     Education,
     EmploymentIntention,
     Household,
@@ -36,13 +37,20 @@ from models.regions import Region, RegionPairing
 from models.tracking import EmploymentRecord
 from resolvers.matching.explain import Names
 from resolvers.matching.scoring import (
+    LOCATION_BEYOND_INTENTION,
+    LOCATION_ELSEWHERE,
+    LOCATION_HOME_OR_DESIRED,
+    LOCATION_IN_PROVINCE,
+    LOCATION_PAIRED_PROVINCE,
     MAJOR_EXACT,
     MAJOR_NONE,
     MAJOR_SAME_CATEGORY,
     MAJOR_SAME_CLASS,
     GraduateProfile,
+    MatchPolicy,
     PositionProfile,
     educations_at_least,
+    region_prefix,
 )
 
 
@@ -108,7 +116,7 @@ def available() -> ColumnElement[bool]:
 
 
 def graduates_statement() -> Select:
-    """Every available graduate (one with an employment intention) with their profile columns.
+    """Graduates (persons with an employment intention) with their profile columns.
 
     Callers' filters may use the columns of persons, households, student_records and
     employment_intentions: they are joined here.
@@ -136,7 +144,6 @@ def graduates_statement() -> Select:
         .join(Household, Household.id == Person.household_id)
         .join(Region, Region.code == Household.region_code)
         .outerjoin(StudentRecord, StudentRecord.person_id == Person.id)
-        .where(available())
     )
 
 
@@ -165,8 +172,35 @@ def graduates_for(position: PositionProfile) -> ColumnElement[bool]:
 
 
 def graduate_major_band(codes: frozenset[str], include_unknown: bool) -> ColumnElement[bool]:
-    in_band = StudentRecord.major_code.in_(sorted(codes)) if codes else false()
-    return or_(in_band, StudentRecord.major_code.is_(None)) if include_unknown else in_band
+    major = EmploymentIntention.match_major_code
+    in_band = major.in_(sorted(codes)) if codes else false()
+    return or_(in_band, major.is_(None)) if include_unknown else in_band
+
+
+def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: float, intention: float) -> ColumnElement:
+    """SQL: the best score a graduate of a band can reach, from the intention row alone.
+
+    The band fixes the major and intention fit; the row's own priority flags and salary
+    expectation tighten the rest (salary can reach 1 only if the position's ceiling meets the
+    expectation, see scoring.salary_fit). Location and certificates count as met.
+    """
+    fit, priority = policy.fit, policy.priority
+    expected = EmploymentIntention.expected_salary
+    salary = case((or_(expected.is_(None), expected <= position.salary_max), 1.0), else_=0.5)
+    flags = (
+        _weight_if(EmploymentIntention.match_monitored, priority.monitored_household)
+        + _weight_if(EmploymentIntention.match_key_county, priority.key_county)
+        + _weight_if(EmploymentIntention.match_relocated, priority.relocated)
+    )
+    known = (
+        fit.major * major + fit.intention * intention + fit.location + fit.certificates
+        + priority.yulu_priority_position * position.yulu_priority
+    )
+    return (literal(known) + fit.salary * salary + flags) / policy.total_weight
+
+
+def _weight_if(flag: ColumnElement[bool], weight: float) -> ColumnElement:
+    return case((flag, weight), else_=0.0)
 
 
 def graduate_intention_band(occupation_code: str, wants_it: bool) -> ColumnElement[bool]:
@@ -181,7 +215,8 @@ def in_classes(class_ids: frozenset[int]) -> ColumnElement[bool]:
 
 
 async def graduate(session: AsyncSession, person_id: int) -> GraduateProfile | None:
-    row = (await session.execute(graduates_statement().where(Person.id == person_id))).first()
+    """The graduate's profile if they are available for matching."""
+    row = (await session.execute(graduates_statement().where(Person.id == person_id, available()))).first()
     return graduate_profile(row) if row else None
 
 
@@ -193,7 +228,7 @@ def open_with_headcount() -> ColumnElement[bool]:
 
 
 def positions_statement() -> Select:
-    """Every open position with headcount left, with its profile columns."""
+    """Positions with their profile columns."""
     majors = (
         select(_joined(position_majors.c.major_code))
         .where(position_majors.c.position_id == Position.id)
@@ -208,7 +243,7 @@ def positions_statement() -> Select:
         Position.id, Position.occupation_code, Position.min_education, Position.salary_min,
         Position.salary_max, Position.region_code, Position.required_certificates,
         Position.yulu_priority, majors.label("majors"), reserved.label("reserved"),
-    ).where(open_with_headcount())
+    )
 
 
 def position_profile(row) -> PositionProfile:
@@ -239,11 +274,73 @@ def accepting_any(codes: frozenset[str]) -> ColumnElement[bool]:
     return Position.id.in_(select(position_majors.c.position_id).where(position_majors.c.major_code.in_(sorted(codes))))
 
 
-def position_major_band(better: frozenset[str], band: frozenset[str]) -> ColumnElement[bool]:
+def position_major_band(better: frozenset[str], band: frozenset[str] | None) -> ColumnElement[bool]:
     """Positions whose best accepted major is in ``band``: they accept one of ``band`` and none
-    of the majors that would fit better. For the no-fit band (``band`` empty) only the second."""
+    of the majors that would fit better. ``band`` None is the no-fit band: only the second."""
     rest = ~accepting_any(better) if better else true()
-    return and_(accepting_any(band), rest) if band else rest
+    return rest if band is None else and_(accepting_any(band), rest)
+
+
+def position_bound(policy: MatchPolicy, graduate: GraduateProfile, *, major: float, intention: float) -> ColumnElement:
+    """SQL: the best score a position of a band can reach for this graduate, from its own row.
+
+    The band fixes major and intention fit, the graduate fixes the household flags; the
+    position's work place, salary, certificates and Yulu-priority flag give the rest.
+    """
+    fit, priority = policy.fit, policy.priority
+    known = (
+        fit.major * major + fit.intention * intention
+        + priority.monitored_household * (graduate.household_category in MONITORED_CATEGORIES)
+        + priority.key_county * graduate.key_county + priority.relocated * graduate.relocated
+    )
+    flags = _weight_if(Position.yulu_priority, priority.yulu_priority_position)
+    location = fit.location * _location_fit(graduate, policy)
+    salary = fit.salary * _salary_fit(graduate.expected_salary)
+    certificates = fit.certificates * _certificates_bound(graduate.certificates)
+    return (literal(known) + salary + location + certificates + flags) / policy.total_weight
+
+
+def _salary_fit(expected: int | None) -> ColumnElement:
+    """SQL: scoring.salary_fit of the position's range for this expectation."""
+    if not expected:
+        return literal(1.0)
+    low, high = Position.salary_min, Position.salary_max
+    return case(
+        (low >= expected, 1.0),
+        (high >= expected, 0.5 + 0.5 * (high - expected) * 1.0 / (high - low)),
+        (high * 2 <= expected, 0.0),
+        else_=0.5 * (1.0 - 2.0 * (expected - high) / expected),
+    )
+
+
+def _certificates_bound(held: frozenset[str]) -> ColumnElement:
+    """SQL: 1 when the position asks for no certificate; otherwise 0 for a graduate holding
+    none, and at most 1 for one holding some (which ones is left to the scorer)."""
+    if held:
+        return literal(1.0)
+    return case((cast(Position.required_certificates, String) == "[]", 1.0), else_=0.0)
+
+
+def _location_fit(graduate: GraduateProfile, policy: MatchPolicy) -> ColumnElement:
+    """SQL: scoring.location_fit of the position's work region for this graduate."""
+    home = graduate.household_region
+    province = func.substr(Position.region_code, 1, 2)
+    in_county = Position.region_code == home
+    in_province = province == home[:2]
+    beyond = {
+        LocationTier.IN_COUNTY: ~in_county,
+        LocationTier.IN_PROVINCE: ~in_province,
+    }.get(graduate.preferred_tier, false())
+    desired = or_(false(), *(Position.region_code.startswith(region_prefix(code)) for code in graduate.desired_regions))
+    paired = [p for p in {province_pair for pair in policy.paired_provinces if home[:2] in pair
+                          for province_pair in pair} if p != home[:2]]
+    return case(
+        (beyond, LOCATION_BEYOND_INTENTION),
+        (or_(in_county, desired), LOCATION_HOME_OR_DESIRED),
+        (in_province, LOCATION_IN_PROVINCE),
+        (province.in_(paired), LOCATION_PAIRED_PROVINCE),
+        else_=LOCATION_ELSEWHERE,
+    )
 
 
 def position_intention_band(desired: frozenset[str], wanted: bool) -> ColumnElement[bool]:
@@ -260,5 +357,6 @@ def reserved_for(class_ids: frozenset[int]) -> ColumnElement[bool]:
 
 
 async def position(session: AsyncSession, position_id: int) -> PositionProfile | None:
-    row = (await session.execute(positions_statement().where(Position.id == position_id))).first()
+    """The position's profile if it is open with headcount left."""
+    row = (await session.execute(positions_statement().where(Position.id == position_id, open_with_headcount()))).first()
     return position_profile(row) if row else None

@@ -16,7 +16,7 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, true
+from sqlalchemy import ColumnElement, Row, Select, and_, case, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.matching import candidates
@@ -36,6 +36,10 @@ from resolvers.matching.scoring import (
 
 # Floating sums in a different order may differ in the last bit; a bound must never be below.
 BOUND_SLACK = 1e-9
+# Rows per read inside a band: a page of 50 usually fills from the first chunk or two.
+CHUNK = 100
+# Below this share of a chunk passing the caller's filters, the filters should drive the query.
+MIN_PASSING = 0.25
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,9 @@ class MatchPage:
 
 @dataclass(frozen=True)
 class Band:
-    bound: float
+    bound: float  # no member scores above this
     where: ColumnElement[bool]
+    row_bound: ColumnElement  # SQL: a tighter bound per row, to read the band best-first
 
 
 class TopK:
@@ -103,26 +108,22 @@ async def matched_graduates(
     position = await candidates.position(session, position_id)
     if position is None:
         return MatchPage([], False)
-    base = candidates.graduates_statement().where(
-        candidates.graduates_for(position), person_filter if person_filter is not None else true()
+    search = Search(
+        session,
+        details=candidates.graduates_statement(),
+        driving_id=candidates.EmploymentIntention.id,
+        pool=candidates.available(),
+        filters=and_(candidates.graduates_for(position), _or_true(person_filter)),
+        top=TopK(offset + first + 1, key=lambda scored: scored.graduate.person_id),
+        score_row=lambda row: score(candidates.graduate_profile(row), position, policy),
     )
-    top = TopK(offset + first + 1, key=lambda scored: scored.graduate.person_id)
-
-    async def read(where: ColumnElement[bool]) -> None:
-        for row in await session.execute(base.where(where)):
-            top.offer(score(candidates.graduate_profile(row), position, policy))
-
     if position.reserved_for_classes:
-        await read(candidates.in_classes(position.reserved_for_classes))
-    for band in _graduate_bands(position, policy, reference):
-        if top.beats(band.bound):
-            break
-        await read(band.where)
-    return _page(top.best(), offset, first, reference, policy)
+        await search.read_all(candidates.in_classes(position.reserved_for_classes))
+    await search.read_bands(_graduate_bands(position, policy, reference))
+    return _page(search.top.best(), offset, first, reference, policy)
 
 
 def _graduate_bands(position, policy: MatchPolicy, reference: Reference) -> list[Band]:
-    known = {"yulu_priority_position": position.yulu_priority, "reserved_for_class": False}
     if position.accepted_majors:
         groups = reference.majors_by_fit(position.accepted_majors)
         majors = [
@@ -131,15 +132,16 @@ def _graduate_bands(position, policy: MatchPolicy, reference: Reference) -> list
         ]
     else:
         majors = [(MAJOR_NONE, true())]  # a position naming no major gives no major credit
-    bands = [
+    known = {"yulu_priority_position": position.yulu_priority, "reserved_for_class": False}
+    return [
         Band(
-            upper_bound(policy, major=level, intention=float(wants), priority=known),
-            where_major & candidates.graduate_intention_band(position.occupation_code, wants),
+            bound=upper_bound(policy, major=level, intention=float(wants), priority=known),
+            where=where_major & candidates.graduate_intention_band(position.occupation_code, wants),
+            row_bound=candidates.graduate_bound(policy, position, major=level, intention=float(wants)),
         )
         for level, where_major in majors
         for wants in (True, False)
     ]
-    return sorted(bands, key=lambda band: -band.bound)
 
 
 async def matched_positions(
@@ -157,22 +159,19 @@ async def matched_positions(
     graduate = await candidates.graduate(session, person_id)
     if graduate is None:
         return MatchPage([], False)
-    base = candidates.positions_statement().where(
-        candidates.positions_for(graduate), position_filter if position_filter is not None else true()
+    search = Search(
+        session,
+        details=candidates.positions_statement(),
+        driving_id=candidates.Position.id,
+        pool=and_(candidates.open_with_headcount(), candidates.positions_for(graduate), _or_true(position_filter)),
+        filters=true(),
+        top=TopK(offset + first + 1, key=lambda scored: scored.position.position_id),
+        score_row=lambda row: score(graduate, candidates.position_profile(row), policy),
     )
-    top = TopK(offset + first + 1, key=lambda scored: scored.position.position_id)
-
-    async def read(where: ColumnElement[bool]) -> None:
-        for row in await session.execute(base.where(where)):
-            top.offer(score(graduate, candidates.position_profile(row), policy))
-
     if graduate.class_ids:
-        await read(candidates.reserved_for(graduate.class_ids))
-    for band in _position_bands(graduate, policy, reference):
-        if top.beats(band.bound):
-            break
-        await read(band.where)
-    return _page(top.best(), offset, first, reference, policy)
+        await search.read_all(candidates.reserved_for(graduate.class_ids))
+    await search.read_bands(_position_bands(graduate, policy, reference))
+    return _page(search.top.best(), offset, first, reference, policy)
 
 
 def _position_bands(graduate, policy: MatchPolicy, reference: Reference) -> list[Band]:
@@ -185,16 +184,91 @@ def _position_bands(graduate, policy: MatchPolicy, reference: Reference) -> list
     groups = reference.majors_by_fit([graduate.major_code] if graduate.major_code else [])
     better: frozenset[str] = frozenset()
     bands = []
-    for major in MAJOR_LEVELS:
+    for level in MAJOR_LEVELS:
         # A position's fit is its best accepted major: in this band's group, none better.
-        in_group = groups[major] if major != MAJOR_NONE else frozenset()
+        in_group = groups[level] if level != MAJOR_NONE else None
         where_major = candidates.position_major_band(better, in_group)
-        better |= groups[major]
+        better |= groups[level]
         for wants in (True, False):
-            bound = upper_bound(policy, major=major, intention=float(wants), priority=known)
-            where = where_major & candidates.position_intention_band(graduate.desired_occupations, wants)
-            bands.append(Band(bound, where))
-    return sorted(bands, key=lambda band: -band.bound)
+            bands.append(Band(
+                bound=upper_bound(policy, major=level, intention=float(wants), priority=known),
+                where=where_major & candidates.position_intention_band(graduate.desired_occupations, wants),
+                row_bound=candidates.position_bound(policy, graduate, major=level, intention=float(wants)),
+            ))
+    return bands
+
+
+class Search:
+    """Reads candidates into a TopK, band by band, best bound first, until no band can compete.
+
+    A band is read in chunks ordered by the row bound, which is computed from the driving table
+    alone (``employment_intentions`` or ``positions``), so the database sorts a band inside one
+    index and joins only the chunk. The caller's filters on the joined tables come back as a
+    ``passes`` column rather than a WHERE clause, so a chunk's last row always continues the
+    order; when too few rows pass (a selective filter, such as one school's own graduates),
+    the rest of the band is read with the filters in the WHERE clause, where they drive the plan.
+    """
+
+    def __init__(self, session: AsyncSession, *, details: Select, driving_id, pool: ColumnElement[bool],
+                 filters: ColumnElement[bool], top: TopK, score_row: Callable[[Row], Scored]) -> None:
+        self.session, self.details, self.driving_id = session, details, driving_id
+        self.pool, self.filters = pool, filters
+        self.top, self.score_row = top, score_row
+        self.statements = 0
+
+    async def read_all(self, where: ColumnElement[bool]) -> None:
+        await self._offer(await self._execute(self.details.where(self.pool, self.filters, where)))
+
+    async def read_bands(self, bands: list[Band]) -> None:
+        for band in sorted(bands, key=lambda band: -band.bound):
+            if self.top.beats(band.bound):
+                return
+            await self._read_band(band)
+
+    async def _read_band(self, band: Band) -> None:
+        after: Row | None = None
+        while True:
+            rows = list(await self._execute(self._chunk(band, after)))
+            passing = [row for row in rows if row.passes]
+            await self._offer(passing)
+            if len(rows) < CHUNK or self.top.beats(rows[-1].row_bound):
+                return
+            after = rows[-1]
+            if len(passing) < MIN_PASSING * len(rows):
+                await self._offer(await self._execute(self.details.where(
+                    self.pool, self.filters, band.where, self._after(band.row_bound, self.driving_id, after)
+                )))
+                return
+
+    def _chunk(self, band: Band, after: Row | None) -> Select:
+        ordered = select(self.driving_id.label("chunk_id"), band.row_bound.label("row_bound")).where(
+            self.pool, band.where
+        )
+        if after is not None:
+            ordered = ordered.where(self._after(band.row_bound, self.driving_id, after))
+        chunk = ordered.order_by(band.row_bound.desc(), self.driving_id).limit(CHUNK).subquery()
+        return (
+            self.details.join(chunk, chunk.c.chunk_id == self.driving_id)
+            .add_columns(chunk.c.row_bound, chunk.c.chunk_id, case((self.filters, True), else_=False).label("passes"))
+            .order_by(chunk.c.row_bound.desc(), chunk.c.chunk_id)
+        )
+
+    @staticmethod
+    def _after(row_bound: ColumnElement, driving_id, after: Row) -> ColumnElement[bool]:
+        """Rows after ``after`` in the band's order (row bound descending, then id)."""
+        return or_(row_bound < after.row_bound, and_(row_bound == after.row_bound, driving_id > after.chunk_id))
+
+    async def _offer(self, rows) -> None:
+        for row in rows:
+            self.top.offer(self.score_row(row))
+
+    async def _execute(self, statement: Select):
+        self.statements += 1
+        return await self.session.execute(statement)
+
+
+def _or_true(condition: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    return condition if condition is not None else true()
 
 
 def _page(best: list[Scored], offset: int, first: int, reference: Reference, policy: MatchPolicy) -> MatchPage:

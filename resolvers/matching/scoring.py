@@ -205,10 +205,11 @@ def location_fit(graduate: GraduateProfile, work_region: str, policy: MatchPolic
 
 def in_desired_region(desired_regions: frozenset[str], work_region: str) -> bool:
     """A desired region is any level of GB/T 2260: ``500000`` holds every county ``50xxxx``."""
-    return any(work_region.startswith(_region_prefix(code)) for code in desired_regions)
+    return any(work_region.startswith(region_prefix(code)) for code in desired_regions)
 
 
-def _region_prefix(code: str) -> str:
+def region_prefix(code: str) -> str:
+    """The code prefix every region inside ``code`` starts with."""
     # Not rstrip("0"): province 500000 is "50", and its first digit alone would be all of 5x.
     if code == "000000":
         return ""
