@@ -59,7 +59,7 @@ async def _household_regions(ctx: Context, person_ids: set[int]) -> dict[int, st
         .join(Household, Household.id == Person.household_id)
         .where(Person.id.in_(person_ids))
     )
-    return dict((await ctx.session.execute(statement)).tuples().all())
+    return dict((await ctx.session.execute(statement)).all())
 
 
 async def flush(ctx: Context) -> None:

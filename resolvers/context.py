@@ -68,6 +68,21 @@ class SerialSession:
     def begin_nested(self) -> Any:
         return self.session.begin_nested()
 
+    def lock_for_writing(self) -> Awaitable[None]:
+        return self._serial(self._begin_immediate_on_sqlite())
+
+    async def _begin_immediate_on_sqlite(self) -> None:
+        """SQLite only: take the write lock before a mutation reads anything. In WAL mode a
+        transaction that read first fails at once ("database is locked") when another writer
+        commits meanwhile; one that starts with the lock waits its turn (the busy timeout), so
+        concurrent mutations queue instead of failing. PostgreSQL locks rows and needs nothing."""
+        if self.bind.dialect.name != "sqlite":
+            return
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
 
 @dataclass
 class Context:

@@ -95,6 +95,7 @@ async def attempt(
     ctx: Context, name: str, work: Callable[[], Awaitable[T]], **audit: Any
 ) -> Outcome[T]:
     rules.require_mutation(ctx.viewer, name)
+    await ctx.session.lock_for_writing()
     try:
         async with ctx.session.begin_nested():
             result = await work()

@@ -20,6 +20,11 @@ ALL_SCOPES = frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL})
 ADMIN = Viewer(user_id=None, role=Role.ADMIN, scopes=ALL_SCOPES)
 
 
+def member(role: Role, organisation_id: int) -> Viewer:
+    """A signed-in member of an organisation, with every scope."""
+    return Viewer(role=role, organisation_id=organisation_id, scopes=ALL_SCOPES)
+
+
 class Statements:
     count = 0
 
