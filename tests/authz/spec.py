@@ -1,0 +1,149 @@
+"""What each viewer should get, written from issue 4 item 3 and docs/DOMAIN.md — not from
+auth/rules.py, which is what the matrix checks. The matrix's rows and columns come from the
+rules (every role, every table a role's rules name, every mutation); the expectations here say
+what the issue asks for, and test_spec_covers_rules fails when the rules grow a table, role or
+mutation this spec has not decided.
+
+Outcomes:
+- persons: ``clear`` (every personal field as stored, audited), ``masked`` (张*, 4+4, 3+4; no
+  birth date, no household), ``hidden`` (not visible: null);
+- other tables: ``visible`` / ``hidden``;
+- ``withheld``: no rows shown — an empty list or FORBIDDEN both satisfy it;
+- ``UNAUTHENTICATED`` / ``FORBIDDEN``: the GraphQL error code.
+"""
+
+from __future__ import annotations
+
+from models.organisations import Role
+from seeds.demo import DEMO_ACCOUNTS
+
+ANONYMOUS = "anonymous"
+V, H, C, M, W = "visible", "hidden", "clear", "masked", "withheld"
+UNAUTH, FORBID = "UNAUTHENTICATED", "FORBIDDEN"
+
+VIEWERS: dict[str, Role | None] = {ANONYMOUS: None, **{u: Role(role) for u, role, _ in DEMO_ACCOUNTS}}
+"""Every demo account, by the role its token carries; bureaus twice (county and city level)."""
+
+# viewer → relation → outcome, per table. Comments cite the issue's words.
+READS: dict[str, dict[str, dict[str, str]]] = {
+    "persons": {
+        # school: "full detail of its own students and graduates" — nobody else's.
+        "school": {"own": C, "other": H, "outside": H, "consented": H, "fair": H},
+        # enterprise: "sees its own applicants; matched candidates stay masked until they applied or consented".
+        "enterprise": {"own": C, "other": M, "outside": M, "consented": C, "fair": M},
+        # agency: "candidates masked unless they consented, applied through it, or registered at its fair".
+        "agency": {"own": C, "other": M, "outside": M, "consented": C, "fair": C},
+        # bureau: "reads inside its region subtree; personal data unmasked at county level only".
+        "county": {"own": C, "other": H, "outside": H, "consented": H, "fair": H},
+        "city": {"own": M, "other": M, "outside": H, "consented": M, "fair": M},
+        # graduate: "self only".
+        "graduate": {"own": C, "other": H, "outside": H, "consented": H, "fair": H},
+        # admin: "no silent bypass of personal-data rules": listed, always masked.
+        "admin": {"other": M, "outside": M, "consented": M, "fair": M},
+        ANONYMOUS: {"other": UNAUTH, "consented": UNAUTH},
+    },
+    "positions": {
+        # enterprise "writes its own positions" (and sees its drafts); school sees "partner
+        # enterprises' positions"; agency "reads positions" (published ones); bureau its region.
+        "enterprise": {"own": V, "other": H, "outside": H, "public": V},
+        "school": {"own": V, "other": H, "outside": H, "public": V},
+        "agency": {"other": H, "outside": H, "public": V},
+        "county": {"own": V, "other": H, "outside": H, "public": V},
+        "city": {"own": V, "other": V, "outside": H, "public": V},
+        "graduate": {"other": H, "outside": H, "public": V},
+        "admin": {"other": V, "outside": V, "public": V},
+        ANONYMOUS: {"other": H, "outside": H, "public": V},
+    },
+    "organisations": {
+        # members see approved members and themselves; join requests: the region's bureau and admins.
+        **{v: {"own": V, "other": H, "outside": H, "public": V} for v in ("school", "enterprise", "agency")},
+        "county": {"own": V, "other": H, "outside": H, "public": V},
+        "city": {"own": V, "other": V, "outside": H, "public": V},
+        "graduate": {"other": H, "outside": H, "public": V},
+        "admin": {"other": V, "outside": V, "public": V},
+        ANONYMOUS: {"other": H, "outside": H, "public": V},
+    },
+    "training_classes": {
+        # school "its own classes"; classes carry no personal data, members may browse them.
+        **{v: {"own": V, "other": V} if v == "school" else {"other": V}
+           for v in ("school", "enterprise", "agency", "county", "city", "graduate", "admin")},
+        ANONYMOUS: {"other": UNAUTH},
+    },
+    "applications": {
+        **{v: {"own": V, "other": H, "outside": H} for v in ("enterprise", "school", "agency", "county", "graduate")},
+        "city": {"own": V, "other": V, "outside": H},
+        "admin": {"other": V, "outside": V},
+        ANONYMOUS: {"other": UNAUTH},
+    },
+    "employment_records": {
+        **{v: {"own": V, "other": H, "outside": H} for v in ("enterprise", "school", "agency", "county", "graduate")},
+        "city": {"own": V, "other": V, "outside": H},
+        "admin": {"other": V, "outside": V},
+        ANONYMOUS: {"other": UNAUTH},
+    },
+    "follow_ups": {
+        # tracking (跟踪监测) is the school's and the bureau's work, and the graduate's own.
+        "school": {"own": V, "other": W, "outside": W},
+        "enterprise": {"own": W, "other": W, "outside": W},
+        "agency": {"own": W, "other": W, "outside": W},
+        "county": {"own": V, "other": W, "outside": W},
+        "city": {"own": V, "other": V, "outside": W},
+        "graduate": {"own": V, "other": W, "outside": W},
+        "admin": {"other": W, "outside": W},
+        ANONYMOUS: {"other": UNAUTH},
+    },
+    "assistance_cases": {
+        # agencies "do one-to-one help": they read the cases they own.
+        "school": {"own": V, "other": W, "outside": W},
+        "enterprise": {"own": W, "other": W, "outside": W},
+        "agency": {"own": V, "other": W, "outside": W},
+        "county": {"own": V, "other": W, "outside": W},
+        "city": {"own": V, "other": V, "outside": W},
+        "graduate": {"own": V, "other": W, "outside": W},
+        "admin": {"other": W, "outside": W},
+        ANONYMOUS: {"other": UNAUTH},
+    },
+    "audit_records": {
+        # "queryable by bureaus within their region and by admins".
+        **{v: {"other": FORBID} for v in ("school", "enterprise", "agency", "graduate")},
+        "county": {"own": V, "other": H, "outside": H},
+        "city": {"own": V, "other": V, "outside": H},
+        "admin": {"other": V, "outside": V},
+        ANONYMOUS: {"other": UNAUTH},
+    },
+    "regions": {v: ({"own": V, "public": V} if v not in (ANONYMOUS, "graduate", "admin") else {"public": V})
+                for v in VIEWERS},
+    "fairs": {v: ({"own": V, "public": V} if v == "agency" else {"public": V}) for v in VIEWERS},
+}
+
+KNOWN_WRONG: dict[tuple[str, str, str], str] = {
+    ("agency", "assistance_cases", "own"): (
+        "auth/rules.py: the agency's persons Permission has columns=CANDIDATE_FIELDS, which lacks "
+        "'assistance_cases', so Person.assistanceCases answers FORBIDDEN even for the cases the agency "
+        "owns (its assistance_cases Permission rows=owner_org_id == viewer) — and there is no other "
+        "query for cases: the agency cannot read its own one-to-one help files"),
+}
+"""Cells where the rules disagree with the issue: xfail(strict), reported to the API engineer."""
+
+# --- mutations ---------------------------------------------------------------------------------
+
+_FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
+MUTATIONS: dict[str, set[str]] = {
+    ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
+    "enterprise": {"createPosition", "updatePosition", "openPosition", "closePosition", "transitionApplication",
+                   "reserveClassPositions"},  # "writes its own positions", moves its applicants, co-runs classes
+    "school": {"upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass", "enrolStudent",
+               "reserveClassPositions", "createApplication", "transitionApplication"} | _FAIRS,
+    "agency": {"createApplication", "transitionApplication"} | _FAIRS,  # refers, organises fairs
+    "county": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS,  # "approves members in its region", census
+    "city": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS,
+    "graduate": {"upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
+                 "registerForFair"},  # "self only; a consent switch"
+    "admin": {"decideMembership"},  # "members" (clients and keys: yulu CLI / OAuth admin endpoints)
+}
+"""Which viewer may call which mutation (the role gate; row rules are checked separately)."""
+
+
+def read_cells() -> list[tuple[str, str, str]]:
+    return [(viewer, table, relation) for table in READS for viewer in VIEWERS
+            for relation in READS[table].get(viewer, {})]
