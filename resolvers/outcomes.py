@@ -8,7 +8,6 @@ savepoint back and comes back as ``errors`` in the payload. Both outcomes are au
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from auth import rules
+from models import errors as constraint_errors
 from models.people import Person
 from resolvers.context import Context
 from resolvers.ids import InvalidId, decode_id
@@ -81,14 +81,11 @@ def check_version(current: int, expected: int | None) -> None:
         raise reject("version", "STALE_VERSION", f"Changed by someone else (now version {current}); reload.")
 
 
-_CONSTRAINT = re.compile(r"(uq|ck|fk)_\w+")
-
-
 def _conflict(error: IntegrityError) -> UserError:
-    # The constraint's name says which rule broke; the raw driver message stays server-side.
-    match = _CONSTRAINT.search(str(error.orig))
-    rule = match.group(0) if match else "integrity"
-    return UserError(None, "CONFLICT", f"The change breaks a data rule ({rule}).")
+    """The field and rule of the constraint the database enforced (on both databases); the raw
+    driver message stays server-side."""
+    violation = constraint_errors.describe(error)
+    return UserError(violation.field or None, violation.code, violation.message)
 
 
 async def attempt(

@@ -26,6 +26,7 @@ from models.people import (
     StudentRecord,
     StudentStatus,
 )
+from models.catalogue import Major
 from models.regions import Region, RegionLevel
 from resolvers.batching import any_of, one_by
 from resolvers.context import Context
@@ -242,6 +243,8 @@ async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: 
         checks = Checks()
         checks.require(values["entry_year"] <= values["expected_graduation_year"], "expected_graduation_year",
                        "BEFORE_ENTRY", "Graduation cannot come before entry.")
+        checks.require(await one_by(ctx, Major.code).load(values["major_code"]) is not None, "major_code",
+                       "UNKNOWN_MAJOR", "No such major in the catalogue.")
         checks.done()
         person = await upsert_person(ctx, identity)
         values["school_id"] = ctx.viewer.organisation_id

@@ -73,8 +73,9 @@ async def _check_references(ctx: Context, checks: Checks, values: dict[str, Any]
 
 def _check_ranges(checks: Checks, merged: dict[str, Any]) -> None:
     checks.require(bool(str(merged.get("title", "")).strip()), "title", "REQUIRED", "A title is required.")
-    checks.require(1 <= merged["headcount"] <= 10_000, "headcount", "OUT_OF_RANGE", "Headcount is 1 to 10,000.")
-    checks.require(merged["headcount"] >= merged.get("filled", 0), "headcount", "BELOW_FILLED",
+    headcount_in_range = 1 <= merged["headcount"] <= 10_000
+    checks.require(headcount_in_range, "headcount", "OUT_OF_RANGE", "Headcount is 1 to 10,000.")
+    checks.require(not headcount_in_range or merged["headcount"] >= merged["filled"], "headcount", "BELOW_FILLED",
                    "Headcount cannot drop below the places already filled.")
     checks.require(0 <= merged["salary_min"] <= merged["salary_max"] <= 1_000_000, "salary_max", "SALARY_RANGE",
                    "Salary is yuan per month: 0 ≤ minimum ≤ maximum ≤ 1,000,000.")
