@@ -23,6 +23,7 @@ from starlette.templating import Jinja2Templates
 from auth.csrf import csrf_token, csrf_valid
 from auth.portal_signin import TOKENS
 from portal import operations
+from portal.forms import FormErrors
 from portal.operations import OperationFailed, SignInRequired
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,16 @@ def redirect(path: str, notice: str | None = None, request: Request | None = Non
     if notice and request is not None:
         request.session[NOTICE] = {"text": notice, "failed": failed}
     return RedirectResponse(path, status_code=303)
+
+
+async def act(request: Request, operation: str, variables: dict, back: str, done: str) -> Response:
+    """A one-click mutation (publish, enrol, refer ...), then back to ``back`` with ``done`` or
+    the payload's errors as the notice."""
+    result, errors = await operations.mutate(request, operation, variables)
+    if result:
+        return redirect(back, done, request)
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or "操作未成功。"
+    return redirect(back, message, request, failed=True)
 
 
 # --- errors ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
-from portal.web import post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role
 
 ROLE = "ENTERPRISE"
 POSITION_FORM = FormSpec(
@@ -133,9 +133,7 @@ async def _set_state(request: Request, form: FormData, operation: str, done: str
     await require_role(request, ROLE)
     position_id = request.path_params["id"]
     variables = {"id": position_id, "version": int(form.get("version", 0))}
-    result, errors = await operations.mutate(request, operation, variables)
-    message = done if result else FormErrors.from_payload(errors, set()).general[0]
-    return redirect(f"/enterprise/positions/{position_id}", message, request, failed=not result)
+    return await act(request, operation, variables, f"/enterprise/positions/{position_id}", done)
 
 
 async def open_position(request: Request, form: FormData) -> Response:

@@ -10,7 +10,7 @@ from starlette.routing import Route
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import options
-from portal.web import post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role
 
 ROLE = "GRADUATE"
 INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
@@ -38,12 +38,8 @@ async def home(request: Request) -> Response:
 async def set_consent(request: Request, form: FormData) -> Response:
     person = await _my_file(request)
     consent = form.get("consent") == "on"
-    result, errors = await operations.mutate(request, "SetConsent",
-                                             {"consent": consent, "version": person["version"]})
-    if result:
-        done = "已授权：用工企业和人力资源服务机构可以看到您的完整信息。" if consent else "已撤回授权：您的信息将对企业和服务机构脱敏显示。"
-        return redirect("/me", done, request)
-    return redirect("/me", "；".join(FormErrors.from_payload(errors, set()).general), request, failed=True)
+    done = "已授权：用工企业和人力资源服务机构可以看到您的完整信息。" if consent else "已撤回授权：您的信息将对企业和服务机构脱敏显示。"
+    return await act(request, "SetConsent", {"consent": consent, "version": person["version"]}, "/me", done)
 
 
 async def save_intention(request: Request, form: FormData) -> Response:

@@ -10,8 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
-from portal.forms import FormErrors
-from portal.web import post, redirect, render, require_role
+from portal.web import act, post, render, require_role
 
 ROLE = "SCHOOL"
 LEDGERS = [("STUDENTS", "在读学生"), ("GRADUATES", "毕业生")]
@@ -81,11 +80,7 @@ async def enrol(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     class_id = request.path_params["id"]
     variables = {"classId": class_id, "personId": form.get("personId", "")}
-    result, errors = await operations.mutate(request, "EnrolStudent", variables)
-    if result:
-        return redirect(f"/school/classes/{class_id}", "已将学生编入本班。", request)
-    message = "；".join(FormErrors.from_payload(errors, set()).general)
-    return redirect(f"/school/classes/{class_id}", message, request, failed=True)
+    return await act(request, "EnrolStudent", variables, f"/school/classes/{class_id}", "已将学生编入本班。")
 
 
 ROUTES = [

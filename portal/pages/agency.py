@@ -1,0 +1,128 @@
+"""HR / labour service agencies: the position demand list, one-click referrals, job fairs."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from portal import operations
+from portal.forms import FormErrors, FormSpec
+from portal.labels import code_choices, options
+from portal.web import act, post, redirect, render, require_role
+
+ROLE = "AGENCY"
+FAIR_FORM = FormSpec(texts=("name", "kind", "mode", "regionCode"), dates=("startsOn", "endsOn"))
+
+
+async def demand_list(request: Request) -> Response:
+    await require_role(request, ROLE)
+    params = request.query_params
+    position_filter: dict = {"state": "OPEN"}
+    if params.get("search"):
+        position_filter["search"] = params["search"]
+    if params.get("yuluPriority") == "true":
+        position_filter["yuluPriority"] = True
+    data = await operations.run(request, "DemandList", {"filter": position_filter, "after": params.get("after")})
+    return await render(request, "agency/positions.html", positions=data["positions"], query=dict(params))
+
+
+async def position_candidates(request: Request) -> Response:
+    await require_role(request, ROLE)
+    position_id = request.path_params["id"]
+    position = (await operations.run(request, "ReferralPosition", {"id": position_id}))["node"]
+    if not position:
+        raise HTTPException(404)
+    major = position["majors"][0]["code"] if position["majors"] else None
+    data = await operations.run(request, "SeekingGraduates", {"major": major})
+    applied = {application["person"]["id"] for application in position["applications"]}
+    candidates = [edge["node"] for edge in data["persons"]["edges"]]
+    return await render(request, "agency/position.html", position=position, candidates=candidates, applied=applied)
+
+
+async def refer(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    position_id = request.path_params["id"]
+    variables = {"personId": form.get("personId", ""), "positionId": position_id}
+    return await act(request, "Refer", variables, f"/agency/positions/{position_id}", "已推荐，企业将在应聘进度中看到这位毕业生。")
+
+
+# --- fairs -------------------------------------------------------------------------------------
+
+
+async def _fairs_page(request: Request, user: dict, values: dict, errors: FormErrors, status: int = 200) -> Response:
+    fairs = await operations.run(request, "MyFairs", {"organiser": user["organisation"]["id"]})
+    choices = await operations.run(request, "FairFormOptions", {"region": user["region"]["code"]})
+    parent = choices["region"]["parent"] or {"children": [choices["region"]]}
+    return await render(request, "agency/fairs.html", status, fairs=[e["node"] for e in fairs["fairs"]["edges"]],
+                        values=values, errors=errors, kinds=options("fair_kind"), modes=options("fair_mode"),
+                        regions=code_choices(parent["children"], with_code=False))
+
+
+async def fairs(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    blank = {"kind": "REGIONAL", "mode": "OFFLINE", "regionCode": user["region"]["code"]}
+    return await _fairs_page(request, user, blank, FormErrors())
+
+
+async def create_fair(request: Request, form: FormData) -> Response:
+    user = await require_role(request, ROLE)
+    values, errors = FAIR_FORM.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "CreateFair", {"input": values})
+        if result:
+            return redirect(f"/agency/fairs/{result['id']}", "招聘会已创建，请添加岗位并登记毕业生。", request)
+        errors = FormErrors.from_payload(payload_errors, FAIR_FORM.names)
+    return await _fairs_page(request, user, FAIR_FORM.values(form), errors, status=400)
+
+
+async def fair_detail(request: Request) -> Response:
+    await require_role(request, ROLE)
+    data = await operations.run(request, "FairDetail", {"id": request.path_params["id"]})
+    fair = data["node"]
+    if not fair:
+        raise HTTPException(404)
+    added = {position["id"] for position in fair["positions"]}
+    registered = {person["id"] for person in fair["registrations"]}
+    position_choices = [(p["id"], f"{p['title']}（{p['enterprise']['name']}）")
+                        for p in (e["node"] for e in data["positions"]["edges"]) if p["id"] not in added]
+    graduate_choices = [(p["id"], p["name"]) for p in (e["node"] for e in data["persons"]["edges"])
+                        if p["id"] not in registered]
+    return await render(request, "agency/fair.html", fair=fair, position_choices=position_choices,
+                        graduate_choices=graduate_choices)
+
+
+async def add_fair_position(request: Request, form: FormData) -> Response:
+    """Invites the position's enterprise (if it is not taking part yet), then adds the position."""
+    await require_role(request, ROLE)
+    fair_id, back = request.path_params["id"], f"/agency/fairs/{request.path_params['id']}"
+    position = (await operations.run(request, "PositionEnterprise", {"id": form.get("positionId", "")}))["node"]
+    if not position:
+        return redirect(back, "请选择一个在招岗位。", request, failed=True)
+    invited, errors = await operations.mutate(
+        request, "AddFairEnterprise", {"fairId": fair_id, "enterpriseIds": [position["enterprise"]["id"]]})
+    if not invited:
+        return redirect(back, "；".join(FormErrors.from_payload(errors, set()).general), request, failed=True)
+    variables = {"fairId": fair_id, "positionIds": [position["id"]]}
+    return await act(request, "AddFairPosition", variables, back, "岗位及其企业已加入招聘会。")
+
+
+async def register_graduate(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    fair_id = request.path_params["id"]
+    variables = {"fairId": fair_id, "personId": form.get("personId", "")}
+    return await act(request, "RegisterForFair", variables, f"/agency/fairs/{fair_id}", "毕业生已登记参会。")
+
+
+ROUTES = [
+    Route("/agency", demand_list),
+    Route("/agency/positions/{id}", position_candidates),
+    post("/agency/positions/{id}/refer", refer),
+    Route("/agency/fairs", fairs),
+    post("/agency/fairs", create_fair),
+    Route("/agency/fairs/{id}", fair_detail),
+    post("/agency/fairs/{id}/positions", add_fair_position),
+    post("/agency/fairs/{id}/registrations", register_graduate),
+]

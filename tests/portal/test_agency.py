@@ -1,0 +1,51 @@
+"""The agency end to end: the demand list, a one-click referral, a fair with positions and
+registered graduates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.async_api import Page, expect
+
+from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
+
+
+async def test_agency_refers_a_graduate_in_one_click(page: Page) -> None:
+    await sign_in(page, "agency", "/agency")
+    await expect(page.get_by_role("heading", name="岗位需求清单")).to_be_visible()
+    await assert_accessible_basics(page)
+    await save_screenshot(page, "agency-home")
+
+    positions = page.locator(".items h3 a")
+    for index in range(await positions.count()):
+        await positions.nth(index).click()
+        if await page.get_by_role("button", name="一键推荐").count():
+            break
+        await page.go_back()
+    candidate = page.locator(".items .item", has=page.get_by_role("button", name="一键推荐")).first
+    name = await candidate.get_attribute("aria-label")
+    await candidate.get_by_role("button", name="一键推荐").click()
+    await expect(page.get_by_role("status")).to_contain_text("已推荐")
+    await expect(page.locator(".items .item", has_text=name).first).to_contain_text("已推荐或已投递")
+
+
+async def test_agency_runs_a_fair(page: Page) -> None:
+    await sign_in(page, "agency", "/agency")
+    await page.get_by_role("link", name="专场招聘会").click()
+    start = date.today() + timedelta(days=14)
+    await page.get_by_label("名称").fill("城口县雨露计划毕业生专场（浏览器测试）")
+    await page.get_by_label("开始日期").fill(start.isoformat())
+    await page.get_by_label("结束日期").fill((start + timedelta(days=1)).isoformat())
+    await page.get_by_role("button", name="创建招聘会").click()
+    await expect(page.get_by_role("status")).to_contain_text("招聘会已创建")
+
+    await page.get_by_role("combobox", name=re.compile("^在招岗位")).select_option(index=1)
+    await page.get_by_role("button", name="加入招聘会").click()
+    await expect(page.get_by_role("status")).to_contain_text("岗位及其企业已加入招聘会")
+    await expect(page.get_by_role("heading", name="参会岗位（1）")).to_be_visible()
+
+    await page.get_by_role("combobox", name=re.compile("^求职毕业生")).select_option(index=1)
+    await page.get_by_role("button", name="登记参会").click()
+    await expect(page.get_by_role("status")).to_contain_text("毕业生已登记参会")
+    await expect(page.get_by_role("heading", name="登记的毕业生（1）")).to_be_visible()
