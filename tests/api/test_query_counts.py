@@ -12,7 +12,7 @@ OPERATIONS = {
     "positions": """query($n: Int) { positions(first: $n) { edges { node {
         title enterprise { name region { name } } occupation { name } majors { name }
         applications { stage person { name studentRecord { school { name } } } } } } } }""",
-    "persons": """query($n: Int) { persons(first: $n) { edges { node {
+    "persons": """query($n: Int) { persons(first: $n, ledger: GRADUATES, filter: {seeking: true}) { edges { node {
         name idNumber phone studentRecord { school { name } major { name } }
         employmentIntention { occupations { name } regions { name } }
         applications { position { title enterprise { name } } } } } } }""",
