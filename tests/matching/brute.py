@@ -6,17 +6,21 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.applications import Application
+from models.people import Person
+from models.positions import Position
 from resolvers.matching import candidates
 from resolvers.matching.scoring import GraduateProfile, MatchPolicy, PositionProfile, Scored, education_suffices, score
 
 
 async def graduates(session: AsyncSession, where: ColumnElement[bool] | None = None) -> list[GraduateProfile]:
-    statement = candidates.graduates_statement().where(candidates.available(), where if where is not None else true())
+    statement = (candidates.graduates_statement().where(candidates.available(), where if where is not None else true())
+                 .order_by(Person.id))
     return [candidates.graduate_profile(row) for row in await session.execute(statement)]
 
 
 async def positions(session: AsyncSession, where: ColumnElement[bool] | None = None) -> list[PositionProfile]:
-    statement = candidates.positions_statement().where(candidates.open_with_headcount(), where if where is not None else true())
+    statement = (candidates.positions_statement()
+                 .where(candidates.open_with_headcount(), where if where is not None else true()).order_by(Position.id))
     return [candidates.position_profile(row) for row in await session.execute(statement)]
 
 

@@ -88,7 +88,7 @@ async def test_other_priority_weights_reorder_exactly(session: AsyncSession) -> 
 
 async def test_a_class_reserved_position_goes_to_its_own_students_first(session: AsyncSession) -> None:
     reference = await Reference.load(session)
-    position = (await brute.positions(session))[0]
+    position = next(p for p in await brute.positions(session) if not p.reserved_for_classes)
     student = (await brute.graduates(session))[-1]
     class_id = (await session.execute(select(TrainingClass.id).limit(1))).scalar_one()
     await session.execute(insert(class_reserved_positions).values(class_id=class_id, position_id=position.position_id))
