@@ -151,7 +151,7 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
 async def graphql_endpoint(request: Request) -> Response:
     production = request.app.state.settings.production
     if _wants_ide(request, production):
-        return HTMLResponse(get_graphql_ide_html(subscription_enabled=False, graphql_ide="graphiql"))
+        return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
     media_type = negotiate(request.headers.get("accept"))
     if media_type is None:
         return _error_response(f"Accept {GRAPHQL_RESPONSE} or {JSON}", 406, JSON)
