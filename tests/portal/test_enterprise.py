@@ -41,37 +41,39 @@ async def test_enterprise_creates_corrects_and_publishes_a_position(page: Page) 
     await expect(row).to_contain_text("招聘中")
 
 
-async def test_enterprise_moves_an_applicant_on_and_rejects_another_with_a_reason(page: Page) -> None:
+async def test_enterprise_moves_an_applicant_on_and_rejects_them_with_a_reason(page: Page) -> None:
     await sign_in(page, "enterprise", "/enterprise")
-    await _open_a_position_with_applicants(page)
+    source, target = await _open_a_position_with_early_applicants(page)
 
-    applied = page.get_by_role("region", name="已投递")
-    before = int(await applied.locator("h3 .tag").inner_text())
-    first = applied.locator("article").first
-    name = await first.get_attribute("aria-label")
-    await first.get_by_role("button", name="推进到「面试」").click()
+    column = page.get_by_role("region", name=source, exact=True)
+    before = int(await column.locator("h3 .tag").inner_text())
+    applicant = column.locator("article").first
+    name = await applicant.get_attribute("aria-label")
+    await applicant.get_by_role("button", name=f"推进到「{target}」").click()
     await expect(page.get_by_role("status")).to_contain_text("已更新申请阶段")
-    await expect(page.get_by_role("region", name="面试").get_by_role("article", name=name)).to_be_visible()
-    await expect(applied.locator("h3 .tag")).to_have_text(str(before - 1))
+    moved = page.get_by_role("region", name=target, exact=True).get_by_role("article", name=name)
+    await expect(moved).to_be_visible()
+    await expect(column.locator("h3 .tag")).to_have_text(str(before - 1))
 
-    interview = page.get_by_role("region", name="面试").locator("article").first
-    rejected_name = await interview.get_attribute("aria-label")
-    await interview.get_by_text("标记未通过").click()
-    await interview.get_by_label("原因").select_option(label="技能不匹配")
-    await interview.get_by_label("说明（选填）").fill("实操考核未通过")
+    await moved.get_by_text("标记未通过").click()
+    await moved.get_by_label("原因").select_option(label="技能不匹配")
+    await moved.get_by_label("说明（选填）").fill("实操考核未通过")
     page.once("dialog", lambda dialog: dialog.accept())
-    await interview.get_by_role("button", name="确认未通过").click()
-    ended = page.get_by_role("row", name=re.compile(re.escape(rejected_name)))
+    await moved.get_by_role("button", name="确认未通过").click()
+    ended = page.get_by_role("row", name=re.compile(re.escape(name))).filter(has_text="实操考核未通过")
     await expect(ended).to_contain_text("技能不匹配")
-    await expect(ended).to_contain_text("实操考核未通过")
 
 
-async def _open_a_position_with_applicants(page: Page) -> None:
-    """The first of my positions with someone in 已投递."""
+EARLY_STAGES = {"已推荐": "已投递", "已投递": "面试", "面试": "录用意向"}
+
+
+async def _open_a_position_with_early_applicants(page: Page) -> tuple[str, str]:
+    """Opens the first of my positions with an applicant before the offer; their stage and the next."""
     links = page.locator("tbody a")
     for index in range(await links.count()):
         await links.nth(index).click()
-        if await page.get_by_role("region", name="已投递").locator("article").count():
-            return
+        for stage, next_stage in EARLY_STAGES.items():
+            if await page.get_by_role("region", name=stage, exact=True).locator("article").count():
+                return stage, next_stage
         await page.go_back()
-    raise AssertionError("no position with applicants in the test data")
+    raise AssertionError("no position with early-stage applicants in the test data")
