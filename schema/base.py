@@ -55,6 +55,19 @@ def provided(input_object: Any) -> dict[str, Any]:
     return {name: value for name, value in vars(input_object).items() if value is not strawberry.UNSET}
 
 
+def changes_of(input_object: Any, model: type) -> dict[str, Any]:
+    """An update input as values: an absent field stays as it is; null clears a field the model
+    may leave empty, and leaves a required one as it is."""
+    columns = model.__table__.c
+    return {
+        name: value for name, value in provided(input_object).items()
+        if value is not None or (name in columns and columns[name].nullable)
+    }
+
+
+CHANGES_DESCRIPTION = "Only the fields you send change; null empties an optional field and leaves a required one as it is."
+
+
 @strawberry.interface(description="An object with a global ID (Relay).")
 class Node:
     id: strawberry.ID

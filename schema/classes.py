@@ -17,7 +17,7 @@ from models import positions as position_model
 from resolvers import classes as resolve
 from resolvers.batching import linked, one_by
 from resolvers.nodes import node
-from schema.base import SIGNED_IN, WRITES, Connection, Node, Payload, ctx, filter_arguments, global_id, instance_of, provided
+from schema.base import CHANGES_DESCRIPTION, SIGNED_IN, WRITES, Connection, Node, Payload, changes_of, ctx, filter_arguments, global_id, instance_of, provided
 from schema.catalogue import Major
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ class ClassInput:
     training_plan: str | None = None
 
 
-@strawberry.input(description="Only the fields you set change (null or absent: unchanged).")
+@strawberry.input(description=CHANGES_DESCRIPTION)
 class ClassChanges:
     name: str | None = strawberry.UNSET
     seats: int | None = strawberry.UNSET
@@ -145,8 +145,7 @@ class ClassMutations:
 
     @strawberry.mutation(directives=WRITES)
     async def update_class(self, info: Info, id: strawberry.ID, version: int, changes: ClassChanges) -> Payload[TrainingClass]:
-        values = {name: value for name, value in provided(changes).items() if value is not None}
-        return Payload.of(await resolve.update_class(ctx(info), id, version, values))
+        return Payload.of(await resolve.update_class(ctx(info), id, version, changes_of(changes, model.TrainingClass)))
 
     @strawberry.mutation(description="Take one seat for a student; never more than the seats.", directives=WRITES)
     async def enrol_student(self, info: Info, class_id: strawberry.ID, person_id: strawberry.ID) -> Payload[EnrolmentResult]:

@@ -18,7 +18,7 @@ from resolvers import positions as resolve
 from resolvers import regions
 from resolvers.batching import linked, many_by, one_by
 from resolvers.nodes import node
-from schema.base import SIGNED_IN, WRITES, Connection, Node, Payload, ctx, filter_arguments, global_id, instance_of, provided
+from schema.base import CHANGES_DESCRIPTION, SIGNED_IN, WRITES, Connection, Node, Payload, changes_of, ctx, filter_arguments, global_id, instance_of, provided
 from schema.catalogue import Major, Occupation
 from schema.regions import Region
 
@@ -127,7 +127,7 @@ class PositionInput:
     yulu_priority: bool = False
 
 
-@strawberry.input(description="Only the fields you set change (null or absent: unchanged).")
+@strawberry.input(description=CHANGES_DESCRIPTION)
 class PositionChanges:
     title: str | None = strawberry.UNSET
     occupation_code: str | None = strawberry.UNSET
@@ -165,8 +165,7 @@ class PositionMutations:
     @strawberry.mutation(directives=WRITES)
     async def update_position(self, info: Info, id: strawberry.ID, version: int,
                               changes: PositionChanges) -> Payload[Position]:
-        values = {name: value for name, value in provided(changes).items() if value is not None}
-        return Payload.of(await resolve.update_position(ctx(info), id, version, values))
+        return Payload.of(await resolve.update_position(ctx(info), id, version, changes_of(changes, model.Position)))
 
     @strawberry.mutation(directives=WRITES)
     async def open_position(self, info: Info, id: strawberry.ID, version: int) -> Payload[Position]:

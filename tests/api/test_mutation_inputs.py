@@ -172,3 +172,29 @@ async def test_a_stale_version_is_refused_with_a_clear_error(run, session):
     assert (error["field"], error["code"]) == ("version", "STALE_VERSION")
     assert f"version {stale + 1}" in error["message"] and "reload" in error["message"]
     assert await session.scalar(select(Position.title).where(Position.id == position.id)) == "新标题"
+
+
+async def test_null_empties_an_optional_field_and_absent_leaves_it(run, session):
+    position, call = await own_position(session)
+    position.benefits, title = "五险一金", position.title
+    await session.flush()
+
+    data, _, _ = await run(UPDATE_POSITION, call["viewer"], id=call["id"], version=position.version,
+                           changes={"description": "新说明"})
+    assert data["updatePosition"]["result"]["benefits"] == "五险一金"
+    data, _, _ = await run(UPDATE_POSITION, call["viewer"], id=call["id"], version=data["updatePosition"]["result"]["version"],
+                           changes={"benefits": None, "title": None})
+    assert data["updatePosition"]["errors"] == []
+    assert data["updatePosition"]["result"] | {"version": 0} == {"benefits": None, "title": title, "version": 0}
+
+
+async def test_null_empties_a_class_training_plan(run, session):
+    training_class = (await session.scalars(select(TrainingClass).order_by(TrainingClass.id))).first()
+    training_class.training_plan = "理论 + 实训"
+    await session.flush()
+    data, errors, _ = await run("""mutation($id: ID!, $version: Int!) {
+      updateClass(id: $id, version: $version, changes: {trainingPlan: null, name: null}) {
+        result { trainingPlan name } errors { code } } }""", member(Role.SCHOOL, training_class.school_id),
+        id=to_global_id("TrainingClass", training_class.id), version=training_class.version)
+    assert errors is None
+    assert data["updateClass"] == {"result": {"trainingPlan": None, "name": training_class.name}, "errors": []}
