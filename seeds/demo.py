@@ -152,15 +152,21 @@ BUREAUS = [
     ("万州区乡村振兴局", "500101"),
 ]
 
-# username → (role, organisation index key, display name). Passwords are in the README.
+# Join requests waiting for the Chongqing bureau's approval.
+PENDING_APPLICANTS = [
+    ("重庆渝才人力资源服务有限公司", "500106", "agency"),
+    ("酉阳县土家织锦帮扶车间有限公司", "500242", "enterprise"),
+]
+
+# username → (role, title shown after the organisation's name). Passwords are in the README.
 DEMO_PASSWORD = "yulu-demo-2026"
 DEMO_ACCOUNTS = [
-    ("school", "school", "城口县职业教育中心 就业办 刘老师"),
-    ("enterprise", "enterprise", "国网重庆市电力公司 人力资源部 陈经理"),
-    ("agency", "agency", "重庆市人力资源开发服务中心 顾问 周敏"),
-    ("county", "bureau", "城口县乡村振兴局 王科长"),
-    ("city", "bureau", "重庆市乡村振兴局 李处长"),
-    ("graduate", "graduate", "毕业生"),
+    ("school", "school", "就业办 刘老师"),
+    ("enterprise", "enterprise", "人力资源部 陈经理"),
+    ("agency", "agency", "顾问 周敏"),
+    ("county", "bureau", "王科长"),
+    ("city", "bureau", "李处长"),
+    ("graduate", "graduate", ""),
     ("admin", "admin", "联盟系统管理员"),
 ]
 
@@ -275,27 +281,29 @@ def _organisations(rng: random.Random, scale: Scale, world: World):
                "credit_code": identity.credit_code(kind, _credit_region(region), 10_000_000 + org_id * 37),
                "membership": "approved", "approved_by_id": None, "approved_at": None,
                "school_level": None, "is_central_soe": False, "industry": None,
-               "contact_phone": identity.mobile(rng)}
+               "contact_phone": None}
         row.update(extra)
         rows.append(row)
         return row
 
     for name, region in BUREAUS:
-        world.bureaus.append(add("bureau", name, region))
+        world.bureaus.append(add("bureau", name, region, contact_phone=identity.mobile(rng)))
     approver = world.bureaus[1]["id"]  # 重庆市乡村振兴局 approves the Chongqing members
     for i in range(scale.schools):
         name, region, level = _cycled(SCHOOL_NAMES, i, rng, world, "学校")
-        world.schools.append(add("school", name, region, school_level=level, approved_by_id=approver))
+        world.schools.append(add("school", name, region, school_level=level, approved_by_id=approver,
+                                 contact_phone=identity.mobile(rng)))
     for i in range(scale.enterprises):
         name, region, soe, industry = _cycled(ENTERPRISE_NAMES, i, rng, world, "有限公司")
         world.enterprises.append(add("enterprise", name, region, is_central_soe=soe,
-                                     industry=industry, approved_by_id=approver))
+                                     industry=industry, approved_by_id=approver,
+                                     contact_phone=identity.mobile(rng)))
     for i in range(scale.agencies):
         name, region = _cycled(AGENCY_NAMES, i, rng, world, "人力资源服务有限公司")
-        world.agencies.append(add("agency", name, region, approved_by_id=approver))
-    # Two applicants waiting for the city bureau's approval.
-    for row in rows[-2:]:
-        row["membership"], row["approved_by_id"] = "pending", None
+        world.agencies.append(add("agency", name, region, approved_by_id=approver,
+                                  contact_phone=identity.mobile(rng)))
+    for name, region, kind in PENDING_APPLICANTS:
+        add(kind, name, region, membership="pending", approved_by_id=None)
     yield Organisation.__table__, rows
 
 
@@ -352,7 +360,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
             "preferred_tier": rng.choice(list(LocationTier) + [None]),
             "expected_salary": rng.randrange(30, 80) * 100,
             "wants_further_study": rng.random() < 0.06, "wants_own_business": rng.random() < 0.04,
-            "seeking": True, **_match_keys(world.households[person["id"]], major, key_counties)})
+            "seeking": True, **_match_keys(person, world.households[person["id"]], major, key_counties)})
         for occupation in rng.sample(world.occupations, rng.randint(1, 3)):
             batches.add(employment_intention_occupations,
                         {"intention_id": intention_id, "occupation_code": occupation.code})
@@ -399,9 +407,10 @@ def _household(rng: random.Random, world: World, household_id: int) -> dict:
             "relocated": rng.random() < 0.12}
 
 
-def _match_keys(household: dict, major: reference.Major, key_counties: set[str]) -> dict:
+def _match_keys(person: dict, household: dict, major: reference.Major, key_counties: set[str]) -> dict:
     """The intention's matching keys, as models.matching_keys would derive them."""
-    return {"match_major_code": major.code,
+    return {"match_major_code": major.code, "match_education": person["education"],
+            "match_region_code": household["region_code"],
             "match_monitored": household["category"] in MONITORED_CATEGORIES,
             "match_key_county": household["region_code"] in key_counties,
             "match_relocated": household["relocated"]}
@@ -612,18 +621,20 @@ def _fairs(rng: random.Random, world: World):
 def _users(world: World, password_hash: str):
     county_bureau = next(b for b in world.bureaus if b["region_code"] == "500229")
     organisation_of = {
-        "school": world.schools[min(10, len(world.schools) - 1)]["id"],
-        "enterprise": world.enterprises[1]["id"],
-        "agency": world.agencies[0]["id"],
-        "county": county_bureau["id"],
-        "city": world.bureaus[1]["id"],
+        "school": world.schools[min(10, len(world.schools) - 1)],
+        "enterprise": world.enterprises[1],
+        "agency": world.agencies[0],
+        "county": county_bureau,
+        "city": world.bureaus[1],
     }
     graduate = next(g for g in world.graduates if g["graduation_year"] == AS_OF.year)
     rows = []
-    for user_id, (username, role, display) in enumerate(DEMO_ACCOUNTS, start=1):
+    for user_id, (username, role, title) in enumerate(DEMO_ACCOUNTS, start=1):
+        organisation = organisation_of.get(username)
+        display = f"{organisation['name']} {title}" if organisation else title
         rows.append({"id": user_id, "username": username, "password_hash": password_hash,
                      "display_name": graduate["name"] if role == "graduate" else display,
-                     "role": role, "organisation_id": organisation_of.get(username),
+                     "role": role, "organisation_id": organisation and organisation["id"],
                      "person_id": graduate["id"] if role == "graduate" else None,
                      "is_active": True, "failed_logins": 0, "locked_until": None})
     yield User.__table__, rows

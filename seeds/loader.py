@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 import models
 from auth.passwords import hash_password
 from models.db import create_engine
-from models.people import Person
+from models.people import EmploymentIntention, Person
 from models.positions import Position
+from models.tracking import EmploymentRecord
 from seeds import demo
 
 # Left out of the content fingerprint: columns the database fills with the clock, and salted
@@ -50,6 +51,7 @@ async def _insert_all(connection: AsyncConnection, scale: str) -> Counter:
             await connection.execute(insert(table), rows)
             counts[table.name] += len(rows)
     await _settle_filled(connection, positions)
+    await _settle_seeking(connection)
     return counts
 
 
@@ -59,6 +61,20 @@ async def _settle_filled(connection: AsyncConnection, positions: list[dict]) -> 
         table = Position.__table__
         statement = update(table).where(table.c.id == text(":position_id")).values(filled=text(":filled"))
         await connection.execute(statement, filled)
+
+
+async def _settle_seeking(connection: AsyncConnection) -> None:
+    """Graduates in work stop seeking, except one in ten who want a change (a fixed choice).
+
+    Done once employment is known: the generator writes intentions before any hire.
+    """
+    intentions, records = EmploymentIntention.__table__, EmploymentRecord.__table__
+    in_work = select(records.c.person_id).where(records.c.end_date.is_(None))
+    await connection.execute(
+        update(intentions)
+        .where(intentions.c.person_id.in_(in_work), intentions.c.person_id % 10 != 0)
+        .values(seeking=False)
+    )
 
 
 async def _reset_sequences(connection: AsyncConnection) -> None:
