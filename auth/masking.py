@@ -1,6 +1,7 @@
 """How personal data looks to a viewer without the task to see it in clear (PIPL: minimum necessary).
 
-Names keep the surname (张*), resident ID numbers the first 4 and last 4 characters (the province
+Names keep the surname and one ``*`` whatever the given name's length (张*, 欧阳*), so the mask
+hides the length too; resident ID numbers the first 4 and last 4 characters (the province
 and city of registration and the check digit), phones the first 3 and last 4 digits. The masked
 forms match what Chinese government systems print, so users recognise them.
 """
@@ -8,9 +9,21 @@ forms match what Chinese government systems print, so users recognise them.
 from __future__ import annotations
 
 
+COMPOUND_SURNAMES = frozenset({
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
+})
+"""Two-character surnames kept whole (欧阳娜娜 → 欧阳*); every other name keeps one character."""
+
+
+def surname(name: str) -> str:
+    name = name.strip()
+    if len(name) > 2 and name[:2] in COMPOUND_SURNAMES:
+        return name[:2]
+    return name[:1]
+
+
 def mask_name(name: str) -> str:
-    # Compound surnames (欧阳, 司马) are rare among the target group; one character is the norm.
-    return name[:1] + "*" * max(len(name) - 1, 1)
+    return surname(name) + "*"
 
 
 def _keep_ends(value: str, head: int, tail: int) -> str:

@@ -37,8 +37,13 @@ def gid(type_name: str, key) -> str:
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯")
+
+
 def mask_name(name: str) -> str:
-    return name[0] + "*" * (len(name) - 1)
+    """The surname and a single ``*`` (张*, 欧阳*): the mask hides the given name's length too."""
+    compound = len(name) > 2 and name[:2] in COMPOUND_SURNAMES
+    return name[: 2 if compound else 1] + "*"
 
 
 def mask_id_number(value: str) -> str:
