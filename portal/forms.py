@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from portal.labels import error_message
 
 NOT_A_NUMBER = "请输入整数。"
+REQUIRED = "此项必填。"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class FormSpec:
     dates: tuple[str, ...] = ()
     lists: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()  # left blank: an inline error, the mutation is not sent
 
     @property
     def names(self) -> set[str]:
@@ -79,4 +81,7 @@ class FormSpec:
                 errors.add(name, NOT_A_NUMBER)
         parsed.update({name: [v for v in form.getlist(name) if v] for name in self.lists})
         parsed.update({name: name in form for name in self.flags})
+        for name in self.required:
+            if parsed.get(name) in (None, "", []):
+                errors.add(name, REQUIRED)
         return parsed, errors

@@ -66,8 +66,19 @@ ERROR_MESSAGES = {
     "ALREADY_ENROLLED": "该学生已在本班。",
     "DUPLICATE": "已存在相同的记录。",
     "ALREADY_APPLIED": "该学生已投递或已被推荐到这个岗位。",
+    "PARTNER_REQUIRED": "定向班和订单班须选择合作企业。",
+    "NOT_AN_ENTERPRISE": "合作企业须为联盟内的用工企业。",
+    "NOT_PARTNER_POSITION": "只能预留合作企业自己的岗位。",
+}
+# The same code worded for one field, where the general wording would not fit.
+FIELD_ERROR_MESSAGES = {
+    ("endsOn", "DATE_RANGE"): "结班日期不能早于开班日期。",
+    ("seats", "OUT_OF_RANGE"): "名额须在已编班人数至 10,000 之间。",
 }
 
 
 def error_message(error: dict) -> str:
+    specific = FIELD_ERROR_MESSAGES.get((error.get("field"), error.get("code")))
+    if specific:
+        return specific
     return ERROR_MESSAGES.get(error.get("code", ""), error.get("message", "提交失败。"))

@@ -3,6 +3,8 @@ classes with their partner enterprise and reserved positions, enrolment."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -10,11 +12,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
-from portal.web import act, post, render, require_role
+from portal.forms import FormErrors, FormSpec
+from portal.labels import code_choices, options
+from portal.web import act, post, redirect, render, require_role
 
 ROLE = "SCHOOL"
 LEDGERS = [("STUDENTS", "在读学生"), ("GRADUATES", "毕业生")]
 YES_NO = [("true", "是"), ("false", "否")]
+CLASS_FORM = FormSpec(
+    texts=("kind", "name", "enterpriseId", "majorCode", "trainingPlan"),
+    integers=("cohortYear", "seats"),
+    dates=("startsOn", "endsOn"),
+    required=("kind", "name", "cohortYear", "seats", "startsOn", "endsOn"),
+)
 
 
 def _ledger_filter(params, school_id: str) -> dict:
@@ -61,8 +71,51 @@ async def class_detail(request: Request) -> Response:
     data = await operations.run(request, "SchoolClass", variables)
     if not data["node"]:
         raise HTTPException(404)
-    return await render(request, "school/class.html", training_class=data["node"],
-                        candidates=_enrolment_choices(data["persons"]["edges"], data["node"]["students"]))
+    training_class = data["node"]
+    return await render(request, "school/class.html", training_class=training_class,
+                        candidates=_enrolment_choices(data["persons"]["edges"], training_class["students"]),
+                        reservable=_reservable(training_class))
+
+
+def _reservable(training_class: dict) -> list[tuple[str, str]]:
+    """The partner enterprise's positions not yet reserved for the class, as options."""
+    partner = training_class["enterprise"]
+    if not partner:
+        return []
+    reserved = {position["id"] for position in training_class["reservedPositions"]}
+    return [(position["id"], f"{position['title']}（{position['region']['name']}，剩余 {position['openPlaces']} 个名额）")
+            for position in partner["positions"] if position["id"] not in reserved and position["state"] != "CLOSED"]
+
+
+# --- a new class -------------------------------------------------------------------------------
+
+
+async def _class_form(request: Request, values: dict, errors: FormErrors, status: int = 200) -> Response:
+    choices = await operations.run(request, "ClassFormOptions")
+    enterprises = [(edge["node"]["id"], edge["node"]["name"]) for edge in choices["organisations"]["edges"]]
+    return await render(request, "school/class_form.html", status, values=values, errors=errors,
+                        kinds=options("class_kind"), enterprises=enterprises,
+                        majors=code_choices(choices["majors"]))
+
+
+async def new_class(request: Request) -> Response:
+    await require_role(request, ROLE)
+    today = date.today()
+    blank = {"kind": "CUSTOMISED", "cohortYear": today.year, "seats": 40,
+             "startsOn": date(today.year, 9, 1).isoformat(), "endsOn": date(today.year + 3, 6, 30).isoformat()}
+    return await _class_form(request, blank, FormErrors())
+
+
+async def create_class(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    values, errors = CLASS_FORM.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "CreateClass", {"input": values})
+        if result:
+            notice = "班级已创建。合作企业的岗位可在下方预留给本班学生。"
+            return redirect(f"/school/classes/{result['id']}", notice, request)
+        errors = FormErrors.from_payload(payload_errors, CLASS_FORM.names)
+    return await _class_form(request, CLASS_FORM.values(form), errors, status=400)
 
 
 def _enrolment_choices(student_edges: list[dict], enrolled: list[dict]) -> list[tuple[str, str]]:
@@ -83,10 +136,24 @@ async def enrol(request: Request, form: FormData) -> Response:
     return await act(request, "EnrolStudent", variables, f"/school/classes/{class_id}", "已将学生编入本班。")
 
 
+async def reserve(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    class_id = request.path_params["id"]
+    position_ids = [value for value in form.getlist("positionIds") if value]
+    back = f"/school/classes/{class_id}"
+    if not position_ids:
+        return redirect(back, "请至少选择一个要预留的岗位。", request, failed=True)
+    variables = {"classId": class_id, "positionIds": position_ids}
+    return await act(request, "ReserveClassPositions", variables, back, f"已为本班预留 {len(position_ids)} 个岗位。")
+
+
 ROUTES = [
     Route("/school", ledger),
     Route("/school/people/{id}", person_file),
     Route("/school/classes", classes),
+    Route("/school/classes/new", new_class),
+    post("/school/classes/new", create_class),
     Route("/school/classes/{id}", class_detail),
+    post("/school/classes/{id}/reserve", reserve),
     post("/school/classes/{id}/enrol", enrol),
 ]
