@@ -17,7 +17,10 @@ def create_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # JIT compilation pays off for long analytic scans, not for this API's short indexed queries:
+    # it fires on the planner's cost estimate and added 50–100 ms to matching queries of ~20 ms.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
+                               connect_args={"server_settings": {"jit": "off"}})
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -1,7 +1,7 @@
 """The matching keys on ``employment_intentions``, kept equal to their sources.
 
-Matching reads a graduate's major and the household's priority flags (monitored, key assistance
-county, relocated) from the intention row itself, so its candidate queries touch one indexed
+Matching reads a graduate's major, education and household (county, and the priority flags:
+monitored, key assistance county, relocated) from the intention row itself, so its candidate queries touch one indexed
 table. These are copies: ``refresh`` recomputes them from student_records, households and regions,
 and an ORM hook calls it after every flush that changed one of those sources. Bulk Core writes
 bypass the hook and must call ``refresh`` (or, like the seeds, write the same values).
@@ -28,6 +28,8 @@ def refresh_statement(where: ColumnElement[bool]) -> Update:
     monitored = select(Household.category.in_(sorted(MONITORED_CATEGORIES))).where(_household_of_intention())
     relocated = select(Household.relocated).where(_household_of_intention())
     key_county = select(Region.is_key_county).where(_household_of_intention(), Region.code == Household.region_code)
+    region = select(Household.region_code).where(_household_of_intention())
+    education = select(Person.education).where(Person.id == EmploymentIntention.person_id)
     return (
         update(EmploymentIntention)
         .where(where)
@@ -36,6 +38,8 @@ def refresh_statement(where: ColumnElement[bool]) -> Update:
             match_monitored=func.coalesce(monitored.scalar_subquery(), false()),
             match_relocated=func.coalesce(relocated.scalar_subquery(), false()),
             match_key_county=func.coalesce(key_county.scalar_subquery(), false()),
+            match_region_code=region.scalar_subquery(),
+            match_education=education.scalar_subquery(),
         )
         .execution_options(synchronize_session=False)
     )

@@ -180,6 +180,8 @@ class EmploymentIntention(Timestamped, Base):
     match_monitored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_key_county: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_relocated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    match_education: Mapped[Education | None] = mapped_column(enum_column(Education, name="match_education"))
+    match_region_code: Mapped[str | None] = mapped_column(String(6))  # the household's county
 
     __table_args__ = (
         CheckConstraint("expected_salary IS NULL OR expected_salary >= 0", name="salary_not_negative"),
@@ -187,6 +189,7 @@ class EmploymentIntention(Timestamped, Base):
         # reading ten thousand candidates stays inside the index (an index-only scan).
         Index(
             "ix_employment_intentions_matching", "match_major_code", "match_monitored", "match_key_county",
-            "match_relocated", "expected_salary", "seeking", "id", "person_id",
+            "match_relocated", "expected_salary", "seeking", "match_education", "preferred_tier",
+            "match_region_code", "id", "person_id",
         ),
     )

@@ -165,6 +165,11 @@ def graduate_profile(row) -> GraduateProfile:
     )
 
 
+def graduate_pool(position: PositionProfile) -> ColumnElement[bool]:
+    """The hard filters on the intention row alone (its matching keys), for reading bands."""
+    return and_(available(), EmploymentIntention.match_education.in_(educations_at_least(position.min_education)))
+
+
 def graduates_for(position: PositionProfile) -> ColumnElement[bool]:
     """Hard filters on graduates for one position: enough education, not already applied."""
     applied = exists().where(Application.person_id == Person.id, Application.position_id == position.position_id)
@@ -180,9 +185,10 @@ def graduate_major_band(codes: frozenset[str], include_unknown: bool) -> ColumnE
 def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: float, intention: float) -> ColumnElement:
     """SQL: the best score a graduate of a band can reach, from the intention row alone.
 
-    The band fixes the major and intention fit; the row's own priority flags and salary
-    expectation tighten the rest (salary can reach 1 only if the position's ceiling meets the
-    expectation, see scoring.salary_fit). Location and certificates count as met.
+    The band fixes the major and intention fit; the row's own priority flags, salary
+    expectation and location tier tighten the rest (salary can reach 1 only if the position's
+    ceiling meets the expectation, see scoring.salary_fit; a work place beyond the graduate's
+    tier scores 0). Certificates count as met.
     """
     fit, priority = policy.fit, policy.priority
     expected = EmploymentIntention.expected_salary
@@ -193,10 +199,20 @@ def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: flo
         + _weight_if(EmploymentIntention.match_relocated, priority.relocated)
     )
     known = (
-        fit.major * major + fit.intention * intention + fit.location + fit.certificates
+        fit.major * major + fit.intention * intention + fit.certificates
         + priority.yulu_priority_position * position.yulu_priority
     )
-    return (literal(known) + fit.salary * salary + flags) / policy.total_weight
+    location = case((_beyond_tier(position.region_code), 0.0), else_=fit.location)
+    return (literal(known) + fit.salary * salary + location + flags) / policy.total_weight
+
+
+def _beyond_tier(work_region: str) -> ColumnElement[bool]:
+    """SQL: the work place is farther from the household than the graduate will go."""
+    home, tier = EmploymentIntention.match_region_code, EmploymentIntention.preferred_tier
+    return or_(
+        and_(tier == LocationTier.IN_COUNTY, home != work_region),
+        and_(tier == LocationTier.IN_PROVINCE, func.substr(home, 1, 2) != work_region[:2]),
+    )
 
 
 def _weight_if(flag: ColumnElement[bool], weight: float) -> ColumnElement:

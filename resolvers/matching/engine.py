@@ -35,9 +35,11 @@ from resolvers.matching.scoring import (
 )
 
 # Floating sums in a different order may differ in the last bit; a bound must never be below.
+# Scores closer than this are ties (broken by the lower id).
 BOUND_SLACK = 1e-9
-# Rows per read inside a band: a page of 50 usually fills from the first chunk or two.
-CHUNK = 100
+# Rows per read inside a band: a page of 50 usually fills from the first chunk; when the bounds
+# are loose the chunks double, so a long band costs few round trips.
+FIRST_CHUNK, LAST_CHUNK = 100, 800
 # Below this share of a chunk passing the caller's filters, the filters should drive the query.
 MIN_PASSING = 0.25
 
@@ -85,9 +87,15 @@ class TopK:
         elif entry[:2] > self.heap[0][:2]:
             heapq.heapreplace(self.heap, entry)
 
-    def beats(self, bound: float) -> bool:
-        """Nobody scoring at most ``bound`` can enter any more."""
-        return len(self.heap) >= self.k and self.heap[0][0] > bound + BOUND_SLACK
+    def beats(self, bound: float, after_id: int | None = None) -> bool:
+        """Nobody scoring at most ``bound`` can enter any more — nor, if every remaining row has
+        an id above ``after_id``, anybody tying with the k-th (ties go to the lower id)."""
+        if len(self.heap) < self.k:
+            return False
+        kth_score, kth_id = self.heap[0][0], -self.heap[0][1]
+        if kth_score > bound + BOUND_SLACK:
+            return True
+        return after_id is not None and kth_score >= bound - BOUND_SLACK and kth_id < after_id
 
     def best(self) -> list[Scored]:
         return [entry[2] for entry in sorted(self.heap, key=lambda e: (-e[0], -e[1]))]
@@ -111,8 +119,8 @@ async def matched_graduates(
     search = Search(
         session,
         details=candidates.graduates_statement(),
-        driving_id=candidates.EmploymentIntention.id,
-        pool=candidates.available(),
+        driving_id=candidates.EmploymentIntention.person_id,
+        pool=candidates.graduate_pool(position),
         filters=and_(candidates.graduates_for(position), _or_true(person_filter)),
         top=TopK(offset + first + 1, key=lambda scored: scored.graduate.person_id),
         score_row=lambda row: score(candidates.graduate_profile(row), position, policy),
@@ -227,26 +235,27 @@ class Search:
 
     async def _read_band(self, band: Band) -> None:
         after: Row | None = None
+        size = FIRST_CHUNK
         while True:
-            rows = list(await self._execute(self._chunk(band, after)))
+            rows = list(await self._execute(self._chunk(band, after, size)))
             passing = [row for row in rows if row.passes]
             await self._offer(passing)
-            if len(rows) < CHUNK or self.top.beats(rows[-1].row_bound):
+            if len(rows) < size or self.top.beats(rows[-1].row_bound, rows[-1].chunk_id):
                 return
-            after = rows[-1]
+            after, size = rows[-1], min(2 * size, LAST_CHUNK)
             if len(passing) < MIN_PASSING * len(rows):
                 await self._offer(await self._execute(self.details.where(
                     self.pool, self.filters, band.where, self._after(band.row_bound, self.driving_id, after)
                 )))
                 return
 
-    def _chunk(self, band: Band, after: Row | None) -> Select:
+    def _chunk(self, band: Band, after: Row | None, size: int) -> Select:
         ordered = select(self.driving_id.label("chunk_id"), band.row_bound.label("row_bound")).where(
             self.pool, band.where
         )
         if after is not None:
             ordered = ordered.where(self._after(band.row_bound, self.driving_id, after))
-        chunk = ordered.order_by(band.row_bound.desc(), self.driving_id).limit(CHUNK).subquery()
+        chunk = ordered.order_by(band.row_bound.desc(), self.driving_id).limit(size).subquery()
         return (
             self.details.join(chunk, chunk.c.chunk_id == self.driving_id)
             .add_columns(chunk.c.row_bound, chunk.c.chunk_id, case((self.filters, True), else_=False).label("passes"))

@@ -12,7 +12,7 @@ from models.people import Person
 from models.positions import Position
 from resolvers.matching import MatchPolicy, PriorityWeights, Reference, matched_graduates, matched_positions
 from resolvers.matching import candidates, engine
-from resolvers.matching.scoring import score
+from resolvers.matching.scoring import education_suffices, score
 from tests.matching import brute
 
 pytestmark = pytest.mark.db
@@ -115,11 +115,12 @@ async def test_bands_cover_every_candidate_once_and_bound_its_score(session: Asy
     reference = await Reference.load(session)
     policy = engine.with_pairings(None, reference)
     for position in (await brute.positions(session))[:15]:
-        everyone = {g.person_id: g for g in await brute.graduates(session)}
+        everyone = {g.person_id: g for g in await brute.graduates(session)
+                    if education_suffices(g.education, position.min_education)}
         seen: list[int] = []
         for band in engine._graduate_bands(position, policy, reference):
             statement = (candidates.graduates_statement().add_columns(band.row_bound.label("row_bound"))
-                         .where(candidates.available(), band.where))
+                         .where(candidates.graduate_pool(position), band.where))
             for row in await session.execute(statement):
                 scored = score(everyone[row.id], position, policy)
                 assert scored.score <= row.row_bound + engine.BOUND_SLACK <= band.bound + 2 * engine.BOUND_SLACK
