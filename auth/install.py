@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth import endpoints, pages, portal_signin
 from auth.config import AuthConfig
@@ -32,6 +33,20 @@ ROUTES = [
 ]
 
 
+class SessionCookieMiddleware:
+    """Starlette's session cookie, always HttpOnly and SameSite=Lax, and Secure whenever the
+    request came over https (behind a proxy: uvicorn's --proxy-headers sets the scheme) — in
+    production on every request."""
+
+    def __init__(self, app: ASGIApp, *, always_secure: bool, **options) -> None:
+        self.secure = SessionMiddleware(app, https_only=True, same_site="lax", **options)
+        self.plain = self.secure if always_secure else SessionMiddleware(app, https_only=False, same_site="lax", **options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        over_tls = scope.get("scheme") in ("https", "wss")
+        await (self.secure if over_tls else self.plain)(scope, receive, send)
+
+
 @dataclass(frozen=True)
 class AuthState:
     config: AuthConfig
@@ -45,6 +60,6 @@ def install_auth(app: Starlette, settings: Settings, config: AuthConfig | None =
     app.router.routes.extend(ROUTES)
     app.add_middleware(BearerTokenMiddleware)
     app.add_middleware(
-        SessionMiddleware, secret_key=settings.secret_key, session_cookie="yulu_session",
-        max_age=SESSION_SECONDS, same_site="lax", https_only=settings.production,
+        SessionCookieMiddleware, secret_key=settings.secret_key, session_cookie="yulu_session",
+        max_age=SESSION_SECONDS, always_secure=settings.production,
     )

@@ -1,8 +1,15 @@
 """Signing a person in to the portal through the portal's own OAuth client.
 
-The portal is an ordinary (first-party, public, PKCE) authorization-code client named
+The portal is an ordinary (first-party, public, PKCE S256) authorization-code client named
 ``yulu-portal``, so the portal and every other client go through the same sign-in and get the
-same tokens. The exchange and refresh run in-process, without an HTTP round trip to ourselves.
+same tokens. It is Authlib's own client (``AsyncOAuth2Client``) that builds the authorization
+URL and talks to the token and revocation endpoints — over HTTP in form, in-process in fact
+(httpx's ASGI transport into this same app), so the requests take exactly the path an external
+client's would, without a socket.
+
+The tokens never reach the browser readable: the session cookie carries them Fernet-encrypted
+under a key derived from YULU_SECRET_KEY (HKDF), and an encrypted blob older than the session
+is refused.
 
 For portal pages:
     return await begin_portal_signin(request, return_to="/dashboard")   # a "登录" link
@@ -12,11 +19,16 @@ For portal pages:
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 import secrets
-from urllib.parse import urlencode
+from functools import lru_cache
 
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -26,15 +38,21 @@ from auth import scopes
 from auth.config import AuthConfig
 from auth.jwt_checks import TokenRejected
 from auth.pages import PORTAL_PENDING_KEY, error_page, safe_next
-from auth.server import StarletteOAuth2Request, run_authorization_server
 from auth.viewer import ANONYMOUS, Viewer
 from models.oauth import OAuthClient
+
+try:  # Authlib's client is built on httpx2 and falls back (deprecated) to httpx; match it
+    import httpx2 as http
+except ImportError:  # pragma: no cover
+    import httpx as http
 
 PORTAL_CLIENT_ID = "yulu-portal"
 CALLBACK_PATH = "/auth/callback"
 PORTAL_SCOPES = (scopes.READ, scopes.WRITE, scopes.PERSONAL, scopes.ADMIN, scopes.PROFILE)
 PENDING = PORTAL_PENDING_KEY  # session key: state, PKCE verifier, where to go afterwards
-TOKENS = "portal_tokens"  # session key: the portal's access and refresh token
+TOKENS = "portal_tokens"  # session key: the portal's access and refresh token, encrypted
+TOKENS_MAX_AGE = 8 * 3600  # as long as the session cookie lives (auth.install.SESSION_SECONDS)
+log = logging.getLogger(__name__)
 
 
 def ensure_portal_client(session: Session, config: AuthConfig) -> None:
@@ -56,16 +74,14 @@ async def begin_portal_signin(request: Request, return_to: str = "/") -> Redirec
     async with request.app.state.sessions() as session:
         await session.run_sync(ensure_portal_client, config)
         await session.commit()
-    state, verifier = secrets.token_urlsafe(16), secrets.token_urlsafe(48)
+    verifier = secrets.token_urlsafe(48)
+    async with _oauth_client(request) as client:
+        url, state = client.create_authorization_url(
+            "/oauth/authorize", code_verifier=verifier, scope=scopes.join(PORTAL_SCOPES)
+        )
     request.session[PENDING] = {"state": state, "verifier": verifier,
                                 "return_to": safe_next(return_to)}
-    query = urlencode({
-        "response_type": "code", "client_id": PORTAL_CLIENT_ID,
-        "redirect_uri": config.issuer + CALLBACK_PATH, "scope": scopes.join(PORTAL_SCOPES),
-        "state": state, "code_challenge": create_s256_code_challenge(verifier),
-        "code_challenge_method": "S256",
-    })
-    return RedirectResponse("/oauth/authorize?" + query, status_code=303)
+    return RedirectResponse(url, status_code=303)
 
 
 async def portal_callback(request: Request) -> Response:
@@ -74,19 +90,19 @@ async def portal_callback(request: Request) -> Response:
     code = request.query_params.get("code")
     if not pending or not code or request.query_params.get("state") != pending["state"]:
         return error_page(request, "登录已失效，请重新登录。")
-    tokens = await _token_request(request, {
-        "grant_type": "authorization_code", "code": code, "code_verifier": pending["verifier"],
-        "redirect_uri": request.app.state.auth.config.issuer + CALLBACK_PATH,
-    })
+    tokens = await _token_request(request, lambda client: client.fetch_token(
+        _endpoint(request, "token"), grant_type="authorization_code", code=code,
+        code_verifier=pending["verifier"],
+    ))
     if tokens is None:
         return error_page(request, "登录失败，请重新登录。")
-    request.session[TOKENS] = tokens
+    _keep_tokens(request, tokens)
     return RedirectResponse(pending["return_to"], status_code=303)
 
 
 async def portal_viewer(request: Request) -> Viewer:
     """The signed-in portal user's Viewer; refreshes an expired access token once."""
-    tokens = request.session.get(TOKENS)
+    tokens = portal_tokens(request)
     if not tokens:
         return ANONYMOUS
     validator = request.app.state.auth.validator
@@ -94,13 +110,13 @@ async def portal_viewer(request: Request) -> Viewer:
         return await validator.viewer_for(tokens["access_token"])
     except TokenRejected:
         pass
-    refreshed = await _token_request(
-        request, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
-    )
+    refreshed = await _token_request(request, lambda client: client.refresh_token(
+        _endpoint(request, "token"), refresh_token=tokens["refresh_token"]
+    ))
     if refreshed is None:
         request.session.pop(TOKENS, None)
         return ANONYMOUS
-    request.session[TOKENS] = refreshed
+    _keep_tokens(request, refreshed)
     try:
         return await validator.viewer_for(refreshed["access_token"])
     except TokenRejected:
@@ -126,33 +142,77 @@ async def portal_session(request: Request) -> JSONResponse:
 async def portal_access_token(request: Request) -> str | None:
     """The current access token, for portal pages that call /graphql on the user's behalf."""
     if (await portal_viewer(request)).is_authenticated:
-        return request.session[TOKENS]["access_token"]
+        return portal_tokens(request)["access_token"]
     return None
 
 
 async def portal_signout(request: Request, return_to: str = "/") -> RedirectResponse:
     """Revoke the portal's refresh-token family (and its access tokens), forget the session."""
-    tokens = request.session.get(TOKENS)
+    tokens = portal_tokens(request)
     if tokens:
-        await run_authorization_server(request, lambda server: server.create_endpoint_response(
-            "revocation", _internal_request(request, {"token": tokens["refresh_token"],
-                                                      "token_type_hint": "refresh_token"}, "revoke")
-        ))
+        try:
+            async with _oauth_client(request) as client:
+                await client.revoke_token(_endpoint(request, "revoke"), token=tokens["refresh_token"],
+                                          token_type_hint="refresh_token")
+        except (OAuthError, http.HTTPError):
+            log.exception("portal sign-out: revocation failed")
     request.session.clear()
     return RedirectResponse(safe_next(return_to), status_code=303)
 
 
-async def _token_request(request: Request, form: dict) -> dict | None:
-    oauth = _internal_request(request, form, "token")
-    response = await run_authorization_server(request, lambda server: server.create_token_response(oauth))
-    if response.status_code != 200:
+# --- Authlib's client, in-process --------------------------------------------------------------
+
+
+def _oauth_client(request: Request) -> AsyncOAuth2Client:
+    """The portal's public PKCE client, talking to this app through httpx's ASGI transport."""
+    config: AuthConfig = request.app.state.auth.config
+    return AsyncOAuth2Client(
+        client_id=PORTAL_CLIENT_ID, token_endpoint_auth_method="none",
+        code_challenge_method="S256", redirect_uri=config.issuer + CALLBACK_PATH,
+        transport=http.ASGITransport(app=request.app), base_url=config.issuer,
+    )
+
+
+def _endpoint(request: Request, name: str) -> str:
+    return f"{request.app.state.auth.config.issuer}/oauth/{name}"
+
+
+async def _token_request(request: Request, call) -> dict | None:
+    """The access and refresh token from the token endpoint, or None when it refused."""
+    try:
+        async with _oauth_client(request) as client:
+            token = await call(client)
+    except OAuthError as error:
+        log.info("portal token request refused: %s", error.error)
         return None
-    body = json.loads(response.body)
-    return {"access_token": body["access_token"], "refresh_token": body["refresh_token"]}
+    return {"access_token": token["access_token"], "refresh_token": token["refresh_token"]}
 
 
-def _internal_request(request: Request, form: dict, endpoint: str) -> StarletteOAuth2Request:
-    """A token-endpoint request from the portal client to ourselves, without HTTP."""
-    uri = f"{request.app.state.auth.config.issuer}/oauth/{endpoint}"
-    pairs = [*form.items(), ("client_id", PORTAL_CLIENT_ID)]
-    return StarletteOAuth2Request("POST", uri, {}, [], pairs)
+# --- the tokens in the session, encrypted ----------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def _fernet(secret_key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"yulu portal session tokens").derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def _keep_tokens(request: Request, tokens: dict) -> None:
+    fernet = _fernet(request.app.state.auth.config.secret_key)
+    request.session[TOKENS] = fernet.encrypt(json.dumps(tokens).encode()).decode()
+
+
+def portal_tokens(request: Request) -> dict | None:
+    """The session's access and refresh token; None (and forgotten) when absent, tampered with,
+    older than a session, or encrypted under another secret key."""
+    sealed = request.session.get(TOKENS)
+    if not isinstance(sealed, str):
+        request.session.pop(TOKENS, None)
+        return None
+    try:
+        plain = _fernet(request.app.state.auth.config.secret_key).decrypt(sealed, ttl=TOKENS_MAX_AGE)
+    except InvalidToken:
+        request.session.pop(TOKENS, None)
+        return None
+    return json.loads(plain)
