@@ -27,6 +27,9 @@ LABELS: dict[str, dict[str, str]] = {
     "location_tier": {"IN_COUNTY": "县内", "IN_PROVINCE": "省内县外", "CROSS_PROVINCE": "跨省"},
     "follow_up_status": {"EMPLOYED": "在岗", "UNEMPLOYED": "未就业", "STUDYING": "升学", "OWN_BUSINESS": "自主创业"},
     "gender": {"FEMALE": "女", "MALE": "男"},
+    "organisation_kind": {"SCHOOL": "职业院校", "ENTERPRISE": "用工企业", "AGENCY": "人力资源服务机构",
+                          "BUREAU": "乡村振兴部门"},
+    "membership": {"PENDING": "待审核", "APPROVED": "已批准", "REJECTED": "已驳回", "SUSPENDED": "已暂停"},
     "role": {"ENTERPRISE": "用工企业", "SCHOOL": "职业院校", "AGENCY": "人力资源服务机构", "BUREAU": "乡村振兴部门",
              "GRADUATE": "雨露计划学生", "ADMIN": "系统管理员"},
 }
@@ -66,6 +69,7 @@ ERROR_MESSAGES = {
     "ALREADY_ENROLLED": "该学生已在本班。",
     "DUPLICATE": "已存在相同的记录。",
     "ALREADY_APPLIED": "该学生已投递或已被推荐到这个岗位。",
+    "NO_CHANGE": "该单位已是这一状态。",
     "PARTNER_REQUIRED": "定向班和订单班须选择合作企业。",
     "NOT_AN_ENTERPRISE": "合作企业须为联盟内的用工企业。",
     "NOT_PARTNER_POSITION": "只能预留合作企业自己的岗位。",

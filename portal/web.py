@@ -48,7 +48,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "agency": (NavItem("岗位匹配", "/agency"), NavItem("专场招聘会", "/agency/fairs")),
     "bureau": (NavItem("区域看板", "/bureau"),),
     "graduate": (NavItem("我的就业", "/me"),),
-    "admin": (NavItem("联盟概况", "/"),),
+    "admin": (NavItem("成员审核", "/admin"), NavItem("联盟概况", "/")),
 }
 
 
