@@ -30,7 +30,7 @@ from models.fairs import Fair, fair_registrations
 from models.organisations import Membership, Organisation, Role
 from models.people import EmploymentIntention, Household, Person, StudentRecord
 from models.positions import Position, PositionState
-from models.regions import RegionLevel, within
+from models.regions import RegionLevel, subtree_bounds, within
 from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
 
 RowFilter = Callable[[Viewer], ColumnElement[bool]]
@@ -107,6 +107,16 @@ def _candidates(person_id) -> ColumnElement[bool]:
     return person_id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking))
 
 
+def _my_cases(person_id, v: Viewer) -> ColumnElement[bool]:
+    """One-to-one help by real name (一对一实名制帮扶): the persons whose case the organisation owns."""
+    return person_id.in_(select(AssistanceCase.person_id).where(AssistanceCase.owner_org_id == v.organisation_id))
+
+
+def _agency_remit(person_id, v: Viewer) -> ColumnElement[bool]:
+    return or_(_candidates(person_id), _referred_by_me(person_id, v), _registered_at_my_fairs(person_id, v),
+               _my_cases(person_id, v))
+
+
 def _self(person_id, v: Viewer) -> ColumnElement[bool]:
     return person_id == v.person_id
 
@@ -136,6 +146,9 @@ CANDIDATE_FIELDS = frozenset({
     "consent_to_share", "student_record", "employment_intention", "applications",
     "employment_records",
 })
+# An agency doing one-to-one help also reads the help files (一人一档) it keeps; the row rule of
+# assistance_cases limits them to its own cases.
+AGENCY_FIELDS = CANDIDATE_FIELDS | {"assistance_cases"}
 PUBLIC_ORGANISATION_FIELDS = frozenset({
     "id", "kind", "name", "region", "school_level", "is_central_soe", "industry", "membership",
 })
@@ -150,6 +163,9 @@ _MEMBERS_READ = {
 }
 _ORGANISER_WRITES = Permission(rows=_everything, writes=lambda v: Fair.organiser_id == v.organisation_id)
 _FAIR_MUTATIONS = frozenset({"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"})
+# Tracking and one-to-one help (跟踪监测, 一对一实名制帮扶); bureaus above the county are refused
+# by the resolvers (named help is the county's work), and a case is changed by its owner only.
+_TRACKING_MUTATIONS = frozenset({"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"})
 
 RULES: dict[Role | None, RoleRules] = {
     None: RoleRules(
@@ -213,18 +229,18 @@ RULES: dict[Role | None, RoleRules] = {
         mutations=frozenset({
             "upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass",
             "enrolStudent", "reserveClassPositions", "createApplication", "transitionApplication",
+            "recordFollowUp",
         }) | _FAIR_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
         tables={
             **_MEMBERS_READ,
             "persons": Permission(
-                rows=lambda v: or_(
-                    _candidates(Person.id), _referred_by_me(Person.id, v), _registered_at_my_fairs(Person.id, v)
-                ),
-                columns=CANDIDATE_FIELDS,
+                rows=lambda v: _agency_remit(Person.id, v),
+                columns=AGENCY_FIELDS,
                 unmasked=lambda v: or_(
-                    Person.consent_to_share, _referred_by_me(Person.id, v), _registered_at_my_fairs(Person.id, v)
+                    Person.consent_to_share, _referred_by_me(Person.id, v), _registered_at_my_fairs(Person.id, v),
+                    _my_cases(Person.id, v),
                 ),
             ),
             "positions": Permission(rows=lambda v: Position.state != PositionState.DRAFT),
@@ -233,13 +249,16 @@ RULES: dict[Role | None, RoleRules] = {
                 writes=lambda v: Application.referrer_id == v.organisation_id,
             ),
             "employment_records": Permission(rows=lambda v: _referred_by_me(EmploymentRecord.person_id, v)),
+            # Agencies record follow-ups of the graduates they help; reading the tracking stays
+            # the school's and the bureau's work.
+            "follow_ups": Permission(rows=_nothing, writes=lambda v: _agency_remit(FollowUp.person_id, v)),
             "assistance_cases": Permission(
                 rows=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
             "fairs": _ORGANISER_WRITES,
         },
-        mutations=frozenset({"createApplication", "transitionApplication"}) | _FAIR_MUTATIONS,
+        mutations=frozenset({"createApplication", "transitionApplication"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
     ),
     Role.BUREAU: RoleRules(
         tables={
@@ -258,7 +277,10 @@ RULES: dict[Role | None, RoleRules] = {
             ),
             "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
             "employment_records": Permission(rows=lambda v: _in_my_region(EmploymentRecord.person_id, v)),
-            "follow_ups": Permission(rows=lambda v: _in_my_region(FollowUp.person_id, v)),
+            "follow_ups": Permission(
+                rows=lambda v: _in_my_region(FollowUp.person_id, v),
+                writes=lambda v: _in_my_region(FollowUp.person_id, v) if _is_county_bureau(v) else false(),
+            ),
             "assistance_cases": Permission(
                 rows=lambda v: _in_my_region(AssistanceCase.person_id, v),
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
@@ -268,7 +290,7 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: within(AuditRecord.region_code, v.region_code, v.region_level)
             ),
         },
-        mutations=frozenset({"decideMembership", "upsertEnrolmentIntention"}) | _FAIR_MUTATIONS,
+        mutations=frozenset({"decideMembership", "upsertEnrolmentIntention"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={
@@ -307,6 +329,20 @@ RULES: dict[Role | None, RoleRules] = {
         mutations=frozenset({"decideMembership"}),
     ),
 }
+
+STATISTICS_READERS = frozenset({Role.BUREAU, Role.ADMIN})
+"""Region statistics hold no personal data: bureaus read any region inside their own subtree,
+admins every region; schools, enterprises, agencies and graduates have dashboards of their own."""
+
+
+def require_statistics(viewer: Viewer, region_code: str) -> None:
+    if viewer.role not in STATISTICS_READERS:
+        raise denial(viewer)
+    if viewer.role == Role.BUREAU:
+        bounds = subtree_bounds(viewer.region_code or "", viewer.region_level) if viewer.region_level else ("", "")
+        if bounds is not None and not bounds[0] <= region_code <= bounds[1]:
+            raise denial(viewer)
+
 
 STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
     Stage.APPLIED: frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY}),

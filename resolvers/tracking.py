@@ -1,14 +1,21 @@
-"""After the hire: employment records (with the location tier), follow-ups and assistance cases."""
+"""After the hire: employment records (with the location tier), follow-ups (跟踪监测) and one-to-one
+assistance cases (一对一实名制帮扶); writes go through ``attempt`` (role gate, savepoint, audit)."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, extract, select
 
 from auth import rules
-from models.tracking import EmploymentRecord
+from models.organisations import Role
+from models.people import Person
+from models.regions import RegionLevel
+from models.tracking import AssistanceAction, AssistanceCase, CaseState, EmploymentRecord, FollowUp, FollowUpStatus
 from resolvers.context import Context
+from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
@@ -37,3 +44,148 @@ def employment_records_statement(ctx: Context, *, region: str | None = None, emp
 
 async def employment_records(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
     return await paginate(ctx, employment_records_statement(ctx, **filters), first, after)
+
+
+# --- writing: follow-ups (跟踪监测) and one-to-one help (一对一实名制帮扶) ---------------------
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MAX_INCOME = 1_000_000
+MAX_TEXT = 2000
+WORKING = (FollowUpStatus.EMPLOYED, FollowUpStatus.OWN_BUSINESS)
+
+
+def today() -> date:
+    """The date in China, where every county office is: a follow-up of this morning is today's."""
+    return datetime.now(CHINA).date()
+
+
+def _check_date(checks: Checks, on: date, field_name: str) -> None:
+    checks.require(on <= today(), field_name, "IN_FUTURE", "The date cannot be after today.")
+
+
+def _check_text(checks: Checks, value: str | None, field_name: str, limit: int = MAX_TEXT,
+                required: bool = True) -> None:
+    text = (value or "").strip()
+    if required:
+        checks.require(bool(text), field_name, "REQUIRED", "Required.")
+    checks.require(len(text) <= limit, field_name, "TOO_LONG", f"At most {limit} characters.")
+
+
+async def _visible_person(ctx: Context, person_global_id: str) -> int:
+    person_id = key_of(person_global_id, "Person", "person_id")
+    statement = select(Person.id).where(Person.id == person_id, rules.rows(ctx.viewer, "persons"))
+    if await ctx.session.scalar(statement) is None:
+        raise reject("person_id", "NOT_FOUND", "No such person among those you may help.")
+    return person_id
+
+
+def _county_only(ctx: Context) -> None:
+    if ctx.viewer.role == Role.BUREAU and ctx.viewer.region_level != RegionLevel.COUNTY:
+        raise reject(None, "COUNTY_ONLY", "Help by real name is the county bureau's work.")
+
+
+async def record_follow_up(ctx: Context, person_global_id: str, values: dict[str, Any]) -> Outcome[FollowUp]:
+    """A dated status check of a graduate by the school, the agency helping them or the county."""
+
+    async def work() -> FollowUp:
+        checks = Checks()
+        _check_date(checks, values["on_date"], "on_date")
+        income = values.get("monthly_income")
+        checks.require(income is None or 0 <= income <= MAX_INCOME, "monthly_income", "OUT_OF_RANGE",
+                       "Monthly income is yuan, between 0 and 1,000,000.")
+        checks.require(not income or values["status"] in WORKING, "monthly_income", "INCOME_WITHOUT_WORK",
+                       "Only an employed or self-employed graduate has a monthly income.")
+        _check_text(checks, values.get("note"), "note", required=False)
+        checks.done()
+        _county_only(ctx)
+        person_id = await _visible_person(ctx, person_global_id)
+        follow_up = FollowUp(person_id=person_id, on_date=values["on_date"], status=values["status"],
+                             monthly_income=income, note=(values.get("note") or "").strip() or None,
+                             recorded_by_id=ctx.viewer.user_id)
+        ctx.session.add(follow_up)
+        await ctx.session.flush()
+        # The written row must pass the role's write rule (Hasura's insert check); else the
+        # savepoint takes it back.
+        allowed = select(FollowUp.id).where(FollowUp.id == follow_up.id, rules.writes(ctx.viewer, "follow_ups"))
+        if await ctx.session.scalar(allowed) is None:
+            raise reject("person_id", "NOT_FOUND", "No such person among those you follow up.")
+        return follow_up
+
+    return await attempt(ctx, "recordFollowUp", work)
+
+
+async def open_assistance_case(ctx: Context, person_global_id: str, values: dict[str, Any]) -> Outcome[AssistanceCase]:
+    """一人一档: a file of help by real name, owned by the viewer's organisation."""
+
+    async def work() -> AssistanceCase:
+        checks = Checks()
+        _check_text(checks, values.get("reason"), "reason", limit=256)
+        _check_text(checks, values.get("plan"), "plan", required=False)
+        checks.done()
+        _county_only(ctx)
+        person_id = await _visible_person(ctx, person_global_id)
+        already = select(AssistanceCase.id).where(
+            AssistanceCase.person_id == person_id, AssistanceCase.owner_org_id == ctx.viewer.organisation_id,
+            AssistanceCase.state == CaseState.OPEN,
+        )
+        if await ctx.session.scalar(already) is not None:
+            raise reject("person_id", "CASE_ALREADY_OPEN", "Your organisation already has an open case for this person.")
+        case = AssistanceCase(person_id=person_id, owner_org_id=ctx.viewer.organisation_id,
+                              owner_user_id=ctx.viewer.user_id, reason=values["reason"].strip(),
+                              plan=(values.get("plan") or "").strip() or None, state=CaseState.OPEN,
+                              opened_on=today())
+        ctx.session.add(case)
+        await ctx.session.flush()
+        return case
+
+    return await attempt(ctx, "openAssistanceCase", work)
+
+
+async def _own_open_case(ctx: Context, case_global_id: str) -> AssistanceCase:
+    case_id = key_of(case_global_id, "AssistanceCase", "case_id")
+    statement = (
+        select(AssistanceCase)
+        .where(AssistanceCase.id == case_id, rules.writes(ctx.viewer, "assistance_cases"))
+        .with_for_update()
+    )
+    case = (await ctx.session.scalars(statement)).first()
+    if case is None:
+        raise reject("case_id", "NOT_FOUND", "No such case among your organisation's.")
+    if case.state != CaseState.OPEN:
+        raise reject("case_id", "CASE_CLOSED", "The case is closed.")
+    return case
+
+
+async def add_assistance_action(ctx: Context, case_global_id: str, values: dict[str, Any]) -> Outcome[AssistanceCase]:
+    """一人一策: one step of the plan, dated, on an open case of the viewer's organisation."""
+
+    async def work() -> AssistanceCase:
+        checks = Checks()
+        _check_date(checks, values["on_date"], "on_date")
+        _check_text(checks, values.get("action"), "action")
+        checks.done()
+        case = await _own_open_case(ctx, case_global_id)
+        if values["on_date"] < case.opened_on:
+            raise reject("on_date", "BEFORE_OPENED", "An action cannot come before the case was opened.")
+        ctx.session.add(AssistanceAction(case_id=case.id, on_date=values["on_date"], action=values["action"].strip(),
+                                         user_id=ctx.viewer.user_id))
+        await ctx.session.flush()
+        return case
+
+    return await attempt(ctx, "addAssistanceAction", work)
+
+
+async def close_assistance_case(ctx: Context, case_global_id: str, values: dict[str, Any]) -> Outcome[AssistanceCase]:
+    async def work() -> AssistanceCase:
+        checks = Checks()
+        _check_date(checks, values["closed_on"], "closed_on")
+        _check_text(checks, values.get("outcome"), "outcome")
+        checks.done()
+        case = await _own_open_case(ctx, case_global_id)
+        if values["closed_on"] < case.opened_on:
+            raise reject("closed_on", "DATE_RANGE", "A case closes on or after the day it was opened.")
+        case.state, case.closed_on, case.outcome = CaseState.CLOSED, values["closed_on"], values["outcome"].strip()
+        await ctx.session.flush()
+        return case
+
+    return await attempt(ctx, "closeAssistanceCase", work)

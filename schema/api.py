@@ -25,7 +25,7 @@ from schema.people import PersonMutations, PersonQueries
 from schema.positions import PositionMutations, PositionQueries
 from schema.regions import RegionQueries
 from schema.statistics import StatisticsQueries
-from schema.tracking import TrackingQueries
+from schema.tracking import TrackingMutations, TrackingQueries
 from schema.viewer import ViewerQueries
 
 
@@ -42,6 +42,7 @@ Query = merge_types("Query", (
 ))
 Mutation = merge_types("Mutation", (
     OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,
+    TrackingMutations,
 ))
 
 

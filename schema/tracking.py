@@ -17,7 +17,7 @@ from resolvers import regions
 from resolvers import tracking as resolve
 from resolvers.batching import many_by, one_by
 from resolvers.nodes import node
-from schema.base import SIGNED_IN, Connection, Node, ctx, filter_arguments, global_id, instance_of
+from schema.base import SIGNED_IN, WRITES, Connection, Node, Payload, ctx, filter_arguments, global_id, instance_of
 from schema.people import LocationTier
 from schema.regions import Region
 
@@ -69,12 +69,16 @@ class EmploymentRecord(Node):
         return await regions.region(ctx(info), self.work_region_code)
 
 
-@strawberry.type(description="A dated status check of a graduate.")
+@strawberry.type(description="A dated status check of a graduate (跟踪监测).")
 class FollowUp:
     on_date: date
     status: FollowUpStatus
-    monthly_income: int | None
+    monthly_income: int | None = strawberry.field(description="Yuan per month, when working.")
     note: str | None
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("FollowUp", self.id)
 
 
 @strawberry.type(description="Help by real name (一对一实名制帮扶): reason, plan, actions, outcome.")
@@ -86,13 +90,18 @@ class AssistanceCase:
     opened_on: date
     closed_on: date | None
 
+    @strawberry.field(description="Send it as caseId to add an action or close the case.")
+    def id(self) -> strawberry.ID:
+        return global_id("AssistanceCase", self.id)
+
     @strawberry.field
     async def owner(self, info: Info) -> LazyOrganisation:
         return await one_by(ctx(info), organisation_model.Organisation.id).load(self.owner_org_id)
 
     @strawberry.field
     async def actions(self, info: Info) -> list[AssistanceAction]:
-        return await many_by(ctx(info), model.AssistanceAction.case_id).load(self.id)
+        return await many_by(ctx(info), model.AssistanceAction.case_id,
+                             order_by=model.AssistanceAction.on_date).load(self.id)
 
 
 @strawberry.type
@@ -125,3 +134,33 @@ class TrackingQueries:
                                  after: str | None = None) -> Connection[EmploymentRecord]:
         arguments = filter_arguments(filter, employer="Organisation", person="Person")
         return Connection.of(await resolve.employment_records(ctx(info), first, after, sort=sort.value, **arguments))
+
+
+@strawberry.type
+class TrackingMutations:
+    @strawberry.mutation(description="A dated status check of a graduate: their school, an agency helping them "
+                                     "(a candidate it may see or a person of its case), or the county bureau.",
+                         directives=WRITES)
+    async def record_follow_up(self, info: Info, person_id: strawberry.ID, on_date: date, status: FollowUpStatus,
+                               monthly_income: int | None = None, note: str | None = None) -> Payload[FollowUp]:
+        values = {"on_date": on_date, "status": status, "monthly_income": monthly_income, "note": note}
+        return Payload.of(await resolve.record_follow_up(ctx(info), person_id, values))
+
+    @strawberry.mutation(description="Open a case of help by real name (一人一档), owned by your organisation: "
+                                     "an agency for a person it may see, a county bureau for its county.",
+                         directives=WRITES)
+    async def open_assistance_case(self, info: Info, person_id: strawberry.ID, reason: str,
+                                   plan: str | None = None) -> Payload[AssistanceCase]:
+        return Payload.of(await resolve.open_assistance_case(ctx(info), person_id, {"reason": reason, "plan": plan}))
+
+    @strawberry.mutation(description="One step of the plan (一人一策) on an open case; the owner only.",
+                         directives=WRITES)
+    async def add_assistance_action(self, info: Info, case_id: strawberry.ID, on_date: date,
+                                    action: str) -> Payload[AssistanceCase]:
+        return Payload.of(await resolve.add_assistance_action(ctx(info), case_id, {"on_date": on_date, "action": action}))
+
+    @strawberry.mutation(description="Close an open case with its outcome; the owner only.", directives=WRITES)
+    async def close_assistance_case(self, info: Info, case_id: strawberry.ID, outcome: str,
+                                    closed_on: date) -> Payload[AssistanceCase]:
+        return Payload.of(await resolve.close_assistance_case(ctx(info), case_id,
+                                                              {"outcome": outcome, "closed_on": closed_on}))

@@ -116,27 +116,23 @@ READS: dict[str, dict[str, dict[str, str]]] = {
     "fairs": {v: ({"own": V, "public": V} if v == "agency" else {"public": V}) for v in VIEWERS},
 }
 
-KNOWN_WRONG: dict[tuple[str, str, str], str] = {
-    ("agency", "assistance_cases", "own"): (
-        "auth/rules.py: the agency's persons Permission has columns=CANDIDATE_FIELDS, which lacks "
-        "'assistance_cases', so Person.assistanceCases answers FORBIDDEN even for the cases the agency "
-        "owns (its assistance_cases Permission rows=owner_org_id == viewer) — and there is no other "
-        "query for cases: the agency cannot read its own one-to-one help files"),
-}
+KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 """Cells where the rules disagree with the issue: xfail(strict), reported to the API engineer."""
 
 # --- mutations ---------------------------------------------------------------------------------
 
 _FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
+_TRACKING = {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
     "enterprise": {"createPosition", "updatePosition", "openPosition", "closePosition", "transitionApplication",
                    "reserveClassPositions"},  # "writes its own positions", moves its applicants, co-runs classes
     "school": {"upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass", "enrolStudent",
-               "reserveClassPositions", "createApplication", "transitionApplication"} | _FAIRS,
-    "agency": {"createApplication", "transitionApplication"} | _FAIRS,  # refers, organises fairs
-    "county": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS,  # "approves members in its region", census
-    "city": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS,
+               "reserveClassPositions", "createApplication", "transitionApplication", "recordFollowUp"} | _FAIRS,
+    "agency": {"createApplication", "transitionApplication"} | _FAIRS | _TRACKING,  # refers, organises fairs, helps
+    "county": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,  # "approves members in its region", census
+    # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
+    "city": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
     "graduate": {"upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
                  "registerForFair"},  # "self only; a consent switch"
     "admin": {"decideMembership"},  # "members" (clients and keys: yulu CLI / OAuth admin endpoints)

@@ -42,6 +42,11 @@ GATE_DOCUMENTS = {
     "addFairEnterprises": f'addFairEnterprises(fairId: "{MISSING["Fair"]}", enterpriseIds: [])',
     "addFairPositions": f'addFairPositions(fairId: "{MISSING["Fair"]}", positionIds: [])',
     "registerForFair": f'registerForFair(fairId: "{MISSING["Fair"]}", personId: "{MISSING["Person"]}")',
+    "recordFollowUp": f'recordFollowUp(personId: "{MISSING["Person"]}", onDate: "2025-01-01", status: EMPLOYED)',
+    "openAssistanceCase": f'openAssistanceCase(personId: "{MISSING["Person"]}", reason: "x")',
+    "addAssistanceAction": f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", action: "x")',
+    "closeAssistanceCase": (f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcome: "x", '
+                            'closedOn: "2025-01-01")'),
 }
 SDL_MUTATIONS = sorted(mutations(SDL_PATH.read_text(encoding="utf-8")))
 
