@@ -7,21 +7,40 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from auth import keys, passwords, scopes
+from auth.clock import as_utc, utcnow
 from auth.digests import digest, new_secret
 from auth.server import GRANT_TYPES
-from models.oauth import OAuthClient, SigningKey
+from models.oauth import OAuthClient, RefreshToken, RevokedAccessToken, SigningKey
 from models.organisations import Role, User
+
+MIN_PASSWORD_LENGTH = 12
 
 
 class AdminError(ValueError):
-    """A request that cannot be carried out; the message says why, for the operator."""
+    """A request that cannot be carried out; the message says why, for the operator, and
+    ``code`` and ``field`` which rule and argument, for the admin mutations (they answer in the
+    portal's language)."""
+
+    def __init__(self, message: str, code: str = "INVALID", field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+                         "PASSWORD_TOO_SHORT", "password")
 
 
 def create_user(session: Session, username: str, password: str, *, role: Role,
                 display_name: str | None = None, organisation_id: int | None = None,
                 person_id: int | None = None) -> User:
+    if not username or len(username) > 64:
+        raise AdminError("the username must be 1 to 64 characters", "INVALID_USERNAME", "username")
+    _check_password(password)
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
-        raise AdminError(f"user {username!r} exists")
+        raise AdminError(f"user {username!r} exists", "USER_EXISTS", "username")
     user = User(username=username, password_hash=passwords.hash_password(password),
                 display_name=display_name or username, role=role,
                 organisation_id=organisation_id, person_id=person_id)
@@ -32,10 +51,34 @@ def create_user(session: Session, username: str, password: str, *, role: Role,
 
 def set_password(session: Session, username: str, password: str) -> User:
     """New password; also lifts a sign-in lock."""
-    user = _user(session, username)
+    _check_password(password)
+    user = unlock_user(session, username)
     user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def unlock_user(session: Session, username: str) -> User:
+    """Lifts the sign-in back-off after repeated failures; the password stays."""
+    user = _user(session, username)
     user.failed_logins = 0
     user.locked_until = None
+    return user
+
+
+def deactivate_user(session: Session, username: str) -> User:
+    """The user can no longer sign in nor refresh; their refresh tokens are revoked and the
+    access tokens issued with them denied (a client_credentials token of a service user has no
+    refresh token: it lapses within the access token lifetime)."""
+    user = _user(session, username)
+    user.is_active = False
+    now = utcnow()
+    live = session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id,
+                                                      RefreshToken.revoked_at.is_(None)))
+    for token in live:
+        token.revoked_at = now
+        if as_utc(token.access_token_expires_at) > now and session.get(RevokedAccessToken, token.access_token_jti) is None:
+            session.add(RevokedAccessToken(jti=token.access_token_jti, expires_at=token.access_token_expires_at))
+    session.flush()
     return user
 
 
@@ -50,7 +93,7 @@ def create_client(session: Session, client_id: str, name: str, *, confidential: 
     """Register a client; returns it with its secret, which is shown once and never stored."""
     _check_client(client_id, confidential, grant_types, redirect_uris, scope, service_username)
     if session.scalars(select(OAuthClient.id).where(OAuthClient.client_id == client_id)).first():
-        raise AdminError(f"client {client_id!r} exists")
+        raise AdminError(f"client {client_id!r} exists", "CLIENT_EXISTS", "client_id")
     secret = new_secret(32) if confidential else None
     client = OAuthClient(
         client_id=client_id, client_secret_hash=digest(secret) if secret else None, name=name,
@@ -66,16 +109,18 @@ def create_client(session: Session, client_id: str, name: str, *, confidential: 
 def _check_client(client_id, confidential, grant_types, redirect_uris, scope, service_username):
     unknown = set(grant_types) - set(GRANT_TYPES)
     if unknown:
-        raise AdminError(f"unknown grant types: {', '.join(sorted(unknown))}")
+        raise AdminError(f"unknown grant types: {', '.join(sorted(unknown))}", "UNKNOWN_GRANT_TYPE", "grant_types")
     unknown_scopes = scopes.parse(scope) - set(scopes.ALL)
     if unknown_scopes:
-        raise AdminError(f"unknown scopes: {', '.join(sorted(unknown_scopes))}")
+        raise AdminError(f"unknown scopes: {', '.join(sorted(unknown_scopes))}", "UNKNOWN_SCOPE", "scope")
     if "client_credentials" in grant_types and not (confidential and service_username):
-        raise AdminError("client_credentials needs a confidential client and a service user")
+        raise AdminError("client_credentials needs a confidential client and a service user",
+                         "SERVICE_USER_REQUIRED", "service_username")
     if "authorization_code" in grant_types and not redirect_uris:
-        raise AdminError("authorization_code needs at least one redirect URI")
+        raise AdminError("authorization_code needs at least one redirect URI", "REDIRECT_URI_REQUIRED",
+                         "redirect_uris")
     if not client_id or len(client_id) > 64:
-        raise AdminError("client id must be 1 to 64 characters")
+        raise AdminError("client id must be 1 to 64 characters", "INVALID_CLIENT_ID", "client_id")
 
 
 def list_clients(session: Session) -> list[OAuthClient]:
@@ -86,7 +131,7 @@ def delete_client(session: Session, client_id: str) -> None:
     """Its codes and refresh tokens go with it (ON DELETE CASCADE)."""
     client = session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
     if client is None:
-        raise AdminError(f"no client {client_id!r}")
+        raise AdminError(f"no client {client_id!r}", "NOT_FOUND", "client_id")
     session.delete(client)
 
 
@@ -97,5 +142,5 @@ def rotate_keys(session: Session, secret_key: str) -> SigningKey:
 def _user(session: Session, username: str) -> User:
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None:
-        raise AdminError(f"no user {username!r}")
+        raise AdminError(f"no user {username!r}", "NOT_FOUND", "username")
     return user

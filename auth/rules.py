@@ -47,8 +47,8 @@ class AccessDenied(Exception):
 def denial(viewer: Viewer) -> AccessDenied:
     # No detail about what exists: the message is the same for every table and row.
     if not viewer.is_authenticated:
-        return AccessDenied("UNAUTHENTICATED", "Sign in to see this.")
-    return AccessDenied("FORBIDDEN", "Your role may not see or do this.")
+        return AccessDenied("UNAUTHENTICATED", "请先登录。")
+    return AccessDenied("FORBIDDEN", "您的角色无权查看或办理此项。")
 
 
 def _nothing(_: Viewer) -> ColumnElement[bool]:
@@ -71,6 +71,8 @@ class Permission:
 class RoleRules:
     tables: Mapping[str, Permission]
     mutations: frozenset[str] = field(default_factory=frozenset)
+    # Top-level queries that read no alliance table (the admin's OAuth clients and users).
+    queries: frozenset[str] = field(default_factory=frozenset)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,6 +165,12 @@ _MEMBERS_READ = {
 }
 _ORGANISER_WRITES = Permission(rows=_everything, writes=lambda v: Fair.organiser_id == v.organisation_id)
 _FAIR_MUTATIONS = frozenset({"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"})
+ADMIN_MUTATIONS = frozenset({
+    "createOAuthClient", "deleteOAuthClient", "createUser", "resetPassword", "unlockUser", "deactivateUser",
+    "rotateSigningKeys",
+})
+"""Running the authorization server (clients, users, keys): admins only, with the admin scope."""
+ADMIN_QUERIES = frozenset({"oauthClients", "userAccounts"})
 # Tracking and one-to-one help (跟踪监测, 一对一实名制帮扶); bureaus above the county are refused
 # by the resolvers (named help is the county's work), and a case is changed by its owner only.
 _TRACKING_MUTATIONS = frozenset({"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"})
@@ -290,7 +298,7 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: within(AuditRecord.region_code, v.region_code, v.region_level)
             ),
         },
-        mutations=frozenset({"decideMembership", "upsertEnrolmentIntention"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
+        mutations=frozenset({"decideMembership", "suspendMembership", "upsertEnrolmentIntention"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={
@@ -326,9 +334,38 @@ RULES: dict[Role | None, RoleRules] = {
             "employment_records": Permission(rows=_everything),
             "audit_records": Permission(rows=_everything),
         },
-        mutations=frozenset({"decideMembership"}),
+        mutations=frozenset({"decideMembership", "suspendMembership"}) | ADMIN_MUTATIONS,
+        queries=ADMIN_QUERIES,
     ),
 }
+
+EXTRA_SCOPES: dict[str, frozenset[str]] = {name: frozenset({scopes.ADMIN}) for name in ADMIN_MUTATIONS | ADMIN_QUERIES}
+"""Operations that need a scope beyond the role's (as the SDL's @requiresScopes declares them)."""
+
+# --- membership state: only approved members work in the alliance -----------------------------
+
+MEMBERSHIP_FREE_MUTATIONS = frozenset({"requestMembership"})
+"""What a signed-in organisation may call whatever its membership state; every other mutation
+needs the viewer's organisation to be an approved member."""
+WORKING_MEMBERSHIP = frozenset({Membership.APPROVED})
+MEMBERSHIP_REFUSALS: dict[Membership | None, str] = {
+    Membership.PENDING: "您的单位入盟申请正在审核中，审核通过后才能办理此项业务。",
+    Membership.REJECTED: "您的单位入盟申请未获批准，不能办理此项业务。",
+    Membership.SUSPENDED: "您的单位联盟成员资格已被暂停，恢复前不能办理此项业务。",
+    None: "您所在的单位不是联盟成员，不能办理此项业务。",
+}
+
+
+def needs_approved_membership(viewer: Viewer, mutation: str) -> bool:
+    """Whether ``mutation`` waits for the viewer's organisation to be approved (graduates and
+    admins belong to no member organisation)."""
+    return viewer.organisation_id is not None and mutation not in MEMBERSHIP_FREE_MUTATIONS
+
+
+def require_approved_membership(viewer: Viewer, mutation: str, membership: Membership | None) -> None:
+    """FORBIDDEN, saying why, when the organisation is pending, rejected or suspended."""
+    if needs_approved_membership(viewer, mutation) and membership not in WORKING_MEMBERSHIP:
+        raise AccessDenied("FORBIDDEN", MEMBERSHIP_REFUSALS.get(membership, MEMBERSHIP_REFUSALS[None]))
 
 STATISTICS_READERS = frozenset({Role.BUREAU, Role.ADMIN})
 """Region statistics hold no personal data: bureaus read any region inside their own subtree,
@@ -391,11 +428,18 @@ def unmasked(viewer: Viewer) -> ColumnElement[bool]:
 def may_call(viewer: Viewer, mutation: str) -> bool:
     # A signed-in user's client must also hold the write scope; anonymous callers have no token.
     has_scope = not viewer.is_authenticated or scopes.WRITE in viewer.scopes
-    return has_scope and mutation in RULES[viewer.role].mutations
+    extra = EXTRA_SCOPES.get(mutation, frozenset())
+    return has_scope and extra <= viewer.scopes and mutation in RULES[viewer.role].mutations
 
 
 def require_mutation(viewer: Viewer, mutation: str) -> None:
     if not may_call(viewer, mutation):
+        raise denial(viewer)
+
+
+def require_query(viewer: Viewer, query: str) -> None:
+    """A query of ``RoleRules.queries`` (not a table read), with the scopes it needs."""
+    if query not in RULES[viewer.role].queries or not EXTRA_SCOPES.get(query, frozenset()) <= viewer.scopes:
         raise denial(viewer)
 
 

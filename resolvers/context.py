@@ -65,6 +65,10 @@ class SerialSession:
     def add_all(self, instances: Any) -> None:
         self.session.add_all(instances)
 
+    def run_sync(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Awaitable[Any]:
+        """A synchronous function over the session (auth.admin's), in its turn."""
+        return self._serial(self.session.run_sync(function, *args, **kwargs))
+
     def begin_nested(self) -> Any:
         return self.session.begin_nested()
 

@@ -73,19 +73,49 @@ async def request_membership(ctx: Context, values: dict[str, Any]) -> Outcome[Or
     return await attempt(ctx, "requestMembership", work)
 
 
+MEMBERSHIP_NAMES = {
+    Membership.PENDING: "待审核", Membership.APPROVED: "已批准", Membership.REJECTED: "未批准", Membership.SUSPENDED: "已暂停",
+}
+
+
+async def _decidable(ctx: Context, organisation_global_id: str) -> Organisation:
+    organisation_id = key_of(organisation_global_id, "Organisation", "id")
+    statement = select(Organisation).where(Organisation.id == organisation_id, rules.writes(ctx.viewer, "organisations"))
+    organisation = (await ctx.session.scalars(statement)).first()
+    if organisation is None:
+        raise reject("id", "NOT_FOUND", "您的辖区内没有该单位。")
+    return organisation
+
+
+async def _decide(ctx: Context, organisation: Organisation, decision: Membership) -> Organisation:
+    organisation.membership = decision
+    organisation.approved_by_id = ctx.viewer.organisation_id
+    organisation.approved_at = datetime.now(UTC)
+    await ctx.session.flush()
+    return organisation
+
+
 async def decide_membership(ctx: Context, organisation_global_id: str, decision: Membership) -> Outcome[Organisation]:
     async def work() -> Organisation:
-        organisation_id = key_of(organisation_global_id, "Organisation", "id")
-        statement = select(Organisation).where(Organisation.id == organisation_id, rules.writes(ctx.viewer, "organisations"))
-        organisation = (await ctx.session.scalars(statement)).first()
-        if organisation is None:
-            raise reject("id", "NOT_FOUND", "No such organisation in your region.")
+        organisation = await _decidable(ctx, organisation_global_id)
         if decision == Membership.PENDING or organisation.membership == decision:
-            raise reject("decision", "NO_CHANGE", f"The membership is already {organisation.membership.value}.")
-        organisation.membership = decision
-        organisation.approved_by_id = ctx.viewer.organisation_id
-        organisation.approved_at = datetime.now(UTC)
-        await ctx.session.flush()
-        return organisation
+            raise reject("decision", "NO_CHANGE", f"该单位的成员状态已是“{MEMBERSHIP_NAMES[organisation.membership]}”。")
+        return await _decide(ctx, organisation, decision)
 
     return await attempt(ctx, "decideMembership", work)
+
+
+async def suspend_membership(ctx: Context, organisation_global_id: str, reason: str) -> Outcome[Organisation]:
+    """A bureau (in its region) or an admin suspends an approved member; the reason is audited.
+    A suspended member calls no member mutation until approved again (auth.rules)."""
+
+    async def work() -> Organisation:
+        organisation = await _decidable(ctx, organisation_global_id)
+        checks = Checks()
+        checks.require(bool(reason.strip()), "reason", "REQUIRED", "请填写暂停原因。")
+        checks.require(organisation.membership == Membership.APPROVED, "id", "NOT_APPROVED",
+                       "只能暂停已批准的成员。")
+        checks.done()
+        return await _decide(ctx, organisation, Membership.SUSPENDED)
+
+    return await attempt(ctx, "suspendMembership", work, reason=reason)

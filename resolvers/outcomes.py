@@ -12,11 +12,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from auth import rules
 from models import errors as constraint_errors
+from models.organisations import Organisation
 from models.people import Person
 from resolvers.context import Context
 from resolvers.ids import InvalidId, decode_id
@@ -93,6 +95,10 @@ async def attempt(
 ) -> Outcome[T]:
     rules.require_mutation(ctx.viewer, name)
     await ctx.session.lock_for_writing()
+    if rules.needs_approved_membership(ctx.viewer, name):
+        membership = await ctx.session.scalar(
+            select(Organisation.membership).where(Organisation.id == ctx.viewer.organisation_id))
+        rules.require_approved_membership(ctx.viewer, name, membership)
     try:
         async with ctx.session.begin_nested():
             result = await work()

@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from resolvers.nodes import node
+from schema.admin import AdminMutations, AdminQueries
 from schema.applications import ApplicationMutations, ApplicationQueries
 from schema.audit import AuditQueries
 from schema.base import Node, ctx
@@ -39,10 +40,11 @@ class NodeQueries:
 Query = merge_types("Query", (
     NodeQueries, ViewerQueries, StatisticsQueries, RegionQueries, CatalogueQueries, OrganisationQueries,
     PersonQueries, PositionQueries, ClassQueries, ApplicationQueries, TrackingQueries, FairQueries, AuditQueries,
+    AdminQueries,
 ))
 Mutation = merge_types("Mutation", (
     OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,
-    TrackingMutations,
+    TrackingMutations, AdminMutations,
 ))
 
 

@@ -130,3 +130,8 @@ class OrganisationMutations:
                          directives=WRITES)
     async def decide_membership(self, info: Info, id: strawberry.ID, decision: Membership) -> Payload[Organisation]:
         return Payload.of(await resolve.decide_membership(ctx(info), id, decision))
+
+    @strawberry.mutation(description="A bureau (in its region) or an admin suspends an approved member; it may call no "
+                                     "member mutation until approved again.", directives=WRITES)
+    async def suspend_membership(self, info: Info, id: strawberry.ID, reason: str) -> Payload[Organisation]:
+        return Payload.of(await resolve.suspend_membership(ctx(info), id, reason))

@@ -130,12 +130,15 @@ MUTATIONS: dict[str, set[str]] = {
     "school": {"upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass", "enrolStudent",
                "reserveClassPositions", "createApplication", "transitionApplication", "recordFollowUp"} | _FAIRS,
     "agency": {"createApplication", "transitionApplication"} | _FAIRS | _TRACKING,  # refers, organises fairs, helps
-    "county": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,  # "approves members in its region", census
+    # "approves members in its region" (and suspends them), census
+    "county": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
-    "city": {"decideMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
+    "city": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
     "graduate": {"upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
                  "registerForFair"},  # "self only; a consent switch"
-    "admin": {"decideMembership"},  # "members" (clients and keys: yulu CLI / OAuth admin endpoints)
+    # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
+    # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
+    "admin": {"decideMembership", "suspendMembership"},
 }
 """Which viewer may call which mutation (the role gate; row rules are checked separately)."""
 

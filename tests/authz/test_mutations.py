@@ -47,6 +47,14 @@ GATE_DOCUMENTS = {
     "addAssistanceAction": f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", action: "x")',
     "closeAssistanceCase": (f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcome: "x", '
                             'closedOn: "2025-01-01")'),
+    "suspendMembership": f'suspendMembership(id: "{MISSING["Organisation"]}", reason: "矩阵")',
+    "createOAuthClient": 'createOAuthClient(input: {clientId: "matrix-app", redirectUris: ["https://matrix.example/cb"]})',
+    "deleteOAuthClient": 'deleteOAuthClient(clientId: "no-such-client")',
+    "createUser": 'createUser(input: {username: "matrix-user", password: "short", role: ADMIN})',
+    "resetPassword": 'resetPassword(username: "no-such-user", password: "short")',
+    "unlockUser": 'unlockUser(username: "no-such-user")',
+    "deactivateUser": 'deactivateUser(username: "no-such-user")',
+    "rotateSigningKeys": "rotateSigningKeys",
 }
 SDL_MUTATIONS = sorted(mutations(SDL_PATH.read_text(encoding="utf-8")))
 
