@@ -5,9 +5,9 @@ a graduate, p50 / p95 over a deterministic sample, and peak memory. Prints a tab
     .venv/bin/python -m bench.matching --url sqlite+aiosqlite:///var/bench.db
 
 Seed the database first (`yulu migrate && yulu seed --scale bench`; minutes). Calls go through the
-engine (resolvers.matching), the function the GraphQL fields call, one session per call and the
-reference catalogues loaded per call, as a request does. Every call is warm: a first pass over the
-sample warms the database's caches, the second pass is measured.
+engine (resolvers.matching), the function the GraphQL fields call, one session per call as a
+request has (the small reference catalogues are cached per process, as in the app). Every call is
+warm: a first pass over the sample warms the database's caches, the second pass is measured.
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ async def matched_graduates(
     ``person_filter`` may use the columns of persons, households, student_records and
     employment_intentions (the viewer's row rules, consent, the API's filter input).
     """
-    reference = reference or await Reference.load(session)
+    reference = reference or await Reference.cached(session)
     policy = with_pairings(policy, reference)
     position = await candidates.position(session, position_id)
     if position is None:
@@ -162,7 +162,7 @@ async def matched_positions(
     ``position_filter`` may use the columns of positions (the viewer's row rules, the API's
     filter input).
     """
-    reference = reference or await Reference.load(session)
+    reference = reference or await Reference.cached(session)
     policy = with_pairings(policy, reference)
     graduate = await candidates.graduate(session, person_id)
     if graduate is None:

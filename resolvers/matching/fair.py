@@ -70,7 +70,7 @@ async def fair_shortlist(
     policy: MatchPolicy | None = None, reference: Reference | None = None,
 ) -> Shortlist:
     """The optimal shortlist of a fair's registered, available graduates for its open positions."""
-    reference = reference or await Reference.load(session)
+    reference = reference or await Reference.cached(session)
     policy = with_pairings(policy, reference)
     graduates = await _registered_graduates(session, fair_id, person_filter)
     positions, seats = await _open_positions(session, fair_id)

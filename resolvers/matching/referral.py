@@ -33,14 +33,14 @@ async def refer(
     await _refuse_duplicate(session, person_id, position_id)
     position = await candidates.position(session, position_id)
     if position is None:
-        raise ReferralRefused("POSITION_NOT_OPEN", "positionId", "The position is not open or has no headcount left.")
+        raise ReferralRefused("POSITION_NOT_OPEN", "positionId", "该岗位未开放或名额已满。")
     graduate = await candidates.graduate(session, person_id)
     if graduate is None:
         raise ReferralRefused("GRADUATE_NOT_AVAILABLE", "personId",
-                              "The person has no employment intention or is employed and not seeking a change.")
+                              "此人没有求职意向，或已就业且不打算换工作。")
     if not education_suffices(graduate.education, position.min_education):
         raise ReferralRefused("EDUCATION_BELOW_MINIMUM", "personId",
-                              f"The position requires at least {position.min_education.value} education.")
+                              f"该岗位要求学历不低于“{position.min_education.value}”。")
     application = Application(person_id=person_id, position_id=position_id, source=source,
                               referrer_id=referrer_id, fair_id=fair_id, stage=Stage.RECOMMENDED, note=note)
     try:
