@@ -82,13 +82,13 @@ async def create_application(ctx: Context, person_global_id: str, position_globa
         person_id = key_of(person_global_id, "Person", "person_id")
         position_id = key_of(position_global_id, "Position", "position_id")
         if ctx.viewer.role == Role.GRADUATE and person_id != ctx.viewer.person_id:
-            raise reject("person_id", "NOT_SELF", "Graduates apply for themselves.")
+            raise reject("person_id", "NOT_SELF", "毕业生只能为本人投递。")
         visible = select(Person.id).where(Person.id == person_id, rules.rows(ctx.viewer, "persons"))
         if await ctx.session.scalar(visible) is None:
-            raise reject("person_id", "NOT_FOUND", "No such person among those you may refer.")
+            raise reject("person_id", "NOT_FOUND", "在您可推荐的人员中没有找到此人。")
         position = await ctx.session.get(Position, position_id)
         if position is None or position.state != PositionState.OPEN:
-            raise reject("position_id", "NOT_OPEN", "The position is not open for applications.")
+            raise reject("position_id", "NOT_OPEN", "该岗位未开放投递。")
         source = SOURCE_OF_ROLE[ctx.viewer.role]
         application = Application(
             person_id=person_id, position_id=position_id, source=source,
@@ -107,7 +107,7 @@ async def _hire(ctx: Context, application: Application, start_date: date | None,
     position = await ctx.session.get(Position, application.position_id)
     checks = Checks()
     income = monthly_income if monthly_income is not None else position.salary_min
-    checks.require(0 <= income <= 1_000_000, "monthly_income", "OUT_OF_RANGE", "Monthly income is 0 to 1,000,000 yuan.")
+    checks.require(0 <= income <= 1_000_000, "monthly_income", "OUT_OF_RANGE", "月收入（元）应在 0 至 1,000,000 之间。")
     checks.done()
     await fill_place(ctx, position.id)
     household_region = await ctx.session.scalar(
@@ -131,15 +131,15 @@ async def transition_application(ctx: Context, application_global_id: str, versi
         statement = select(Application).where(Application.id == application_id, rules.writes(ctx.viewer, "applications"))
         application = (await ctx.session.scalars(statement)).first()
         if application is None:
-            raise reject("id", "NOT_FOUND", "No such application among those you handle.")
+            raise reject("id", "NOT_FOUND", "在您经办的申请中没有找到该申请。")
         check_version(application.version, version)
         before = application.stage
         if not may_transition(before, target):
-            raise reject("stage", "INVALID_TRANSITION", f"An application cannot move from {before.value} to {target.value}.")
+            raise reject("stage", "INVALID_TRANSITION", f"申请不能从“{before.value}”变为“{target.value}”。")
         if not rules.may_move_to(ctx.viewer, target):
-            raise reject("stage", "NOT_YOUR_STEP", f"Your role does not move applications to {target.value}.")
+            raise reject("stage", "NOT_YOUR_STEP", f"您的角色不能将申请变为“{target.value}”。")
         if (target == Stage.REJECTED) != (reason is not None):
-            raise reject("reason", "REASON_IFF_REJECTED", "A rejection needs a reason; other stages take none.")
+            raise reject("reason", "REASON_IFF_REJECTED", "不予录用须填写原因；其他环节无需填写。")
         if target == Stage.HIRED:
             await _hire(ctx, application, start_date, monthly_income)
         application.stage, application.rejection_reason = target, reason

@@ -56,19 +56,19 @@ async def _validate(ctx: Context, values: dict[str, Any], current: TrainingClass
     columns = ("name", "kind", "seats", "enrolled", "starts_on", "ends_on", "enterprise_id")
     merged = {name: getattr(current, name) for name in columns} if current else {"enrolled": 0}
     merged.update(values)
-    checks.require(bool(str(merged.get("name", "")).strip()), "name", "REQUIRED", "A name is required.")
+    checks.require(bool(str(merged.get("name", "")).strip()), "name", "REQUIRED", "请填写名称。")
     checks.require(merged["enrolled"] <= merged["seats"] <= 10_000, "seats", "OUT_OF_RANGE",
-                   "Seats are at most 10,000 and never fewer than the students enrolled.")
-    checks.require(merged["starts_on"] <= merged["ends_on"], "ends_on", "DATE_RANGE", "A class ends after it starts.")
+                   "名额最多 10,000，且不能少于已报名人数。")
+    checks.require(merged["starts_on"] <= merged["ends_on"], "ends_on", "DATE_RANGE", "结束日期须晚于开始日期。")
     checks.require(merged["kind"] == ClassKind.SHORT_TRAINING or merged.get("enterprise_id") is not None,
-                   "enterprise_id", "PARTNER_REQUIRED", "Targeted and customised classes need a partner enterprise.")
+                   "enterprise_id", "PARTNER_REQUIRED", "定向班和定制班须有合作企业。")
     if merged.get("enterprise_id") is not None:
         partner = await one_by(ctx, Organisation.id).load(merged["enterprise_id"])
         checks.require(partner is not None and partner.kind == OrganisationKind.ENTERPRISE, "enterprise_id",
-                       "NOT_AN_ENTERPRISE", "The partner must be an enterprise of the alliance.")
+                       "NOT_AN_ENTERPRISE", "合作单位须为联盟内的企业。")
     if values.get("major_code"):
         checks.require(await one_by(ctx, Major.code).load(values["major_code"]) is not None, "major_code",
-                       "UNKNOWN_MAJOR", "No such major in the catalogue.")
+                       "UNKNOWN_MAJOR", "专业目录中没有该专业。")
     checks.done()
 
 
@@ -94,7 +94,7 @@ async def _writable_class(ctx: Context, class_global_id: str, version: int | Non
     statement = select(TrainingClass).where(TrainingClass.id == class_id, rules.writes(ctx.viewer, "training_classes"))
     training_class = (await ctx.session.scalars(statement)).first()
     if training_class is None:
-        raise reject(field, "NOT_FOUND", "No such class among yours.")
+        raise reject(field, "NOT_FOUND", "在您的班级中没有找到该班级。")
     check_version(training_class.version, version)
     return training_class
 
@@ -120,7 +120,7 @@ async def _take_seat(ctx: Context, class_id: int) -> None:
         .returning(TrainingClass.id)
     )
     if (await ctx.session.execute(statement)).first() is None:
-        raise reject("class_id", "CLASS_FULL", "Every seat of this class is taken.")
+        raise reject("class_id", "CLASS_FULL", "该班级名额已满。")
 
 
 async def enrol_student(ctx: Context, class_global_id: str, person_global_id: str) -> Outcome[Enrolment]:
@@ -130,7 +130,7 @@ async def enrol_student(ctx: Context, class_global_id: str, person_global_id: st
         await writable_person(ctx, person_global_id)
         already = select(Enrolment.id).where(Enrolment.class_id == training_class.id, Enrolment.person_id == person_id)
         if await ctx.session.scalar(already) is not None:
-            raise reject("person_id", "ALREADY_ENROLLED", "The student is already in this class.")
+            raise reject("person_id", "ALREADY_ENROLLED", "该学生已在本班。")
         await _take_seat(ctx, training_class.id)
         enrolment = Enrolment(class_id=training_class.id, person_id=person_id)
         ctx.session.add(enrolment)
@@ -149,7 +149,7 @@ async def reserve_positions(ctx: Context, class_global_id: str, position_global_
         owned = set(await ctx.session.scalars(select(Position.id).where(
             Position.id.in_(position_ids), Position.enterprise_id == training_class.enterprise_id)))
         if owned != position_ids:
-            raise reject("position_ids", "NOT_PARTNER_POSITION", "Only the partner enterprise's positions can be reserved.")
+            raise reject("position_ids", "NOT_PARTNER_POSITION", "只能预留合作企业的岗位。")
         reserved = set(await ctx.session.scalars(select(class_reserved_positions.c.position_id).where(
             class_reserved_positions.c.class_id == training_class.id)))
         new = [{"class_id": training_class.id, "position_id": p} for p in sorted(position_ids - reserved)]

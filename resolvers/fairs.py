@@ -45,10 +45,10 @@ async def fairs(ctx: Context, first: int | None, after: str | None, **filters: A
 async def create_fair(ctx: Context, values: dict[str, Any]) -> Outcome[Fair]:
     async def work() -> Fair:
         checks = Checks()
-        checks.require(bool(values["name"].strip()), "name", "REQUIRED", "A name is required.")
-        checks.require(values["starts_on"] <= values["ends_on"], "ends_on", "DATE_RANGE", "A fair ends after it starts.")
+        checks.require(bool(values["name"].strip()), "name", "REQUIRED", "请填写名称。")
+        checks.require(values["starts_on"] <= values["ends_on"], "ends_on", "DATE_RANGE", "结束日期须晚于开始日期。")
         checks.require(await one_by(ctx, Region.code).load(values["region_code"]) is not None, "region_code",
-                       "UNKNOWN_REGION", "No such region code.")
+                       "UNKNOWN_REGION", "没有该行政区划代码。")
         checks.done()
         fair = Fair(organiser_id=ctx.viewer.organisation_id, **{**values, "kind": FairKind(values["kind"])})
         ctx.session.add(fair)
@@ -63,7 +63,7 @@ async def _own_fair(ctx: Context, fair_global_id: str) -> Fair:
     statement = select(Fair).where(Fair.id == fair_id, rules.writes(ctx.viewer, "fairs"))
     fair = (await ctx.session.scalars(statement)).first()
     if fair is None:
-        raise reject("fair_id", "NOT_FOUND", "No such fair among those you organise.")
+        raise reject("fair_id", "NOT_FOUND", "在您组织的招聘会中没有找到该招聘会。")
     return fair
 
 
@@ -81,7 +81,7 @@ async def add_fair_enterprises(ctx: Context, fair_global_id: str, enterprise_glo
         found = set(await ctx.session.scalars(select(Organisation.id).where(
             Organisation.id.in_(ids), Organisation.kind == OrganisationKind.ENTERPRISE)))
         if found != ids:
-            raise reject("enterprise_ids", "NOT_AN_ENTERPRISE", "Every participant must be an enterprise of the alliance.")
+            raise reject("enterprise_ids", "NOT_AN_ENTERPRISE", "参会单位须为联盟内的企业。")
         await _link(ctx, fair_enterprises, fair.id, "enterprise_id", ids)
         return fair
 
@@ -96,7 +96,7 @@ async def add_fair_positions(ctx: Context, fair_global_id: str, position_global_
         found = set(await ctx.session.scalars(select(Position.id).where(
             Position.id.in_(ids), Position.enterprise_id.in_(participants))))
         if found != ids:
-            raise reject("position_ids", "NOT_PARTICIPANT", "Positions must belong to enterprises taking part.")
+            raise reject("position_ids", "NOT_PARTICIPANT", "岗位须属于参会企业。")
         await _link(ctx, fair_positions, fair.id, "position_id", ids)
         return fair
 
@@ -110,7 +110,7 @@ async def _registrable_person(ctx: Context, fair: Fair, person_global_id: str) -
     person_id = key_of(person_global_id, "Person", "person_id")
     visible = select(Person.id).where(Person.id == person_id, rules.rows(ctx.viewer, "persons"))
     if await ctx.session.scalar(visible) is None:
-        raise reject("person_id", "NOT_FOUND", "No such person among those you may register.")
+        raise reject("person_id", "NOT_FOUND", "在您可报名的人员中没有找到此人。")
     return person_id
 
 
@@ -121,7 +121,7 @@ async def register_for_fair(ctx: Context, fair_global_id: str, person_global_id:
         fair_id = key_of(fair_global_id, "Fair", "fair_id")
         fair = await ctx.session.get(Fair, fair_id)
         if fair is None:
-            raise reject("fair_id", "NOT_FOUND", "No such fair.")
+            raise reject("fair_id", "NOT_FOUND", "没有找到该招聘会。")
         person_id = await _registrable_person(ctx, fair, person_global_id)
         await _link(ctx, fair_registrations, fair.id, "person_id", {person_id})
         return fair

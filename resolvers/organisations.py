@@ -40,20 +40,20 @@ async def organisations(ctx: Context, first: int | None, after: str | None, **fi
 
 async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
     checks = Checks()
-    checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "A name is required.")
+    checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写名称。")
     checks.require(uscc.is_valid(values.get("credit_code", "")), "credit_code", "INVALID_CREDIT_CODE",
-                   "Not a valid unified social credit code (GB 32100: 18 characters with a check character).")
+                   "统一社会信用代码无效（GB 32100：18 位，含校验码）。")
     is_school = values.get("kind") == OrganisationKind.SCHOOL
     checks.require(is_school == (values.get("school_level") is not None), "school_level", "SCHOOL_LEVEL",
-                   "Schools, and only schools, give their school level.")
+                   "只有院校填写办学层次，且院校必须填写。")
     checks.require(values.get("kind") != OrganisationKind.BUREAU, "kind", "NOT_BY_REQUEST",
-                   "Bureaus are set up by the administrators, not by a join request.")
+                   "乡村振兴局由管理员设立，不能通过入盟申请加入。")
     checks.require(await one_by(ctx, Region.code).load(values.get("region_code", "")) is not None,
-                   "region_code", "UNKNOWN_REGION", "No such region code.")
+                   "region_code", "UNKNOWN_REGION", "没有该行政区划代码。")
     checks.done()
     taken = select(Organisation.id).where(Organisation.credit_code == values["credit_code"].upper())
     if await ctx.session.scalar(taken) is not None:
-        raise reject("credit_code", "ALREADY_MEMBER", "An organisation with this credit code is already registered.")
+        raise reject("credit_code", "ALREADY_MEMBER", "该统一社会信用代码的单位已登记。")
 
 
 async def request_membership(ctx: Context, values: dict[str, Any]) -> Outcome[Organisation]:

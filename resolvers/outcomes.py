@@ -80,7 +80,7 @@ def key_of(global_id: str, type_name: str, field_name: str) -> int:
 def check_version(current: int, expected: int | None) -> None:
     """Optimistic concurrency: the client must have read the version it is changing."""
     if expected is not None and expected != current:
-        raise reject("version", "STALE_VERSION", f"Changed by someone else (now version {current}); reload.")
+        raise reject("version", "STALE_VERSION", f"数据已被他人修改（当前版本 {current}），请刷新后重试。")
 
 
 def _conflict(error: IntegrityError) -> UserError:
@@ -107,7 +107,7 @@ async def attempt(
     except IntegrityError as error:
         errors = [_conflict(error)]
     except StaleDataError:
-        errors = [UserError("version", "STALE_VERSION", "Changed by someone else meanwhile; reload.")]
+        errors = [UserError("version", "STALE_VERSION", "数据已被他人修改，请刷新后重试。")]
     else:
         ctx.audit.mutated(name, True, **_audit_subject(result), **audit)
         return Outcome(result)

@@ -40,14 +40,14 @@ def decode_cursor(cursor: str) -> int:
             return int(number)
     except (ValueError, UnicodeDecodeError):
         pass
-    raise InvalidArgument(f"{cursor!r} is not a cursor of this list")
+    raise InvalidArgument(f"{cursor!r} 不是该列表的分页游标")
 
 
 def page_size(first: int | None) -> int:
     if first is None:
         return DEFAULT_PAGE_SIZE
     if not 0 <= first <= MAX_PAGE_SIZE:
-        raise InvalidArgument(f"first must be between 0 and {MAX_PAGE_SIZE}")
+        raise InvalidArgument(f"first 须在 0 至 {MAX_PAGE_SIZE} 之间")
     return first
 
 

@@ -151,25 +151,25 @@ def _check_identity(identity: dict[str, Any]) -> None:
     checks = Checks()
     id_number = identity.get("id_number", "")
     checks.require(ric.is_valid(id_number), "id_number", "INVALID_ID_NUMBER",
-                   "Not a valid resident ID number (GB 11643: 18 characters with a check character).")
-    checks.require(bool(identity.get("name", "").strip()), "name", "REQUIRED", "A name is required.")
+                   "身份证号无效（GB 11643：18 位，含校验码）。")
+    checks.require(bool(identity.get("name", "").strip()), "name", "REQUIRED", "请填写名称。")
     phone = identity.get("phone")
     checks.require(phone is None or (phone.isdigit() and len(phone) == 11 and phone.startswith("1")),
-                   "phone", "INVALID_PHONE", "A mobile number has 11 digits starting with 1.")
+                   "phone", "INVALID_PHONE", "手机号应为以 1 开头的 11 位数字。")
     if ric.is_valid(id_number):
         checks.require(ric.get_birth_date(id_number) == identity.get("birth_date", ric.get_birth_date(id_number)),
-                       "birth_date", "MISMATCH", "The birth date differs from the one in the ID number.")
+                       "birth_date", "MISMATCH", "出生日期与身份证号中的不一致。")
     checks.done()
 
 
 async def _household_for(ctx: Context, identity: dict[str, Any]) -> Household:
     checks = Checks()
     for name in ("household_region", "household_category"):
-        checks.require(identity.get(name) is not None, name, "REQUIRED", "Required for a new person.")
+        checks.require(identity.get(name) is not None, name, "REQUIRED", "登记新人员时必填。")
     checks.done()
     region = await one_by(ctx, Region.code).load(identity["household_region"])
     if region is None or region.level != RegionLevel.COUNTY:
-        raise reject("household_region", "UNKNOWN_REGION", "The household region must be a county code.")
+        raise reject("household_region", "UNKNOWN_REGION", "户籍地须为县级行政区划代码。")
     household = Household(region_code=region.code, category=HouseholdCategory(identity["household_category"]),
                           relocated=identity.get("relocated", False))
     ctx.session.add(household)
@@ -227,7 +227,7 @@ async def upsert_enrolment_intention(ctx: Context, identity: dict[str, Any], val
 
     async def work():
         if ctx.viewer.region_level != RegionLevel.COUNTY:
-            raise reject(None, "COUNTY_ONLY", "The census is kept by county bureaus.")
+            raise reject(None, "COUNTY_ONLY", "摸底台账由县级乡村振兴局维护。")
         person = await upsert_person(ctx, identity)
         if values.get("preferred_school_id") is not None:
             values["preferred_school_id"] = key_of(values["preferred_school_id"], "Organisation", "preferred_school_id")
@@ -242,9 +242,9 @@ async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: 
     async def work():
         checks = Checks()
         checks.require(values["entry_year"] <= values["expected_graduation_year"], "expected_graduation_year",
-                       "BEFORE_ENTRY", "Graduation cannot come before entry.")
+                       "BEFORE_ENTRY", "毕业年份不能早于入学年份。")
         checks.require(await one_by(ctx, Major.code).load(values["major_code"]) is not None, "major_code",
-                       "UNKNOWN_MAJOR", "No such major in the catalogue.")
+                       "UNKNOWN_MAJOR", "专业目录中没有该专业。")
         checks.done()
         person = await upsert_person(ctx, identity)
         values["school_id"] = ctx.viewer.organisation_id
@@ -258,7 +258,7 @@ async def writable_person(ctx: Context, person_global_id: str) -> Person:
     statement = select(Person).where(Person.id == person_id, rules.writes(ctx.viewer, "persons"))
     person = (await ctx.session.scalars(statement)).first()
     if person is None:
-        raise reject("person_id", "NOT_FOUND", "No such person among those you keep.")
+        raise reject("person_id", "NOT_FOUND", "在您管理的人员中没有找到此人。")
     return person
 
 
@@ -269,7 +269,7 @@ async def upsert_employment_intention(ctx: Context, person_global_id: str, value
         checks = Checks()
         salary = values.get("expected_salary")
         checks.require(salary is None or 0 <= salary <= 1_000_000, "expected_salary", "OUT_OF_RANGE",
-                       "Expected salary is yuan per month, between 0 and 1,000,000.")
+                       "期望月薪（元）应在 0 至 1,000,000 之间。")
         checks.done()
         person = await writable_person(ctx, person_global_id)
         return await _upsert_ledger(ctx, EmploymentIntention, person, values)
@@ -283,7 +283,7 @@ async def set_consent(ctx: Context, consent: bool, version: int | None):
     async def work():
         person = await ctx.session.get(Person, ctx.viewer.person_id)
         if person is None:
-            raise reject(None, "NOT_FOUND", "Your person record is missing.")
+            raise reject(None, "NOT_FOUND", "没有找到您的个人档案。")
         check_version(person.version, version)
         person.consent_to_share = consent
         await ctx.session.flush()

@@ -62,25 +62,25 @@ async def positions(ctx: Context, first: int | None, after: str | None, **filter
 async def _check_references(ctx: Context, checks: Checks, values: dict[str, Any]) -> None:
     if "occupation_code" in values:
         found = await one_by(ctx, Occupation.code).load(values["occupation_code"])
-        checks.require(found is not None, "occupation_code", "UNKNOWN_OCCUPATION", "No such occupation code (GB/T 6565).")
+        checks.require(found is not None, "occupation_code", "UNKNOWN_OCCUPATION", "没有该职业代码（GB/T 6565）。")
     if "region_code" in values:
         found = await one_by(ctx, Region.code).load(values["region_code"])
-        checks.require(found is not None, "region_code", "UNKNOWN_REGION", "No such region code.")
+        checks.require(found is not None, "region_code", "UNKNOWN_REGION", "没有该行政区划代码。")
     if values.get("major_codes"):
         found = await one_by(ctx, Major.code).load_many(values["major_codes"])
-        checks.require(all(found), "major_codes", "UNKNOWN_MAJOR", "A major code is not in the catalogue.")
+        checks.require(all(found), "major_codes", "UNKNOWN_MAJOR", "专业代码不在专业目录中。")
 
 
 def _check_ranges(checks: Checks, merged: dict[str, Any]) -> None:
-    checks.require(bool(str(merged.get("title", "")).strip()), "title", "REQUIRED", "A title is required.")
+    checks.require(bool(str(merged.get("title", "")).strip()), "title", "REQUIRED", "请填写岗位名称。")
     headcount_in_range = 1 <= merged["headcount"] <= 10_000
-    checks.require(headcount_in_range, "headcount", "OUT_OF_RANGE", "Headcount is 1 to 10,000.")
+    checks.require(headcount_in_range, "headcount", "OUT_OF_RANGE", "招聘人数应在 1 至 10,000 之间。")
     checks.require(not headcount_in_range or merged["headcount"] >= merged["filled"], "headcount", "BELOW_FILLED",
-                   "Headcount cannot drop below the places already filled.")
+                   "招聘人数不能少于已录用人数。")
     checks.require(0 <= merged["salary_min"] <= merged["salary_max"] <= 1_000_000, "salary_max", "SALARY_RANGE",
-                   "Salary is yuan per month: 0 ≤ minimum ≤ maximum ≤ 1,000,000.")
+                   "月薪（元）须满足 0 ≤ 最低 ≤ 最高 ≤ 1,000,000。")
     checks.require(merged["valid_from"] <= merged["valid_until"], "valid_until", "DATE_RANGE",
-                   "Validity must end on or after it starts.")
+                   "有效期结束日期不能早于开始日期。")
 
 
 async def _validate(ctx: Context, values: dict[str, Any], current: Position | None = None) -> None:
@@ -118,7 +118,7 @@ async def writable_position(ctx: Context, position_global_id: str, version: int 
     statement = select(Position).where(Position.id == position_id, rules.writes(ctx.viewer, "positions"))
     position = (await ctx.session.scalars(statement)).first()
     if position is None:
-        raise reject("id", "NOT_FOUND", "No such position among yours.")
+        raise reject("id", "NOT_FOUND", "在您的岗位中没有找到该岗位。")
     check_version(position.version, version)
     return position
 
@@ -145,9 +145,9 @@ async def set_position_state(ctx: Context, position_global_id: str, version: int
         position = await writable_position(ctx, position_global_id, version)
         target = PositionState.OPEN if open_it else PositionState.CLOSED
         if open_it and position.filled >= position.headcount:
-            raise reject("id", "POSITION_FULL", "Every place is filled; raise the headcount first.")
+            raise reject("id", "POSITION_FULL", "名额已满，请先增加招聘人数。")
         if position.state == target:
-            raise reject("id", "ALREADY_" + target.value.upper(), f"The position is already {target.value}.")
+            raise reject("id", "ALREADY_" + target.value.upper(), f"该岗位已是“{target.value}”状态。")
         position.state = target
         await ctx.session.flush()
         return position
@@ -168,4 +168,4 @@ async def fill_place(ctx: Context, position_id: int) -> None:
         .returning(Position.id)
     )
     if (await ctx.session.execute(statement)).first() is None:
-        raise reject("application_id", "POSITION_FULL", "Every place of this position is filled.")
+        raise reject("application_id", "POSITION_FULL", "该岗位名额已满。")

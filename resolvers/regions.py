@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # the context module imports the audit trail, which pages and
 def level_of(code: str) -> RegionLevel:
     """A GB/T 2260 code's level, read from its trailing zeros."""
     if not (len(code) == 6 and code.isdigit()):
-        raise InvalidArgument(f"{code!r} is not a 6-digit region code")
+        raise InvalidArgument(f"{code!r} 不是 6 位行政区划代码")
     if code == NATION_CODE:
         return RegionLevel.NATIONAL
     if code.endswith("0000"):

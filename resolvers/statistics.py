@@ -226,7 +226,7 @@ def _of(region: Region, year: int | None, groups: list[Groups], key: str) -> Reg
 
 def _check_year(year: int | None) -> None:
     if year is not None and not 2000 <= year <= 2100:
-        raise InvalidArgument("year must be between 2000 and 2100")
+        raise InvalidArgument("year 须在 2000 至 2100 之间")
 
 
 async def region_statistics(ctx: Context, code: str, year: int | None = None) -> RegionFigures | None:

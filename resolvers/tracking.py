@@ -60,28 +60,28 @@ def today() -> date:
 
 
 def _check_date(checks: Checks, on: date, field_name: str) -> None:
-    checks.require(on <= today(), field_name, "IN_FUTURE", "The date cannot be after today.")
+    checks.require(on <= today(), field_name, "IN_FUTURE", "日期不能晚于今天。")
 
 
 def _check_text(checks: Checks, value: str | None, field_name: str, limit: int = MAX_TEXT,
                 required: bool = True) -> None:
     text = (value or "").strip()
     if required:
-        checks.require(bool(text), field_name, "REQUIRED", "Required.")
-    checks.require(len(text) <= limit, field_name, "TOO_LONG", f"At most {limit} characters.")
+        checks.require(bool(text), field_name, "REQUIRED", "必填。")
+    checks.require(len(text) <= limit, field_name, "TOO_LONG", f"最多 {limit} 个字符。")
 
 
 async def _visible_person(ctx: Context, person_global_id: str) -> int:
     person_id = key_of(person_global_id, "Person", "person_id")
     statement = select(Person.id).where(Person.id == person_id, rules.rows(ctx.viewer, "persons"))
     if await ctx.session.scalar(statement) is None:
-        raise reject("person_id", "NOT_FOUND", "No such person among those you may help.")
+        raise reject("person_id", "NOT_FOUND", "在您可帮扶的人员中没有找到此人。")
     return person_id
 
 
 def _county_only(ctx: Context) -> None:
     if ctx.viewer.role == Role.BUREAU and ctx.viewer.region_level != RegionLevel.COUNTY:
-        raise reject(None, "COUNTY_ONLY", "Help by real name is the county bureau's work.")
+        raise reject(None, "COUNTY_ONLY", "实名帮扶由县级乡村振兴局负责。")
 
 
 async def record_follow_up(ctx: Context, person_global_id: str, values: dict[str, Any]) -> Outcome[FollowUp]:
@@ -92,9 +92,9 @@ async def record_follow_up(ctx: Context, person_global_id: str, values: dict[str
         _check_date(checks, values["on_date"], "on_date")
         income = values.get("monthly_income")
         checks.require(income is None or 0 <= income <= MAX_INCOME, "monthly_income", "OUT_OF_RANGE",
-                       "Monthly income is yuan, between 0 and 1,000,000.")
+                       "月收入（元）应在 0 至 1,000,000 之间。")
         checks.require(not income or values["status"] in WORKING, "monthly_income", "INCOME_WITHOUT_WORK",
-                       "Only an employed or self-employed graduate has a monthly income.")
+                       "只有已就业或自主创业的毕业生才填写月收入。")
         _check_text(checks, values.get("note"), "note", required=False)
         checks.done()
         _county_only(ctx)
@@ -108,7 +108,7 @@ async def record_follow_up(ctx: Context, person_global_id: str, values: dict[str
         # savepoint takes it back.
         allowed = select(FollowUp.id).where(FollowUp.id == follow_up.id, rules.writes(ctx.viewer, "follow_ups"))
         if await ctx.session.scalar(allowed) is None:
-            raise reject("person_id", "NOT_FOUND", "No such person among those you follow up.")
+            raise reject("person_id", "NOT_FOUND", "在您跟踪的人员中没有找到此人。")
         return follow_up
 
     return await attempt(ctx, "recordFollowUp", work)
@@ -129,7 +129,7 @@ async def open_assistance_case(ctx: Context, person_global_id: str, values: dict
             AssistanceCase.state == CaseState.OPEN,
         )
         if await ctx.session.scalar(already) is not None:
-            raise reject("person_id", "CASE_ALREADY_OPEN", "Your organisation already has an open case for this person.")
+            raise reject("person_id", "CASE_ALREADY_OPEN", "本单位已为此人建立了未结案的帮扶档案。")
         case = AssistanceCase(person_id=person_id, owner_org_id=ctx.viewer.organisation_id,
                               owner_user_id=ctx.viewer.user_id, reason=values["reason"].strip(),
                               plan=(values.get("plan") or "").strip() or None, state=CaseState.OPEN,
@@ -150,9 +150,9 @@ async def _own_open_case(ctx: Context, case_global_id: str) -> AssistanceCase:
     )
     case = (await ctx.session.scalars(statement)).first()
     if case is None:
-        raise reject("case_id", "NOT_FOUND", "No such case among your organisation's.")
+        raise reject("case_id", "NOT_FOUND", "在本单位的帮扶档案中没有找到该档案。")
     if case.state != CaseState.OPEN:
-        raise reject("case_id", "CASE_CLOSED", "The case is closed.")
+        raise reject("case_id", "CASE_CLOSED", "该帮扶档案已结案。")
     return case
 
 
@@ -166,7 +166,7 @@ async def add_assistance_action(ctx: Context, case_global_id: str, values: dict[
         checks.done()
         case = await _own_open_case(ctx, case_global_id)
         if values["on_date"] < case.opened_on:
-            raise reject("on_date", "BEFORE_OPENED", "An action cannot come before the case was opened.")
+            raise reject("on_date", "BEFORE_OPENED", "帮扶措施的日期不能早于立案日期。")
         ctx.session.add(AssistanceAction(case_id=case.id, on_date=values["on_date"], action=values["action"].strip(),
                                          user_id=ctx.viewer.user_id))
         await ctx.session.flush()
@@ -183,7 +183,7 @@ async def close_assistance_case(ctx: Context, case_global_id: str, values: dict[
         checks.done()
         case = await _own_open_case(ctx, case_global_id)
         if values["closed_on"] < case.opened_on:
-            raise reject("closed_on", "DATE_RANGE", "A case closes on or after the day it was opened.")
+            raise reject("closed_on", "DATE_RANGE", "结案日期不能早于立案日期。")
         case.state, case.closed_on, case.outcome = CaseState.CLOSED, values["closed_on"], values["outcome"].strip()
         await ctx.session.flush()
         return case

@@ -42,7 +42,7 @@ class CostLimit(ValidationRule):
     def enter_operation_definition(self, node: OperationDefinitionNode, *_args) -> None:
         cost = self._cost(node.selection_set, 1, frozenset())
         if cost > MAX_COST:
-            self.report_error(GraphQLError(f"The operation may cost {cost}; the limit is {MAX_COST}.", node))
+            self.report_error(GraphQLError(f"该操作的开销可能达到 {cost}，上限为 {MAX_COST}。", node))
 
     def _cost(self, selection_set: SelectionSetNode | None, multiplier: int, fragments: frozenset[str]) -> int:
         total = 0
@@ -101,7 +101,7 @@ class ErrorPolicy(MaskErrors):
         request_id = getattr(self.execution_context.context, "request_id", "-")
         log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
         return GraphQLError(
-            f"Unexpected error (request id {request_id}).", nodes=error.nodes, source=error.source,
+            f"服务器内部错误（请求编号 {request_id}）。", nodes=error.nodes, source=error.source,
             positions=error.positions, path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )

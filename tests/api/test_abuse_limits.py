@@ -53,7 +53,7 @@ async def test_tokens_are_limited(session):
 async def test_page_size_is_at_most_100(session):
     assert await errors_of("{ positions(first: 100) { edges { cursor } } }", session) == []
     (error,) = await errors_of("{ positions(first: 101) { edges { cursor } } }", session)
-    assert "between 0 and 100" in error
+    assert "0 至 100" in error
 
 
 def connections(count: int) -> str:
@@ -66,7 +66,7 @@ async def test_cost_is_limited(session):
     affordable = MAX_COST // one_connection_cost
     assert await errors_of(connections(affordable), session) == []
     (error,) = await errors_of(connections(affordable + 1), session)
-    assert f"the limit is {MAX_COST}" in error
+    assert f"上限为 {MAX_COST}" in error
 
 
 INTROSPECTION = "{ __schema { queryType { name } } }"
@@ -94,7 +94,7 @@ async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(sessi
     with caplog.at_level(logging.ERROR, logger="yulu.graphql"):
         result = await build_schema(True).execute("{ positions { edges { cursor } } }", context_value=context)
     (error,) = result.errors
-    assert error.message == f"Unexpected error (request id {context.request_id})."
+    assert error.message == f"服务器内部错误（请求编号 {context.request_id}）。"
     assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": context.request_id}
     (record,) = caplog.records
     assert context.request_id in record.getMessage() and "hunter2" in str(record.exc_info[1])

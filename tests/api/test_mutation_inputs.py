@@ -170,7 +170,7 @@ async def test_a_stale_version_is_refused_with_a_clear_error(run, session):
     assert errors is None
     (error,) = data["updatePosition"]["errors"]
     assert (error["field"], error["code"]) == ("version", "STALE_VERSION")
-    assert f"version {stale + 1}" in error["message"] and "reload" in error["message"]
+    assert f"当前版本 {stale + 1}" in error["message"] and "刷新" in error["message"]
     assert await session.scalar(select(Position.title).where(Position.id == position.id)) == "新标题"
 
 

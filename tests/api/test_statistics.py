@@ -77,7 +77,7 @@ async def test_a_county_has_no_children_and_an_unknown_region_is_null(run):
     assert figures["children"] == [] and figures["keyCounties"][0]["region"]["code"] == "500229"
     assert await statistics(run, "500299") is None
     data, errors, _ = await run(STATISTICS, ADMIN, code="50")
-    assert (data or {}).get("regionStatistics") is None and "6-digit" in errors[0].message
+    assert (data or {}).get("regionStatistics") is None and "6 位行政区划代码" in errors[0].message
 
 
 @pytest.mark.parametrize(("viewer", "code", "outcome"), [
