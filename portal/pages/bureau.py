@@ -1,10 +1,15 @@
-"""Bureaus: the region dashboard — the three ledgers, open positions, hires and where people
-work (in-county / in-province / cross-province), key counties, drill-down into sub-regions."""
+"""Bureaus: the region dashboard and the yearly evaluation (成效评估) — the three ledgers, target
+groups, open positions and places, hires, employment rate, income, stability, where people work
+(in-county / in-province / cross-province), key counties, and drill-down into sub-regions.
+
+Everything comes from one ``regionStatistics`` request: the region's own figures and the same
+figures for each direct sub-region and key county (a sub-region's own children are not in the
+answer; following its link asks again with its code)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
+from datetime import date
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -15,47 +20,56 @@ from portal import operations
 from portal.web import render, require_role
 
 ROLE = "BUREAU"
-COUNTS = ("intentions", "students", "graduates", "openPositions", "hires")
-# One breakdown request per sub-region; a province has at most a few dozen.
-MAX_SUBREGIONS = 60
+YEARS_SHOWN = 6  # the selector offers this year and the five before it
 
 
-def _totals(data: dict) -> dict[str, int]:
-    return {name: value["totalCount"] for name, value in data.items() if isinstance(value, dict) and "totalCount" in value}
+def year_choices(today: date | None = None) -> list[tuple[str, str]]:
+    this_year = (today or date.today()).year
+    return [(str(year), f"{year} 年度") for year in range(this_year, this_year - YEARS_SHOWN, -1)]
 
 
-async def _breakdown(request: Request, children: list[dict]) -> list[dict]:
-    """Each sub-region with its counts, fetched concurrently."""
-    shown = children[:MAX_SUBREGIONS]
-    results = await asyncio.gather(*(
-        operations.run(request, "RegionBreakdown", {"region": child["code"]}) for child in shown
-    ))
-    return [{**child, **_totals(result)} for child, result in zip(shown, results)]
+def _year(request: Request) -> int | None:
+    """The evaluation year asked for; anything but one of the offered years means all years."""
+    text = request.query_params.get("year", "").strip()
+    offered = {value for value, _ in year_choices()}
+    return int(text) if text in offered else None
 
 
-def _chart_data(region: dict, totals: dict, rows: list[dict]) -> str:
-    """What static/dashboard.js draws, embedded in the page as JSON."""
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _location(figures: dict) -> list[list]:
+    split = figures["locationSplit"]
+    return [["县内就业", split["inCounty"]], ["省内县外", split["inProvince"]], ["跨省就业", split["crossProvince"]]]
+
+
+def _chart_data(stats: dict) -> str:
+    """What static/dashboard.js draws, embedded in the page as JSON (the tables hold the same)."""
+    children, counties = stats["children"], stats["keyCounties"]
     return json.dumps({
-        "region": region["name"],
-        "location": [["县内就业", totals["inCounty"]], ["省内县外", totals["inProvince"]],
-                     ["跨省就业", totals["crossProvince"]]],
-        "subregions": [row["name"] for row in rows],
-        "ledgers": {name: [row[name] for row in rows] for name in ("intentions", "students", "graduates")},
+        "region": stats["region"]["name"],
+        "location": _location(stats),
+        "subregions": [child["region"]["name"] for child in children],
+        "ledgers": {name: [child[name] for child in children] for name in ("intentions", "students", "graduates")},
+        "keyCounties": [county["region"]["name"] for county in counties],
+        "keyCountyFigures": {name: [county[name] for county in counties] for name in ("graduates", "employed")},
     }, ensure_ascii=False)
 
 
 async def dashboard(request: Request) -> Response:
     user = await require_role(request, ROLE)
-    code = request.query_params.get("region") or user["region"]["code"]
-    data = await operations.run(request, "RegionDashboard", {"region": code})
-    region = data["region"]
-    if region is None:
-        raise HTTPException(404)
-    totals = _totals(data)
-    rows = await _breakdown(request, region["children"])
     home = user["region"]["code"]
-    return await render(request, "bureau/dashboard.html", region=region, totals=totals, rows=rows,
-                        chart_data=_chart_data(region, totals, rows),
+    code = request.query_params.get("region") or home
+    year = _year(request)
+    data = await operations.run(request, "RegionDashboard", {"region": code, "year": year})
+    stats = data["regionStatistics"]
+    if stats is None:
+        raise HTTPException(404)
+    region = stats["region"]
+    return await render(request, "bureau/dashboard.html", stats=stats, region=region, year=year,
+                        years=year_choices(), year_query=f"&year={year}" if year else "",
+                        chart_data=_chart_data(stats), percent=percent,
                         can_go_up=region["parent"] is not None and code != home)
 
 

@@ -1,5 +1,5 @@
 // The bureau dashboard's charts (Apache ECharts, served by the portal). The numbers are also in
-// the page as stat cards and a table, so without JavaScript nothing is lost.
+// the page as stat cards and tables, so without JavaScript nothing is lost.
 "use strict";
 
 (function () {
@@ -11,9 +11,28 @@
   const palette = ["#0f766e", "#d97706", "#2563eb", "#7c3aed"];
   const charts = [];
 
-  const locationChart = echarts.init(document.getElementById("location-chart"), null, { renderer: "svg" });
-  locationChart.setOption({
-    color: palette,
+  function chart(id, option) {
+    const element = document.getElementById(id);
+    if (!element) {
+      return;
+    }
+    const instance = echarts.init(element, null, { renderer: "svg" });
+    instance.setOption(Object.assign({ color: palette }, option));
+    charts.push(instance);
+  }
+
+  function bars(labels, series, names) {
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { bottom: 0 },
+      grid: { left: 8, right: 8, top: 16, bottom: 56, containLabel: true },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 6 ? 40 : 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: Object.entries(series).map(([key, values]) => ({ name: names[key], type: "bar", data: values })),
+    };
+  }
+
+  chart("location-chart", {
     tooltip: { trigger: "item", formatter: "{b}：{c} 人（{d}%）" },
     legend: { bottom: 0 },
     series: [{
@@ -22,20 +41,10 @@
       data: data.location.map(([name, value]) => ({ name, value })),
     }],
   });
-  charts.push(locationChart);
+  chart("ledger-chart", bars(data.subregions, data.ledgers,
+    { intentions: "职教意愿", students: "在读", graduates: "毕业生" }));
+  chart("county-chart", bars(data.keyCounties, data.keyCountyFigures,
+    { graduates: "毕业生", employed: "已就业" }));
 
-  const ledgerChart = echarts.init(document.getElementById("ledger-chart"), null, { renderer: "svg" });
-  const names = { intentions: "职教意愿", students: "在读", graduates: "毕业生" };
-  ledgerChart.setOption({
-    color: palette,
-    tooltip: { trigger: "axis" },
-    legend: { bottom: 0 },
-    grid: { left: 8, right: 8, top: 16, bottom: 56, containLabel: true },
-    xAxis: { type: "category", data: data.subregions, axisLabel: { interval: 0, rotate: data.subregions.length > 6 ? 40 : 0 } },
-    yAxis: { type: "value" },
-    series: Object.entries(data.ledgers).map(([key, values]) => ({ name: names[key], type: "bar", data: values })),
-  });
-  charts.push(ledgerChart);
-
-  window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
+  window.addEventListener("resize", () => charts.forEach((instance) => instance.resize()));
 })();
