@@ -82,7 +82,8 @@ class Reference:
     @classmethod
     async def cached(cls, session: AsyncSession) -> Reference:
         """``load``, kept per database for REFERENCE_TTL_SECONDS: three queries fewer per call."""
-        key = session.sync_session.get_bind().engine.url.render_as_string(hide_password=True)
+        engine = getattr(session.bind, "engine", session.bind)  # a connection's engine, or the engine
+        key = engine.url.render_as_string(hide_password=True)
         found = _cached_references.get(key)
         if found is None or time.monotonic() - found[0] > REFERENCE_TTL_SECONDS:
             found = _cached_references[key] = (time.monotonic(), await cls.load(session))

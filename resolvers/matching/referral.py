@@ -65,6 +65,6 @@ async def _refuse_duplicate(session: AsyncSession, person_id: int, position_id: 
     if existing is not None:
         raise ReferralRefused(
             "DUPLICATE_REFERRAL", "personId",
-            f"This person already has application {existing.id} for this position "
-            f"(stage {Stage(existing.stage).value}); a person is referred to a position once.",
+            f"此人已有该岗位的申请（编号 {existing.id}，阶段 {Stage(existing.stage).value}），"
+            "同一人对同一岗位只能推荐一次。",
         )

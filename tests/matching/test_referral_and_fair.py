@@ -50,7 +50,8 @@ async def test_a_duplicate_referral_is_refused_clearly(session: AsyncSession) ->
         await refer(session, person_id=person_id, position_id=position_id, source=ApplicationSource.AGENCY)
     assert refused.value.code == "DUPLICATE_REFERRAL"
     assert refused.value.field == "personId"
-    assert str(first.id) in refused.value.message and "recommended" in refused.value.message
+    assert refused.value.message == (f"此人已有该岗位的申请（编号 {first.id}，阶段 recommended），"
+                                     "同一人对同一岗位只能推荐一次。")
     count = (await session.execute(select(Application.id).where(
         Application.person_id == person_id, Application.position_id == position_id))).all()
     assert len(count) == 1

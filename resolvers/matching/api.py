@@ -1,0 +1,88 @@
+"""The matching engine as the GraphQL layer calls it: the viewer's scope, cursors, user errors.
+
+The schema's fields stay one-liners over these (see the functions' docstrings for the fields).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from auth import rules
+from models.applications import Application, ApplicationSource
+from models.fairs import Fair
+from models.organisations import Role
+from resolvers.context import Context
+from resolvers.matching import candidates, scope
+from resolvers.matching.engine import Match, matched_graduates, matched_positions
+from resolvers.matching.fair import Shortlist, fair_shortlist
+from resolvers.matching.referral import ReferralRefused, refer
+from resolvers.outcomes import Outcome, Rejected, UserError, attempt, key_of, reject
+from resolvers.pagination import decode_cursor, encode_cursor, page_size
+
+# Referring is recommending someone else: schools their graduates, agencies their candidates.
+REFERRERS = {Role.SCHOOL: ApplicationSource.SCHOOL, Role.AGENCY: ApplicationSource.AGENCY}
+
+
+@dataclass(frozen=True)
+class MatchWindow:
+    """One page of a match list, with Relay cursors (offsets, as resolvers.pagination)."""
+
+    matches: list[Match]
+    offset: int
+    has_next_page: bool
+
+    @property
+    def cursors(self) -> list[str]:
+        return [encode_cursor(self.offset + index + 1) for index in range(len(self.matches))]
+
+
+async def graduates_for_position(ctx: Context, position_id: int, first: int | None, after: str | None) -> MatchWindow:
+    """``Position.matchedGraduates(first, after)``: AccessDenied unless the viewer may ask."""
+    person_filter = await scope.graduates_filter(ctx.session, ctx.viewer, position_id)
+    offset = decode_cursor(after) if after else 0
+    page = await matched_graduates(ctx.session, position_id, first=page_size(first), offset=offset,
+                                   person_filter=person_filter)
+    return MatchWindow(page.matches, offset, page.has_next_page)
+
+
+async def positions_for_person(ctx: Context, person_id: int, first: int | None, after: str | None) -> MatchWindow:
+    """``Person.matchedPositions(first, after)``: AccessDenied unless the viewer may ask."""
+    position_filter = await scope.positions_filter(ctx.session, ctx.viewer, person_id)
+    offset = decode_cursor(after) if after else 0
+    page = await matched_positions(ctx.session, person_id, first=page_size(first), offset=offset,
+                                   position_filter=position_filter)
+    return MatchWindow(page.matches, offset, page.has_next_page)
+
+
+async def refer_candidate(ctx: Context, person_global_id: str, position_global_id: str,
+                          note: str | None) -> Outcome[Application]:
+    """``referCandidate(personId, positionId, note)``: the match becomes a ``recommended``
+    application; allowed to the roles that may call ``createApplication`` and refer."""
+
+    async def work() -> Application:
+        person_id = key_of(person_global_id, "Person", "person_id")
+        position_id = key_of(position_global_id, "Position", "position_id")
+        source = REFERRERS.get(ctx.viewer.role)
+        if source is None:
+            raise reject("person_id", "NOT_A_REFERRER", "只有学校和人力资源服务机构可以推荐。")
+        person_filter = await scope.graduates_filter(ctx.session, ctx.viewer, position_id)
+        visible = candidates.graduates_statement().where(candidates.Person.id == person_id, person_filter)
+        if (await ctx.session.execute(visible)).first() is None:
+            raise reject("person_id", "NOT_FOUND", "在您可推荐的人员中没有找到此人。")
+        try:
+            return await refer(ctx.session, person_id=person_id, position_id=position_id, source=source,
+                               referrer_id=ctx.viewer.organisation_id, actor_user_id=ctx.viewer.user_id, note=note)
+        except ReferralRefused as refused:
+            raise Rejected(UserError(refused.field, refused.code, refused.message)) from refused
+
+    return await attempt(ctx, "createApplication", work)
+
+
+async def shortlist_for_fair(ctx: Context, fair_id: int) -> Shortlist:
+    """``Fair.shortlist``: for the fair's organiser, whose own registrations these are."""
+    organiser = await ctx.session.scalar(select(Fair.organiser_id).where(Fair.id == fair_id))
+    if organiser is None or organiser != ctx.viewer.organisation_id:
+        raise rules.denial(ctx.viewer)
+    return await fair_shortlist(ctx.session, fair_id)
