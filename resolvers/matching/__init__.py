@@ -5,7 +5,8 @@ The public surface, for the GraphQL layer:
   reasons (为什么推荐) and missing requirements (缺少什么);
 - ``refer`` (referral): a match becomes an application in stage ``recommended``;
 - ``fair_shortlist`` (fair): the optimal assignment of a fair's graduates to its positions;
-- ``MatchPolicy`` with ``FitWeights`` and ``PriorityWeights`` (scoring): the configurable weights.
+- ``MatchPolicy`` with ``FitWeights`` and ``PriorityWeights`` (scoring): the configurable weights;
+- ``api``: the same behind the viewer's scope (``scope``), cursors and user errors, for the schema.
 """
 
 from resolvers.matching.candidates import Reference
