@@ -8,6 +8,7 @@ which checks the CSRF token before the handler runs — so no form can forget it
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +49,8 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "agency": (NavItem("岗位匹配", "/agency"), NavItem("专场招聘会", "/agency/fairs")),
     "bureau": (NavItem("区域看板", "/bureau"),),
     "graduate": (NavItem("我的就业", "/me"),),
-    "admin": (NavItem("成员审核", "/admin"), NavItem("联盟概况", "/")),
+    "admin": (NavItem("成员审核", "/admin"), NavItem("用户账号", "/admin/users"),
+              NavItem("OAuth 客户端", "/admin/clients"), NavItem("联盟概况", "/")),
 }
 
 
@@ -164,7 +166,26 @@ def _default_phrase(error: HTTPException) -> str:
     return HTTPException(error.status_code).detail
 
 
+# Sign-in redirects of a session that holds tokens the API keeps refusing (say, right after a
+# key rotation, before the API reloads its keys): past this many within the window, an error
+# page instead of a redirect loop the browser gives up on.
+LOOP_REDIRECTS, LOOP_WINDOW_SECONDS = 3, 30
+LOOP = "portal_signin_redirects"
+
+
+def _looping(request: Request) -> bool:
+    if TOKENS not in request.session:
+        return False
+    now = time.time()
+    recent = [stamp for stamp in request.session.get(LOOP, []) if now - stamp < LOOP_WINDOW_SECONDS]
+    request.session[LOOP] = [*recent, now]
+    return len(recent) >= LOOP_REDIRECTS
+
+
 async def on_sign_in_required(request: Request, _error: SignInRequired) -> Response:
+    if _looping(request):
+        log.warning("sign-in loop on %s: the API refuses freshly issued tokens", request.url.path)
+        return await error_page(request, 500, "暂时无法确认您的登录状态，请稍后刷新页面重试。")
     target = request.url.path + ("?" + request.url.query if request.url.query else "")
     return redirect(sign_in_url(target))
 

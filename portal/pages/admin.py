@@ -1,4 +1,9 @@
-"""The alliance's system administrator: organisations asking to join, approve or reject each."""
+"""The alliance's system administrator: organisations asking to join (approve or reject each),
+OAuth clients (register one — its secret shown once — or remove one), the token-signing key
+(rotate), and sign-in accounts (create, reset a password, unlock, deactivate).
+
+The client and account operations need the ``admin`` scope, which the portal asks for at sign-in
+and the authorization server grants to admins only (auth.tokens)."""
 
 from __future__ import annotations
 
@@ -8,10 +13,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.forms import FormErrors, FormSpec
+from portal.labels import LABELS, options
 from portal.web import act, post, redirect, render, require_role
 
 ROLE = "ADMIN"
 DECISIONS = {"APPROVED": "已批准{name}加入联盟。", "REJECTED": "已驳回{name}的入盟申请。"}
+GRANT_TYPES = (("authorization_code", "授权码（authorization_code，需 PKCE）"),
+               ("refresh_token", "刷新令牌（refresh_token）"),
+               ("client_credentials", "客户端凭据（client_credentials，系统对接）"))
+CLIENT_FORM = FormSpec(texts=("clientId", "name", "scope", "serviceUsername"), lists=("grantTypes",),
+                       flags=("confidential", "firstParty"), required=("clientId", "grantTypes"))
+USER_FORM = FormSpec(texts=("username", "password", "role", "displayName", "organisationId", "personId"),
+                     required=("username", "password", "role"))
 
 
 async def pending_members(request: Request) -> Response:
@@ -32,8 +46,121 @@ async def decide(request: Request, form: FormData) -> Response:
     return await act(request, "DecideMembership", variables, "/admin", DECISIONS[decision].format(name=name))
 
 
+# --- OAuth clients and signing keys ----------------------------------------------------------
+
+
+def _blank_client() -> dict:
+    return {"confidential": True, "grantTypes": ["authorization_code", "refresh_token"], "firstParty": False}
+
+
+async def _clients_page(request: Request, values: dict, errors: FormErrors, created: dict | None = None,
+                        status: int = 200) -> Response:
+    data = await operations.run(request, "OAuthClients")
+    return await render(request, "admin/clients.html", status, clients=data["oauthClients"], values=values,
+                        errors=errors, created=created, grant_types=GRANT_TYPES)
+
+
+async def clients(request: Request) -> Response:
+    await require_role(request, ROLE)
+    return await _clients_page(request, _blank_client(), FormErrors())
+
+
+def _client_input(form: FormData) -> tuple[dict, FormErrors]:
+    values, errors = CLIENT_FORM.parse(form)
+    uris = [line.strip() for line in str(form.get("redirectUris", "")).splitlines() if line.strip()]
+    values["redirectUris"] = uris
+    values.setdefault("name", values.get("clientId"))
+    return values, errors
+
+
+async def create_client(request: Request, form: FormData) -> Response:
+    """The secret is in this response only: rendered here, never put in a redirect or the session."""
+    await require_role(request, ROLE)
+    values, errors = _client_input(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "CreateOAuthClient", {"input": values})
+        if result:
+            return await _clients_page(request, _blank_client(), FormErrors(), created=result)
+        errors = FormErrors.from_payload(payload_errors, CLIENT_FORM.names | {"redirectUris"})
+    shown = CLIENT_FORM.values(form) | {"redirectUris": form.get("redirectUris", "")}
+    return await _clients_page(request, shown, errors, status=400)
+
+
+async def delete_client(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    client_id = request.path_params["client_id"]
+    return await act(request, "DeleteOAuthClient", {"clientId": client_id}, "/admin/clients",
+                     f"已删除客户端 {client_id}，其授权码和刷新令牌一并失效。")
+
+
+async def rotate_keys(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    result, errors = await operations.mutate(request, "RotateSigningKeys", {})
+    if result:
+        return redirect("/admin/clients", f"已生成新的签名密钥 {result['kid']}；上一把密钥在下次轮换前仍可验证。",
+                        request)
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or "操作未成功。"
+    return redirect("/admin/clients", message, request, failed=True)
+
+
+# --- user accounts ---------------------------------------------------------------------------
+
+
+async def _users_page(request: Request, values: dict, errors: FormErrors, status: int = 200) -> Response:
+    data = await operations.run(request, "UserAccounts")
+    organisations = await operations.run(request, "AccountOrganisations")
+    kinds = LABELS["organisation_kind"]
+    choices = [(edge["node"]["id"], f"{edge['node']['name']}（{kinds.get(edge['node']['kind'], '')}）")
+               for edge in organisations["organisations"]["edges"]]
+    return await render(request, "admin/users.html", status, accounts=data["userAccounts"], values=values,
+                        errors=errors, roles=options("role"), organisations=choices)
+
+
+async def users(request: Request) -> Response:
+    await require_role(request, ROLE)
+    return await _users_page(request, {"role": "SCHOOL"}, FormErrors())
+
+
+async def create_user(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    values, errors = USER_FORM.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "CreateUser", {"input": values})
+        if result:
+            return redirect("/admin/users", f"已创建账号 {result['username']}。", request)
+        errors = FormErrors.from_payload(payload_errors, USER_FORM.names)
+    shown = USER_FORM.values(form) | {"password": ""}  # a password is never sent back to the browser
+    return await _users_page(request, shown, errors, status=400)
+
+
+ACCOUNT_ACTIONS = {
+    "unlock": ("UnlockUser", "已解除 {username} 的登录锁定。"),
+    "deactivate": ("DeactivateUser", "已停用 {username}，其刷新令牌已全部吊销。"),
+}
+
+
+async def account_action(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    username = request.path_params["username"]
+    action = request.path_params["action"]
+    if action == "password":
+        variables = {"username": username, "password": str(form.get("password", ""))}
+        return await act(request, "ResetPassword", variables, "/admin/users",
+                         f"已为 {username} 设置新密码，登录锁定同时解除。")
+    if action not in ACCOUNT_ACTIONS:
+        return redirect("/admin/users", "未知的操作。", request, failed=True)
+    operation, done = ACCOUNT_ACTIONS[action]
+    return await act(request, operation, {"username": username}, "/admin/users", done.format(username=username))
+
+
 ROUTES = [
     Route("/admin", pending_members),
     post("/admin/members/{id}/decision", decide),
+    Route("/admin/clients", clients),
+    post("/admin/clients", create_client),
+    post("/admin/clients/{client_id}/delete", delete_client),
+    post("/admin/keys/rotate", rotate_keys),
+    Route("/admin/users", users),
+    post("/admin/users", create_user),
+    post("/admin/users/{username}/{action}", account_action),
 ]
-
