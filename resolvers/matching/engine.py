@@ -222,10 +222,9 @@ class Search:
         self.session, self.details, self.driving_id = session, details, driving_id
         self.pool, self.filters = pool, filters
         self.top, self.score_row = top, score_row
-        self.statements = 0
 
     async def read_all(self, where: ColumnElement[bool]) -> None:
-        await self._offer(await self._execute(self.details.where(self.pool, self.filters, where)))
+        await self._offer(await self.session.execute(self.details.where(self.pool, self.filters, where)))
 
     async def read_bands(self, bands: list[Band]) -> None:
         for band in sorted(bands, key=lambda band: -band.bound):
@@ -237,14 +236,14 @@ class Search:
         after: Row | None = None
         size = FIRST_CHUNK
         while True:
-            rows = list(await self._execute(self._chunk(band, after, size)))
+            rows = list(await self.session.execute(self._chunk(band, after, size)))
             passing = [row for row in rows if row.passes]
             await self._offer(passing)
             if len(rows) < size or self.top.beats(rows[-1].row_bound, rows[-1].chunk_id):
                 return
             after, size = rows[-1], min(2 * size, LAST_CHUNK)
             if len(passing) < MIN_PASSING * len(rows):
-                await self._offer(await self._execute(self.details.where(
+                await self._offer(await self.session.execute(self.details.where(
                     self.pool, self.filters, band.where, self._after(band.row_bound, self.driving_id, after)
                 )))
                 return
@@ -270,11 +269,6 @@ class Search:
     async def _offer(self, rows) -> None:
         for row in rows:
             self.top.offer(self.score_row(row))
-
-    async def _execute(self, statement: Select):
-        self.statements += 1
-        return await self.session.execute(statement)
-
 
 def _or_true(condition: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return condition if condition is not None else true()
