@@ -1,6 +1,9 @@
-"""HR / labour service agencies: the position demand list, one-click referrals, job fairs."""
+"""HR / labour service agencies: the position demand list, one-click referrals, job fairs, and
+one-to-one help (一对一帮扶): open a case for a graduate, record each action, close it."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -116,6 +119,71 @@ async def register_graduate(request: Request, form: FormData) -> Response:
     return await act(request, "RegisterForFair", variables, f"/agency/fairs/{fair_id}", "毕业生已登记参会。")
 
 
+# --- one-to-one help (一对一帮扶) ----------------------------------------------------------------
+
+OPEN_CASE_FORM = FormSpec(texts=("reason", "plan"), required=("reason",))
+ACTION_FORM = FormSpec(texts=("action",), dates=("onDate",), required=("onDate", "action"))
+CLOSE_FORM = FormSpec(texts=("outcome",), dates=("closedOn",), required=("outcome", "closedOn"))
+CASE_FORMS = {"actions": ("AddAssistanceAction", ACTION_FORM, "帮扶措施已记录。"),
+              "close": ("CloseAssistanceCase", CLOSE_FORM, "已结案。")}
+
+
+async def help_candidates(request: Request) -> Response:
+    await require_role(request, ROLE)
+    params = request.query_params
+    person_filter: dict = {"seeking": True}
+    if params.get("search"):
+        person_filter["search"] = params["search"]
+    data = await operations.run(request, "HelpCandidates", {"filter": person_filter, "after": params.get("after")})
+    return await render(request, "agency/people.html", persons=data["persons"], query=dict(params))
+
+
+async def _help_page(request: Request, forms: dict, status: int = 200) -> Response:
+    """``forms``: per form key ("open", or "<action>-<case id>"), its values and errors."""
+    user = await require_role(request, ROLE)
+    data = await operations.run(request, "HelpPerson", {"id": request.path_params["id"]})
+    person = data["node"]
+    if not person:
+        raise HTTPException(404)
+    mine = user["organisation"]["id"]
+    cases = sorted(person["assistanceCases"], key=lambda case: (case["state"] != "OPEN", case["openedOn"]))
+    today = date.today().isoformat()
+    return await render(request, "agency/person.html", status, person=person, cases=cases, mine=mine,
+                        forms=forms, today=today)
+
+
+async def help_person(request: Request) -> Response:
+    return await _help_page(request, {})
+
+
+async def open_case(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    values, errors = OPEN_CASE_FORM.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "OpenAssistanceCase", {"personId": person_id, **values})
+        if result:
+            return redirect(f"/agency/people/{person_id}", "已建立帮扶档案，请按计划记录每一次帮扶。", request)
+        errors = FormErrors.from_payload(payload_errors, OPEN_CASE_FORM.names)
+    return await _help_page(request, {"open": (OPEN_CASE_FORM.values(form), errors)}, status=400)
+
+
+async def case_step(request: Request, form: FormData) -> Response:
+    """Add an action to a case, or close it (the case's owner only: the API checks)."""
+    await require_role(request, ROLE)
+    person_id, case_id, step = (request.path_params[name] for name in ("id", "case_id", "step"))
+    if step not in CASE_FORMS:
+        raise HTTPException(404)
+    operation, spec, done = CASE_FORMS[step]
+    values, errors = spec.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, operation, {"caseId": case_id, **values})
+        if result:
+            return redirect(f"/agency/people/{person_id}", done, request)
+        errors = FormErrors.from_payload(payload_errors, spec.names)
+    return await _help_page(request, {f"{step}-{case_id}": (spec.values(form), errors)}, status=400)
+
+
 ROUTES = [
     Route("/agency", demand_list),
     Route("/agency/positions/{id}", position_candidates),
@@ -125,4 +193,8 @@ ROUTES = [
     Route("/agency/fairs/{id}", fair_detail),
     post("/agency/fairs/{id}/positions", add_fair_position),
     post("/agency/fairs/{id}/registrations", register_graduate),
+    Route("/agency/people", help_candidates),
+    Route("/agency/people/{id}", help_person),
+    post("/agency/people/{id}/cases", open_case),
+    post("/agency/people/{id}/cases/{case_id}/{step}", case_step),
 ]

@@ -1,5 +1,5 @@
-"""School employment officers: the student and graduate ledger, a person's file (一人一档),
-classes with their partner enterprise and reserved positions, enrolment."""
+"""School employment officers: the student and graduate ledger, a person's file (一人一档) with
+its follow-ups (跟踪回访), classes with their partner enterprise and reserved positions, enrolment."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ CLASS_FORM = FormSpec(
     dates=("startsOn", "endsOn"),
     required=("kind", "name", "cohortYear", "seats", "startsOn", "endsOn"),
 )
+FOLLOW_UP_FORM = FormSpec(texts=("status", "note"), integers=("monthlyIncome",), dates=("onDate",),
+                          required=("onDate", "status"))
 
 
 def _ledger_filter(params, school_id: str) -> dict:
@@ -51,12 +53,30 @@ async def ledger(request: Request) -> Response:
                         ledger=which, ledgers=LEDGERS, yes_no=YES_NO)
 
 
-async def person_file(request: Request) -> Response:
-    await require_role(request, ROLE)
+async def _person_page(request: Request, values: dict, errors: FormErrors, status: int = 200) -> Response:
     data = await operations.run(request, "PersonFile", {"id": request.path_params["id"]})
     if not data["node"]:
         raise HTTPException(404)
-    return await render(request, "school/person.html", person=data["node"])
+    return await render(request, "school/person.html", status, person=data["node"], values=values,
+                        errors=errors, statuses=options("follow_up_status"))
+
+
+async def person_file(request: Request) -> Response:
+    await require_role(request, ROLE)
+    return await _person_page(request, {"onDate": date.today().isoformat(), "status": "EMPLOYED"}, FormErrors())
+
+
+async def record_follow_up(request: Request, form: FormData) -> Response:
+    """跟踪回访: the graduate's status on a date; the API's rule errors land next to their fields."""
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    values, errors = FOLLOW_UP_FORM.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, "RecordFollowUp", {"personId": person_id, **values})
+        if result:
+            return redirect(f"/school/people/{person_id}", "回访已记录。", request)
+        errors = FormErrors.from_payload(payload_errors, FOLLOW_UP_FORM.names)
+    return await _person_page(request, FOLLOW_UP_FORM.values(form), errors, status=400)
 
 
 async def classes(request: Request) -> Response:
@@ -150,6 +170,7 @@ async def reserve(request: Request, form: FormData) -> Response:
 ROUTES = [
     Route("/school", ledger),
     Route("/school/people/{id}", person_file),
+    post("/school/people/{id}/follow-ups", record_follow_up),
     Route("/school/classes", classes),
     Route("/school/classes/new", new_class),
     post("/school/classes/new", create_class),
