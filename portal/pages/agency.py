@@ -3,6 +3,7 @@ one-to-one help (一对一帮扶): open a case for a graduate, record each actio
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -33,23 +34,31 @@ async def demand_list(request: Request) -> Response:
 
 
 async def position_candidates(request: Request) -> Response:
+    """The position's matched graduates, best first, each with why (为什么推荐) and what is missing
+    (缺少什么); referred ones are marked, the rest are one click away from a referral."""
     await require_role(request, ROLE)
     position_id = request.path_params["id"]
-    position = (await operations.run(request, "ReferralPosition", {"id": position_id}))["node"]
+    after = request.query_params.get("after")
+    position, matches = await asyncio.gather(
+        operations.run(request, "ReferralPosition", {"id": position_id}),
+        operations.run(request, "MatchedGraduates", {"id": position_id, "first": 10, "after": after}),
+    )
+    position = position["node"]
     if not position:
         raise HTTPException(404)
-    major = position["majors"][0]["code"] if position["majors"] else None
-    data = await operations.run(request, "SeekingGraduates", {"major": major})
     applied = {application["person"]["id"] for application in position["applications"]}
-    candidates = [edge["node"] for edge in data["persons"]["edges"]]
-    return await render(request, "agency/position.html", position=position, candidates=candidates, applied=applied)
+    connection = matches["node"]["matchedGraduates"]
+    return await render(request, "agency/position.html", position=position,
+                        matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
+                        query={"after": after}, applied=applied)
 
 
 async def refer(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     position_id = request.path_params["id"]
     variables = {"personId": form.get("personId", ""), "positionId": position_id}
-    return await act(request, "Refer", variables, f"/agency/positions/{position_id}", "已推荐，企业将在应聘进度中看到这位毕业生。")
+    return await act(request, "ReferCandidate", variables, f"/agency/positions/{position_id}",
+                     "已推荐，企业将在应聘进度中看到这位毕业生。")
 
 
 # --- fairs -------------------------------------------------------------------------------------

@@ -121,12 +121,26 @@ def _pipeline(applications: list[dict]) -> tuple[dict[str, list[dict]], list[dic
     return columns, ended
 
 
+MATCHES_SHOWN = 5
+
+
+async def _matches(request: Request, position: dict) -> list[dict]:
+    """Matched candidates of an open position (names masked unless the graduate consented)."""
+    if position["state"] != "OPEN":
+        return []
+    data = await operations.run(request, "MatchedGraduates", {"id": position["id"], "first": MATCHES_SHOWN})
+    applied = {application["person"]["id"] for application in position["applications"]}
+    return [edge["node"] for edge in data["node"]["matchedGraduates"]["edges"]
+            if edge["node"]["graduate"]["id"] not in applied]
+
+
 async def position_detail(request: Request) -> Response:
     await require_role(request, ROLE)
     position = await _position(request, "PositionPipeline")
     columns, ended = _pipeline(position["applications"])
     return await render(request, "enterprise/position.html", position=position, columns=columns,
-                        ended=ended, next_stage=NEXT_STAGE, reasons=options("rejection_reason"))
+                        ended=ended, next_stage=NEXT_STAGE, reasons=options("rejection_reason"),
+                        matches=await _matches(request, position))
 
 
 async def _set_state(request: Request, form: FormData, operation: str, done: str) -> Response:

@@ -77,3 +77,20 @@ async def _open_a_position_with_early_applicants(page: Page) -> tuple[str, str]:
                 return stage, next_stage
         await page.go_back()
     raise AssertionError("no position with early-stage applicants in the test data")
+
+
+async def test_enterprise_sees_matched_candidates_with_reasons_masked(page: Page) -> None:
+    await sign_in(page, "enterprise", "/enterprise")
+    await page.get_by_role("row", name=re.compile("招聘中")).first.get_by_role("link").click()
+    section = page.get_by_role("region", name="匹配的候选人")
+    await expect(section).to_be_visible()
+    candidates = section.get_by_role("listitem").filter(has=page.locator("h3"))
+    assert await candidates.count() >= 1
+    first = candidates.first
+    await expect(first.locator(".score")).to_have_text(re.compile(r"^匹配度 \d{1,3}$"))
+    await expect(first.get_by_role("heading", name="为什么推荐")).to_be_visible()
+    await expect(first.get_by_role("heading", name="缺少什么")).to_be_visible()
+    # Masked per the rules: a surname and one * unless the graduate consented to share.
+    for name in await candidates.locator("h3").all_inner_texts():
+        assert "*" not in name or re.fullmatch(r"[\u4e00-\u9fff]{1,2}\*", name), name
+    await save_screenshot(page, "enterprise-matched-candidates")
