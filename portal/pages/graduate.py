@@ -1,6 +1,9 @@
-"""The graduate, acting for themself: my file, my intentions, the consent switch, my applications."""
+"""The graduate, acting for themself: my file, my intentions, the consent switch, my matched
+positions (applied to in one click), my applications."""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -25,10 +28,24 @@ async def _my_file(request: Request) -> dict:
 
 async def _home(request: Request, intention: dict | None = None, errors: FormErrors | None = None,
                 status: int = 200) -> Response:
-    person = await _my_file(request)
+    user = await require_role(request, ROLE)
+    after = request.query_params.get("after")
+    person, matched = await asyncio.gather(
+        _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}))
+    connection = matched["node"]["matchedPositions"]
+    applied = {application["position"]["id"] for application in person["applications"]}
     return await render(request, "graduate/home.html", status, person=person,
                         intention=intention or person["employmentIntention"] or {"seeking": True},
-                        errors=errors or FormErrors(), tiers=options("location_tier"))
+                        errors=errors or FormErrors(), tiers=options("location_tier"),
+                        matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
+                        query={"after": after}, applied=applied)
+
+
+async def apply(request: Request, form: FormData) -> Response:
+    """Apply to one of my matched positions in one click."""
+    user = await require_role(request, ROLE)
+    variables = {"personId": user["person"]["id"], "positionId": str(form.get("positionId", ""))}
+    return await act(request, "Apply", variables, "/me", "已投递，可在下方「应聘记录」查看进度。")
 
 
 async def home(request: Request) -> Response:
@@ -58,4 +75,5 @@ ROUTES = [
     Route("/me", home),
     post("/me/consent", set_consent),
     post("/me/intention", save_intention),
+    post("/me/applications", apply),
 ]

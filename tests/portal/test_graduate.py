@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import Page, expect
 
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
@@ -31,3 +33,22 @@ async def test_graduate_switches_consent_and_saves_intentions(page: Page) -> Non
     await expect(page.get_by_role("status")).to_contain_text("求职意向已保存")
     await expect(page.get_by_role("region", name="求职意向", exact=True)).to_contain_text("5200 元")
     await expect(page.get_by_role("region", name="求职意向", exact=True)).to_contain_text("省内县外")
+
+
+async def test_graduate_sees_matched_positions_with_reasons_and_applies(page: Page) -> None:
+    await sign_in(page, "graduate", "/me")
+    section = page.get_by_role("region", name="为我匹配的岗位")
+    await expect(section).to_be_visible()
+    matches = section.get_by_role("listitem").filter(has=page.locator("h3"))
+    assert await matches.count() >= 1
+    first = matches.first
+    await expect(first.locator(".score")).to_have_text(re.compile(r"^匹配度 \d{1,3}$"))
+    await expect(first.get_by_role("heading", name="为什么推荐")).to_be_visible()
+    await expect(first.get_by_role("heading", name="缺少什么")).to_be_visible()
+    await save_screenshot(page, "graduate-matched-positions")
+
+    item = matches.filter(has=page.get_by_role("button", name=re.compile("^投递"))).first
+    title = (await item.locator("h3").inner_text()).strip()
+    await item.get_by_role("button", name=re.compile("^投递")).click()
+    await expect(page.get_by_role("status")).to_contain_text("已投递")
+    await expect(page.get_by_role("region", name="应聘记录")).to_contain_text(title)
