@@ -236,8 +236,8 @@ RULES: dict[Role | None, RoleRules] = {
         },
         mutations=frozenset({
             "upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass",
-            "enrolStudent", "reserveClassPositions", "createApplication", "transitionApplication",
-            "recordFollowUp",
+            "enrolStudent", "reserveClassPositions", "createApplication", "referCandidate",
+            "transitionApplication", "recordFollowUp",
         }) | _FAIR_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
@@ -266,7 +266,8 @@ RULES: dict[Role | None, RoleRules] = {
             ),
             "fairs": _ORGANISER_WRITES,
         },
-        mutations=frozenset({"createApplication", "transitionApplication"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
+        mutations=frozenset({"createApplication", "referCandidate", "transitionApplication"})
+        | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
     ),
     Role.BUREAU: RoleRules(
         tables={

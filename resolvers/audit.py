@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from auth import rules
 from models.audit import AuditAction, AuditRecord
@@ -76,24 +76,25 @@ async def flush(ctx: Context) -> None:
         "actor_organisation_id": viewer.organisation_id,
     }
     records = [
-        AuditRecord(
+        dict(
             action=AuditAction.READ_PERSONAL, operation=trail.operation, subject_person_id=person_id,
             region_code=regions.get(person_id), fields=sorted(fields),
             detail={"request_id": ctx.request_id}, **actor,
         )
         for person_id, fields in trail.reads.items()
     ] + [
-        AuditRecord(
+        dict(
             action=AuditAction.MUTATION, operation=note.name, subject_person_id=note.subject_person_id,
             region_code=note.region_code or regions.get(note.subject_person_id), fields=[],
             detail={"request_id": ctx.request_id, "ok": note.ok, **note.detail}, **actor,
         )
         for note in trail.mutations
     ]
-    ctx.session.add_all(records)
     trail.reads.clear()
     trail.mutations.clear()
-    await ctx.session.flush()
+    await ctx.session.flush()  # the request's pending changes first, as before
+    # One executemany for the whole request: a page of 50 persons read in clear is one statement.
+    await ctx.session.execute(insert(AuditRecord), records)
 
 
 async def audit_records(ctx: Context, first: int | None, after: str | None, *, person_id: int | None = None,

@@ -21,6 +21,7 @@ from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
 from schema.extensions import MAX_TOKENS, AuditFlush, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
+from schema.matching import MatchingMutations
 from schema.organisations import OrganisationMutations, OrganisationQueries
 from schema.people import PersonMutations, PersonQueries
 from schema.positions import PositionMutations, PositionQueries
@@ -44,7 +45,7 @@ Query = merge_types("Query", (
 ))
 Mutation = merge_types("Mutation", (
     OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,
-    TrackingMutations, AdminMutations,
+    MatchingMutations, TrackingMutations, AdminMutations,
 ))
 
 

@@ -21,6 +21,7 @@ from schema.base import SIGNED_IN, WRITES, Connection, Node, Payload, ctx, filte
 from schema.regions import Region
 
 if TYPE_CHECKING:
+    from schema.matching import Shortlist
     from schema.organisations import Organisation
     from schema.people import Person
     from schema.positions import Position
@@ -30,6 +31,7 @@ FairMode = strawberry.enum(model.FairMode)
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
+LazyShortlist = Annotated["Shortlist", strawberry.lazy("schema.matching")]
 
 
 @strawberry.federation.type(keys=["id"], description="A special recruitment event.")
@@ -71,6 +73,13 @@ class Fair(Node):
     async def registrations(self, info: Info) -> list[LazyPerson]:
         return await linked(ctx(info), model.fair_registrations, "fair_id", "person_id",
                             people_model.Person.id, "persons").load(self.id)
+
+    @strawberry.field(description="The optimal assignment of registered graduates to the fair's positions "
+                                  "under their headcounts; for the fair's organiser.", directives=SIGNED_IN)
+    async def shortlist(self, info: Info) -> LazyShortlist | None:
+        from schema.matching import shortlist
+
+        return await shortlist(info, self.id)
 
 
 @strawberry.enum

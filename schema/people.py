@@ -44,6 +44,7 @@ from schema.regions import Region
 if TYPE_CHECKING:
     from schema.applications import Application
     from schema.classes import TrainingClass
+    from schema.matching import MatchConnection, MatchedPositionsFilter
     from schema.organisations import Organisation
     from schema.tracking import AssistanceCase, EmploymentRecord, FollowUp
 
@@ -58,6 +59,8 @@ LazyTrainingClass = Annotated["TrainingClass", strawberry.lazy("schema.classes")
 LazyEmploymentRecord = Annotated["EmploymentRecord", strawberry.lazy("schema.tracking")]
 LazyFollowUp = Annotated["FollowUp", strawberry.lazy("schema.tracking")]
 LazyAssistanceCase = Annotated["AssistanceCase", strawberry.lazy("schema.tracking")]
+LazyMatchConnection = Annotated["MatchConnection", strawberry.lazy("schema.matching")]
+LazyMatchedPositionsFilter = Annotated["MatchedPositionsFilter", strawberry.lazy("schema.matching")]
 
 
 @strawberry.type(description="户籍: the registered household. Its poverty status is sensitive.")
@@ -196,6 +199,14 @@ class Person(Node):
     async def classes(self, info: Info) -> list[LazyTrainingClass]:
         return await linked(ctx(info), class_model.Enrolment.__table__, "person_id", "class_id",
                             class_model.TrainingClass.id, "training_classes").load(self.id)
+
+    @strawberry.field(description="Open positions matched to this graduate, best first, each explained "
+                                  "(the graduate, their school, agencies).", directives=SIGNED_IN)
+    async def matched_positions(self, info: Info, first: int | None = 20, after: str | None = None,
+                                filter: LazyMatchedPositionsFilter | None = None) -> LazyMatchConnection:
+        from schema.matching import matched_positions
+
+        return await matched_positions(info, self.id, first, after, filter)
 
 
 async def _ledger(info: Info, person: Any, field: str, person_column: Any) -> Any:

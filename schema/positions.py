@@ -24,6 +24,7 @@ from schema.regions import Region
 
 if TYPE_CHECKING:
     from schema.applications import Application
+    from schema.matching import MatchConnection, MatchedGraduatesFilter
     from schema.organisations import Organisation
 
 PositionKind = strawberry.enum(model.PositionKind)
@@ -31,6 +32,8 @@ PositionState = strawberry.enum(model.PositionState)
 Education = strawberry.enum(people_model.Education)
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyApplication = Annotated["Application", strawberry.lazy("schema.applications")]
+LazyMatchConnection = Annotated["MatchConnection", strawberry.lazy("schema.matching")]
+LazyMatchedGraduatesFilter = Annotated["MatchedGraduatesFilter", strawberry.lazy("schema.matching")]
 
 
 @strawberry.federation.type(keys=["id"], description="A position (岗位) an enterprise posted.")
@@ -84,6 +87,15 @@ class Position(Node):
     @strawberry.field(description="Applications to this position that you may see.", directives=SIGNED_IN)
     async def applications(self, info: Info) -> list[LazyApplication]:
         return await many_by(ctx(info), application_model.Application.position_id, "applications").load(self.id)
+
+    @strawberry.field(description="Graduates matched to this open position, best first, each explained "
+                                  "(the enterprise for its own positions, agencies, a school for its own "
+                                  "graduates, a bureau for its region).", directives=SIGNED_IN)
+    async def matched_graduates(self, info: Info, first: int | None = 20, after: str | None = None,
+                                filter: LazyMatchedGraduatesFilter | None = None) -> LazyMatchConnection:
+        from schema.matching import matched_graduates
+
+        return await matched_graduates(info, self.id, first, after, filter)
 
 
 @strawberry.enum

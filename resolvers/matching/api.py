@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, select
 
 from auth import rules
 from models.applications import Application, ApplicationSource
 from models.fairs import Fair
 from models.organisations import Role
+from models.people import EmploymentIntention, employment_intention_occupations
+from models.positions import Position
 from resolvers.context import Context
 from resolvers.matching import candidates, scope
 from resolvers.matching.engine import Match, matched_graduates, matched_positions
@@ -20,6 +24,7 @@ from resolvers.matching.fair import Shortlist, fair_shortlist
 from resolvers.matching.referral import ReferralRefused, refer
 from resolvers.outcomes import Outcome, Rejected, UserError, attempt, key_of, reject
 from resolvers.pagination import decode_cursor, encode_cursor, page_size
+from resolvers.regions import in_region
 
 # Referring is recommending someone else: schools their graduates, agencies their candidates.
 REFERRERS = {Role.SCHOOL: ApplicationSource.SCHOOL, Role.AGENCY: ApplicationSource.AGENCY}
@@ -38,18 +43,73 @@ class MatchWindow:
         return [encode_cursor(self.offset + index + 1) for index in range(len(self.matches))]
 
 
-async def graduates_for_position(ctx: Context, position_id: int, first: int | None, after: str | None) -> MatchWindow:
-    """``Position.matchedGraduates(first, after)``: AccessDenied unless the viewer may ask."""
-    person_filter = await scope.graduates_filter(ctx.session, ctx.viewer, position_id)
+# Filter arguments that reveal a family's poverty status: only for viewers who may read the household.
+TARGET_GROUP_FLAGS = ("monitored", "key_county", "relocated")
+
+
+def graduate_predicate(*, region: str | None = None, major: str | None = None, occupation: str | None = None,
+                       monitored: bool | None = None, key_county: bool | None = None,
+                       relocated: bool | None = None) -> ColumnElement[bool] | None:
+    """``MatchedGraduatesFilter`` as a person filter for the engine, on the intention row's
+    matching keys (the household's county, the major on record, the family's flags)."""
+    conditions = []
+    if region:
+        conditions.append(in_region(EmploymentIntention.match_region_code, region))
+    if major:
+        conditions.append(EmploymentIntention.match_major_code == major)
+    if occupation:
+        wanting = select(employment_intention_occupations.c.intention_id).where(
+            employment_intention_occupations.c.occupation_code == occupation)
+        conditions.append(EmploymentIntention.id.in_(wanting))
+    for flag, column in ((monitored, EmploymentIntention.match_monitored),
+                         (key_county, EmploymentIntention.match_key_county),
+                         (relocated, EmploymentIntention.match_relocated)):
+        if flag is not None:
+            conditions.append(column.is_(flag))
+    return and_(*conditions) if conditions else None
+
+
+def position_predicate(*, region: str | None = None, kind: Any = None, occupation: str | None = None,
+                       yulu_priority: bool | None = None) -> ColumnElement[bool] | None:
+    """``MatchedPositionsFilter`` as a position filter for the engine."""
+    conditions = []
+    if region:
+        conditions.append(in_region(Position.region_code, region))
+    if kind is not None:
+        conditions.append(Position.kind == kind)
+    if occupation:
+        conditions.append(Position.occupation_code == occupation)
+    if yulu_priority is not None:
+        conditions.append(Position.yulu_priority.is_(yulu_priority))
+    return and_(*conditions) if conditions else None
+
+
+def _both(first: ColumnElement[bool] | None, second: ColumnElement[bool] | None) -> ColumnElement[bool] | None:
+    if first is None or second is None:
+        return first if second is None else second
+    return and_(first, second)
+
+
+async def graduates_for_position(ctx: Context, position_id: int, first: int | None, after: str | None,
+                                 filters: dict[str, Any] | None = None) -> MatchWindow:
+    """``Position.matchedGraduates(first, after, filter)``: AccessDenied unless the viewer may ask,
+    and for the target-group flags unless the viewer may read households (persons.household)."""
+    filters = filters or {}
+    if any(filters.get(flag) is not None for flag in TARGET_GROUP_FLAGS):
+        rules.require_read(ctx.viewer, "persons", "household")
+    person_filter = _both(await scope.graduates_filter(ctx.session, ctx.viewer, position_id),
+                          graduate_predicate(**filters))
     offset = decode_cursor(after) if after else 0
     page = await matched_graduates(ctx.session, position_id, first=page_size(first), offset=offset,
                                    person_filter=person_filter)
     return MatchWindow(page.matches, offset, page.has_next_page)
 
 
-async def positions_for_person(ctx: Context, person_id: int, first: int | None, after: str | None) -> MatchWindow:
-    """``Person.matchedPositions(first, after)``: AccessDenied unless the viewer may ask."""
-    position_filter = await scope.positions_filter(ctx.session, ctx.viewer, person_id)
+async def positions_for_person(ctx: Context, person_id: int, first: int | None, after: str | None,
+                               filters: dict[str, Any] | None = None) -> MatchWindow:
+    """``Person.matchedPositions(first, after, filter)``: AccessDenied unless the viewer may ask."""
+    position_filter = _both(await scope.positions_filter(ctx.session, ctx.viewer, person_id),
+                            position_predicate(**(filters or {})))
     offset = decode_cursor(after) if after else 0
     page = await matched_positions(ctx.session, person_id, first=page_size(first), offset=offset,
                                    position_filter=position_filter)
@@ -59,7 +119,7 @@ async def positions_for_person(ctx: Context, person_id: int, first: int | None, 
 async def refer_candidate(ctx: Context, person_global_id: str, position_global_id: str,
                           note: str | None) -> Outcome[Application]:
     """``referCandidate(personId, positionId, note)``: the match becomes a ``recommended``
-    application; allowed to the roles that may call ``createApplication`` and refer."""
+    application; the role gate is the rules' ``referCandidate`` (schools and agencies)."""
 
     async def work() -> Application:
         person_id = key_of(person_global_id, "Person", "person_id")
@@ -77,7 +137,7 @@ async def refer_candidate(ctx: Context, person_global_id: str, position_global_i
         except ReferralRefused as refused:
             raise Rejected(UserError(refused.field, refused.code, refused.message)) from refused
 
-    return await attempt(ctx, "createApplication", work)
+    return await attempt(ctx, "referCandidate", work)
 
 
 async def shortlist_for_fair(ctx: Context, fair_id: int) -> Shortlist:

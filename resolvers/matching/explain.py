@@ -110,12 +110,19 @@ def _certificates_reason(scored: Scored) -> str | None:
     return f"持有岗位要求的证书：{'、'.join(held)}" if held else None
 
 
+MONITORED_REASON = "防止返贫监测对象家庭，优先帮扶"
+KEY_COUNTY_REASON = "来自国家乡村振兴重点帮扶县"
+RELOCATED_REASON = "易地扶贫搬迁家庭"
+HOUSEHOLD_REASONS = frozenset({MONITORED_REASON, KEY_COUNTY_REASON, RELOCATED_REASON})
+"""The reasons that state the family's poverty status: the API shows them only where it shows the household."""
+
+
 def _priority_reasons(scored: Scored) -> list[str]:
     priority = scored.priority
     texts = [
-        (priority.monitored_household, "防止返贫监测对象家庭，优先帮扶"),
-        (priority.key_county, "来自国家乡村振兴重点帮扶县"),
-        (priority.relocated, "易地扶贫搬迁家庭"),
+        (priority.monitored_household, MONITORED_REASON),
+        (priority.key_county, KEY_COUNTY_REASON),
+        (priority.relocated, RELOCATED_REASON),
         (priority.yulu_priority_position, "雨露计划毕业生优先岗位"),
         (priority.reserved_for_class, "所在定向（定制）班的预留岗位"),
     ]

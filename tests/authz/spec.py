@@ -127,9 +127,11 @@ MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
     "enterprise": {"createPosition", "updatePosition", "openPosition", "closePosition", "transitionApplication",
                    "reserveClassPositions"},  # "writes its own positions", moves its applicants, co-runs classes
+    # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {"upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass", "enrolStudent",
-               "reserveClassPositions", "createApplication", "transitionApplication", "recordFollowUp"} | _FAIRS,
-    "agency": {"createApplication", "transitionApplication"} | _FAIRS | _TRACKING,  # refers, organises fairs, helps
+               "reserveClassPositions", "createApplication", "referCandidate", "transitionApplication",
+               "recordFollowUp"} | _FAIRS,
+    "agency": {"createApplication", "referCandidate", "transitionApplication"} | _FAIRS | _TRACKING,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     "county": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)

@@ -36,6 +36,7 @@ GATE_DOCUMENTS = {
     "enrolStudent": f'enrolStudent(classId: "{MISSING["TrainingClass"]}", personId: "{MISSING["Person"]}")',
     "reserveClassPositions": f'reserveClassPositions(classId: "{MISSING["TrainingClass"]}", positionIds: [])',
     "createApplication": f'createApplication(personId: "{MISSING["Person"]}", positionId: "{MISSING["Position"]}")',
+    "referCandidate": f'referCandidate(personId: "{MISSING["Person"]}", positionId: "{MISSING["Position"]}", note: "矩阵")',
     "transitionApplication": f'transitionApplication(input: {{id: "{MISSING["Application"]}", version: 1, stage: WITHDRAWN}})',
     "createFair": ('createFair(input: {name: "", kind: GENERAL, mode: ONLINE, regionCode: "x", '
                    'startsOn: "2026-02-01", endsOn: "2026-01-01"})'),
