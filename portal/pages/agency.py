@@ -102,8 +102,11 @@ async def fair_detail(request: Request) -> Response:
                         for p in (e["node"] for e in data["positions"]["edges"]) if p["id"] not in added]
     graduate_choices = [(p["id"], p["name"]) for p in (e["node"] for e in data["persons"]["edges"])
                         if p["id"] not in registered]
+    shortlist = None
+    if request.query_params.get("shortlist"):  # 生成推荐名单: a read, so a GET the page links to
+        shortlist = (await operations.run(request, "FairShortlist", {"id": fair["id"]}))["node"]["shortlist"]
     return await render(request, "agency/fair.html", fair=fair, position_choices=position_choices,
-                        graduate_choices=graduate_choices)
+                        graduate_choices=graduate_choices, shortlist=shortlist)
 
 
 async def add_fair_position(request: Request, form: FormData) -> Response:

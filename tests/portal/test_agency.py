@@ -59,3 +59,16 @@ async def test_agency_runs_a_fair(page: Page) -> None:
     await page.get_by_role("button", name="登记参会").click()
     await expect(page.get_by_role("status")).to_contain_text("毕业生已登记参会")
     await expect(page.get_by_role("heading", name="登记的毕业生（1）")).to_be_visible()
+
+    # The fair shortlist: the optimal assignment under headcounts, each pair explained.
+    await page.get_by_role("combobox", name=re.compile("^求职毕业生")).select_option(index=1)
+    await page.get_by_role("button", name="登记参会").click()
+    await expect(page.get_by_role("status")).to_contain_text("毕业生已登记参会")
+    await page.get_by_role("link", name="生成推荐名单").click()
+    shortlist = page.get_by_role("region", name="推荐名单")
+    await expect(shortlist).to_contain_text(re.compile(r"已分配 \d+ 人"))
+    pairs = shortlist.get_by_role("listitem").filter(has=page.locator("h3"))
+    await expect(pairs.first.locator("h3")).to_contain_text("→")
+    await expect(pairs.first.get_by_role("heading", name="为什么推荐")).to_be_visible()
+    await expect(pairs.first.locator(".score")).to_have_text(re.compile(r"^匹配度 \d{1,3}$"))
+    await save_screenshot(page, "agency-fair-shortlist")
