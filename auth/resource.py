@@ -63,14 +63,18 @@ class TokenValidator:
     def __init__(self, config: AuthConfig, sessions: async_sessionmaker):
         self.config = config
         self.sessions = sessions
-        self.own_keys = self._cached(self._own_jwks)
+        # Our own keys are one local query away, so an unknown kid (a key just rotated in, here
+        # or by another replica) is looked up at once; remote JWKS are rate-limited.
+        self.own_keys = self._cached(self._own_jwks, min_refetch_seconds=0.0)
         self.external = {
             trusted.issuer: (trusted, self._cached(_remote_jwks(trusted)))
             for trusted in config.trusted_issuers
         }
 
-    def _cached(self, fetch) -> CachedKeys:
-        return CachedKeys(fetch, self.config.jwks_refetch_seconds, self.config.jwks_max_age_seconds)
+    def _cached(self, fetch, min_refetch_seconds: float | None = None) -> CachedKeys:
+        if min_refetch_seconds is None:
+            min_refetch_seconds = self.config.jwks_refetch_seconds
+        return CachedKeys(fetch, min_refetch_seconds, self.config.jwks_max_age_seconds)
 
     async def viewer_for(self, token: str) -> Viewer:
         """The Viewer the token proves, or TokenRejected."""
