@@ -3,11 +3,16 @@ a graduate, p50 / p95 over a deterministic sample, and peak memory. Prints a tab
 
     .venv/bin/python -m bench.matching --url postgresql+asyncpg://postgres@127.0.0.1/yulu_bench
     .venv/bin/python -m bench.matching --url sqlite+aiosqlite:///var/bench.db
+    .venv/bin/python -m bench.matching --url ... --graphql   # through the GraphQL schema in-process
 
 Seed the database first (`yulu migrate && yulu seed --scale bench`; minutes). Calls go through the
 engine (resolvers.matching), the function the GraphQL fields call, one session per call as a
 request has (the small reference catalogues are cached per process, as in the app). Every call is
 warm: a first pass over the sample warms the database's caches, the second pass is measured.
+
+With ``--graphql`` the same top-k queries run through the schema in-process (``schema.execute``
+with a real Context, as an agency's officer with every scope): the viewer's scope, the DataLoaders
+of each match's graduate and position, masking and the audit of names read in clear included.
 """
 
 from __future__ import annotations
@@ -23,13 +28,41 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, select
 
+from auth import scopes
+from auth.viewer import Viewer
 from models.db import create_engine, session_factory
+from models.organisations import Membership, Organisation, OrganisationKind, Role
 from models.people import EmploymentIntention
 from models.positions import Position
+from resolvers.context import Context
+from resolvers.ids import to_global_id
 from resolvers.matching import matched_graduates, matched_positions
 from resolvers.matching.candidates import open_with_headcount
 
 SAMPLE_SEED = 5
+GRADUATES_QUERY = """query($id: ID!, $first: Int) { node(id: $id) { ... on Position { matchedGraduates(first: $first) {
+    edges { cursor node { score reasons missing graduate { name studentRecord { school { name } } } position { title } } }
+    pageInfo { hasNextPage } } } } }"""
+POSITIONS_QUERY = """query($id: ID!, $first: Int) { node(id: $id) { ... on Person { matchedPositions(first: $first) {
+    edges { cursor node { score reasons missing position { title enterprise { name } } } }
+    pageInfo { hasNextPage } } } } }"""
+
+
+def _through_graphql(viewer: Viewer, query: str, type_name: str, first: int):
+    from schema.api import build_schema
+
+    schema = build_schema()
+
+    async def call(session, ident: int) -> None:
+        result = await schema.execute(query, variable_values={"id": to_global_id(type_name, ident), "first": first},
+                                      context_value=Context(session=session, viewer=viewer))
+        if result.errors:
+            raise RuntimeError(result.errors)
+        (connection,) = (result.data["node"] or {"none": None}).values()
+        if connection is None:
+            raise RuntimeError(f"{type_name} {ident} not visible to the bench viewer")
+
+    return call
 
 
 async def _sample(sessions, statement, size: int) -> list[int]:
@@ -55,13 +88,14 @@ def _row(backend: str, query: str, first: int, population: int, latencies: list[
             f"| {p95:.1f} | {max(ordered):.1f} | {peak:.1f} |")
 
 
-async def run(url: str, size: int, first: int) -> list[str]:
+async def run(url: str, size: int, first: int, graphql: bool = False) -> list[str]:
     engine = create_engine(url)
     sessions = session_factory(engine)
     backend = engine.dialect.name
     try:
         positions = await _sample(sessions, select(Position.id).where(open_with_headcount()), size)
-        graduates = await _sample(sessions, select(EmploymentIntention.person_id), size)
+        seeking = EmploymentIntention.seeking.is_(True) if graphql else EmploymentIntention.id.is_not(None)
+        graduates = await _sample(sessions, select(EmploymentIntention.person_id).where(seeking), size)
         async with sessions() as session:
             graduate_pool = await session.scalar(select(func.count()).select_from(EmploymentIntention))
             position_pool = await session.scalar(select(func.count()).select_from(Position).where(open_with_headcount()))
@@ -71,6 +105,19 @@ async def run(url: str, size: int, first: int) -> list[str]:
             ("matchedPositions(graduate)", graduates, position_pool,
              lambda session, ident: matched_positions(session, ident, first=first)),
         ]
+        if graphql:
+            async with sessions() as session:
+                agency = await session.scalar(select(Organisation.id).where(
+                    Organisation.kind == OrganisationKind.AGENCY, Organisation.membership == Membership.APPROVED
+                ).order_by(Organisation.id).limit(1))
+            viewer = Viewer(role=Role.AGENCY, organisation_id=agency,
+                            scopes=frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL}))
+            cases = [
+                ("GraphQL matchedGraduates(position)", positions, graduate_pool,
+                 _through_graphql(viewer, GRADUATES_QUERY, "Position", first)),
+                ("GraphQL matchedPositions(graduate)", graduates, position_pool,
+                 _through_graphql(viewer, POSITIONS_QUERY, "Person", first)),
+            ]
         rows = []
         for query, ids, population, call in cases:
             await _timed(sessions, ids, call)  # warm the caches
@@ -90,8 +137,10 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="database URL of a bench-scale database")
     parser.add_argument("--sample", type=int, default=200, help="positions and graduates to query")
     parser.add_argument("--first", type=int, default=50, help="page size (top-k)")
+    parser.add_argument("--graphql", action="store_true",
+                        help="through the GraphQL schema in-process, as an agency viewer")
     args = parser.parse_args()
-    rows = asyncio.run(run(args.url, args.sample, args.first))
+    rows = asyncio.run(run(args.url, args.sample, args.first, args.graphql))
     print("| database | query | top-k | among | calls | p50 ms | p95 ms | max ms | peak Python heap MiB |")
     print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
