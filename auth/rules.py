@@ -419,6 +419,16 @@ def require_read(viewer: Viewer, table: str, column: str) -> None:
         raise denial(viewer)
 
 
+# Filter arguments that reveal a family's poverty status (防止返贫监测, key county, relocation):
+# filtering on them is reading them, so they need the household field.
+TARGET_GROUP_FLAGS = ("monitored", "key_county", "relocated")
+
+
+def require_target_group_read(viewer: Viewer, filters: dict) -> None:
+    if any(filters.get(flag) is not None for flag in TARGET_GROUP_FLAGS):
+        require_read(viewer, "persons", "household")
+
+
 def unmasked(viewer: Viewer) -> ColumnElement[bool]:
     """Persons shown in clear: the role's rule, and only for a token granted ``personal:read``."""
     if scopes.PERSONAL not in viewer.scopes:

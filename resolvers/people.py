@@ -141,6 +141,8 @@ def persons_statement(ctx: Context, ledger: Ledger = Ledger.ALL, *, search: str 
 
 
 async def persons(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
+    """AccessDenied for the target-group flags unless the viewer may read households."""
+    rules.require_target_group_read(ctx.viewer, filters)
     return await paginate(ctx, persons_statement(ctx, **filters), first, after)
 
 

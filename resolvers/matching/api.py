@@ -43,10 +43,6 @@ class MatchWindow:
         return [encode_cursor(self.offset + index + 1) for index in range(len(self.matches))]
 
 
-# Filter arguments that reveal a family's poverty status: only for viewers who may read the household.
-TARGET_GROUP_FLAGS = ("monitored", "key_county", "relocated")
-
-
 def graduate_predicate(*, region: str | None = None, major: str | None = None, occupation: str | None = None,
                        monitored: bool | None = None, key_county: bool | None = None,
                        relocated: bool | None = None) -> ColumnElement[bool] | None:
@@ -95,8 +91,7 @@ async def graduates_for_position(ctx: Context, position_id: int, first: int | No
     """``Position.matchedGraduates(first, after, filter)``: AccessDenied unless the viewer may ask,
     and for the target-group flags unless the viewer may read households (persons.household)."""
     filters = filters or {}
-    if any(filters.get(flag) is not None for flag in TARGET_GROUP_FLAGS):
-        rules.require_read(ctx.viewer, "persons", "household")
+    rules.require_target_group_read(ctx.viewer, filters)
     person_filter = _both(await scope.graduates_filter(ctx.session, ctx.viewer, position_id),
                           graduate_predicate(**filters))
     offset = decode_cursor(after) if after else 0
