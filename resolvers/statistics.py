@@ -47,7 +47,7 @@ async def alliance_summary(ctx: Context) -> AllianceSummary:
         select(func.count(), func.coalesce(func.sum(Position.headcount - Position.filled), 0))
         .where(Position.state == PositionState.OPEN)
     )).one()
-    counts = dict(members.tuples().all())
+    counts = dict(members.all())
     return AllianceSummary({kind: counts.get(kind, 0) for kind in OrganisationKind}, positions, places)
 
 
