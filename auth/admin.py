@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from auth import keys, passwords, scopes
 from auth.clock import as_utc, utcnow
 from auth.digests import digest, new_secret
+from auth.portal_signin import PORTAL_CLIENT_ID
 from auth.server import GRANT_TYPES
 from models.oauth import OAuthClient, RefreshToken, RevokedAccessToken, SigningKey
 from models.organisations import Role, User
@@ -128,7 +129,10 @@ def list_clients(session: Session) -> list[OAuthClient]:
 
 
 def delete_client(session: Session, client_id: str) -> None:
-    """Its codes and refresh tokens go with it (ON DELETE CASCADE)."""
+    """Its codes and refresh tokens go with it (ON DELETE CASCADE). The portal's own client
+    stays: without it nobody could sign in to the portal, the admin included."""
+    if client_id == PORTAL_CLIENT_ID:
+        raise AdminError("the portal's own client cannot be deleted", "PORTAL_CLIENT", "client_id")
     client = session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).first()
     if client is None:
         raise AdminError(f"no client {client_id!r}", "NOT_FOUND", "client_id")

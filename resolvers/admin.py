@@ -33,6 +33,7 @@ MESSAGES = {
     "REDIRECT_URI_REQUIRED": "authorization_code 授权方式至少需要一个回调地址。",
     "INVALID_CLIENT_ID": "客户端 ID 须为 1 至 64 个字符。",
     "NOT_FOUND": "没有找到该账号或客户端。",
+    "PORTAL_CLIENT": "门户自用的客户端不可删除，否则任何人都无法登录门户。",
 }
 """auth.admin's refusal codes, as the portal shows them."""
 

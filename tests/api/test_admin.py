@@ -13,6 +13,7 @@ from sqlalchemy import select
 from auth import passwords, scopes
 from auth.digests import digest
 from auth.masking import mask_id_number, mask_name, mask_phone
+from auth.portal_signin import PORTAL_CLIENT_ID
 from auth.rules import ADMIN_MUTATIONS
 from auth.viewer import ANONYMOUS, Viewer
 from models.audit import AuditAction, AuditRecord
@@ -153,6 +154,16 @@ async def test_delete_client(run, session):
     assert await session.scalar(select(OAuthClient.id).where(OAuthClient.client_id == "short-lived")) is None
     data, _, _ = await run(DELETE_CLIENT, ADMIN, clientId="short-lived")
     assert [e["code"] for e in data["deleteOAuthClient"]["errors"]] == ["NOT_FOUND"]
+
+
+async def test_the_portal_client_is_not_deleted(run, session):
+    if await session.scalar(select(OAuthClient.id).where(OAuthClient.client_id == PORTAL_CLIENT_ID)) is None:
+        session.add(OAuthClient(client_id=PORTAL_CLIENT_ID, name="联盟门户", redirect_uris=["http://127.0.0.1/cb"],
+                                grant_types=["authorization_code"], scope=scopes.READ, first_party=True))
+        await session.flush()
+    data, _, _ = await run(DELETE_CLIENT, ADMIN, clientId=PORTAL_CLIENT_ID)
+    assert [(e["field"], e["code"]) for e in data["deleteOAuthClient"]["errors"]] == [("clientId", "PORTAL_CLIENT")]
+    assert await session.scalar(select(OAuthClient.id).where(OAuthClient.client_id == PORTAL_CLIENT_ID)) is not None
 
 
 async def test_create_users_of_each_kind(run, session):
