@@ -3,7 +3,7 @@ mutations. Synchronous functions over a Session (call them through ``run_sync``)
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from auth import keys, passwords, scopes
@@ -11,7 +11,7 @@ from auth.clock import as_utc, utcnow
 from auth.digests import digest, new_secret
 from auth.portal_signin import PORTAL_CLIENT_ID
 from auth.server import GRANT_TYPES
-from models.oauth import OAuthClient, RefreshToken, RevokedAccessToken, SigningKey
+from models.oauth import AuthorizationCode, OAuthClient, RefreshToken, RevokedAccessToken, SigningKey
 from models.organisations import Role, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -137,6 +137,18 @@ def delete_client(session: Session, client_id: str) -> None:
     if client is None:
         raise AdminError(f"no client {client_id!r}", "NOT_FOUND", "client_id")
     session.delete(client)
+
+
+def purge_expired(session: Session) -> dict[str, int]:
+    """Delete what can no longer be used: expired authorization codes and refresh tokens (a
+    family's live token keeps the family revocable), and deny-list rows of access tokens past
+    their expiry (refused as expired anyway). Returns the rows deleted per table."""
+    now = utcnow()
+    deleted = {}
+    for table in (AuthorizationCode, RefreshToken, RevokedAccessToken):
+        result = session.execute(delete(table).where(table.expires_at < now))
+        deleted[table.__tablename__] = result.rowcount
+    return deleted
 
 
 def rotate_keys(session: Session, secret_key: str) -> SigningKey:

@@ -1,4 +1,4 @@
-"""`yulu keys|clients|users ...`: the operator's side of the authorization server."""
+"""`yulu keys|tokens|clients|users ...`: the operator's side of the authorization server."""
 
 from __future__ import annotations
 
@@ -46,6 +46,11 @@ def _read_password(args: argparse.Namespace) -> str:
 def _keys_rotate(args: argparse.Namespace) -> None:
     key = _in_session(admin.rotate_keys, get_settings().secret_key)
     print(f"new signing key {key.kid}; the previous key stays published until the next rotation")
+
+
+def _tokens_purge(args: argparse.Namespace) -> None:
+    for table, count in _in_session(admin.purge_expired).items():
+        print(f"{table}\t{count} expired rows deleted")
 
 
 def _clients_create(args: argparse.Namespace) -> None:
@@ -99,6 +104,11 @@ def add_auth_commands(commands) -> None:
         dest="keys_command", required=True)
     keys.add_parser("rotate", help="new signing key; the old one stays published").set_defaults(
         handler=_keys_rotate)
+
+    tokens = commands.add_parser("tokens", help="issued codes and tokens").add_subparsers(
+        dest="tokens_command", required=True)
+    tokens.add_parser("purge", help="delete expired codes, refresh tokens and deny-list rows (run daily)"
+                      ).set_defaults(handler=_tokens_purge)
 
     clients = commands.add_parser("clients", help="OAuth clients").add_subparsers(
         dest="clients_command", required=True)
