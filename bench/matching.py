@@ -97,7 +97,7 @@ async def run(url: str, size: int, first: int, graphql: bool = False) -> list[st
         seeking = EmploymentIntention.seeking.is_(True) if graphql else EmploymentIntention.id.is_not(None)
         graduates = await _sample(sessions, select(EmploymentIntention.person_id).where(seeking), size)
         async with sessions() as session:
-            graduate_pool = await session.scalar(select(func.count()).select_from(EmploymentIntention))
+            graduate_pool = await session.scalar(select(func.count()).where(EmploymentIntention.match_available))
             position_pool = await session.scalar(select(func.count()).select_from(Position).where(open_with_headcount()))
         cases = [
             ("matchedGraduates(position)", positions, graduate_pool,

@@ -1,9 +1,10 @@
 """The matching keys on ``employment_intentions``, kept equal to their sources.
 
-Matching reads a graduate's major, education and household (county, and the priority flags:
-monitored, key assistance county, relocated) from the intention row itself, so its candidate queries touch one indexed
-table. These are copies: ``refresh`` recomputes them from student_records, households and regions,
-and an ORM hook calls it after every flush that changed one of those sources. Bulk Core writes
+Matching reads a graduate's major, education, household (county, and the priority flags:
+monitored, key assistance county, relocated) and availability from the intention row itself, so
+its candidate queries touch one indexed table. These are copies: ``refresh`` recomputes them from
+persons, student_records, households, regions and employment_records, and an ORM hook calls it
+after every flush that changed one of those sources. Bulk Core writes
 bypass the hook and must call ``refresh`` (or, like the seeds, write the same values).
 """
 
@@ -11,15 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Update, and_, event, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, event, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.people import MONITORED_CATEGORIES, EmploymentIntention, Household, Person, StudentRecord
 from models.regions import Region
+from models.tracking import EmploymentRecord
 
 
 def _household_of_intention() -> ColumnElement[bool]:
     return and_(Person.id == EmploymentIntention.person_id, Household.id == Person.household_id)
+
+
+def available() -> ColumnElement[bool]:
+    """The graduate may be matched: seeking work (or a change), or not in work now."""
+    in_work = exists().where(EmploymentRecord.person_id == EmploymentIntention.person_id,
+                             EmploymentRecord.end_date.is_(None))
+    return or_(EmploymentIntention.seeking, ~in_work)
 
 
 def refresh_statement(where: ColumnElement[bool]) -> Update:
@@ -40,6 +49,7 @@ def refresh_statement(where: ColumnElement[bool]) -> Update:
             match_key_county=func.coalesce(key_county.scalar_subquery(), false()),
             match_region_code=region.scalar_subquery(),
             match_education=education.scalar_subquery(),
+            match_available=available(),
         )
         .execution_options(synchronize_session=False)
     )
@@ -58,7 +68,8 @@ def affected(person_ids: Iterable[int], household_ids: Iterable[int], region_cod
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session: Session, _flush_context) -> None:
     changed = list(session.new) + list(session.dirty)
-    person_ids = [o.person_id for o in changed if isinstance(o, (EmploymentIntention, StudentRecord))]
+    person_ids = [o.person_id for o in changed if isinstance(o, (EmploymentIntention, StudentRecord, EmploymentRecord))]
+    person_ids += [o.person_id for o in session.deleted if isinstance(o, EmploymentRecord)]
     person_ids += [o.id for o in changed if isinstance(o, Person)]
     household_ids = [o.id for o in changed if isinstance(o, Household)]
     region_codes = [o.code for o in changed if isinstance(o, Region)]

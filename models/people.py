@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql.expression import false
+from sqlalchemy.sql.expression import false, true
 
 from models.base import Base, Timestamped, Versioned, enum_column
 
@@ -171,17 +171,20 @@ class EmploymentIntention(Timestamped, Base):
     expected_salary: Mapped[int | None] = mapped_column(Integer)
     wants_further_study: Mapped[bool] = mapped_column(Boolean, default=False)
     wants_own_business: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Available for matching: not employed, or employed and seeking a change.
+    # Looking for work: a first job, or (once employed) a change. A hire through the alliance
+    # clears it; the graduate sets it again to seek a change.
     seeking: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
-    # Matching keys: copies of the student record's major and the household's priority flags,
-    # so matching can pick and order a million graduates from this one table. Derived, never
-    # edited: models.matching_keys refreshes them on every ORM flush that touches their sources.
+    # Matching keys: copies of the student record's major, the household's priority flags and
+    # the graduate's availability, so matching can pick and order a million graduates from this
+    # one table. Derived, never edited: models.matching_keys refreshes them on every ORM flush that touches their sources.
     match_major_code: Mapped[str | None] = mapped_column(ForeignKey("majors.code"))
     match_monitored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_key_county: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_relocated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_education: Mapped[Education | None] = mapped_column(enum_column(Education, name="match_education"))
     match_region_code: Mapped[str | None] = mapped_column(String(6))  # the household's county
+    # Available for matching: seeking, or not in work (no open employment record).
+    match_available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (
         CheckConstraint("expected_salary IS NULL OR expected_salary >= 0", name="salary_not_negative"),
@@ -189,7 +192,7 @@ class EmploymentIntention(Timestamped, Base):
         # reading ten thousand candidates stays inside the index (an index-only scan).
         Index(
             "ix_employment_intentions_matching", "match_major_code", "match_monitored", "match_key_county",
-            "match_relocated", "expected_salary", "seeking", "match_education", "preferred_tier",
+            "match_relocated", "expected_salary", "seeking", "match_available", "match_education", "preferred_tier",
             "match_region_code", "id", "person_id",
         ),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from auth import rules
 from models.applications import Application, ApplicationEvent, ApplicationSource, RejectionReason, Stage
 from models.organisations import Organisation, Role
-from models.people import Household, LocationTier, Person
+from models.people import EmploymentIntention, Household, LocationTier, Person
 from models.positions import Position, PositionState
 from models.tracking import EmploymentRecord
 from resolvers.context import Context
@@ -120,6 +120,10 @@ async def _hire(ctx: Context, application: Application, start_date: date | None,
         monthly_income=income, work_region_code=position.region_code,
         location_tier=location_tier(household_region, position.region_code),
     ))
+    # In work now: no longer seeking (the graduate sets it again to seek a change).
+    intention = await ctx.session.scalar(select(EmploymentIntention).where(EmploymentIntention.person_id == application.person_id))
+    if intention is not None:
+        intention.seeking = False
 
 
 async def transition_application(ctx: Context, application_global_id: str, version: int, target: Stage, *,

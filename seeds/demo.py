@@ -408,8 +408,9 @@ def _household(rng: random.Random, world: World, household_id: int) -> dict:
 
 
 def _match_keys(person: dict, household: dict, major: reference.Major, key_counties: set[str]) -> dict:
-    """The intention's matching keys, as models.matching_keys would derive them."""
-    return {"match_major_code": major.code, "match_education": person["education"],
+    """The intention's matching keys, as models.matching_keys would derive them (availability
+    is settled by the loader once employment is known)."""
+    return {"match_available": True, "match_major_code": major.code, "match_education": person["education"],
             "match_region_code": household["region_code"],
             "match_monitored": household["category"] in MONITORED_CATEGORIES,
             "match_key_county": household["region_code"] in key_counties,

@@ -64,7 +64,8 @@ async def _settle_filled(connection: AsyncConnection, positions: list[dict]) -> 
 
 
 async def _settle_seeking(connection: AsyncConnection) -> None:
-    """Graduates in work stop seeking, except one in ten who want a change (a fixed choice).
+    """Graduates in work stop seeking, except one in ten who want a change (a fixed choice), and
+    so are no longer available for matching (the matching key, models.matching_keys).
 
     Done once employment is known: the generator writes intentions before any hire.
     """
@@ -73,7 +74,7 @@ async def _settle_seeking(connection: AsyncConnection) -> None:
     await connection.execute(
         update(intentions)
         .where(intentions.c.person_id.in_(in_work), intentions.c.person_id % 10 != 0)
-        .values(seeking=False)
+        .values(seeking=False, match_available=False)
     )
 
 

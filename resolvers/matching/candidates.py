@@ -35,7 +35,6 @@ from models.people import (
 )
 from models.positions import Position, PositionState, position_majors
 from models.regions import Region, RegionPairing
-from models.tracking import EmploymentRecord
 from resolvers.matching.explain import Names
 from resolvers.matching.scoring import (
     LOCATION_BEYOND_INTENTION,
@@ -124,11 +123,9 @@ def _joined(column) -> ColumnElement:
 
 
 def available() -> ColumnElement[bool]:
-    """Not employed now, or employed and marked as seeking a change."""
-    employed_now = exists().where(
-        EmploymentRecord.person_id == EmploymentIntention.person_id, EmploymentRecord.end_date.is_(None)
-    )
-    return or_(EmploymentIntention.seeking, ~employed_now)
+    """Not employed now, or employed and seeking a change: the intention row's matching key
+    (models.matching_keys.available is its definition)."""
+    return EmploymentIntention.match_available
 
 
 def graduates_statement() -> Select:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from auth.viewer import Viewer
 from models.applications import Application, ApplicationEvent, RejectionReason, Stage
 from models.organisations import Role
-from models.people import Household, Person
+from models.people import EmploymentIntention, Household, Person
 from models.positions import Position, PositionState
 from models.regions import Region, RegionLevel
 from models.tracking import EmploymentRecord
@@ -133,6 +133,11 @@ async def test_hiring_records_the_employment_with_its_location_tier_and_fills_a_
     assert (record.location_tier, record.work_region_code, record.monthly_income) == (tier, position.region_code, 5200)
     assert (record.person_id, record.employer_id, str(record.start_date)) == (
         application.person_id, position.enterprise_id, "2025-07-01")
+    # In work now: no longer seeking, so out of matching until they seek a change.
+    intention = await session.scalar(select(EmploymentIntention).where(EmploymentIntention.person_id == application.person_id))
+    if intention is not None:
+        await session.refresh(intention)
+        assert (intention.seeking, intention.match_available) == (False, False)
 
 
 async def test_hiring_into_a_full_position_is_refused(run, session):

@@ -1,10 +1,14 @@
-"""Brute force over the whole test alliance: every available graduate × every open position."""
+"""Brute force over the whole test alliance: every available graduate × every open position.
+
+Availability is computed from its sources (models.matching_keys.available), not read from the
+intention row's copy that the engine uses."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import matching_keys
 from models.applications import Application
 from models.people import Person
 from models.positions import Position
@@ -13,7 +17,7 @@ from resolvers.matching.scoring import GraduateProfile, MatchPolicy, PositionPro
 
 
 async def graduates(session: AsyncSession, where: ColumnElement[bool] | None = None) -> list[GraduateProfile]:
-    statement = (candidates.graduates_statement().where(candidates.available(), where if where is not None else true())
+    statement = (candidates.graduates_statement().where(matching_keys.available(), where if where is not None else true())
                  .order_by(Person.id))
     return [candidates.graduate_profile(row) for row in await session.execute(statement)]
 

@@ -13,8 +13,9 @@ from models.applications import Application, ApplicationEvent, ApplicationSource
 from models.fairs import Fair, fair_positions, fair_registrations
 from models.matching_keys import refresh_statement
 from models.organisations import Organisation
-from models.people import EmploymentIntention, Household, HouseholdCategory, Person
+from models.people import EmploymentIntention, Household, HouseholdCategory, LocationTier, Person
 from models.positions import Position
+from models.tracking import EmploymentRecord
 from resolvers.matching import Reference, ReferralRefused, fair_shortlist, matched_graduates, refer
 from resolvers.matching.engine import with_pairings
 from tests.matching import brute
@@ -115,7 +116,9 @@ async def test_the_seeded_fair_respects_seats_and_eligibility(session: AsyncSess
 
 async def test_seeded_matching_keys_equal_their_sources(session: AsyncSession) -> None:
     columns = (EmploymentIntention.id, EmploymentIntention.match_major_code, EmploymentIntention.match_monitored,
-               EmploymentIntention.match_key_county, EmploymentIntention.match_relocated)
+               EmploymentIntention.match_key_county, EmploymentIntention.match_relocated,
+               EmploymentIntention.match_education, EmploymentIntention.match_region_code,
+               EmploymentIntention.match_available)
     before = (await session.execute(select(*columns).order_by(EmploymentIntention.id))).all()
     await session.execute(refresh_statement(EmploymentIntention.id.is_not(None)))
     after = (await session.execute(select(*columns).order_by(EmploymentIntention.id))).all()
@@ -134,3 +137,29 @@ async def test_an_orm_change_of_the_household_refreshes_the_keys(session: AsyncS
         select(EmploymentIntention.match_monitored).where(EmploymentIntention.id == intention.id)
     )).scalar_one()
     assert refreshed is True
+
+
+async def test_employment_and_seeking_refresh_availability(session: AsyncSession) -> None:
+    """In work and not seeking: out of matching; seeking a change, or the job ended: back in."""
+    intention = (await session.execute(
+        select(EmploymentIntention).where(EmploymentIntention.match_available.is_(True)).limit(1))).scalar_one()
+    employer = (await session.scalars(select(Organisation.id).limit(1))).one()
+    record = EmploymentRecord(person_id=intention.person_id, employer_id=employer, employer_name="某公司",
+                              start_date=date(2026, 7, 1), monthly_income=4800, work_region_code="500101",
+                              location_tier=LocationTier.IN_PROVINCE)
+    session.add(record)
+    intention.seeking = False
+    await session.flush()
+    assert await _available(session, intention) is False
+    intention.seeking = True
+    await session.flush()
+    assert await _available(session, intention) is True
+    intention.seeking = False
+    await session.flush()
+    record.end_date = date(2026, 10, 31)
+    await session.flush()
+    assert await _available(session, intention) is True
+
+
+async def _available(session: AsyncSession, intention: EmploymentIntention) -> bool:
+    return await session.scalar(select(EmploymentIntention.match_available).where(EmploymentIntention.id == intention.id))
