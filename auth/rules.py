@@ -161,9 +161,9 @@ CANDIDATE_FIELDS = frozenset({
     "consent_to_share", "student_record", "employment_intention", "applications",
     "employment_records",
 })
-# An agency doing one-to-one help also reads the help files (一人一档) it keeps; the row rule of
-# assistance_cases limits them to its own cases.
-AGENCY_FIELDS = CANDIDATE_FIELDS | {"assistance_cases"}
+# An agency doing one-to-one help also reads the help files (一人一档) it keeps and their
+# follow-ups; the row rules of assistance_cases and follow_ups limit them to its own cases.
+AGENCY_FIELDS = CANDIDATE_FIELDS | {"assistance_cases", "follow_ups"}
 PUBLIC_ORGANISATION_FIELDS = frozenset({
     "id", "kind", "name", "region", "school_level", "is_central_soe", "industry", "membership",
 })
@@ -269,10 +269,12 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: Application.referrer_id == v.organisation_id,
                 writes=lambda v: Application.referrer_id == v.organisation_id,
             ),
-            "employment_records": Permission(rows=lambda v: _referred_by_me(EmploymentRecord.person_id, v)),
-            # Agencies record follow-ups of the graduates they help; reading the tracking stays
-            # the school's and the bureau's work.
-            "follow_ups": Permission(rows=_nothing, writes=lambda v: _agency_remit(FollowUp.person_id, v)),
+            "employment_records": Permission(rows=lambda v: or_(
+                _referred_by_me(EmploymentRecord.person_id, v), _my_cases(EmploymentRecord.person_id, v))),
+            # Agencies record follow-ups of the graduates they help; they read the tracking of
+            # those whose help file (一人一档) they keep, as they need it for the plan.
+            "follow_ups": Permission(rows=lambda v: _my_cases(FollowUp.person_id, v),
+                                     writes=lambda v: _agency_remit(FollowUp.person_id, v)),
             "assistance_cases": Permission(
                 rows=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,

@@ -82,10 +82,11 @@ READS: dict[str, dict[str, dict[str, str]]] = {
         ANONYMOUS: {"other": UNAUTH},
     },
     "follow_ups": {
-        # tracking (跟踪监测) is the school's and the bureau's work, and the graduate's own.
+        # tracking (跟踪监测) is the school's and the bureau's work, and the graduate's own; an
+        # agency reads the follow-ups of the persons whose help case it owns.
         "school": {"own": V, "other": W, "outside": W},
         "enterprise": {"own": W, "other": W, "outside": W},
-        "agency": {"own": W, "other": W, "outside": W},
+        "agency": {"own": V, "other": W, "outside": W},
         "county": {"own": V, "other": W, "outside": W},
         "city": {"own": V, "other": V, "outside": W},
         "graduate": {"own": V, "other": W, "outside": W},

@@ -30,6 +30,9 @@ async def test_agency_opens_a_case_adds_actions_and_closes_it(page: Page) -> Non
     await expect(page.get_by_role("status")).to_contain_text("已建立帮扶档案")
     case = page.locator(".items .item", has_text="毕业半年未就业")
     await expect(case).to_contain_text("帮扶中")
+    # The help file now shows the person's jobs and follow-ups (the case owner reads them).
+    for heading in ("就业记录", "跟踪回访"):
+        await expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
     await case.get_by_role("textbox", name="帮扶措施").fill("推荐国网重庆市电力公司电工岗位")
     await case.get_by_role("button", name="记录措施").click()
