@@ -56,17 +56,19 @@ log = logging.getLogger(__name__)
 
 
 def ensure_portal_client(session: Session, config: AuthConfig) -> None:
-    """Register the portal's client on first use (its redirect URI follows the issuer)."""
-    exists = session.scalars(
-        select(OAuthClient.id).where(OAuthClient.client_id == PORTAL_CLIENT_ID)
-    ).first()
-    if exists is None:
+    """Register the portal's client on first use. Its redirect URI follows the issuer, also
+    when the issuer changes (a server first run locally, then behind its public address)."""
+    redirect_uris = [config.issuer + CALLBACK_PATH]
+    client = session.scalars(select(OAuthClient).where(OAuthClient.client_id == PORTAL_CLIENT_ID)).first()
+    if client is None:
         session.add(OAuthClient(
             client_id=PORTAL_CLIENT_ID, client_secret_hash=None, name="联盟门户",
-            redirect_uris=[config.issuer + CALLBACK_PATH],
+            redirect_uris=redirect_uris,
             grant_types=["authorization_code", "refresh_token"],
             scope=scopes.join(PORTAL_SCOPES), first_party=True,
         ))
+    elif client.redirect_uris != redirect_uris:
+        client.redirect_uris = redirect_uris
 
 
 async def begin_portal_signin(request: Request, return_to: str = "/") -> RedirectResponse:

@@ -10,8 +10,11 @@ from types import SimpleNamespace
 
 import httpx
 from playwright.async_api import Page
+from sqlalchemy import select
 
-from auth.portal_signin import TOKENS, _keep_tokens, portal_tokens
+from auth.config import AuthConfig
+from auth.portal_signin import PORTAL_CLIENT_ID, TOKENS, _keep_tokens, ensure_portal_client, portal_tokens
+from models.oauth import OAuthClient
 from models.settings import get_settings
 from portal.app import create_app
 from tests.portal.conftest import sign_in
@@ -98,3 +101,13 @@ async def test_an_expired_access_token_is_refreshed_through_authlibs_client(page
     refreshed = json.loads(_fernet(secret).decrypt(_session_json(cookie["value"])[TOKENS]))
     assert refreshed["access_token"] not in ("expired", tokens["access_token"])
     assert refreshed["refresh_token"] != tokens["refresh_token"]  # rotated
+
+
+async def test_the_portal_client_follows_the_issuer(session) -> None:
+    """A server first run locally, then behind its public address, still signs people in."""
+    config = AuthConfig.from_settings(get_settings())
+    for issuer in ("http://127.0.0.1:8000", "https://yulu.example.gov.cn"):
+        await session.run_sync(ensure_portal_client, dataclasses.replace(config, issuer=issuer))
+        await session.flush()
+        client = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == PORTAL_CLIENT_ID))
+        assert client.redirect_uris == [issuer + "/auth/callback"]
