@@ -110,12 +110,12 @@ async def run(request: Request, name: str, variables: dict[str, Any] | None = No
     token = await portal_access_token(request)
     if signed_in and token is None:
         raise SignInRequired()
-    body = await _post(request, operations()[name], variables or {}, token)
-    _raise_for_errors(name, body.get("errors") or [])
+    status, body = await _post(request, operations()[name], variables or {}, token)
+    _raise_for_errors(name, status, body.get("errors") or [])
     return body["data"]
 
 
-async def _post(request: Request, operation: Operation, variables: dict, token: str | None) -> dict:
+async def _post(request: Request, operation: Operation, variables: dict, token: str | None) -> tuple[int, dict]:
     headers = {"Accept": "application/graphql-response+json, application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -127,12 +127,12 @@ async def _post(request: Request, operation: Operation, variables: dict, token: 
     if response.status_code == 401:
         raise SignInRequired()
     try:
-        return response.json()
+        return response.status_code, response.json()
     except ValueError as error:
         raise OperationFailed(f"{operation.name}: HTTP {response.status_code}") from error
 
 
-def _raise_for_errors(name: str, errors: list[dict]) -> None:
+def _raise_for_errors(name: str, status: int, errors: list[dict]) -> None:
     if not errors:
         return
     codes = {(error.get("extensions") or {}).get("code") for error in errors}
@@ -142,6 +142,12 @@ def _raise_for_errors(name: str, errors: list[dict]) -> None:
         raise HTTPException(403)
     if "NOT_FOUND" in codes:
         raise HTTPException(404)
+    # The page's values came from the address or a form: the API refused them before running
+    # (400: a value its type cannot hold; the operations themselves are checked against the
+    # schema by tests/portal/test_operations.py) or a resolver refused an argument.
+    if status == 400 or "BAD_USER_INPUT" in codes:
+        log.info("operation %s refused its variables: %s", name, errors)
+        raise HTTPException(400)
     log.error("operation %s failed: %s", name, errors)
     raise OperationFailed(f"{name}: {errors[0].get('message')}")
 

@@ -6,8 +6,20 @@ import base64
 import binascii
 
 
+# Keys are INTEGER columns (32-bit on PostgreSQL): a larger number names nothing, and sending
+# it would make the driver fail instead of the lookup find nothing.
+MAX_INTEGER = 2**31 - 1
+
+
 class InvalidId(ValueError):
     pass
+
+
+def parse_integer(text: str) -> int | None:
+    """``text`` as a non-negative integer a database column can hold, else None."""
+    if text.isascii() and text.isdigit() and int(text) <= MAX_INTEGER:
+        return int(text)
+    return None
 
 
 def to_global_id(type_name: str, key: object) -> str:
@@ -27,6 +39,7 @@ def from_global_id(global_id: str) -> tuple[str, str]:
 def decode_id(global_id: str, expected_type: str) -> int:
     """The integer key of an ID that must name ``expected_type``."""
     type_name, key = from_global_id(global_id)
-    if type_name != expected_type or not key.isdigit():
+    number = parse_integer(key)
+    if type_name != expected_type or number is None:
         raise InvalidId(f"{global_id!r} 不是 {expected_type} 的 ID")
-    return int(key)
+    return number

@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import Select, func, select
 
+from resolvers.ids import parse_integer
+
 if TYPE_CHECKING:  # the context module imports the audit trail, which pages and filters
     from resolvers.context import Context
 
@@ -36,8 +38,9 @@ def encode_cursor(offset: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         prefix, _, number = base64.b64decode(cursor, validate=True).decode().partition(":")
-        if prefix == "offset" and number.isdigit():
-            return int(number)
+        offset = parse_integer(number)
+        if prefix == "offset" and offset is not None:
+            return offset
     except (ValueError, UnicodeDecodeError):
         pass
     raise InvalidArgument(f"{cursor!r} 不是该列表的分页游标")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 
 import httpx
@@ -24,6 +25,10 @@ async def client(seeded_url):
                                  headers={"Accept": GRAPHQL_RESPONSE}) as client:
         yield client
     await app.state.engine.dispose()
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
 
 
 REQUEST_ERRORS = {  # refused before execution: 400 in the graphql-response media type
@@ -49,6 +54,8 @@ ARGUMENT_ERRORS = {  # valid documents whose argument values a resolver refuses:
     "malformed global ID": {"filter": {"enterprise": "garbage"}},
     "global ID of another type": {"filter": {"enterprise": "UmVnaW9uOjUwMDAwMA=="}},
     "region code not 6 digits": {"filter": {"region": "50"}},
+    "cursor offset beyond any INTEGER": {"after": _b64("offset:99999999999999999999")},
+    "global ID key beyond any INTEGER": {"filter": {"enterprise": _b64("Organisation:99999999999999999999")}},
 }
 
 
@@ -65,6 +72,13 @@ async def test_bad_argument_values_are_graphql_errors_with_a_code(client, variab
     assert response.status_code == 200, response.text
     (error,) = response.json()["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT", error
+
+
+@pytest.mark.parametrize("key", ["99999999999999999999", "2147483648", "١٢"])
+async def test_an_id_naming_no_possible_row_is_null(client, key):
+    query = "query($id: ID!) { node(id: $id) { id } }"
+    response = await client.post("/graphql", json={"query": query, "variables": {"id": _b64(f"Position:{key}")}})
+    assert response.status_code == 200 and response.json() == {"data": {"node": None}}, response.text
 
 
 async def test_a_malformed_body_answers_400(client):
