@@ -26,6 +26,7 @@ from strawberry.types.graphql import OperationType
 from auth.viewer import ANONYMOUS
 from resolvers.context import Context
 from schema.api import build_schema
+from schema.extensions import NUL_MESSAGE, contains_nul
 
 log = logging.getLogger("yulu.graphql")
 
@@ -64,10 +65,13 @@ def _parameters(raw: dict[str, Any]) -> dict[str, Any]:
         raise BadRequest("query must be a string")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("operationName must be a string")
+    variables = _object_or_none(raw.get("variables"), "variables")
+    if contains_nul(variables):
+        raise BadRequest(NUL_MESSAGE)
     return {
         "query": query,
         "operation_name": operation_name,
-        "variable_values": _object_or_none(raw.get("variables"), "variables"),
+        "variable_values": variables,
         "operation_extensions": _object_or_none(raw.get("extensions"), "extensions"),
     }
 

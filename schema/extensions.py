@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -19,6 +20,7 @@ from graphql import (
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
     ValidationRule,
 )
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
@@ -69,10 +71,34 @@ def _page_size(field: FieldNode) -> int:
     return DEFAULT_PAGE_SIZE if is_connection else 1
 
 
+# PostgreSQL text cannot hold U+0000: refused up front, or the write would fail in the driver.
+NUL_MESSAGE = "字符串中不能包含 NUL 字符（U+0000）。"
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a string anywhere in a variables value holds U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
+class NoNulCharacters(ValidationRule):
+    """String literals in the document (variables are checked by portal.graphql_http)."""
+
+    def enter_string_value(self, node: StringValueNode, *_args) -> None:
+        if contains_nul(node.value):
+            self.report_error(GraphQLError(NUL_MESSAGE, node))
+
+
 LIMIT_RULES = [
     *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
     *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
     CostLimit,
+    NoNulCharacters,
 ]
 
 

@@ -44,6 +44,9 @@ REQUEST_ERRORS = {  # refused before execution: 400 in the graphql-response medi
     "syntax error": {"query": "{ positions(first: ) }"},
     "unknown field": {"query": "{ positions { edges { node { salary } } } }"},
     "query not a string": {"query": {"positions": True}},
+    # PostgreSQL text cannot hold U+0000: refused before it reaches a LIKE or an INSERT.
+    "NUL in a variable": {"query": POSITIONS, "variables": {"filter": {"search": "a\x00b"}}},
+    "NUL in a literal": {"query": '{ positions(filter: {search: "a\\u0000b"}) { edges { node { title } } } }'},
 }
 
 ARGUMENT_ERRORS = {  # valid documents whose argument values a resolver refuses: BAD_USER_INPUT
