@@ -32,6 +32,8 @@ log = logging.getLogger("yulu.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+# Far above any real operation with its variables (a position's description is a few KiB).
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class BadRequest(Exception):
@@ -95,12 +97,23 @@ def _get_parameters(request: Request) -> dict[str, Any]:
     })
 
 
+async def _read_body(request: Request) -> bytes:
+    """The body, read no further than MAX_BODY_BYTES: a bigger one is refused, not buffered."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BadRequest(f"请求体超过 {MAX_BODY_BYTES // 1024} KiB 的上限。", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _post_parameters(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
         raise BadRequest("Send the request as application/json", status=415)
     try:
-        body = orjson.loads(await request.body())
+        body = orjson.loads(await _read_body(request))
     except orjson.JSONDecodeError as error:
         raise BadRequest("The body is not valid JSON") from error
     if not isinstance(body, dict):

@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from auth import rules
 from models import errors as constraint_errors
+from models.lengths import ValueTooLong
 from models.organisations import Organisation
 from models.people import Person
 from resolvers.context import Context
@@ -108,6 +109,8 @@ async def attempt(
         errors = [_conflict(error)]
     except StaleDataError:
         errors = [UserError("version", "STALE_VERSION", "数据已被他人修改，请刷新后重试。")]
+    except ValueTooLong as error:
+        errors = [UserError(camel(error.attribute), "TOO_LONG", f"最多 {error.limit} 个字符。")]
     else:
         ctx.audit.mutated(name, True, **_audit_subject(result), **audit)
         return Outcome(result)

@@ -8,10 +8,14 @@ import dataclasses
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
+from models.db import create_engine
+from models.organisations import Organisation
 from models.settings import get_settings
 from portal.app import create_app
-from portal.graphql_http import GRAPHQL_RESPONSE
+from portal.graphql_http import GRAPHQL_RESPONSE, MAX_BODY_BYTES
+from seeds.identity import credit_code
 
 POSITIONS = "query($n: Int, $filter: PositionFilter, $after: String) { positions(first: $n, filter: $filter, after: $after) { edges { node { title } } } }"
 JOIN = "mutation($input: MembershipRequestInput!) { requestMembership(input: $input) { errors { code } } }"
@@ -93,3 +97,24 @@ async def test_bad_values_inside_a_valid_mutation_are_user_errors(client):
     response = await client.post("/graphql", json={"query": JOIN, "variables": {"input": A_JOIN_REQUEST}})
     assert response.status_code == 200
     assert response.json() == {"data": {"requestMembership": {"errors": [{"code": "INVALID_CREDIT_CODE"}]}}}
+
+
+async def test_a_value_longer_than_its_column_is_a_user_error_on_both_databases(client, seeded_url):
+    """PostgreSQL would refuse it naming no column, SQLite would store it whole: both answer
+    TOO_LONG on the field instead, and nothing is written."""
+    name = "重庆市" + "长" * 200 + "有限公司"
+    request = {**A_JOIN_REQUEST, "name": name, "creditCode": credit_code("enterprise", "500229", 987_654)}
+    response = await client.post("/graphql", json={"query": JOIN.replace("code }", "field code message }"),
+                                                   "variables": {"input": request}})
+    assert response.json() == {"data": {"requestMembership": {"errors": [
+        {"field": "name", "code": "TOO_LONG", "message": "最多 128 个字符。"}]}}}
+    engine = create_engine(seeded_url)
+    async with engine.connect() as connection:
+        assert await connection.scalar(select(func.count()).where(Organisation.name == name)) == 0
+    await engine.dispose()
+
+
+async def test_a_body_over_the_limit_answers_413(client):
+    padding = "#" * MAX_BODY_BYTES
+    response = await client.post("/graphql", json={"query": "{ __typename }" + padding})
+    assert response.status_code == 413
