@@ -227,12 +227,17 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         row = self.server.db.get(AuthorizationCode, digest(code))
         if row is None or row.client_id != client.get_client_id():
             return None
+        if row.used_at is not None:
+            # Presented again: the code leaked. What it was exchanged for goes too (RFC 6749 §4.1.2).
+            self.server.revoke_exchanged(row)
+            return None
         if as_utc(row.expires_at) <= utcnow():
             return None
         return StoredCode(row)
 
     def delete_authorization_code(self, authorization_code: StoredCode) -> None:
-        self.server.db.delete(authorization_code.row)
+        """Spent, not deleted: kept until ``yulu tokens purge`` to recognise a replay."""
+        authorization_code.row.used_at = utcnow()
 
     def authenticate_user(self, authorization_code: StoredCode) -> User | None:
         return self.server.active_user(authorization_code.row.user_id)
@@ -381,15 +386,21 @@ class YuluAuthorizationServer(AuthorizationServer):
         return user
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:
-        """Access tokens are self-contained JWTs; only refresh tokens are stored."""
-        if "refresh_token" not in token:
-            return
+        """Access tokens are self-contained JWTs; only refresh tokens are stored. An exchanged
+        authorization code notes what it bought, for ``revoke_exchanged``."""
+        family = self._save_refresh_token(token, request) if "refresh_token" in token else None
+        code = getattr(request, "authorization_code", None)
+        if isinstance(code, StoredCode):
+            code.row.access_token_jti, code.row.refresh_family_id = self.issued.jti, family
+
+    def _save_refresh_token(self, token: dict, request: OAuth2Request) -> str:
         previous = request.refresh_token
+        family = previous.row.family_id if previous else new_secret(12)
         now = utcnow()
         self.db.add(
             RefreshToken(
                 token_hash=digest(token["refresh_token"]),
-                family_id=previous.row.family_id if previous else new_secret(12),
+                family_id=family,
                 client_id=request.client.get_client_id(),
                 user_id=request.user.id,
                 scope=self.issued.scope,
@@ -399,6 +410,7 @@ class YuluAuthorizationServer(AuthorizationServer):
                 access_token_expires_at=datetime.fromtimestamp(self.issued.expires_at, now.tzinfo),
             )
         )
+        return family
 
     # storage helpers shared by the grants and endpoints
 
@@ -417,6 +429,14 @@ class YuluAuthorizationServer(AuthorizationServer):
             .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
             .values(revoked_at=now)
         )
+
+    def revoke_exchanged(self, code: AuthorizationCode) -> None:
+        """The tokens a spent authorization code was exchanged for, and their refreshes."""
+        if code.refresh_family_id:
+            self.revoke_family(code.refresh_family_id)
+        if code.access_token_jti:
+            lifetime = timedelta(seconds=self.config.access_token_seconds)
+            self.deny_access_token(code.access_token_jti, as_utc(code.used_at) + lifetime)
 
     def deny_access_token(self, jti: str, expires_at: int | datetime) -> None:
         if isinstance(expires_at, int):

@@ -50,6 +50,11 @@ class AuthorizationCode(Base):
     code_challenge: Mapped[str] = mapped_column(String(128))
     code_challenge_method: Mapped[str] = mapped_column(String(8))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A code is kept once exchanged, with what it was exchanged for: presenting it again means
+    # it leaked, and the tokens it bought are revoked (RFC 6749 §4.1.2).
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    access_token_jti: Mapped[str | None] = mapped_column(String(64))
+    refresh_family_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class RefreshToken(Base):

@@ -14,6 +14,7 @@ from tests.auth.oauth_client import (
     query_of,
     register_client,
     sign_in,
+    token_request,
     userinfo,
 )
 
@@ -41,12 +42,20 @@ async def test_public_client_uses_pkce_without_a_secret(live_app):
     assert tokens.status_code == 200, tokens.text
 
 
-async def test_a_code_is_single_use(live_app):
+async def test_a_code_is_single_use_and_a_replay_revokes_what_it_bought(live_app):
     client = await register_client(live_app)
     code, verifier = await authorization_code(live_app, client)
-    assert (await exchange_code(live_app, client, code, verifier)).status_code == 200
+    first = await exchange_code(live_app, client, code, verifier)
+    assert first.status_code == 200
+    tokens = first.json()
+    assert (await userinfo(live_app, tokens["access_token"])).status_code == 200
+
     again = await exchange_code(live_app, client, code, verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+    # The code leaked: the tokens it was exchanged for stop working (RFC 6749 §4.1.2).
+    assert (await userinfo(live_app, tokens["access_token"])).status_code == 401
+    refreshed = await token_request(live_app, client, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
 
 
 async def test_wrong_code_verifier_is_refused(live_app):
