@@ -60,8 +60,10 @@ async def signin(request: Request) -> Response:
     if not csrf_valid(request, form):
         return _signin_page(request, next_url=next_url, error=STALE_FORM, status=400)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
+    # The peer, or the client a trusted proxy names (uvicorn's --forwarded-allow-ips).
+    source = request.client.host if request.client else "unknown"
     async with request.app.state.sessions() as session:
-        outcome = await session.run_sync(_attempt_sign_in, username, password)
+        outcome = await session.run_sync(_attempt_sign_in, username, password, source)
         await session.commit()
     if outcome == "locked":
         return _signin_page(request, next_url=next_url, error=LOCKED, username=username, status=429)
@@ -76,16 +78,18 @@ async def signin(request: Request) -> Response:
     return RedirectResponse(next_url, status_code=303)
 
 
-def _attempt_sign_in(session: Session, username: str, password: str) -> int | str | None:
-    """The user's id, "locked" while backing off, or None for wrong credentials."""
+def _attempt_sign_in(session: Session, username: str, password: str, source: str) -> int | str | None:
+    """The user's id, "locked" while the account or the address backs off, or None for wrong
+    credentials."""
     user = session.scalars(select(User).where(User.username == username)).first()
     now = utcnow()
-    if user is not None and passwords.is_locked(user, now):
+    if passwords.source_blocked(session, source, now) or (user is not None and passwords.is_locked(user, now)):
         return "locked"
     usable = user is not None and user.is_active
     if not passwords.verify_password(user.password_hash if usable else None, password):
         if user is not None:
             passwords.record_failure(user, now)
+        passwords.record_source_failure(session, source, now)
         return None
     passwords.record_success(user, password)
     return user.id

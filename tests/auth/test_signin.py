@@ -7,7 +7,7 @@ import base64
 
 import httpx
 
-from auth import admin
+from auth import admin, passwords
 from models.organisations import Role
 from tests.auth.conftest import PASSWORD
 from tests.auth.oauth_client import CSRF, sign_in
@@ -82,3 +82,18 @@ def _session_json(browser: httpx.AsyncClient) -> str:
     """Starlette's session cookie is signed, not encrypted: base64 JSON, then the signature."""
     payload = browser.cookies.get("yulu_session", "").split(".")[0]
     return base64.b64decode(payload + "=" * (-len(payload) % 4)).decode()
+
+
+async def test_many_failures_from_one_address_slow_it_down_for_every_account(live_app):
+    """Guessing across accounts: each username fails only once, the address is still stopped.
+    The test server trusts X-Forwarded-For from loopback, as uvicorn does behind a proxy."""
+    await live_app.run(admin.create_user, "sprayed", PASSWORD, role=Role.ADMIN)
+    attacker = {"X-Forwarded-For": "203.0.113.7"}
+    async with httpx.AsyncClient(base_url=live_app.url, headers=attacker) as browser:
+        for attempt in range(passwords.SOURCE_FAILURES):
+            assert (await sign_in(browser, "/signin", f"user-{attempt}", "123456")).status_code == 400
+        stopped = await sign_in(browser, "/signin", "sprayed", PASSWORD)
+    assert stopped.status_code == 429 and "登录失败次数过多" in stopped.text
+    # Another address, and the account itself, are untouched.
+    async with httpx.AsyncClient(base_url=live_app.url, headers={"X-Forwarded-For": "198.51.100.9"}) as browser:
+        assert (await sign_in(browser, "/signin", "sprayed", PASSWORD)).status_code == 303
