@@ -13,7 +13,7 @@ from models.organisations import Organisation
 from models.people import Person
 from models.positions import Position
 from models.regions import Region
-from models.tracking import EmploymentRecord
+from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
 from resolvers.batching import one_by
 from resolvers.context import Context
 from resolvers.ids import InvalidId, decode_id, from_global_id
@@ -25,6 +25,8 @@ NODE_TYPES: dict[str, tuple[Any, str | None]] = {
     "TrainingClass": (TrainingClass.id, "training_classes"),
     "Application": (Application.id, "applications"),
     "EmploymentRecord": (EmploymentRecord.id, "employment_records"),
+    "FollowUp": (FollowUp.id, "follow_ups"),
+    "AssistanceCase": (AssistanceCase.id, "assistance_cases"),
     "Fair": (Fair.id, "fairs"),
     "Region": (Region.code, None),
     "Major": (Major.code, None),

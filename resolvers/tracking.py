@@ -46,6 +46,25 @@ async def employment_records(ctx: Context, first: int | None, after: str | None,
     return await paginate(ctx, employment_records_statement(ctx, **filters), first, after)
 
 
+def assistance_cases_statement(ctx: Context, *, state: str | None = None, person_id: int | None = None,
+                               owner_id: int | None = None) -> Select:
+    """Cases the viewer may see, open ones first, then the most recently opened."""
+    conditions = [rules.rows(ctx.viewer, "assistance_cases")]
+    if state:
+        conditions.append(AssistanceCase.state == state)
+    if person_id is not None:
+        conditions.append(AssistanceCase.person_id == person_id)
+    if owner_id is not None:
+        conditions.append(AssistanceCase.owner_org_id == owner_id)
+    still_open = (AssistanceCase.state != CaseState.OPEN)  # False (open) sorts first
+    return (select(AssistanceCase).where(*conditions)
+            .order_by(still_open, AssistanceCase.opened_on.desc(), AssistanceCase.id))
+
+
+async def assistance_cases(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
+    return await paginate(ctx, assistance_cases_statement(ctx, **filters), first, after)
+
+
 # --- writing: follow-ups (跟踪监测) and one-to-one help (一对一实名制帮扶) ---------------------
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -70,7 +70,8 @@ class EmploymentRecord(Node):
 
 
 @strawberry.type(description="A dated status check of a graduate (跟踪监测).")
-class FollowUp:
+class FollowUp(Node):
+    is_type_of = instance_of(model.FollowUp)
     on_date: date
     status: FollowUpStatus
     monthly_income: int | None = strawberry.field(description="Yuan per month, when working.")
@@ -82,7 +83,8 @@ class FollowUp:
 
 
 @strawberry.type(description="Help by real name (一对一实名制帮扶): reason, plan, actions, outcome.")
-class AssistanceCase:
+class AssistanceCase(Node):
+    is_type_of = instance_of(model.AssistanceCase)
     reason: str
     plan: str | None
     state: CaseState
@@ -93,6 +95,10 @@ class AssistanceCase:
     @strawberry.field(description="Send it as caseId to add an action or close the case.")
     def id(self) -> strawberry.ID:
         return global_id("AssistanceCase", self.id)
+
+    @strawberry.field
+    async def person(self, info: Info) -> LazyPerson:
+        return await one_by(ctx(info), people_model.Person.id).load(self.person_id)
 
     @strawberry.field
     async def owner(self, info: Info) -> LazyOrganisation:
@@ -126,8 +132,22 @@ class EmploymentFilter:
     current: bool | None = strawberry.field(default=strawberry.UNSET, description="Still employed there.")
 
 
+@strawberry.input
+class AssistanceCaseFilter:
+    state: CaseState | None = strawberry.UNSET
+    person: strawberry.ID | None = strawberry.UNSET
+    owner: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="The owning organisation.")
+
+
 @strawberry.type
 class TrackingQueries:
+    @strawberry.field(description="Cases of help by real name you may see (an agency: its own; a school: its "
+                                  "students'; a bureau: its region's), open ones first.", directives=SIGNED_IN)
+    async def assistance_cases(self, info: Info, filter: AssistanceCaseFilter | None = None,
+                               first: int | None = None, after: str | None = None) -> Connection[AssistanceCase]:
+        arguments = filter_arguments(filter, person="Person", owner="Organisation")
+        return Connection.of(await resolve.assistance_cases(ctx(info), first, after, **arguments))
+
     @strawberry.field(description="Employment records you may see.", directives=SIGNED_IN)
     async def employment_records(self, info: Info, filter: EmploymentFilter | None = None,
                                  sort: EmploymentSort = EmploymentSort.NEWEST, first: int | None = None,

@@ -253,3 +253,38 @@ async def test_an_agency_may_not_open_a_case_outside_its_remit(run, session):
         select(Person.id).where(Person.id.not_in(select(EmploymentIntention.person_id))).order_by(Person.id))
     data, _, _ = await run(OPEN, member(Role.AGENCY, agency.id), person=gid("Person", outsider), reason="x")
     assert broken(data["openAssistanceCase"]) == {("personId", "NOT_FOUND")}
+
+
+# --- reading cases: assistanceCases and node(id) --------------------------------------------
+
+MY_CASES = """query($filter: AssistanceCaseFilter) { assistanceCases(first: 50, filter: $filter) {
+  totalCount edges { node { id state reason owner { id } person { id } } } } }"""
+NODE = """query($id: ID!) { node(id: $id) { id ... on AssistanceCase { reason } ... on FollowUp { status } } }"""
+
+
+async def test_an_agency_lists_its_own_cases_and_fetches_them_by_id(run, session):
+    agency, other = await an_agency(session), await an_agency(session, 1)
+    viewer, rival = member(Role.AGENCY, agency.id), member(Role.AGENCY, other.id)
+    person_id = await a_candidate(session)
+    person = gid("Person", person_id)
+    opened = (await run(OPEN, viewer, person=person, reason="列表测试"))[0]["openAssistanceCase"]["result"]
+    await run(RECORD, viewer, person=person, on=today().isoformat(), status="UNEMPLOYED")
+    follow_up = await session.scalar(select(func.max(FollowUp.id)).where(FollowUp.person_id == person_id))
+
+    data, errors, _ = await run(MY_CASES, viewer, filter={"state": "OPEN"})
+    assert errors is None
+    cases = [edge["node"] for edge in data["assistanceCases"]["edges"]]
+    assert opened["id"] in [case["id"] for case in cases]
+    assert {case["owner"]["id"] for case in cases} == {gid("Organisation", agency.id)}
+    assert data["assistanceCases"]["totalCount"] == len(cases)
+    rivals = (await run(MY_CASES, rival))[0]["assistanceCases"]["edges"]
+    assert opened["id"] not in [edge["node"]["id"] for edge in rivals]
+
+    assert (await run(NODE, viewer, id=opened["id"]))[0]["node"] == {"id": opened["id"], "reason": "列表测试"}
+    assert (await run(NODE, rival, id=opened["id"]))[0]["node"] is None
+    assert (await run(NODE, viewer, id=gid("FollowUp", follow_up)))[0]["node"]["status"] == "UNEMPLOYED"
+    assert (await run(NODE, rival, id=gid("FollowUp", follow_up)))[0]["node"] is None
+
+    enterprise = await session.scalar(select(Organisation.id).where(Organisation.kind == OrganisationKind.ENTERPRISE))
+    _, errors, _ = await run(MY_CASES, member(Role.ENTERPRISE, enterprise))
+    assert [error.extensions["code"] for error in errors] == ["FORBIDDEN"]
