@@ -94,8 +94,9 @@ async def run(url: str, size: int, first: int, graphql: bool = False) -> list[st
     backend = engine.dialect.name
     try:
         positions = await _sample(sessions, select(Position.id).where(open_with_headcount()), size)
-        seeking = EmploymentIntention.seeking.is_(True) if graphql else EmploymentIntention.id.is_not(None)
-        graduates = await _sample(sessions, select(EmploymentIntention.person_id).where(seeking), size)
+        # Seeking graduates, in both modes: an unavailable one would answer at once with nothing
+        # (and the agency of --graphql may ask about seeking graduates only).
+        graduates = await _sample(sessions, select(EmploymentIntention.person_id).where(EmploymentIntention.seeking), size)
         async with sessions() as session:
             graduate_pool = await session.scalar(select(func.count()).where(EmploymentIntention.match_available))
             position_pool = await session.scalar(select(func.count()).select_from(Position).where(open_with_headcount()))

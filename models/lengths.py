@@ -21,8 +21,9 @@ class ValueTooLong(ValueError):
 @event.listens_for(Session, "before_flush")
 def _check_lengths(session: Session, _flush_context, _instances) -> None:
     for instance in (*session.new, *session.dirty):
-        for attribute in inspect(instance).mapper.column_attrs:
+        state = inspect(instance)
+        for attribute in state.mapper.column_attrs:
             limit = getattr(attribute.columns[0].type, "length", None)
-            value = getattr(instance, attribute.key, None)
+            value = state.dict.get(attribute.key)  # loaded values only: never a lazy load here
             if limit and isinstance(value, str) and len(value) > limit:
                 raise ValueTooLong(attribute.key, limit)

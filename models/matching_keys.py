@@ -4,8 +4,8 @@ Matching reads a graduate's major, education, household (county, and the priorit
 monitored, key assistance county, relocated) and availability from the intention row itself, so
 its candidate queries touch one indexed table. These are copies: ``refresh`` recomputes them from
 persons, student_records, households, regions and employment_records, and an ORM hook calls it
-after every flush that changed one of those sources. Bulk Core writes
-bypass the hook and must call ``refresh`` (or, like the seeds, write the same values).
+after every flush that changed one of those sources. Bulk Core writes bypass the hook and must
+run ``refresh_statement`` (or, like the seeds, write the same values).
 """
 
 from __future__ import annotations

@@ -176,7 +176,8 @@ class EmploymentIntention(Timestamped, Base):
     seeking: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     # Matching keys: copies of the student record's major, the household's priority flags and
     # the graduate's availability, so matching can pick and order a million graduates from this
-    # one table. Derived, never edited: models.matching_keys refreshes them on every ORM flush that touches their sources.
+    # one table. Derived, never edited: models.matching_keys refreshes them on every ORM flush
+    # that touches their sources.
     match_major_code: Mapped[str | None] = mapped_column(ForeignKey("majors.code"))
     match_monitored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_key_county: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

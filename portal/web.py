@@ -24,7 +24,7 @@ from starlette.templating import Jinja2Templates
 from auth.csrf import csrf_token, csrf_valid
 from auth.portal_signin import TOKENS
 from portal import operations
-from portal.forms import FormErrors
+from portal.forms import FormErrors, FormSpec
 from portal.operations import OperationFailed, SignInRequired
 
 log = logging.getLogger(__name__)
@@ -117,6 +117,20 @@ def redirect(path: str, notice: str | None = None, request: Request | None = Non
     if notice and request is not None:
         request.session[NOTICE] = {"text": notice, "failed": failed}
     return RedirectResponse(path, status_code=303)
+
+
+async def submit(request: Request, form: FormData, spec: FormSpec, operation: str,
+                 variables: Callable[[dict], dict]) -> tuple[dict | None, dict, FormErrors]:
+    """A form's mutation: ``spec`` parses and checks ``form``; if it passes, ``operation`` runs with
+    ``variables(values)``. Returns the payload's result (None when refused), the values to show
+    again, and the errors, each next to its field."""
+    values, errors = spec.parse(form)
+    if not errors:
+        result, payload_errors = await operations.mutate(request, operation, variables(values))
+        if result:
+            return result, values, errors
+        errors = FormErrors.from_payload(payload_errors, spec.names)
+    return None, spec.values(form), errors
 
 
 async def act(request: Request, operation: str, variables: dict, back: str, done: str) -> Response:

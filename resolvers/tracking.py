@@ -56,9 +56,9 @@ def assistance_cases_statement(ctx: Context, *, state: str | None = None, person
         conditions.append(AssistanceCase.person_id == person_id)
     if owner_id is not None:
         conditions.append(AssistanceCase.owner_org_id == owner_id)
-    still_open = (AssistanceCase.state != CaseState.OPEN)  # False (open) sorts first
+    closed = AssistanceCase.state != CaseState.OPEN  # false sorts first: open cases lead
     return (select(AssistanceCase).where(*conditions)
-            .order_by(still_open, AssistanceCase.opened_on.desc(), AssistanceCase.id))
+            .order_by(closed, AssistanceCase.opened_on.desc(), AssistanceCase.id))
 
 
 async def assistance_cases(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:

@@ -12,10 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from auth.portal_signin import PORTAL_CLIENT_ID
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import LABELS, options
-from portal.web import act, post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ADMIN"
 DECISIONS = {"APPROVED": "已批准{name}加入联盟。", "REJECTED": "已驳回{name}的入盟申请。"}
@@ -57,7 +58,7 @@ async def _clients_page(request: Request, values: dict, errors: FormErrors, crea
                         status: int = 200) -> Response:
     data = await operations.run(request, "OAuthClients")
     return await render(request, "admin/clients.html", status, clients=data["oauthClients"], values=values,
-                        errors=errors, created=created, grant_types=GRANT_TYPES)
+                        errors=errors, created=created, grant_types=GRANT_TYPES, portal_client=PORTAL_CLIENT_ID)
 
 
 async def clients(request: Request) -> Response:
@@ -123,13 +124,10 @@ async def users(request: Request) -> Response:
 
 async def create_user(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
-    values, errors = USER_FORM.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "CreateUser", {"input": values})
-        if result:
-            return redirect("/admin/users", f"已创建账号 {result['username']}。", request)
-        errors = FormErrors.from_payload(payload_errors, USER_FORM.names)
-    shown = USER_FORM.values(form) | {"password": ""}  # a password is never sent back to the browser
+    result, shown, errors = await submit(request, form, USER_FORM, "CreateUser", lambda values: {"input": values})
+    if result:
+        return redirect("/admin/users", f"已创建账号 {result['username']}。", request)
+    shown |= {"password": ""}  # a password is never sent back to the browser
     return await _users_page(request, shown, errors, status=400)
 
 

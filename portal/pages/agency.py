@@ -15,7 +15,7 @@ from starlette.routing import Route
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
-from portal.web import act, post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "AGENCY"
 FAIR_FORM = FormSpec(texts=("name", "kind", "mode", "regionCode"), dates=("startsOn", "endsOn"))
@@ -81,13 +81,10 @@ async def fairs(request: Request) -> Response:
 
 async def create_fair(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
-    values, errors = FAIR_FORM.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "CreateFair", {"input": values})
-        if result:
-            return redirect(f"/agency/fairs/{result['id']}", "招聘会已创建，请添加岗位并登记毕业生。", request)
-        errors = FormErrors.from_payload(payload_errors, FAIR_FORM.names)
-    return await _fairs_page(request, user, FAIR_FORM.values(form), errors, status=400)
+    result, shown, errors = await submit(request, form, FAIR_FORM, "CreateFair", lambda values: {"input": values})
+    if result:
+        return redirect(f"/agency/fairs/{result['id']}", "招聘会已创建，请添加岗位并登记毕业生。", request)
+    return await _fairs_page(request, user, shown, errors, status=400)
 
 
 async def fair_detail(request: Request) -> Response:
@@ -171,13 +168,11 @@ async def help_person(request: Request) -> Response:
 async def open_case(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     person_id = request.path_params["id"]
-    values, errors = OPEN_CASE_FORM.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "OpenAssistanceCase", {"personId": person_id, **values})
-        if result:
-            return redirect(f"/agency/people/{person_id}", "已建立帮扶档案，请按计划记录每一次帮扶。", request)
-        errors = FormErrors.from_payload(payload_errors, OPEN_CASE_FORM.names)
-    return await _help_page(request, {"open": (OPEN_CASE_FORM.values(form), errors)}, status=400)
+    result, shown, errors = await submit(request, form, OPEN_CASE_FORM, "OpenAssistanceCase",
+                                         lambda values: {"personId": person_id, **values})
+    if result:
+        return redirect(f"/agency/people/{person_id}", "已建立帮扶档案，请按计划记录每一次帮扶。", request)
+    return await _help_page(request, {"open": (shown, errors)}, status=400)
 
 
 async def case_step(request: Request, form: FormData) -> Response:
@@ -187,13 +182,10 @@ async def case_step(request: Request, form: FormData) -> Response:
     if step not in CASE_FORMS:
         raise HTTPException(404)
     operation, spec, done = CASE_FORMS[step]
-    values, errors = spec.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, operation, {"caseId": case_id, **values})
-        if result:
-            return redirect(f"/agency/people/{person_id}", done, request)
-        errors = FormErrors.from_payload(payload_errors, spec.names)
-    return await _help_page(request, {f"{step}-{case_id}": (spec.values(form), errors)}, status=400)
+    result, shown, errors = await submit(request, form, spec, operation, lambda values: {"caseId": case_id, **values})
+    if result:
+        return redirect(f"/agency/people/{person_id}", done, request)
+    return await _help_page(request, {f"{step}-{case_id}": (shown, errors)}, status=400)
 
 
 ROUTES = [

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
-from portal.web import act, post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ENTERPRISE"
 POSITION_FORM = FormSpec(
@@ -67,13 +67,10 @@ async def new_position(request: Request) -> Response:
 
 async def create_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
-    values, errors = POSITION_FORM.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "CreatePosition", {"input": values})
-        if result:
-            return redirect(f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request)
-        errors = FormErrors.from_payload(payload_errors, POSITION_FORM.names)
-    return await _form_page(request, user, POSITION_FORM.values(form), errors, status=400)
+    result, shown, errors = await submit(request, form, POSITION_FORM, "CreatePosition", lambda values: {"input": values})
+    if result:
+        return redirect(f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request)
+    return await _form_page(request, user, shown, errors, status=400)
 
 
 async def _position(request: Request, operation: str) -> dict:
@@ -99,14 +96,12 @@ async def edit_position(request: Request) -> Response:
 async def update_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionForEditing")
-    changes, errors = POSITION_FORM.parse(form)
-    if not errors:
-        variables = {"id": position["id"], "version": int(form.get("version", 0)), "changes": changes}
-        result, payload_errors = await operations.mutate(request, "UpdatePosition", variables)
-        if result:
-            return redirect(f"/enterprise/positions/{position['id']}", "岗位信息已更新。", request)
-        errors = FormErrors.from_payload(payload_errors, POSITION_FORM.names)
-    return await _form_page(request, user, POSITION_FORM.values(form), errors, position, status=400)
+    version = int(form.get("version", 0))
+    result, shown, errors = await submit(request, form, POSITION_FORM, "UpdatePosition", lambda changes: {
+        "id": position["id"], "version": version, "changes": changes})
+    if result:
+        return redirect(f"/enterprise/positions/{position['id']}", "岗位信息已更新。", request)
+    return await _form_page(request, user, shown, errors, position, status=400)
 
 
 # --- one position: state and applicant pipeline -----------------------------------------------

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import options
-from portal.web import act, post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
 INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
@@ -61,14 +61,11 @@ async def set_consent(request: Request, form: FormData) -> Response:
 
 async def save_intention(request: Request, form: FormData) -> Response:
     person = await _my_file(request)
-    values, errors = INTENTION_FORM.parse(form)
-    if not errors:
-        variables = {"personId": person["id"], "input": values}
-        result, payload_errors = await operations.mutate(request, "SaveIntention", variables)
-        if result:
-            return redirect("/me", "求职意向已保存。", request)
-        errors = FormErrors.from_payload(payload_errors, INTENTION_FORM.names)
-    return await _home(request, INTENTION_FORM.values(form), errors, status=400)
+    result, shown, errors = await submit(request, form, INTENTION_FORM, "SaveIntention",
+                                         lambda values: {"personId": person["id"], "input": values})
+    if result:
+        return redirect("/me", "求职意向已保存。", request)
+    return await _home(request, shown, errors, status=400)
 
 
 ROUTES = [

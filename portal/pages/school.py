@@ -14,7 +14,7 @@ from starlette.routing import Route
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
-from portal.web import act, post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "SCHOOL"
 LEDGERS = [("STUDENTS", "在读学生"), ("GRADUATES", "毕业生")]
@@ -70,13 +70,11 @@ async def record_follow_up(request: Request, form: FormData) -> Response:
     """跟踪回访: the graduate's status on a date; the API's rule errors land next to their fields."""
     await require_role(request, ROLE)
     person_id = request.path_params["id"]
-    values, errors = FOLLOW_UP_FORM.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "RecordFollowUp", {"personId": person_id, **values})
-        if result:
-            return redirect(f"/school/people/{person_id}", "回访已记录。", request)
-        errors = FormErrors.from_payload(payload_errors, FOLLOW_UP_FORM.names)
-    return await _person_page(request, FOLLOW_UP_FORM.values(form), errors, status=400)
+    result, shown, errors = await submit(request, form, FOLLOW_UP_FORM, "RecordFollowUp",
+                                         lambda values: {"personId": person_id, **values})
+    if result:
+        return redirect(f"/school/people/{person_id}", "回访已记录。", request)
+    return await _person_page(request, shown, errors, status=400)
 
 
 async def classes(request: Request) -> Response:
@@ -128,14 +126,11 @@ async def new_class(request: Request) -> Response:
 
 async def create_class(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
-    values, errors = CLASS_FORM.parse(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "CreateClass", {"input": values})
-        if result:
-            notice = "班级已创建。合作企业的岗位可在下方预留给本班学生。"
-            return redirect(f"/school/classes/{result['id']}", notice, request)
-        errors = FormErrors.from_payload(payload_errors, CLASS_FORM.names)
-    return await _class_form(request, CLASS_FORM.values(form), errors, status=400)
+    result, shown, errors = await submit(request, form, CLASS_FORM, "CreateClass", lambda values: {"input": values})
+    if result:
+        notice = "班级已创建。合作企业的岗位可在下方预留给本班学生。"
+        return redirect(f"/school/classes/{result['id']}", notice, request)
+    return await _class_form(request, shown, errors, status=400)
 
 
 def _enrolment_choices(student_edges: list[dict], enrolled: list[dict]) -> list[tuple[str, str]]:

@@ -3,8 +3,6 @@ the rule; a refused write changes nothing; optimistic concurrency refuses a stal
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import func, select
 from stdnum.cn import ric
