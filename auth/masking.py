@@ -39,6 +39,3 @@ def mask_id_number(id_number: str) -> str:
 def mask_phone(phone: str) -> str:
     return _keep_ends(phone, 3, 4)
 
-
-MASKS = {"name": mask_name, "id_number": mask_id_number, "phone": mask_phone}
-"""Person fields shown masked rather than in clear, and how."""

@@ -19,15 +19,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, exists, false, or_, select, true
+from sqlalchemy.sql.elements import False_
 
 from auth import scopes
+from auth.masking import mask_id_number, mask_name, mask_phone
 from auth.viewer import Viewer
-from models.applications import Application, Stage
+from models.applications import Application, ApplicationEvent, Stage
 from models.audit import AuditRecord
 from models.classes import TrainingClass
 from models.fairs import Fair, fair_registrations
-from models.organisations import Membership, Organisation, Role
+from models.organisations import Membership, Organisation, Role, User
 from models.people import EmploymentIntention, Household, Person, StudentRecord
 from models.positions import Position, PositionState
 from models.regions import RegionLevel, subtree_bounds, within
@@ -110,10 +112,43 @@ def _referred_by_me(person_id, v: Viewer) -> ColumnElement[bool]:
         Application.person_id == person_id, Application.referrer_id == v.organisation_id))
 
 
-def _registered_at_my_fairs(person_id, v: Viewer) -> ColumnElement[bool]:
-    return _subquery(fair_registrations, Fair, where=(
-        fair_registrations.c.person_id == person_id, fair_registrations.c.fair_id == Fair.id,
-        Fair.organiser_id == v.organisation_id))
+def _registered_at_my_fairs(person_id, v: Viewer, *, with_consent: bool = False) -> ColumnElement[bool]:
+    conditions = [fair_registrations.c.person_id == person_id, fair_registrations.c.fair_id == Fair.id,
+                  Fair.organiser_id == v.organisation_id]
+    if with_consent:
+        conditions.append(fair_registrations.c.with_consent.is_(True))
+    return _subquery(fair_registrations, Fair, where=conditions)
+
+
+# --- clearance: who made a person visible in clear (see the README's privacy model) -----------
+# Only the data subject (consent; applying; accepting a referral; registering at a fair) or an
+# authority (the school for its students, the county bureau for its census, a bureau assigning
+# a help case) clears a person for an enterprise or agency. A viewer's own act — referring,
+# registering someone at its fair, opening a help case — puts the person in its remit, masked.
+
+
+def _accepted(application) -> ColumnElement[bool]:
+    """The graduate applied, or accepted a referral (they or their school moved it to applied)."""
+    return _subquery(ApplicationEvent, where=(
+        ApplicationEvent.application_id == application.id, ApplicationEvent.to_stage == Stage.APPLIED))
+
+
+def _accepted_for_my_positions(person_id, v: Viewer) -> ColumnElement[bool]:
+    return _subquery(Application, Position, where=(
+        Application.person_id == person_id, Application.position_id == Position.id,
+        Position.enterprise_id == v.organisation_id, _accepted(Application)))
+
+
+def _accepted_my_referral(person_id, v: Viewer) -> ColumnElement[bool]:
+    return _subquery(Application, where=(
+        Application.person_id == person_id, Application.referrer_id == v.organisation_id, _accepted(Application)))
+
+
+def _cases_assigned_to_me(person_id, v: Viewer) -> ColumnElement[bool]:
+    """Help cases a bureau assigned to the organisation (a case it opened itself does not count)."""
+    return _subquery(AssistanceCase, where=(
+        AssistanceCase.person_id == person_id, AssistanceCase.owner_org_id == v.organisation_id,
+        AssistanceCase.assigned_by_org_id.is_not(None)))
 
 
 def _candidates(person_id) -> ColumnElement[bool]:
@@ -203,7 +238,7 @@ RULES: dict[Role | None, RoleRules] = {
             "persons": Permission(
                 rows=lambda v: or_(_applied_to_my_positions(Person.id, v), _candidates(Person.id)),
                 columns=CANDIDATE_FIELDS,
-                unmasked=lambda v: or_(_applied_to_my_positions(Person.id, v), Person.consent_to_share),
+                unmasked=lambda v: or_(Person.consent_to_share, _accepted_for_my_positions(Person.id, v)),
             ),
             "positions": Permission(rows=lambda v: or_(_OPEN, _own_positions(v)), writes=_own_positions),
             "training_classes": Permission(
@@ -260,8 +295,8 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: _agency_remit(Person.id, v),
                 columns=AGENCY_FIELDS,
                 unmasked=lambda v: or_(
-                    Person.consent_to_share, _referred_by_me(Person.id, v), _registered_at_my_fairs(Person.id, v),
-                    _my_cases(Person.id, v),
+                    Person.consent_to_share, _accepted_my_referral(Person.id, v),
+                    _registered_at_my_fairs(Person.id, v, with_consent=True), _cases_assigned_to_me(Person.id, v),
                 ),
             ),
             "positions": Permission(rows=lambda v: Position.state != PositionState.DRAFT),
@@ -398,7 +433,9 @@ def require_statistics(viewer: Viewer, region_code: str) -> None:
 
 
 STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
-    Stage.APPLIED: frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY}),
+    # Accepting a referral is the graduate's act (or their school's on their behalf): it clears
+    # them for the enterprise and the referring agency, so the referrer cannot do it itself.
+    Stage.APPLIED: frozenset({Role.GRADUATE, Role.SCHOOL}),
     Stage.INTERVIEW: frozenset({Role.ENTERPRISE}),
     Stage.OFFER: frozenset({Role.ENTERPRISE}),
     Stage.HIRED: frozenset({Role.ENTERPRISE}),
@@ -416,7 +453,8 @@ def permission(viewer: Viewer, table: str) -> Permission:
 
 
 def rows(viewer: Viewer, table: str) -> ColumnElement[bool]:
-    return permission(viewer, table).rows(viewer)
+    rule = permission(viewer, table).rows(viewer)
+    return and_(rule, _working(viewer)) if table in PERSONAL_TABLES else rule
 
 
 def writes(viewer: Viewer, table: str) -> ColumnElement[bool]:
@@ -434,21 +472,133 @@ def require_read(viewer: Viewer, table: str, column: str) -> None:
         raise denial(viewer)
 
 
-# Filter arguments that reveal a family's poverty status (防止返贫监测, key county, relocation):
-# filtering on them is reading them, so they need the household field.
-TARGET_GROUP_FLAGS = ("monitored", "key_county", "relocated")
+# --- personal fields: one declaration each, read by every field, filter, sort, score and count ---
 
 
-def require_target_group_read(viewer: Viewer, filters: dict) -> None:
-    if any(filters.get(flag) is not None for flag in TARGET_GROUP_FLAGS):
-        require_read(viewer, "persons", "household")
+@dataclass(frozen=True)
+class PersonalField:
+    """A person's field under PIPL. ``clear(viewer, name)`` says for which rows the viewer sees it
+    in clear; elsewhere it is shown as ``mask`` of the value, or not at all when there is none.
+    Anything computed from it (a filter, a sort key, a score, a derived value such as a location
+    tier) may use it only on those rows."""
+
+    name: str
+    mask: Callable[[str], str] | None = None
+    meaning: str = ""
+
+
+PERSONAL_FIELDS: dict[str, PersonalField] = {declared.name: declared for declared in (
+    PersonalField("name", mask_name, "姓名"),
+    PersonalField("id_number", mask_id_number, "身份证号"),
+    PersonalField("phone", mask_phone, "手机号"),
+    PersonalField("birth_date", None, "出生日期"),
+    PersonalField("household", None, "户籍：户籍地、家庭类别（脱贫户、监测对象）、易地搬迁，及由此推出的重点帮扶县、"
+                                     "就业地与户籍地的关系"),
+)}
+
+
+def _working(viewer: Viewer) -> ColumnElement[bool]:
+    """A member organisation that is approved and an account still active: a suspended member or
+    a deactivated user keeps a valid token until it expires, but reads nothing personal with it.
+    Uncorrelated, so the database evaluates it once per statement."""
+    conditions = []
+    if viewer.organisation_id is not None:
+        conditions.append(exists().where(Organisation.id == viewer.organisation_id, _APPROVED))
+    if viewer.user_id is not None:
+        conditions.append(exists().where(User.id == viewer.user_id, User.is_active.is_(True)))
+    return and_(*conditions) if conditions else true()
+
+
+PERSONAL_TABLES = frozenset({"persons", "applications", "employment_records", "follow_ups", "assistance_cases",
+                             "audit_records"})
+"""Tables whose rows are about a person: a viewer that is not working (``_working``) reads none."""
 
 
 def unmasked(viewer: Viewer) -> ColumnElement[bool]:
     """Persons shown in clear: the role's rule, and only for a token granted ``personal:read``."""
     if scopes.PERSONAL not in viewer.scopes:
         return false()
-    return permission(viewer, "persons").unmasked(viewer)
+    rule = permission(viewer, "persons").unmasked(viewer)
+    return rule if isinstance(rule, False_) else and_(rule, _working(viewer))
+
+
+def clear(viewer: Viewer, field_name: str) -> ColumnElement[bool]:
+    """SQL over persons: the rows whose ``field_name`` this viewer sees in clear."""
+    if field_name not in PERSONAL_FIELDS:
+        raise KeyError(f"{field_name} is not a declared personal field")
+    return unmasked(viewer) if may_read(viewer, "persons", field_name) else false()
+
+
+def never_clear(viewer: Viewer, field_name: str) -> bool:
+    return isinstance(clear(viewer, field_name), False_)
+
+
+class PersonalArgumentRefused(AccessDenied):
+    def __init__(self, argument: str, field_name: str) -> None:
+        head, *rest = argument.split("_")
+        name = head + "".join(part.title() for part in rest)  # as the API spells it
+        super().__init__("FORBIDDEN", f"您不能按「{name}」筛选：它依据{PERSONAL_FIELDS[field_name].meaning}，"
+                                      "而您看不到这项个人信息。")
+
+
+PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
+    "PersonFilter": {
+        "search": "name", "region": "household", "monitored": "household", "relocated": "household",
+        "key_county": "household", "school": None, "major": None, "cohort_year": None, "seeking": None,
+    },
+    "PersonSort": {"name": "name", "birth_date": "birth_date", "newest": None},
+    "MatchedGraduatesFilter": {
+        "region": "household", "monitored": "household", "key_county": "household", "relocated": "household",
+        "major": None, "occupation": None,
+    },
+    "EmploymentFilter": {
+        "location_tier": "household", "region": None, "employer": None, "person": None, "start_year": None,
+        "current": None,
+    },
+    "EmploymentSort": {"newest": None, "income": None},
+    "ApplicationFilter": {"position": None, "person": None, "enterprise": None, "stage": None},
+    "ApplicationSort": {"newest": None, "stage": None, "updated": None},
+    "AssistanceCaseFilter": {"state": None, "person": None, "owner": None},
+    # The log's region is the subject's household region (户籍地).
+    "auditLog": {"region": "household", "person": None, "action": None},
+}
+"""For every filter argument and sort order over persons (or rows about them): the personal field
+it reads, or None. The API's input types are checked against this table (tests/privacy), so a new
+argument cannot ship undeclared, and ``argument`` / ``sort_key`` apply the field's ``clear``."""
+
+
+def _declared(input_type: str, argument: str) -> str | None:
+    return PERSONAL_ARGUMENTS[input_type][argument]  # KeyError: an undeclared argument is a bug
+
+
+def clear_for(viewer: Viewer, field_name: str, person_id=None) -> ColumnElement[bool]:
+    """``clear`` for the person a column of another table names (``person_id``), or for the
+    persons row itself when None."""
+    if person_id is None or never_clear(viewer, field_name):
+        return clear(viewer, field_name)
+    return exists().where(Person.id == person_id, clear(viewer, field_name))
+
+
+def argument(viewer: Viewer, input_type: str, name: str, condition: ColumnElement[bool],
+             person_id=None) -> ColumnElement[bool]:
+    """``condition`` for argument ``name`` of ``input_type``, held only on rows whose person
+    (the persons row, or the one ``person_id`` names) has the field it reads in clear;
+    FORBIDDEN, naming the argument, for a viewer who sees that field on no row at all."""
+    field_name = _declared(input_type, name)
+    if field_name is None:
+        return condition
+    if never_clear(viewer, field_name):
+        raise PersonalArgumentRefused(name, field_name)
+    return and_(clear_for(viewer, field_name, person_id), condition)
+
+
+def sort_key(viewer: Viewer, input_type: str, name: str, key: ColumnElement) -> ColumnElement:
+    """A sort key: on a personal field, the value where clear and NULL (sorted last, then by id)
+    elsewhere, so the order says nothing about masked rows."""
+    field_name = _declared(input_type, name)
+    if field_name is None:
+        return key
+    return case((clear(viewer, field_name), key), else_=None).nulls_last()
 
 
 def may_call(viewer: Viewer, mutation: str) -> bool:

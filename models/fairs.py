@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Table, func
+from sqlalchemy import Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Table, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamped, enum_column
@@ -44,6 +44,9 @@ fair_registrations = Table(
     Column("fair_id", ForeignKey("fairs.id", ondelete="CASCADE"), primary_key=True),
     Column("person_id", ForeignKey("persons.id"), primary_key=True, index=True),
     Column("registered_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    # Registered by the graduate themself or by their school (on their behalf): only such a
+    # registration clears the graduate for the organiser (auth.rules), not the organiser's own.
+    Column("with_consent", Boolean, server_default=false(), nullable=False),
 )
 
 

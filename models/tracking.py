@@ -72,6 +72,9 @@ class AssistanceCase(Timestamped, Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     owner_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     owner_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The bureau that assigned the case to its owner (an agency): an authority's act, which clears
+    # the person for the owner; a case the owner opened itself does not (auth.rules).
+    assigned_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     reason: Mapped[str] = mapped_column(String(256))
     plan: Mapped[str | None] = mapped_column(Text)
     state: Mapped[CaseState] = mapped_column(enum_column(CaseState), default=CaseState.OPEN)

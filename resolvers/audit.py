@@ -106,6 +106,7 @@ async def audit_records(ctx: Context, first: int | None, after: str | None, *, p
     if action:
         conditions.append(AuditRecord.action == action)
     if region:
-        conditions.append(in_region(AuditRecord.region_code, region))
+        conditions.append(rules.argument(ctx.viewer, "auditLog", "region", in_region(AuditRecord.region_code, region),
+                                         AuditRecord.subject_person_id))
     statement = select(AuditRecord).where(*conditions).order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
     return await paginate(ctx, statement, first, after)

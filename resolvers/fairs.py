@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, Table, insert, select
+from sqlalchemy import Select, Table, and_, insert, select, update
 
 from auth import rules
 from models.fairs import Fair, FairKind, fair_enterprises, fair_positions, fair_registrations
-from models.organisations import Organisation, OrganisationKind
+from models.organisations import Organisation, OrganisationKind, Role
 from models.people import Person
 from models.positions import Position
 from models.regions import Region
@@ -114,6 +114,24 @@ async def _registrable_person(ctx: Context, fair: Fair, person_global_id: str) -
     return person_id
 
 
+def _with_consent(ctx: Context, fair: Fair) -> bool:
+    """A registration by the graduate, or by their school for them (not by the organiser, even
+    a school organising its own fair), carries their consent to be seen by the organiser."""
+    if ctx.viewer.role == Role.GRADUATE:
+        return True
+    return ctx.viewer.role == Role.SCHOOL and fair.organiser_id != ctx.viewer.organisation_id
+
+
+async def _register(ctx: Context, fair: Fair, person_id: int) -> None:
+    consent = _with_consent(ctx, fair)
+    registration = and_(fair_registrations.c.fair_id == fair.id, fair_registrations.c.person_id == person_id)
+    if await ctx.session.scalar(select(fair_registrations.c.with_consent).where(registration)) is None:
+        await ctx.session.execute(insert(fair_registrations).values(fair_id=fair.id, person_id=person_id,
+                                                                    with_consent=consent))
+    elif consent:  # registering confirms a registration the organiser made
+        await ctx.session.execute(update(fair_registrations).where(registration).values(with_consent=True))
+
+
 async def register_for_fair(ctx: Context, fair_global_id: str, person_global_id: str) -> Outcome[Fair]:
     """A graduate registers; the organiser or a school registers those it keeps."""
 
@@ -123,7 +141,7 @@ async def register_for_fair(ctx: Context, fair_global_id: str, person_global_id:
         if fair is None:
             raise reject("fair_id", "NOT_FOUND", "没有找到该招聘会。")
         person_id = await _registrable_person(ctx, fair, person_global_id)
-        await _link(ctx, fair_registrations, fair.id, "person_id", {person_id})
+        await _register(ctx, fair, person_id)
         return fair
 
     return await attempt(ctx, "registerForFair", work)

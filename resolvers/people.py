@@ -10,11 +10,11 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from stdnum.cn import ric
 
 from auth import rules
-from auth.masking import MASKS
+from auth.viewer import Viewer
 from models.people import (
     MONITORED_CATEGORIES,
     EmploymentIntention,
@@ -42,11 +42,8 @@ class Ledger(enum.StrEnum):
     ALL = "all"
 
 
-PERSON_SORTS = {
-    "name": (Person.name,),
-    "newest": (Person.created_at.desc(),),
-    "birth_date": (Person.birth_date,),
-}
+PERSON_SORTS = {"name": Person.name, "newest": Person.created_at.desc(), "birth_date": Person.birth_date}
+"""Sort keys; those on a personal field (auth.rules.PERSONAL_ARGUMENTS) sort masked rows last."""
 
 
 STORED_AS = {"household": "household_id"}
@@ -64,16 +61,32 @@ def _unmasked_loader(ctx: Context):
     return ctx.loader("persons.unmasked", batch)
 
 
+async def sees_in_clear(ctx: Context, person_id: int, field: str) -> bool:
+    """Whether this viewer sees the person's ``field`` in clear (auth.rules.clear); a yes is
+    audited, since the caller is about to show the field or something derived from it."""
+    if rules.never_clear(ctx.viewer, field):
+        return False
+    if not await _unmasked_loader(ctx).load(person_id):
+        return False
+    ctx.audit.read_in_clear(person_id, field)
+    return True
+
+
+async def derived_from_household(ctx: Context, person_id: int, value: Any) -> Any:
+    """A value computed from the person's household (a location tier, a region): the value
+    where the household is shown in clear, None elsewhere."""
+    return value if await sees_in_clear(ctx, person_id, "household") else None
+
+
 async def personal_value(ctx: Context, person: Person, field: str) -> Any:
     """``person.field`` as this viewer may see it: in clear (audited), masked, or None."""
     rules.require_read(ctx.viewer, "persons", field)
     value = getattr(person, STORED_AS.get(field, field))
     if value is None:
         return None
-    if await _unmasked_loader(ctx).load(person.id):
-        ctx.audit.read_in_clear(person.id, field)
+    if await sees_in_clear(ctx, person.id, field):
         return value
-    mask = MASKS.get(field)
+    mask = rules.PERSONAL_FIELDS[field].mask
     return mask(value) if mask else None
 
 
@@ -95,54 +108,62 @@ def _ledger_filter(ledger: Ledger):
     return None
 
 
-def _household_filter(region: str | None, monitored: bool | None, relocated: bool | None, key_county: bool | None):
-    """Target-group flags and the household region (户籍地), as one subquery on households."""
-    conditions = []
-    if region:
-        conditions.append(in_region(Household.region_code, region))
-    if monitored is not None:
-        monitored_categories = Household.category.in_(MONITORED_CATEGORIES)
-        conditions.append(monitored_categories if monitored else ~monitored_categories)
-    if relocated is not None:
-        conditions.append(Household.relocated.is_(relocated))
-    if key_county is not None:
-        key_counties = select(Region.code).where(Region.is_key_county)
-        conditions.append(Household.region_code.in_(key_counties) if key_county else Household.region_code.not_in(key_counties))
-    return Person.household_id.in_(select(Household.id).where(*conditions)) if conditions else None
+def _households(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return Person.household_id.in_(select(Household.id).where(condition))
 
 
-def _student_filter(school_id: int | None, major: str | None, cohort_year: int | None):
-    conditions = []
-    if school_id is not None:
-        conditions.append(StudentRecord.school_id == school_id)
-    if major:
-        conditions.append(StudentRecord.major_code == major)
-    if cohort_year is not None:
-        conditions.append(StudentRecord.expected_graduation_year == cohort_year)
-    return Person.id.in_(select(StudentRecord.person_id).where(*conditions)) if conditions else None
+def _students(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+    return Person.id.in_(select(StudentRecord.person_id).where(condition))
 
 
-def persons_statement(ctx: Context, ledger: Ledger = Ledger.ALL, *, search: str | None = None,
-                      region: str | None = None, school_id: int | None = None, major: str | None = None,
-                      cohort_year: int | None = None, monitored: bool | None = None,
-                      relocated: bool | None = None, key_county: bool | None = None,
-                      seeking: bool | None = None, sort: str = "name") -> Select:
-    conditions = [
-        rules.rows(ctx.viewer, "persons"),
-        _ledger_filter(ledger),
-        _household_filter(region, monitored, relocated, key_county),
-        _student_filter(school_id, major, cohort_year),
+def _flag(value: bool | None, condition: ColumnElement[bool]) -> ColumnElement[bool] | None:
+    return None if value is None else (condition if value else ~condition)
+
+
+def _search(viewer: Viewer, text: str) -> ColumnElement[bool]:
+    """Part of a name, or a whole ID number where the viewer sees it in clear. (The argument's
+    declared field, the name, holds the whole search to rows whose name is clear.)"""
+    by_name = Person.name.icontains(text, autoescape=True)
+    id_number = text.strip().upper()
+    if not ric.is_valid(id_number):
+        return by_name
+    return or_(by_name, and_(rules.clear(viewer, "id_number"), Person.id_number == id_number))
+
+
+def person_filters(viewer: Viewer, *, search: str | None = None, region: str | None = None,
+                   school_id: int | None = None, major: str | None = None, cohort_year: int | None = None,
+                   monitored: bool | None = None, relocated: bool | None = None, key_county: bool | None = None,
+                   seeking: bool | None = None) -> dict[str, ColumnElement[bool] | None]:
+    """``PersonFilter``'s arguments as conditions on persons, by argument name."""
+    key_counties = select(Region.code).where(Region.is_key_county)
+    return {
+        "search": _search(viewer, search) if search else None,
+        "region": _households(in_region(Household.region_code, region)) if region else None,
+        "school": _students(StudentRecord.school_id == school_id) if school_id is not None else None,
+        "major": _students(StudentRecord.major_code == major) if major else None,
+        "cohort_year": _students(StudentRecord.expected_graduation_year == cohort_year) if cohort_year is not None else None,
+        "monitored": _flag(monitored, _households(Household.category.in_(MONITORED_CATEGORIES))),
+        "relocated": _flag(relocated, _households(Household.relocated.is_(True))),
+        "key_county": _flag(key_county, _households(Household.region_code.in_(key_counties))),
+        "seeking": None if seeking is None else Person.id.in_(
+            select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(seeking))),
+    }
+
+
+def persons_statement(ctx: Context, ledger: Ledger = Ledger.ALL, *, sort: str = "name", **filters: Any) -> Select:
+    """The persons of a ledger the viewer may see, each filter and the sort held to the rows where
+    the personal field it reads is clear (auth.rules.PERSONAL_ARGUMENTS)."""
+    viewer = ctx.viewer
+    conditions = [rules.rows(viewer, "persons"), _ledger_filter(ledger)] + [
+        rules.argument(viewer, "PersonFilter", name, condition)
+        for name, condition in person_filters(viewer, **filters).items() if condition is not None
     ]
-    if search:
-        conditions.append(Person.name.icontains(search, autoescape=True))
-    if seeking is not None:
-        conditions.append(Person.id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(seeking))))
-    return select(Person).where(*(c for c in conditions if c is not None)).order_by(*PERSON_SORTS[sort], Person.id)
+    order = rules.sort_key(viewer, "PersonSort", sort, PERSON_SORTS[sort])
+    return select(Person).where(*(c for c in conditions if c is not None)).order_by(order, Person.id)
 
 
 async def persons(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
-    """AccessDenied for the target-group flags unless the viewer may read households."""
-    rules.require_target_group_read(ctx.viewer, filters)
+    """AccessDenied for a filter on a personal field the viewer sees on no row (auth.rules)."""
     return await paginate(ctx, persons_statement(ctx, **filters), first, after)
 
 

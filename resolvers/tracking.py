@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, extract, select
 
 from auth import rules
-from models.organisations import Role
+from models.organisations import Membership, Organisation, OrganisationKind, Role
 from models.people import Person
 from models.regions import RegionLevel
 from models.tracking import AssistanceAction, AssistanceCase, CaseState, EmploymentRecord, FollowUp, FollowUpStatus
@@ -34,7 +34,8 @@ def employment_records_statement(ctx: Context, *, region: str | None = None, emp
     if person_id is not None:
         conditions.append(EmploymentRecord.person_id == person_id)
     if location_tier:
-        conditions.append(EmploymentRecord.location_tier == location_tier)
+        conditions.append(rules.argument(ctx.viewer, "EmploymentFilter", "location_tier",
+                                         EmploymentRecord.location_tier == location_tier, EmploymentRecord.person_id))
     if start_year is not None:
         conditions.append(extract("year", EmploymentRecord.start_date) == start_year)
     if current is not None:
@@ -133,8 +134,22 @@ async def record_follow_up(ctx: Context, person_global_id: str, values: dict[str
     return await attempt(ctx, "recordFollowUp", work)
 
 
+async def _assignee(ctx: Context, agency_global_id: str | None) -> int | None:
+    """The agency a county bureau assigns a case to (an approved agency member), or None."""
+    if agency_global_id is None:
+        return None
+    if ctx.viewer.role != Role.BUREAU:
+        raise reject("assign_to", "BUREAU_ONLY", "只有县级乡村振兴局可以把帮扶对象交给人力资源服务机构。")
+    agency_id = key_of(agency_global_id, "Organisation", "assign_to")
+    agency = await ctx.session.get(Organisation, agency_id)
+    if agency is None or agency.kind != OrganisationKind.AGENCY or agency.membership != Membership.APPROVED:
+        raise reject("assign_to", "NOT_AN_AGENCY", "只能交给已入盟的人力资源服务机构。")
+    return agency_id
+
+
 async def open_assistance_case(ctx: Context, person_global_id: str, values: dict[str, Any]) -> Outcome[AssistanceCase]:
-    """一人一档: a file of help by real name, owned by the viewer's organisation."""
+    """一人一档: a file of help by real name, owned by the viewer's organisation — or, when a county
+    bureau assigns it, by an agency, which then sees the person in clear (an authority's act)."""
 
     async def work() -> AssistanceCase:
         checks = Checks()
@@ -142,15 +157,19 @@ async def open_assistance_case(ctx: Context, person_global_id: str, values: dict
         _check_text(checks, values.get("plan"), "plan", required=False)
         checks.done()
         _county_only(ctx)
+        assignee = await _assignee(ctx, values.get("assign_to"))
         person_id = await _visible_person(ctx, person_global_id)
+        owner = assignee or ctx.viewer.organisation_id
         already = select(AssistanceCase.id).where(
-            AssistanceCase.person_id == person_id, AssistanceCase.owner_org_id == ctx.viewer.organisation_id,
+            AssistanceCase.person_id == person_id, AssistanceCase.owner_org_id == owner,
             AssistanceCase.state == CaseState.OPEN,
         )
         if await ctx.session.scalar(already) is not None:
-            raise reject("person_id", "CASE_ALREADY_OPEN", "本单位已为此人建立了未结案的帮扶档案。")
-        case = AssistanceCase(person_id=person_id, owner_org_id=ctx.viewer.organisation_id,
-                              owner_user_id=ctx.viewer.user_id, reason=values["reason"].strip(),
+            raise reject("person_id", "CASE_ALREADY_OPEN", "该单位已为此人建立了未结案的帮扶档案。")
+        case = AssistanceCase(person_id=person_id, owner_org_id=owner,
+                              owner_user_id=None if assignee else ctx.viewer.user_id,
+                              assigned_by_org_id=ctx.viewer.organisation_id if assignee else None,
+                              reason=values["reason"].strip(),
                               plan=(values.get("plan") or "").strip() or None, state=CaseState.OPEN,
                               opened_on=today())
         ctx.session.add(case)

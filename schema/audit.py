@@ -12,6 +12,7 @@ from strawberry.types import Info
 from models import audit as model
 from models import people as people_model
 from resolvers import audit as resolve
+from resolvers import people as people_resolvers
 from resolvers.batching import one_by
 from schema.base import SIGNED_IN, Connection, ctx, global_id, key_argument
 
@@ -28,7 +29,6 @@ class AuditRecord:
     action: AuditAction
     actor_role: str
     operation: str
-    region_code: str | None
     fields: list[str]
     detail: JSON
 
@@ -44,6 +44,12 @@ class AuditRecord:
     def actor_organisation_id(self) -> strawberry.ID | None:
         organisation = self.actor_organisation_id
         return global_id("Organisation", organisation) if organisation else None
+
+    @strawberry.field(description="The subject's household region (户籍地): null where the household is.")
+    async def region_code(self, info: Info) -> str | None:
+        if self.subject_person_id is None:
+            return self.region_code
+        return await people_resolvers.derived_from_household(ctx(info), self.subject_person_id, self.region_code)
 
     @strawberry.field(description="The person concerned (masked by your role's rules).")
     async def subject(self, info: Info) -> LazyPerson | None:

@@ -39,11 +39,7 @@ LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 
 async def _household_shown(info: Info, person_id: int) -> bool:
     """Whether this viewer sees the person's household in clear (as ``Person.household``)."""
-    context = ctx(info)
-    if not rules.may_read(context.viewer, "persons", "household"):
-        return False
-    person = await one_by(context, people_model.Person.id).load(person_id)  # a matched person: in the remit
-    return person is not None and await people_resolvers.personal_value(context, person, "household") is not None
+    return await people_resolvers.sees_in_clear(ctx(info), person_id, "household")
 
 
 @strawberry.type(description="Each factor of a match, in [0, 1].")

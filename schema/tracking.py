@@ -13,6 +13,7 @@ from models import organisations as organisation_model
 from models import people as people_model
 from models import positions as position_model
 from models import tracking as model
+from resolvers import people as people_resolvers
 from resolvers import regions
 from resolvers import tracking as resolve
 from resolvers.batching import many_by, one_by
@@ -40,7 +41,10 @@ class EmploymentRecord(Node):
     start_date: date
     end_date: date | None
     monthly_income: int
-    location_tier: LocationTier = strawberry.field(description="Relative to the household's county (户籍地).")
+
+    @strawberry.field(description="Relative to the household's county (户籍地): null where the household is.")
+    async def location_tier(self, info: Info) -> LocationTier | None:
+        return await people_resolvers.derived_from_household(ctx(info), self.person_id, self.location_tier)
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -167,11 +171,15 @@ class TrackingMutations:
         return Payload.of(await resolve.record_follow_up(ctx(info), person_id, values))
 
     @strawberry.mutation(description="Open a case of help by real name (一人一档), owned by your organisation: "
-                                     "an agency for a person it may see, a county bureau for its county.",
+                                     "an agency for a person it may see, a county bureau for its county. A "
+                                     "county bureau may instead assign it to an agency (`assignTo`), which "
+                                     "then owns it and sees the person in clear.",
                          directives=WRITES)
     async def open_assistance_case(self, info: Info, person_id: strawberry.ID, reason: str,
-                                   plan: str | None = None) -> Payload[AssistanceCase]:
-        return Payload.of(await resolve.open_assistance_case(ctx(info), person_id, {"reason": reason, "plan": plan}))
+                                   plan: str | None = None,
+                                   assign_to: strawberry.ID | None = None) -> Payload[AssistanceCase]:
+        values = {"reason": reason, "plan": plan, "assign_to": assign_to}
+        return Payload.of(await resolve.open_assistance_case(ctx(info), person_id, values))
 
     @strawberry.mutation(description="One step of the plan (一人一策) on an open case; the owner only.",
                          directives=WRITES)

@@ -616,7 +616,9 @@ def _fairs(rng: random.Random, world: World):
     yield fair_positions, [{"fair_id": 1, "position_id": p["id"]} for p in positions]
     seeking = [g for g in world.graduates if g["graduation_year"] == AS_OF.year]
     registered = rng.sample(seeking, min(len(seeking), 60))
-    yield fair_registrations, [{"fair_id": 1, "person_id": g["id"]} for g in registered]
+    # Every other graduate registered themself (with consent); the organiser registered the rest.
+    yield fair_registrations, [{"fair_id": 1, "person_id": g["id"], "with_consent": index % 2 == 0}
+                               for index, g in enumerate(registered)]
 
 
 def _users(world: World, password_hash: str):

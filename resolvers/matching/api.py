@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select
 
 from auth import rules
+from auth.viewer import Viewer
 from models.applications import Application, ApplicationSource
 from models.fairs import Fair
 from models.organisations import Role
@@ -43,25 +44,24 @@ class MatchWindow:
         return [encode_cursor(self.offset + index + 1) for index in range(len(self.matches))]
 
 
-def graduate_predicate(*, region: str | None = None, major: str | None = None, occupation: str | None = None,
-                       monitored: bool | None = None, key_county: bool | None = None,
-                       relocated: bool | None = None) -> ColumnElement[bool] | None:
+def graduate_predicate(viewer: Viewer, *, region: str | None = None, major: str | None = None,
+                       occupation: str | None = None, monitored: bool | None = None,
+                       key_county: bool | None = None, relocated: bool | None = None) -> ColumnElement[bool] | None:
     """``MatchedGraduatesFilter`` as a person filter for the engine, on the intention row's
-    matching keys (the household's county, the major on record, the family's flags)."""
-    conditions = []
-    if region:
-        conditions.append(in_region(EmploymentIntention.match_region_code, region))
-    if major:
-        conditions.append(EmploymentIntention.match_major_code == major)
-    if occupation:
-        wanting = select(employment_intention_occupations.c.intention_id).where(
-            employment_intention_occupations.c.occupation_code == occupation)
-        conditions.append(EmploymentIntention.id.in_(wanting))
-    for flag, column in ((monitored, EmploymentIntention.match_monitored),
-                         (key_county, EmploymentIntention.match_key_county),
-                         (relocated, EmploymentIntention.match_relocated)):
-        if flag is not None:
-            conditions.append(column.is_(flag))
+    matching keys (the household's county, the major on record, the family's flags), each held
+    to the rows where the personal field it reads is clear (auth.rules.PERSONAL_ARGUMENTS)."""
+    wanting = select(employment_intention_occupations.c.intention_id).where(
+        employment_intention_occupations.c.occupation_code == occupation)
+    given = {
+        "region": in_region(EmploymentIntention.match_region_code, region) if region else None,
+        "major": EmploymentIntention.match_major_code == major if major else None,
+        "occupation": EmploymentIntention.id.in_(wanting) if occupation else None,
+        "monitored": None if monitored is None else EmploymentIntention.match_monitored.is_(monitored),
+        "key_county": None if key_county is None else EmploymentIntention.match_key_county.is_(key_county),
+        "relocated": None if relocated is None else EmploymentIntention.match_relocated.is_(relocated),
+    }
+    conditions = [rules.argument(viewer, "MatchedGraduatesFilter", name, condition)
+                  for name, condition in given.items() if condition is not None]
     return and_(*conditions) if conditions else None
 
 
@@ -89,14 +89,12 @@ def _both(first: ColumnElement[bool] | None, second: ColumnElement[bool] | None)
 async def graduates_for_position(ctx: Context, position_id: int, first: int | None, after: str | None,
                                  filters: dict[str, Any] | None = None) -> MatchWindow:
     """``Position.matchedGraduates(first, after, filter)``: AccessDenied unless the viewer may ask,
-    and for the target-group flags unless the viewer may read households (persons.household)."""
-    filters = filters or {}
-    rules.require_target_group_read(ctx.viewer, filters)
+    and for a filter on the household unless the viewer sees some household in clear."""
     person_filter = _both(await scope.graduates_filter(ctx.session, ctx.viewer, position_id),
-                          graduate_predicate(**filters))
+                          graduate_predicate(ctx.viewer, **(filters or {})))
     offset = decode_cursor(after) if after else 0
     page = await matched_graduates(ctx.session, position_id, first=page_size(first), offset=offset,
-                                   person_filter=person_filter)
+                                   person_filter=person_filter, household_clear=rules.clear(ctx.viewer, "household"))
     return MatchWindow(page.matches, offset, page.has_next_page)
 
 
@@ -107,7 +105,7 @@ async def positions_for_person(ctx: Context, person_id: int, first: int | None, 
                             position_predicate(**(filters or {})))
     offset = decode_cursor(after) if after else 0
     page = await matched_positions(ctx.session, person_id, first=page_size(first), offset=offset,
-                                   position_filter=position_filter)
+                                   position_filter=position_filter, household_clear=rules.clear(ctx.viewer, "household"))
     return MatchWindow(page.matches, offset, page.has_next_page)
 
 
@@ -140,4 +138,4 @@ async def shortlist_for_fair(ctx: Context, fair_id: int) -> Shortlist:
     organiser = await ctx.session.scalar(select(Fair.organiser_id).where(Fair.id == fair_id))
     if organiser is None or organiser != ctx.viewer.organisation_id:
         raise rules.denial(ctx.viewer)
-    return await fair_shortlist(ctx.session, fair_id)
+    return await fair_shortlist(ctx.session, fair_id, household_clear=rules.clear(ctx.viewer, "household"))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, false, func, literal, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import False_, True_
 
 from models.applications import Application
 from models.catalogue import Major, Occupation
@@ -50,6 +51,7 @@ from resolvers.matching.scoring import (
     MatchPolicy,
     PositionProfile,
     educations_at_least,
+    without_household,
     region_prefix,
 )
 
@@ -128,12 +130,15 @@ def available() -> ColumnElement[bool]:
     return EmploymentIntention.match_available
 
 
-def graduates_statement() -> Select:
+def graduates_statement(household_clear: ColumnElement[bool] | None = None) -> Select:
     """Graduates (persons with an employment intention) with their profile columns.
 
     Callers' filters may use the columns of persons, households, student_records and
-    employment_intentions: they are joined here.
+    employment_intentions: they are joined here. ``household_clear`` (SQL over those) says on
+    which rows the household may be scored; the API passes the viewer's auth.rules.clear, the
+    engine's own callers (tests, benches) every row.
     """
+    household_clear = true() if household_clear is None else household_clear
     occupations = (
         select(_joined(intention_occupations.c.occupation_code))
         .where(intention_occupations.c.intention_id == EmploymentIntention.id)
@@ -151,6 +156,7 @@ def graduates_statement() -> Select:
             Household.relocated, Region.is_key_county, StudentRecord.major_code,
             EmploymentIntention.preferred_tier, EmploymentIntention.expected_salary,
             occupations.label("occupations"), regions.label("regions"), classes.label("classes"),
+            case((household_clear, True), else_=False).label("household_clear"),
         )
         .select_from(EmploymentIntention)
         .join(Person, Person.id == EmploymentIntention.person_id)
@@ -161,6 +167,12 @@ def graduates_statement() -> Select:
 
 
 def graduate_profile(row) -> GraduateProfile:
+    """The row's profile, without the household where the viewer does not see it in clear."""
+    profile = _full_profile(row)
+    return profile if row.household_clear else without_household(profile)
+
+
+def _full_profile(row) -> GraduateProfile:
     return GraduateProfile(
         person_id=row.id,
         education=Education(row.education),
@@ -195,18 +207,23 @@ def graduate_major_band(codes: frozenset[str], include_unknown: bool) -> ColumnE
     return or_(in_band, major.is_(None)) if include_unknown else in_band
 
 
-def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: float, intention: float) -> ColumnElement:
+def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: float, intention: float,
+                   household_clear: ColumnElement[bool]) -> ColumnElement:
     """SQL: the best score a graduate of a band can reach, from the intention row alone.
 
     The band fixes the major and intention fit; the row's own priority flags, salary
     expectation and location tier tighten the rest (salary can reach 1 only if the position's
     ceiling meets the expectation, see scoring.salary_fit; a work place beyond the graduate's
-    tier scores 0). Certificates count as met.
+    tier scores 0). Certificates count as met. Where the household is hidden from the viewer
+    (``household_clear``), the scorer does not see it (scoring.without_household): its flags add
+    nothing and the tier cannot lower the location. A per-row ``household_clear`` would need
+    persons joined to the driving row, so for it the bound keeps the flags and drops the tier:
+    looser, and still above both kinds of score.
     """
     fit, priority = policy.fit, policy.priority
     expected = EmploymentIntention.expected_salary
     salary = case((or_(expected.is_(None), expected <= position.salary_max), 1.0), else_=0.5)
-    flags = (
+    flags = literal(0.0) if isinstance(household_clear, False_) else (
         _weight_if(EmploymentIntention.match_monitored, priority.monitored_household)
         + _weight_if(EmploymentIntention.match_key_county, priority.key_county)
         + _weight_if(EmploymentIntention.match_relocated, priority.relocated)
@@ -215,7 +232,8 @@ def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: flo
         fit.major * major + fit.intention * intention + fit.certificates
         + priority.yulu_priority_position * position.yulu_priority
     )
-    location = case((_beyond_tier(position.region_code), 0.0), else_=fit.location)
+    tier_known = isinstance(household_clear, True_)
+    location = case((_beyond_tier(position.region_code), 0.0), else_=fit.location) if tier_known else literal(fit.location)
     return (literal(known) + fit.salary * salary + location + flags) / policy.total_weight
 
 
@@ -243,9 +261,11 @@ def in_classes(class_ids: frozenset[int]) -> ColumnElement[bool]:
     return Person.id.in_(select(Enrolment.person_id).where(Enrolment.class_id.in_(sorted(class_ids))))
 
 
-async def graduate(session: AsyncSession, person_id: int) -> GraduateProfile | None:
+async def graduate(session: AsyncSession, person_id: int,
+                   household_clear: ColumnElement[bool] | None = None) -> GraduateProfile | None:
     """The graduate's profile if they are available for matching."""
-    row = (await session.execute(graduates_statement().where(Person.id == person_id, available()))).first()
+    statement = graduates_statement(household_clear).where(Person.id == person_id, available())
+    row = (await session.execute(statement)).first()
     return graduate_profile(row) if row else None
 
 
@@ -353,6 +373,9 @@ def _certificates_bound(held: frozenset[str]) -> ColumnElement:
 def _location_fit(graduate: GraduateProfile, policy: MatchPolicy) -> ColumnElement:
     """SQL: scoring.location_fit of the position's work region for this graduate."""
     home = graduate.household_region
+    desired = or_(false(), *(Position.region_code.startswith(region_prefix(code)) for code in graduate.desired_regions))
+    if home is None:  # scoring.without_household
+        return case((desired, LOCATION_HOME_OR_DESIRED), else_=LOCATION_ELSEWHERE)
     province = func.substr(Position.region_code, 1, 2)
     in_county = Position.region_code == home
     in_province = province == home[:2]
@@ -360,7 +383,6 @@ def _location_fit(graduate: GraduateProfile, policy: MatchPolicy) -> ColumnEleme
         LocationTier.IN_COUNTY: ~in_county,
         LocationTier.IN_PROVINCE: ~in_province,
     }.get(graduate.preferred_tier, false())
-    desired = or_(false(), *(Position.region_code.startswith(region_prefix(code)) for code in graduate.desired_regions))
     paired = [p for p in {province_pair for pair in policy.paired_provinces if home[:2] in pair
                           for province_pair in pair} if p != home[:2]]
     return case(

@@ -103,14 +103,18 @@ class TopK:
 
 async def matched_graduates(
     session: AsyncSession, position_id: int, *, first: int, offset: int = 0,
-    person_filter: ColumnElement[bool] | None = None, policy: MatchPolicy | None = None,
-    reference: Reference | None = None,
+    person_filter: ColumnElement[bool] | None = None, household_clear: ColumnElement[bool] | None = None,
+    policy: MatchPolicy | None = None, reference: Reference | None = None,
 ) -> MatchPage:
     """The best graduates for an open position, best first; empty if it is not open or full.
 
     ``person_filter`` may use the columns of persons, households, student_records and
-    employment_intentions (the viewer's row rules, consent, the API's filter input).
+    employment_intentions (the viewer's row rules, consent, the API's filter input);
+    ``household_clear`` likewise says where the household may be scored (every row if None):
+    elsewhere the score is computed without it (scoring.without_household), so neither a
+    score nor the order can reveal a family's status.
     """
+    household_clear = true() if household_clear is None else household_clear
     reference = reference or await Reference.cached(session)
     policy = with_pairings(policy, reference)
     position = await candidates.position(session, position_id)
@@ -118,7 +122,7 @@ async def matched_graduates(
         return MatchPage([], False)
     search = Search(
         session,
-        details=candidates.graduates_statement(),
+        details=candidates.graduates_statement(household_clear),
         driving_id=candidates.EmploymentIntention.person_id,
         pool=candidates.graduate_pool(position),
         filters=and_(candidates.graduates_for(position), _or_true(person_filter)),
@@ -127,11 +131,12 @@ async def matched_graduates(
     )
     if position.reserved_for_classes:
         await search.read_all(candidates.in_classes(position.reserved_for_classes))
-    await search.read_bands(_graduate_bands(position, policy, reference))
+    await search.read_bands(_graduate_bands(position, policy, reference, household_clear))
     return _page(search.top.best(), offset, first, reference, policy)
 
 
-def _graduate_bands(position, policy: MatchPolicy, reference: Reference) -> list[Band]:
+def _graduate_bands(position, policy: MatchPolicy, reference: Reference,
+                    household_clear: ColumnElement[bool]) -> list[Band]:
     if position.accepted_majors:
         groups = reference.majors_by_fit(position.accepted_majors)
         majors = [
@@ -145,7 +150,8 @@ def _graduate_bands(position, policy: MatchPolicy, reference: Reference) -> list
         Band(
             bound=upper_bound(policy, major=level, intention=float(wants), priority=known),
             where=where_major & candidates.graduate_intention_band(position.occupation_code, wants),
-            row_bound=candidates.graduate_bound(policy, position, major=level, intention=float(wants)),
+            row_bound=candidates.graduate_bound(policy, position, major=level, intention=float(wants),
+                                                household_clear=household_clear),
         )
         for level, where_major in majors
         for wants in (True, False)
@@ -154,17 +160,17 @@ def _graduate_bands(position, policy: MatchPolicy, reference: Reference) -> list
 
 async def matched_positions(
     session: AsyncSession, person_id: int, *, first: int, offset: int = 0,
-    position_filter: ColumnElement[bool] | None = None, policy: MatchPolicy | None = None,
-    reference: Reference | None = None,
+    position_filter: ColumnElement[bool] | None = None, household_clear: ColumnElement[bool] | None = None,
+    policy: MatchPolicy | None = None, reference: Reference | None = None,
 ) -> MatchPage:
     """The best open positions for a graduate, best first; empty if they are not available.
 
     ``position_filter`` may use the columns of positions (the viewer's row rules, the API's
-    filter input).
+    filter input); ``household_clear`` as for ``matched_graduates``.
     """
     reference = reference or await Reference.cached(session)
     policy = with_pairings(policy, reference)
-    graduate = await candidates.graduate(session, person_id)
+    graduate = await candidates.graduate(session, person_id, household_clear)
     if graduate is None:
         return MatchPage([], False)
     search = Search(

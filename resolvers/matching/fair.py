@@ -67,12 +67,14 @@ def optimal_assignment(scores: dict[Pair, float], seats: dict[int, int]) -> dict
 
 async def fair_shortlist(
     session: AsyncSession, fair_id: int, *, person_filter: ColumnElement[bool] | None = None,
-    policy: MatchPolicy | None = None, reference: Reference | None = None,
+    household_clear: ColumnElement[bool] | None = None, policy: MatchPolicy | None = None,
+    reference: Reference | None = None,
 ) -> Shortlist:
-    """The optimal shortlist of a fair's registered, available graduates for its open positions."""
+    """The optimal shortlist of a fair's registered, available graduates for its open positions
+    (scored without the household where ``household_clear`` does not hold, as in the engine)."""
     reference = reference or await Reference.cached(session)
     policy = with_pairings(policy, reference)
-    graduates = await _registered_graduates(session, fair_id, person_filter)
+    graduates = await _registered_graduates(session, fair_id, person_filter, household_clear)
     positions, seats = await _open_positions(session, fair_id)
     applied = await _applied_pairs(session, fair_id)
     scored = {
@@ -89,10 +91,10 @@ async def fair_shortlist(
     return Shortlist(matches, sum(match.score for match in matches), unassigned)
 
 
-async def _registered_graduates(session: AsyncSession, fair_id: int,
-                                person_filter: ColumnElement[bool] | None) -> list[GraduateProfile]:
+async def _registered_graduates(session: AsyncSession, fair_id: int, person_filter: ColumnElement[bool] | None,
+                                household_clear: ColumnElement[bool] | None) -> list[GraduateProfile]:
     registered = select(fair_registrations.c.person_id).where(fair_registrations.c.fair_id == fair_id)
-    statement = candidates.graduates_statement().where(
+    statement = candidates.graduates_statement(household_clear).where(
         Person.id.in_(registered), candidates.available(), person_filter if person_filter is not None else true()
     )
     return [candidates.graduate_profile(row) for row in await session.execute(statement)]

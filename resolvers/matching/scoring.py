@@ -10,7 +10,7 @@ so a score is in [0, 1] and the weights say how much each consideration counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from models.people import (
     EDUCATION_RANK,
@@ -98,8 +98,8 @@ class GraduateProfile:
     education: Education
     major_code: str | None
     certificates: frozenset[str]
-    household_region: str  # 户籍地, a county code
-    household_category: HouseholdCategory
+    household_region: str | None  # 户籍地, a county code; None when the viewer may not see it
+    household_category: HouseholdCategory | None
     relocated: bool
     key_county: bool  # the household's county is a national key assistance county
     preferred_tier: LocationTier | None  # farthest the graduate will go; None: anywhere
@@ -190,7 +190,18 @@ def intention_fit(desired_occupations: frozenset[str], occupation_code: str) -> 
     return 1.0 if occupation_code in desired_occupations else 0.0
 
 
+def without_household(graduate: GraduateProfile) -> GraduateProfile:
+    """The profile as scored for a viewer who does not see the household in clear: no household
+    flags and no home, so neither the priority weights nor the location factor can reveal the
+    family's status or county (auth.rules.PERSONAL_FIELDS, "household")."""
+    return replace(graduate, household_region=None, household_category=None, relocated=False, key_county=False)
+
+
 def location_fit(graduate: GraduateProfile, work_region: str, policy: MatchPolicy) -> float:
+    """Without the home (``without_household``), only the desired regions speak: a desired
+    region scores as home, anywhere else as elsewhere."""
+    if graduate.household_region is None:
+        return LOCATION_HOME_OR_DESIRED if in_desired_region(graduate.desired_regions, work_region) else LOCATION_ELSEWHERE
     tier = location_tier(graduate.household_region, work_region)
     if graduate.preferred_tier is not None and TIER_DISTANCE[tier] > TIER_DISTANCE[graduate.preferred_tier]:
         return LOCATION_BEYOND_INTENTION

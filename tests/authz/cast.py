@@ -13,7 +13,9 @@ Relations, the same for every table:
   none of the demo users' organisations;
 - ``outside``: the same, outside Chongqing (Shandong);
 - ``consented`` / ``fair`` (persons): a neutral candidate who consented to be shown, or who
-  registered at the agency's fair;
+  registered at the agency's fair with consent; ``referred`` / ``registered`` / ``own_case`` /
+  ``assigned``: neutral candidates the agency referred (not accepted), registered at its fair
+  itself, opened a case on, or was assigned a case of by the county bureau;
 - ``public``: a row anyone may see (an open position, an approved member, a region, a fair).
 """
 
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from models.applications import Application
 from models.audit import AuditRecord
-from models.fairs import Fair, fair_enterprises
+from models.fairs import Fair, fair_enterprises, fair_registrations
 from models.organisations import Organisation
 from models.positions import Position
 from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
@@ -158,7 +160,7 @@ def build(session: Session) -> Cast:
     outside_person = _one(session, neutral + " AND h.region_code NOT LIKE '50%'" + not_at_fair + " ORDER BY p.id",
                           **ties)
     fair_person = _one(session, neutral + in_chongqing + " AND p.id IN (SELECT person_id FROM fair_registrations "
-                                "WHERE fair_id = 1) ORDER BY p.id", county=COUNTY, **ties)
+                                "WHERE fair_id = 1 AND with_consent = :yes) ORDER BY p.id", county=COUNTY, **ties)
     own_student = _one(session, "SELECT p.id FROM persons p JOIN student_records s ON s.person_id = p.id "
                                 "WHERE s.school_id = :s AND s.status = 'graduated' AND p.consent_to_share = :no "
                                 "ORDER BY p.id", s=school, no=False)
@@ -166,7 +168,9 @@ def build(session: Session) -> Cast:
                               "JOIN persons p ON p.id = a.person_id WHERE q.enterprise_id = :e "
                               "AND p.consent_to_share = :no ORDER BY a.id", e=enterprise, no=False)
     referred = _one(session, "SELECT a.person_id FROM applications a JOIN persons p ON p.id = a.person_id "
-                             "WHERE a.referrer_id = :a AND p.consent_to_share = :no ORDER BY a.id", a=agency, no=False)
+                             "WHERE a.referrer_id = :a AND p.consent_to_share = :no AND a.id IN (SELECT "
+                             "application_id FROM application_events WHERE to_stage = 'applied') ORDER BY a.id",
+                    a=agency, no=False)
     own_person = {"school": own_student, "enterprise": applicant, "agency": referred, "county": county_person,
                   "city": county_person, "graduate": cast.graduate_person}
     for viewer, person in own_person.items():
@@ -175,6 +179,22 @@ def build(session: Session) -> Cast:
     cast.subjects[("*", "persons", "outside")] = outside_person
     cast.subjects[("*", "persons", "consented")] = consented
     cast.subjects[("*", "persons", "fair")] = fair_person
+    # The agency's own acts, which clear nobody (issue 11, item 3): a referral not yet accepted, a
+    # registration at its fair without consent, a help case it opened itself; and one a county
+    # bureau assigned to it, which does clear.
+    referred_only, registered, own_case, assigned = chongqing[2:6]
+    _add(session, Application.__table__, person_id=referred_only, position_id=open_position, source="agency",
+         referrer_id=agency, fair_id=None, stage="recommended", rejection_reason=None, note=None, version=1)
+    fair_of_agency = _one(session, "SELECT id FROM fairs WHERE organiser_id = :a ORDER BY id", a=agency)
+    session.execute(insert(fair_registrations).values(fair_id=fair_of_agency, person_id=registered, with_consent=False))
+    county_bureau = cast.org["county"]
+    for person, assigner in ((own_case, None), (assigned, county_bureau)):
+        _add(session, AssistanceCase.__table__, person_id=person, owner_org_id=agency, owner_user_id=None,
+             assigned_by_org_id=assigner, reason="矩阵测试：帮扶", plan=None, state="open", outcome=None,
+             opened_on=date(2026, 9, 1), closed_on=None)
+    for relation, person in (("referred", referred_only), ("registered", registered), ("own_case", own_case),
+                             ("assigned", assigned)):
+        cast.subjects[("*", "persons", relation)] = person
 
     # --- tracking rows, so that "hidden" means hidden and not merely absent
     for person in {*own_person.values(), other_person, outside_person}:

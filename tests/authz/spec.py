@@ -24,22 +24,28 @@ UNAUTH, FORBID = "UNAUTHENTICATED", "FORBIDDEN"
 VIEWERS: dict[str, Role | None] = {ANONYMOUS: None, **{u: Role(role) for u, role, _ in DEMO_ACCOUNTS}}
 """Every demo account, by the role its token carries; bureaus twice (county and city level)."""
 
+_AGENCY_ACTS_AS_OTHER = {outcome: dict.fromkeys(("referred", "registered", "own_case", "assigned"), outcome)
+                         for outcome in (H, M)}
+"""The agency's acts on a person are nothing to anyone else: they see such a person as any other."""
+
 # viewer → relation → outcome, per table. Comments cite the issue's words.
 READS: dict[str, dict[str, dict[str, str]]] = {
     "persons": {
         # school: "full detail of its own students and graduates" — nobody else's.
-        "school": {"own": C, "other": H, "outside": H, "consented": H, "fair": H},
+        "school": {"own": C, "other": H, "outside": H, "consented": H, "fair": H, **_AGENCY_ACTS_AS_OTHER[H]},
         # enterprise: "sees its own applicants; matched candidates stay masked until they applied or consented".
-        "enterprise": {"own": C, "other": M, "outside": M, "consented": C, "fair": M},
-        # agency: "candidates masked unless they consented, applied through it, or registered at its fair".
-        "agency": {"own": C, "other": M, "outside": M, "consented": C, "fair": C},
+        "enterprise": {"own": C, "other": M, "outside": M, "consented": C, "fair": M, **_AGENCY_ACTS_AS_OTHER[M]},
+        # agency: "candidates masked unless they consented, accepted its referral, registered at its fair
+        # themselves, or a bureau assigned their case to it" — its own acts clear nobody (issue 11).
+        "agency": {"own": C, "other": M, "outside": M, "consented": C, "fair": C,
+                   "referred": M, "registered": M, "own_case": M, "assigned": C},
         # bureau: "reads inside its region subtree; personal data unmasked at county level only".
-        "county": {"own": C, "other": H, "outside": H, "consented": H, "fair": H},
-        "city": {"own": M, "other": M, "outside": H, "consented": M, "fair": M},
+        "county": {"own": C, "other": H, "outside": H, "consented": H, "fair": H, **_AGENCY_ACTS_AS_OTHER[H]},
+        "city": {"own": M, "other": M, "outside": H, "consented": M, "fair": M, **_AGENCY_ACTS_AS_OTHER[M]},
         # graduate: "self only".
-        "graduate": {"own": C, "other": H, "outside": H, "consented": H, "fair": H},
+        "graduate": {"own": C, "other": H, "outside": H, "consented": H, "fair": H, **_AGENCY_ACTS_AS_OTHER[H]},
         # admin: "no silent bypass of personal-data rules": listed, always masked.
-        "admin": {"other": M, "outside": M, "consented": M, "fair": M},
+        "admin": {"other": M, "outside": M, "consented": M, "fair": M, **_AGENCY_ACTS_AS_OTHER[M]},
         ANONYMOUS: {"other": UNAUTH, "consented": UNAUTH},
     },
     "positions": {

@@ -148,7 +148,7 @@ WRITE_CELLS = [
     ("school", "upsertEmploymentIntention", "own", _intention_write, True),
     ("school", "upsertEmploymentIntention", "other", _intention_write, False),
     ("school", "upsertEmploymentIntention", "outside", _intention_write, False),
-    ("agency", "transitionApplication", "own", _transition("APPLIED"), True),
+    ("agency", "transitionApplication", "own", _transition("WITHDRAWN"), True),  # accepting is the graduate's
     ("agency", "transitionApplication", "other", _transition("WITHDRAWN"), False),
     ("agency", "addFairEnterprises", "own", _fair_write, True),
     ("agency", "addFairEnterprises", "public", _fair_write, False),

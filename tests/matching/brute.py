@@ -5,7 +5,9 @@ intention row's copy that the engine uses."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, true
+from dataclasses import replace
+
+from sqlalchemy import ColumnElement, case, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import matching_keys
@@ -16,10 +18,16 @@ from resolvers.matching import candidates
 from resolvers.matching.scoring import GraduateProfile, MatchPolicy, PositionProfile, Scored, education_suffices, score
 
 
-async def graduates(session: AsyncSession, where: ColumnElement[bool] | None = None) -> list[GraduateProfile]:
-    statement = (candidates.graduates_statement().where(matching_keys.available(), where if where is not None else true())
-                 .order_by(Person.id))
-    return [candidates.graduate_profile(row) for row in await session.execute(statement)]
+async def graduates(session: AsyncSession, where: ColumnElement[bool] | None = None,
+                    household_clear: ColumnElement[bool] | None = None) -> list[GraduateProfile]:
+    """Available graduates; where ``household_clear`` does not hold, with no household at all —
+    no home county, category or flags — as a viewer who may not see it must be scored."""
+    shown = case((household_clear if household_clear is not None else true(), True), else_=False).label("shown")
+    statement = (candidates.graduates_statement().add_columns(shown)
+                 .where(matching_keys.available(), where if where is not None else true()).order_by(Person.id))
+    return [candidates.graduate_profile(row) if row.shown else replace(
+        candidates.graduate_profile(row), household_region=None, household_category=None, relocated=False,
+        key_county=False) for row in await session.execute(statement)]
 
 
 async def positions(session: AsyncSession, where: ColumnElement[bool] | None = None) -> list[PositionProfile]:
@@ -42,9 +50,11 @@ def ranked(pairs: list[Scored], key) -> list[Scored]:
     return sorted(pairs, key=lambda scored: (-scored.score, key(scored)))
 
 
-async def best_graduates(session, position: PositionProfile, policy: MatchPolicy, where=None) -> list[Scored]:
+async def best_graduates(session, position: PositionProfile, policy: MatchPolicy, where=None,
+                         household_clear=None) -> list[Scored]:
     applied_pairs = await applied(session)
-    pairs = [score(g, position, policy) for g in await graduates(session, where) if eligible(g, position, applied_pairs)]
+    pairs = [score(g, position, policy) for g in await graduates(session, where, household_clear)
+             if eligible(g, position, applied_pairs)]
     return ranked(pairs, key=lambda scored: scored.graduate.person_id)
 
 

@@ -4,7 +4,7 @@ filters, pagination and other weights; and its bands cover every candidate under
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import false, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.classes import Enrolment, TrainingClass, class_reserved_positions
@@ -110,16 +110,39 @@ async def test_closed_positions_and_unknown_people_match_nothing(session: AsyncS
     assert (await matched_positions(session, 10**9, first=10)).matches == []
 
 
-async def test_bands_cover_every_candidate_once_and_bound_its_score(session: AsyncSession) -> None:
+async def test_scores_without_the_household_equal_brute_force(session: AsyncSession) -> None:
+    """Where the viewer may not see the household (here: the non-consenting), the engine's top-k
+    is brute force's over profiles with no household at all, and the flags never show."""
+    reference = await Reference.load(session)
+    policy = engine.with_pairings(None, reference)
+    hidden = 0
+    for position in (await brute.positions(session))[:40]:
+        best = await brute.best_graduates(session, position, policy, household_clear=Person.consent_to_share)
+        page = await matched_graduates(session, position.position_id, first=10, reference=reference,
+                                       household_clear=Person.consent_to_share)
+        assert _as_pairs(page.matches) == _expected(best, 10), position.position_id
+        hidden += sum(1 for scored in best[:10] if scored.graduate.household_region is None)
+    assert hidden > 0  # the check saw graduates scored without their household
+    for graduate in (await brute.graduates(session, household_clear=false()))[:40]:
+        best = await brute.best_positions(session, graduate, policy)
+        page = await matched_positions(session, graduate.person_id, first=5, reference=reference,
+                                       household_clear=false())
+        assert _as_pairs(page.matches) == _expected(best, 5), graduate.person_id
+        assert not any(m.priority.monitored_household or m.priority.key_county or m.priority.relocated
+                       for m in page.matches)
+
+
+@pytest.mark.parametrize("household_clear", [true(), false(), Person.consent_to_share], ids=["clear", "hidden", "mixed"])
+async def test_bands_cover_every_candidate_once_and_bound_its_score(session: AsyncSession, household_clear) -> None:
     """The threshold search is exact only if each candidate is in one band whose bounds hold."""
     reference = await Reference.load(session)
     policy = engine.with_pairings(None, reference)
     for position in (await brute.positions(session))[:15]:
-        everyone = {g.person_id: g for g in await brute.graduates(session)
+        everyone = {g.person_id: g for g in await brute.graduates(session, household_clear=household_clear)
                     if education_suffices(g.education, position.min_education)}
         seen: list[int] = []
-        for band in engine._graduate_bands(position, policy, reference):
-            statement = (candidates.graduates_statement().add_columns(band.row_bound.label("row_bound"))
+        for band in engine._graduate_bands(position, policy, reference, household_clear):
+            statement = (candidates.graduates_statement(household_clear).add_columns(band.row_bound.label("row_bound"))
                          .where(candidates.graduate_pool(position), band.where))
             for row in await session.execute(statement):
                 scored = score(everyone[row.id], position, policy)
