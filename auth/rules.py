@@ -454,7 +454,7 @@ def permission(viewer: Viewer, table: str) -> Permission:
 
 def rows(viewer: Viewer, table: str) -> ColumnElement[bool]:
     rule = permission(viewer, table).rows(viewer)
-    return and_(rule, _working(viewer)) if table in PERSONAL_TABLES else rule
+    return and_(rule, working(viewer)) if table in PERSONAL_TABLES else rule
 
 
 def writes(viewer: Viewer, table: str) -> ColumnElement[bool]:
@@ -497,7 +497,7 @@ PERSONAL_FIELDS: dict[str, PersonalField] = {declared.name: declared for declare
 )}
 
 
-def _working(viewer: Viewer) -> ColumnElement[bool]:
+def working(viewer: Viewer) -> ColumnElement[bool]:
     """A member organisation that is approved and an account still active: a suspended member or
     a deactivated user keeps a valid token until it expires, but reads nothing personal with it.
     Uncorrelated, so the database evaluates it once per statement."""
@@ -511,7 +511,7 @@ def _working(viewer: Viewer) -> ColumnElement[bool]:
 
 PERSONAL_TABLES = frozenset({"persons", "applications", "employment_records", "follow_ups", "assistance_cases",
                              "audit_records"})
-"""Tables whose rows are about a person: a viewer that is not working (``_working``) reads none."""
+"""Tables whose rows are about a person: a viewer that is not working (``working``) reads none."""
 
 
 def unmasked(viewer: Viewer) -> ColumnElement[bool]:
@@ -519,7 +519,7 @@ def unmasked(viewer: Viewer) -> ColumnElement[bool]:
     if scopes.PERSONAL not in viewer.scopes:
         return false()
     rule = permission(viewer, "persons").unmasked(viewer)
-    return rule if isinstance(rule, False_) else and_(rule, _working(viewer))
+    return rule if isinstance(rule, False_) else and_(rule, working(viewer))
 
 
 def clear(viewer: Viewer, field_name: str) -> ColumnElement[bool]:

@@ -80,18 +80,17 @@ def position_predicate(*, region: str | None = None, kind: Any = None, occupatio
     return and_(*conditions) if conditions else None
 
 
-def _both(first: ColumnElement[bool] | None, second: ColumnElement[bool] | None) -> ColumnElement[bool] | None:
-    if first is None or second is None:
-        return first if second is None else second
-    return and_(first, second)
+def _all(*conditions: ColumnElement[bool] | None) -> ColumnElement[bool]:
+    return and_(*(condition for condition in conditions if condition is not None))
 
 
 async def graduates_for_position(ctx: Context, position_id: int, first: int | None, after: str | None,
                                  filters: dict[str, Any] | None = None) -> MatchWindow:
     """``Position.matchedGraduates(first, after, filter)``: AccessDenied unless the viewer may ask,
     and for a filter on the household unless the viewer sees some household in clear."""
-    person_filter = _both(await scope.graduates_filter(ctx.session, ctx.viewer, position_id),
-                          graduate_predicate(ctx.viewer, **(filters or {})))
+    # A suspended member or deactivated account gets no match at all (rules.working).
+    person_filter = _all(rules.working(ctx.viewer), await scope.graduates_filter(ctx.session, ctx.viewer, position_id),
+                         graduate_predicate(ctx.viewer, **(filters or {})))
     offset = decode_cursor(after) if after else 0
     page = await matched_graduates(ctx.session, position_id, first=page_size(first), offset=offset,
                                    person_filter=person_filter, household_clear=rules.clear(ctx.viewer, "household"))
@@ -101,8 +100,8 @@ async def graduates_for_position(ctx: Context, position_id: int, first: int | No
 async def positions_for_person(ctx: Context, person_id: int, first: int | None, after: str | None,
                                filters: dict[str, Any] | None = None) -> MatchWindow:
     """``Person.matchedPositions(first, after, filter)``: AccessDenied unless the viewer may ask."""
-    position_filter = _both(await scope.positions_filter(ctx.session, ctx.viewer, person_id),
-                            position_predicate(**(filters or {})))
+    position_filter = _all(rules.working(ctx.viewer), await scope.positions_filter(ctx.session, ctx.viewer, person_id),
+                           position_predicate(**(filters or {})))
     offset = decode_cursor(after) if after else 0
     page = await matched_positions(ctx.session, person_id, first=page_size(first), offset=offset,
                                    position_filter=position_filter, household_clear=rules.clear(ctx.viewer, "household"))
