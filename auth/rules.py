@@ -285,7 +285,7 @@ RULES: dict[Role | None, RoleRules] = {
         mutations=frozenset({
             "upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass",
             "enrolStudent", "reserveClassPositions", "createApplication", "referCandidate",
-            "transitionApplication", "recordFollowUp",
+            "transitionApplication", "recordFollowUp", "decideStudentTransfer",
         }) | _FAIR_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
@@ -349,7 +349,7 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: within(AuditRecord.region_code, v.region_code, v.region_level)
             ),
         },
-        mutations=frozenset({"decideMembership", "suspendMembership", "upsertEnrolmentIntention"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
+        mutations=frozenset({"decideMembership", "suspendMembership", "upsertEnrolmentIntention", "decideStudentTransfer"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={
@@ -621,3 +621,54 @@ def require_query(viewer: Viewer, query: str) -> None:
 
 def may_move_to(viewer: Viewer, stage: Stage) -> bool:
     return viewer.role in STAGE_ACTORS.get(stage, frozenset())
+
+
+# --- student transfers (issue 11): a school's request for a person it does not hold ------------
+# Decided by the person's current school (a studying record there) or by the county bureau of
+# the household's region — for a person not registered yet, of the region the request claims:
+# confirming a family's category is the census's work (摸清底数). Never by the school that filed it.
+
+from sqlalchemy import and_  # noqa: E402  (kept with the only rules that need them)
+
+from models.people import StudentStatus  # noqa: E402
+from models.transfers import StudentTransfer  # noqa: E402
+
+
+def _registered(id_number) -> ColumnElement[bool]:
+    return _subquery(Person, where=(Person.id_number == id_number,))
+
+
+def _studying_at_my_school(id_number, v: Viewer) -> ColumnElement[bool]:
+    return _subquery(Person, StudentRecord, where=(
+        Person.id_number == id_number, StudentRecord.person_id == Person.id,
+        StudentRecord.school_id == v.organisation_id, StudentRecord.status == StudentStatus.STUDYING))
+
+
+def _household_in_my_county(id_number, claimed_region, v: Viewer) -> ColumnElement[bool]:
+    registered_here = _subquery(Person, Household, where=(
+        Person.id_number == id_number, Household.id == Person.household_id,
+        within(Household.region_code, v.region_code, v.region_level)))
+    claimed_here = and_(~_registered(id_number), within(claimed_region, v.region_code, v.region_level))
+    return or_(registered_here, claimed_here)
+
+
+TRANSFER_DECIDERS: dict[Role, RowFilter] = {
+    Role.SCHOOL: lambda v: _studying_at_my_school(StudentTransfer.id_number, v),
+    Role.BUREAU: lambda v: (_household_in_my_county(StudentTransfer.id_number, StudentTransfer.claimed_region_code, v)
+                            if _is_county_bureau(v) else false()),
+}
+
+
+def decides_transfers(viewer: Viewer) -> ColumnElement[bool]:
+    """The student transfers the viewer may accept or decline (and list as theirs to decide)."""
+    decider = TRANSFER_DECIDERS.get(viewer.role)
+    if decider is None:
+        return false()
+    return and_(decider(viewer), StudentTransfer.requesting_school_id != viewer.organisation_id)
+
+
+def filed_transfers(viewer: Viewer) -> ColumnElement[bool]:
+    """The requests the viewer's school filed (shown with the identity as it typed it)."""
+    if viewer.role != Role.SCHOOL:
+        return false()
+    return StudentTransfer.requesting_school_id == viewer.organisation_id

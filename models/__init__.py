@@ -14,6 +14,7 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     positions,
     regions,
     tracking,
+    transfers,
 )
 from models.base import Base
 

@@ -100,6 +100,7 @@ async def attempt(
         membership = await ctx.session.scalar(
             select(Organisation.membership).where(Organisation.id == ctx.viewer.organisation_id))
         rules.require_approved_membership(ctx.viewer, name, membership)
+    ctx.audit.take_staged()
     try:
         async with ctx.session.begin_nested():
             result = await work()
@@ -112,8 +113,9 @@ async def attempt(
     except ValueTooLong as error:
         errors = [UserError(camel(error.attribute), "TOO_LONG", f"最多 {error.limit} 个字符。")]
     else:
-        ctx.audit.mutated(name, True, **_audit_subject(result), **audit)
+        ctx.audit.mutated(name, True, **_audit_subject(result), **audit, **ctx.audit.take_staged())
         return Outcome(result)
+    ctx.audit.take_staged()  # rolled back with the savepoint: nothing of it happened
     ctx.audit.mutated(name, False, codes=[e.code for e in errors], **audit)
     return Outcome(errors=errors)
 

@@ -26,8 +26,7 @@ from models.people import (
     StudentRecord,
     StudentStatus,
 )
-from models.catalogue import Major
-from models.regions import Region, RegionLevel
+from models.regions import Region, RegionLevel, subtree_bounds
 from resolvers.batching import any_of, one_by
 from resolvers.context import Context
 from resolvers.outcomes import Checks, attempt, check_version, key_of, reject
@@ -168,9 +167,24 @@ async def persons(ctx: Context, first: int | None, after: str | None, **filters:
 
 
 # --- writing: the ledgers --------------------------------------------------------------------
+#
+# No ledger write takes a person over (issue 11): a viewer changes only persons already inside its
+# write rule. Anyone else — unknown, or someone else's — is answered as an unknown ID number is:
+# every check that needs no stored person runs first and alike for both, and the household fields
+# a new person needs are required for both, so the answer tells nothing about who is registered.
+# A county bureau may create persons of its own region only; a school files a request that the
+# person's current school or county bureau decides (resolvers.transfers).
+
+AUDITED_IDENTITY = ("name", "id_number", "phone", "household_region", "household_category", "relocated")
+"""Identity fields whose every change is audited with the value before and after."""
+NOT_IN_REGION = ("household_region", "NOT_IN_REGION", "户籍地须在本局辖区内。")
 
 
-def _check_identity(identity: dict[str, Any]) -> None:
+def id_number_of(identity: dict[str, Any]) -> str:
+    return identity["id_number"].upper()
+
+
+def check_identity(identity: dict[str, Any]) -> None:
     checks = Checks()
     id_number = identity.get("id_number", "")
     checks.require(ric.is_valid(id_number), "id_number", "INVALID_ID_NUMBER",
@@ -185,49 +199,93 @@ def _check_identity(identity: dict[str, Any]) -> None:
     checks.done()
 
 
-async def _household_for(ctx: Context, identity: dict[str, Any]) -> Household:
+async def check_claimed_household(ctx: Context, identity: dict[str, Any]) -> None:
+    """The household a person not yet the viewer's must be given with: a county and a category."""
     checks = Checks()
     for name in ("household_region", "household_category"):
-        checks.require(identity.get(name) is not None, name, "REQUIRED", "登记新人员时必填。")
+        checks.require(identity.get(name) is not None, name, "REQUIRED", "不是您已管理的人员时必填。")
     checks.done()
     region = await one_by(ctx, Region.code).load(identity["household_region"])
     if region is None or region.level != RegionLevel.COUNTY:
         raise reject("household_region", "UNKNOWN_REGION", "户籍地须为县级行政区划代码。")
-    household = Household(region_code=region.code, category=HouseholdCategory(identity["household_category"]),
-                          relocated=identity.get("relocated", False))
+
+
+async def writable_by_id_number(ctx: Context, identity: dict[str, Any]) -> Person | None:
+    """The person with this ID number if the viewer may write them; otherwise None, whether the
+    number is unknown or someone else's, once the claimed household has passed its checks."""
+    check_identity(identity)
+    statement = select(Person).where(Person.id_number == id_number_of(identity), rules.writes(ctx.viewer, "persons"))
+    person = (await ctx.session.scalars(statement)).first()
+    if person is None:
+        await check_claimed_household(ctx, identity)
+    return person
+
+
+async def registered_person(ctx: Context, id_number: str) -> Person | None:
+    """Whoever holds this ID number, whatever the viewer's rules: for the write side only."""
+    return (await ctx.session.scalars(select(Person).where(Person.id_number == id_number))).first()
+
+
+async def _identity_of(ctx: Context, person: Person) -> dict[str, Any]:
+    household = await ctx.session.get(Household, person.household_id)
+    return {"name": person.name, "id_number": person.id_number, "phone": person.phone,
+            "household_region": household.region_code, "household_category": household.category.value,
+            "relocated": household.relocated}
+
+
+def _stage_identity_changes(ctx: Context, before: dict[str, Any], after: dict[str, Any]) -> None:
+    changes = {name: {"before": before.get(name), "after": after[name]}
+               for name in AUDITED_IDENTITY if before.get(name) != after[name]}
+    if changes:
+        ctx.audit.stage(changes=changes)
+
+
+async def create_person(ctx: Context, identity: dict[str, Any]) -> Person:
+    """A new household and person from ``identity`` (its household already checked)."""
+    household = Household(region_code=identity["household_region"],
+                          category=HouseholdCategory(identity["household_category"]),
+                          relocated=bool(identity.get("relocated") or False))
     ctx.session.add(household)
-    return household
-
-
-async def upsert_person(ctx: Context, identity: dict[str, Any]) -> Person:
-    """The person with this resident ID number, created or updated from ``identity``.
-
-    A person outside the viewer's write rule (e.g. a bureau's census entry a school now enrols)
-    is linked as is: whoever holds the ID number may add a ledger entry, not rewrite identity.
-    """
-    _check_identity(identity)
-    id_number = identity["id_number"].upper()
-    person = (await ctx.session.scalars(select(Person).where(Person.id_number == id_number))).first()
-    if person is not None:
-        writable = select(Person.id).where(Person.id == person.id, rules.writes(ctx.viewer, "persons"))
-        if (await ctx.session.scalar(writable)) is not None:
-            check_version(person.version, identity.get("version"))
-            for name in ("name", "phone", "education"):
-                if name in identity:
-                    setattr(person, name, identity[name])
-        return person
-    household = await _household_for(ctx, identity)
     await ctx.session.flush()
+    id_number = id_number_of(identity)
     person = Person(
         name=identity["name"].strip(), id_number=id_number, phone=identity.get("phone"),
         # GB 11643: the 17th character is odd for men.
         gender=Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE,
         birth_date=ric.get_birth_date(id_number), household_id=household.id,
-        education=identity.get("education", "junior_middle"), certificates=[],
+        education=identity.get("education") or "junior_middle", certificates=[],
     )
     ctx.session.add(person)
     await ctx.session.flush()
+    _stage_identity_changes(ctx, {}, await _identity_of(ctx, person))
     return person
+
+
+async def update_identity(ctx: Context, person: Person, identity: dict[str, Any], *, household: bool) -> None:
+    """Name, phone and education as given; the household too when ``household`` (the census's
+    work: a school's claim about the family counts for a new person only). Audited before/after."""
+    check_version(person.version, identity.get("version"))
+    before = await _identity_of(ctx, person)
+    if "name" in identity:
+        person.name = identity["name"].strip()
+    for name in ("phone", "education"):
+        if name in identity:
+            setattr(person, name, identity[name])
+    if household:
+        row = await ctx.session.get(Household, person.household_id)
+        for name, column in (("household_region", "region_code"), ("household_category", "category"),
+                             ("relocated", "relocated")):
+            if identity.get(name) is not None:
+                setattr(row, column, identity[name])
+    await ctx.session.flush()
+    _stage_identity_changes(ctx, before, await _identity_of(ctx, person))
+
+
+def _require_in_my_region(ctx: Context, region_code: str | None) -> None:
+    viewer = ctx.viewer
+    bounds = subtree_bounds(viewer.region_code or "", viewer.region_level) if viewer.region_level else None
+    if region_code is not None and bounds is not None and not bounds[0] <= region_code <= bounds[1]:
+        raise reject(*NOT_IN_REGION)
 
 
 def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, Any]) -> Any:
@@ -237,7 +295,7 @@ def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, An
     return row
 
 
-async def _upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
+async def upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
     existing = (await ctx.session.scalars(select(model).where(model.person_id == person.id))).first()
     row = _ledger_row(existing, model, person.id, values)
     ctx.session.add(row)
@@ -245,35 +303,31 @@ async def _upsert_ledger(ctx: Context, model: type, person: Person, values: dict
     return row
 
 
+async def _census_person(ctx: Context, identity: dict[str, Any]) -> Person:
+    """The county's own person, updated; or a new one of its county. A person registered
+    elsewhere gets the refusal of a claimed household outside the county, and nothing is written."""
+    person = await writable_by_id_number(ctx, identity)
+    _require_in_my_region(ctx, identity.get("household_region"))
+    if person is not None:
+        await update_identity(ctx, person, identity, household=True)
+        return person
+    if await registered_person(ctx, id_number_of(identity)) is not None:
+        raise reject(*NOT_IN_REGION)
+    return await create_person(ctx, identity)
+
+
 async def upsert_enrolment_intention(ctx: Context, identity: dict[str, Any], values: dict[str, Any]):
-    """Ledger (a), kept by the county bureau's census."""
+    """Ledger (a), kept by the county bureau's census for the persons of its county."""
 
     async def work():
         if ctx.viewer.region_level != RegionLevel.COUNTY:
             raise reject(None, "COUNTY_ONLY", "摸底台账由县级乡村振兴局维护。")
-        person = await upsert_person(ctx, identity)
         if values.get("preferred_school_id") is not None:
             values["preferred_school_id"] = key_of(values["preferred_school_id"], "Organisation", "preferred_school_id")
-        return await _upsert_ledger(ctx, EnrolmentIntention, person, values)
+        person = await _census_person(ctx, identity)
+        return await upsert_ledger(ctx, EnrolmentIntention, person, values)
 
     return await attempt(ctx, "upsertEnrolmentIntention", work)
-
-
-async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: dict[str, Any]):
-    """Ledger (b), kept by the school for its own Yulu students."""
-
-    async def work():
-        checks = Checks()
-        checks.require(values["entry_year"] <= values["expected_graduation_year"], "expected_graduation_year",
-                       "BEFORE_ENTRY", "毕业年份不能早于入学年份。")
-        checks.require(await one_by(ctx, Major.code).load(values["major_code"]) is not None, "major_code",
-                       "UNKNOWN_MAJOR", "专业目录中没有该专业。")
-        checks.done()
-        person = await upsert_person(ctx, identity)
-        values["school_id"] = ctx.viewer.organisation_id
-        return await _upsert_ledger(ctx, StudentRecord, person, values)
-
-    return await attempt(ctx, "upsertStudentRecord", work)
 
 
 async def writable_person(ctx: Context, person_global_id: str) -> Person:
@@ -295,7 +349,7 @@ async def upsert_employment_intention(ctx: Context, person_global_id: str, value
                        "期望月薪（元）应在 0 至 1,000,000 之间。")
         checks.done()
         person = await writable_person(ctx, person_global_id)
-        return await _upsert_ledger(ctx, EmploymentIntention, person, values)
+        return await upsert_ledger(ctx, EmploymentIntention, person, values)
 
     return await attempt(ctx, "upsertEmploymentIntention", work)
 

@@ -28,6 +28,7 @@ from schema.positions import PositionMutations, PositionQueries
 from schema.regions import RegionQueries
 from schema.statistics import StatisticsQueries
 from schema.tracking import TrackingMutations, TrackingQueries
+from schema.transfers import TransferMutations, TransferQueries
 from schema.viewer import ViewerQueries
 
 
@@ -41,11 +42,11 @@ class NodeQueries:
 Query = merge_types("Query", (
     NodeQueries, ViewerQueries, StatisticsQueries, RegionQueries, CatalogueQueries, OrganisationQueries,
     PersonQueries, PositionQueries, ClassQueries, ApplicationQueries, TrackingQueries, FairQueries, AuditQueries,
-    AdminQueries,
+    TransferQueries, AdminQueries,
 ))
 Mutation = merge_types("Mutation", (
     OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,
-    MatchingMutations, TrackingMutations, AdminMutations,
+    MatchingMutations, TrackingMutations, TransferMutations, AdminMutations,
 ))
 
 

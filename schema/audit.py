@@ -30,7 +30,10 @@ class AuditRecord:
     actor_role: str
     operation: str
     fields: list[str]
-    detail: JSON
+
+    @strawberry.field(description="What happened; identity changes (before/after) masked as the person's fields are to you.")
+    async def detail(self, info: Info) -> JSON:
+        return await resolve.shown_detail(ctx(info), self)
 
     @strawberry.field
     def id(self) -> strawberry.ID:

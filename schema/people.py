@@ -247,8 +247,10 @@ class PersonIdentityInput:
     id_number: str = strawberry.field(description="身份证号, checked with its check character (GB 11643).")
     phone: str | None = strawberry.UNSET
     education: Education | None = strawberry.UNSET
-    household_region: str | None = strawberry.field(default=strawberry.UNSET, description="County code; new persons.")
-    household_category: HouseholdCategory | None = strawberry.field(default=strawberry.UNSET, description="New persons.")
+    household_region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="County code; required unless the person is already yours to write.")
+    household_category: HouseholdCategory | None = strawberry.field(
+        default=strawberry.UNSET, description="Required unless the person is already yours to write.")
     relocated: bool | None = strawberry.UNSET
     version: int | None = strawberry.field(default=strawberry.UNSET, description="The version you read, if any.")
 
@@ -297,11 +299,6 @@ class PersonMutations:
     async def upsert_enrolment_intention(self, info: Info, person: PersonIdentityInput,
                                          input: EnrolmentIntentionInput) -> Payload[EnrolmentIntention]:
         return Payload.of(await resolve.upsert_enrolment_intention(ctx(info), provided(person), provided(input)))
-
-    @strawberry.mutation(description="Student ledger (b); schools, for their own students.", directives=WRITES)
-    async def upsert_student_record(self, info: Info, person: PersonIdentityInput,
-                                    input: StudentRecordInput) -> Payload[StudentRecord]:
-        return Payload.of(await resolve.upsert_student_record(ctx(info), provided(person), provided(input)))
 
     @strawberry.mutation(description="Graduate ledger (c); the graduate or their school.", directives=WRITES)
     async def upsert_employment_intention(self, info: Info, person_id: strawberry.ID,

@@ -45,7 +45,8 @@ async def test_a_bad_credit_code_names_the_field_and_writes_nothing(run, session
 
 
 UPSERT_STUDENT = """mutation($person: PersonIdentityInput!, $input: StudentRecordInput!) {
-  upsertStudentRecord(person: $person, input: $input) { result { entryYear } errors { field code message } } }"""
+  upsertStudentRecord(person: $person, input: $input) {
+    result { entryYear } transfer { state entryYear } errors { field code message } } }"""
 
 
 BORN_2006_IN_500229 = "50022920060101123"
@@ -76,13 +77,15 @@ async def test_a_bad_resident_id_number_names_the_field_and_writes_nothing(run, 
     assert await count(session, Person) == before
 
 
-async def test_a_valid_new_student_is_recorded(run, session):
+async def test_a_valid_new_student_is_requested_not_recorded(run, session):
+    """A school registers nobody itself (issue 11): the county bureau of the household confirms."""
     call = await new_student(session, resident_id(BORN_2006_IN_500229))
     before = await count(session, Person)
     data, errors, _ = await run(UPSERT_STUDENT, call["viewer"], person=call["person"], input=call["input"])
     assert errors is None
-    assert data["upsertStudentRecord"] == {"result": {"entryYear": 2024}, "errors": []}
-    assert await count(session, Person) == before + 1
+    assert data["upsertStudentRecord"] == {"result": None, "transfer": {"state": "PENDING", "entryYear": 2024},
+                                           "errors": []}
+    assert await count(session, Person) == before
 
 
 async def test_an_unknown_major_names_the_field_and_writes_nothing(run, session):

@@ -137,12 +137,13 @@ MUTATIONS: dict[str, set[str]] = {
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {"upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass", "enrolStudent",
                "reserveClassPositions", "createApplication", "referCandidate", "transitionApplication",
-               "recordFollowUp"} | _FAIRS,
+               "recordFollowUp", "decideStudentTransfer"} | _FAIRS,
     "agency": {"createApplication", "referCandidate", "transitionApplication"} | _FAIRS | _TRACKING,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
-    "county": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
+    # issue 11: a transfer is accepted by the current school or the household's county bureau.
+    "county": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention", "decideStudentTransfer"} | _FAIRS | _TRACKING,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
-    "city": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention"} | _FAIRS | _TRACKING,
+    "city": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention", "decideStudentTransfer"} | _FAIRS | _TRACKING,
     "graduate": {"upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
                  "registerForFair"},  # "self only; a consent switch"
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens

@@ -23,6 +23,7 @@ GATE_DOCUMENTS = {
     "decideMembership": f'decideMembership(id: "{MISSING["Organisation"]}", decision: APPROVED)',
     "upsertEnrolmentIntention": f"upsertEnrolmentIntention(person: {IDENTITY}, input: {{surveyYear: 2026, wantsVocational: true}})",
     "upsertStudentRecord": f'upsertStudentRecord(person: {IDENTITY}, input: {{majorCode: "x", entryYear: 2026, expectedGraduationYear: 2029}})',
+    "decideStudentTransfer": f'decideStudentTransfer(id: "{gid("StudentTransfer", 999_999)}", accept: false)',
     "upsertEmploymentIntention": f'upsertEmploymentIntention(personId: "{MISSING["Person"]}", input: {{graduationYear: 2026}})',
     "setConsent": "setConsent(consent: true, version: 999999)",
     "createPosition": ('createPosition(input: {title: "", occupationCode: "x", kind: REGULAR, minEducation: JUNIOR_MIDDLE, '
