@@ -14,10 +14,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import insert, select
 
 from auth import rules
-from auth.masking import MASKS
 from models.audit import AuditAction, AuditRecord
 from models.people import Household, Person
-from resolvers.batching import any_of
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
@@ -123,49 +121,3 @@ async def audit_records(ctx: Context, first: int | None, after: str | None, *, p
     statement = select(AuditRecord).where(*conditions).order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
     return await paginate(ctx, statement, first, after)
 
-
-# --- what a reader of the log sees of identity changes -----------------------------------------
-
-PERSON_FIELD_OF_CHANGE = {
-    "name": "name", "id_number": "id_number", "phone": "phone",
-    "household_region": "household", "household_category": "household", "relocated": "household",
-}
-"""The Person field whose rules govern each audited identity change (resolvers.people.AUDITED_IDENTITY)."""
-
-
-def _subjects_in_clear(ctx: Context):
-    async def batch(person_ids):
-        statement = select(Person.id).where(any_of(ctx, Person.id, person_ids), rules.unmasked(ctx.viewer))
-        shown = set(await ctx.session.scalars(statement))
-        return [person_id in shown for person_id in person_ids]
-
-    return ctx.loader("audit.subjects_in_clear", batch)
-
-
-def _masked(field_name: str, value: Any) -> Any:
-    """As the Person type would show it masked: a masked form, or nothing (household fields)."""
-    mask = MASKS.get(field_name)
-    return mask(value) if mask and isinstance(value, str) else None
-
-
-async def shown_detail(ctx: Context, record: AuditRecord) -> dict[str, Any]:
-    """The record's detail, its identity changes (before/after) shown exactly as the subject's
-    Person fields would be to this viewer: absent outside the role's fields, in clear (and
-    audited) for a person it sees in clear, masked otherwise."""
-    detail = record.detail or {}
-    changes = detail.get("changes")
-    if not changes:
-        return detail
-    subject = record.subject_person_id
-    clear = subject is not None and await _subjects_in_clear(ctx).load(subject)
-    shown = {}
-    for name, change in changes.items():
-        person_field = PERSON_FIELD_OF_CHANGE[name]
-        if not rules.may_read(ctx.viewer, "persons", person_field):
-            continue
-        if clear:
-            ctx.audit.read_in_clear(subject, person_field)
-            shown[name] = change
-        else:
-            shown[name] = {side: _masked(name, value) for side, value in change.items()}
-    return {**detail, "changes": shown}

@@ -15,6 +15,7 @@ from stdnum.cn import ric
 
 from auth import rules
 from auth.viewer import Viewer
+from models.audit import AuditRecord
 from models.people import (
     MONITORED_CATEGORIES,
     EmploymentIntention,
@@ -87,6 +88,27 @@ async def personal_value(ctx: Context, person: Person, field: str) -> Any:
         return value
     mask = rules.PERSONAL_FIELDS[field].mask
     return mask(value) if mask else None
+
+
+async def shown_audit_detail(ctx: Context, record: AuditRecord) -> dict[str, Any]:
+    """An audit record's detail, its identity changes (before/after) shown as the subject's Person
+    fields are to this viewer: absent outside the role's fields, in clear (audited) where the
+    viewer sees that field of the person in clear, masked or null elsewhere."""
+    detail = record.detail or {}
+    if not detail.get("changes"):
+        return detail
+    shown = {}
+    for name, change in detail["changes"].items():
+        field = AUDITED_IDENTITY[name]
+        if not rules.may_read(ctx.viewer, "persons", field):
+            continue
+        if record.subject_person_id is not None and await sees_in_clear(ctx, record.subject_person_id, field):
+            shown[name] = change
+        else:
+            mask = rules.PERSONAL_FIELDS[field].mask
+            shown[name] = {side: mask(value) if mask and isinstance(value, str) else None
+                           for side, value in change.items()}
+    return {**detail, "changes": shown}
 
 
 async def household(ctx: Context, person: Person) -> Household | None:
@@ -175,8 +197,12 @@ async def persons(ctx: Context, first: int | None, after: str | None, **filters:
 # A county bureau may create persons of its own region only; a school files a request that the
 # person's current school or county bureau decides (resolvers.transfers).
 
-AUDITED_IDENTITY = ("name", "id_number", "phone", "household_region", "household_category", "relocated")
-"""Identity fields whose every change is audited with the value before and after."""
+AUDITED_IDENTITY = {
+    "name": "name", "id_number": "id_number", "phone": "phone",
+    "household_region": "household", "household_category": "household", "relocated": "household",
+}
+"""Identity fields whose every change is audited with the value before and after, each with the
+personal field (auth.rules.PERSONAL_FIELDS) that governs who reads the change in the log."""
 NOT_IN_REGION = ("household_region", "NOT_IN_REGION", "户籍地须在本局辖区内。")
 
 

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from models import audit as model
 from models import people as people_model
 from resolvers import audit as resolve
+from resolvers import people
 from resolvers import people as people_resolvers
 from resolvers.batching import one_by
 from schema.base import SIGNED_IN, Connection, ctx, global_id, key_argument
@@ -33,7 +34,7 @@ class AuditRecord:
 
     @strawberry.field(description="What happened; identity changes (before/after) masked as the person's fields are to you.")
     async def detail(self, info: Info) -> JSON:
-        return await resolve.shown_detail(ctx(info), self)
+        return await people.shown_audit_detail(ctx(info), self)
 
     @strawberry.field
     def id(self) -> strawberry.ID:

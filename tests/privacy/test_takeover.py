@@ -360,6 +360,14 @@ async def test_a_county_bureau_cannot_write_or_create_outside_its_county(ledger)
     assert await person_row(db, outsider["id"]) == before
     assert await db.rows("SELECT * FROM enrolment_intentions WHERE person_id = :p", p=outsider["id"]) == intentions
     assert not await db.rows("SELECT id FROM persons WHERE id_number = :n", n=unknown)
+    # Nor does it move a person of its own county out of it.
+    resident = await db.one("SELECT p.id, p.id_number FROM persons p JOIN households h ON h.id = p.household_id "
+                            "WHERE h.region_code = :c ORDER BY p.id", c=COUNTY)
+    household_before = await person_row(db, resident["id"])
+    moved = ledger.graphql("county", CENSUS, {
+        "person": identity(resident["id_number"], householdRegion=OUTSIDE_COUNTY), "input": census})
+    assert payload(moved, "upsertEnrolmentIntention") == refused
+    assert await person_row(db, resident["id"]) == household_before
     # Inside its county it still creates the census entry of a new child.
     child = await fresh_id_number(db)
     created = ledger.graphql("county", CENSUS, {"person": identity(child), "input": census})
