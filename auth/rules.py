@@ -660,15 +660,22 @@ TRANSFER_DECIDERS: dict[Role, RowFilter] = {
 
 
 def decides_transfers(viewer: Viewer) -> ColumnElement[bool]:
-    """The student transfers the viewer may accept or decline (and list as theirs to decide)."""
+    """The student transfers the viewer may accept or decline (and list as theirs to decide).
+    A request is about a person: a viewer that is not working (``_working``) has none."""
     decider = TRANSFER_DECIDERS.get(viewer.role)
     if decider is None:
         return false()
-    return and_(decider(viewer), StudentTransfer.requesting_school_id != viewer.organisation_id)
+    return and_(decider(viewer), StudentTransfer.requesting_school_id != viewer.organisation_id, _working(viewer))
 
 
 def filed_transfers(viewer: Viewer) -> ColumnElement[bool]:
     """The requests the viewer's school filed (shown with the identity as it typed it)."""
     if viewer.role != Role.SCHOOL:
         return false()
-    return StudentTransfer.requesting_school_id == viewer.organisation_id
+    return and_(StudentTransfer.requesting_school_id == viewer.organisation_id, _working(viewer))
+
+
+def sees_typed_identity(viewer: Viewer) -> bool:
+    """The identity a request carries is personal data, even as typed: in clear only to a token
+    granted ``personal:read`` (the requester and the deciders are the only viewers of a request)."""
+    return scopes.PERSONAL in viewer.scopes

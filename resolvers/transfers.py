@@ -29,7 +29,8 @@ from resolvers.pagination import Page, paginate
 
 RECORD_FIELDS = ("major_code", "entry_year", "expected_graduation_year")
 TYPED_IDENTITY = ("name", "phone", "education", "household_category", "relocated")
-"""What a request keeps of the identity as typed (besides the ID number and claimed region)."""
+"""What a request keeps of the identity as typed, besides these columns of its own:"""
+TYPED_COLUMNS = {"id_number": "id_number", "household_region": "claimed_region_code"}
 
 
 async def _check_record(ctx: Context, values: dict[str, Any]) -> None:
@@ -158,9 +159,17 @@ async def student_transfers(ctx: Context, first: int | None, after: str | None, 
 
 
 def typed_value(ctx: Context, transfer: StudentTransfer, field: str) -> Any:
-    """The identity as the requesting school typed it: its own input to it; to a decider, a
-    read of personal data about the person concerned (audited when that person is known)."""
-    value = transfer.id_number if field == "id_number" else transfer.identity.get(field)
-    if transfer.requesting_school_id != ctx.viewer.organisation_id and transfer.person_id and value is not None:
-        ctx.audit.read_in_clear(transfer.person_id, field)
+    """The identity as the requesting school typed it. Its personal fields are masked (or null)
+    for a token without ``personal:read``; to a decider, a clear one is a read of personal data
+    about the person concerned (audited when that person is known)."""
+    column = TYPED_COLUMNS.get(field)
+    value = getattr(transfer, column) if column else transfer.identity.get(field)
+    personal = people.AUDITED_IDENTITY.get(field)
+    if value is None or personal is None:
+        return value
+    if not rules.sees_typed_identity(ctx.viewer):
+        mask = rules.PERSONAL_FIELDS[personal].mask
+        return mask(value) if mask else None
+    if transfer.requesting_school_id != ctx.viewer.organisation_id and transfer.person_id:
+        ctx.audit.read_in_clear(transfer.person_id, personal)
     return value

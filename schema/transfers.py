@@ -65,7 +65,7 @@ class StudentTransfer:
     async def major(self, info: Info) -> Major:
         return await one_by(ctx(info), catalogue_model.Major.code).load(self.major_code)
 
-    @strawberry.field(description="As typed by the requesting school.")
+    @strawberry.field(description="As typed by the requesting school; 张* when masked.")
     def name(self, info: Info) -> str:
         return resolve.typed_value(ctx(info), self, "name")
 
@@ -82,14 +82,15 @@ class StudentTransfer:
         value = resolve.typed_value(ctx(info), self, "education")
         return people_model.Education(value) if value else None
 
-    @strawberry.field(description="The household category the requesting school gave.")
+    @strawberry.field(description="The household category the requesting school gave; null when masked.")
     def household_category(self, info: Info) -> HouseholdCategory | None:
         value = resolve.typed_value(ctx(info), self, "household_category")
         return people_model.HouseholdCategory(value) if value else None
 
-    @strawberry.field(description="The household region (户籍地) the requesting school gave.")
-    async def household_region(self, info: Info) -> Region:
-        return await regions.region(ctx(info), self.claimed_region_code)
+    @strawberry.field(description="The household region (户籍地) the requesting school gave; null when masked.")
+    async def household_region(self, info: Info) -> Region | None:
+        code = resolve.typed_value(ctx(info), self, "household_region")
+        return await regions.region(ctx(info), code) if code else None
 
     @strawberry.field(description="The stored person, where your row rules show them (the requester: once accepted).")
     async def person(self, info: Info) -> Person | None:

@@ -22,7 +22,7 @@ from auth.config import AuthConfig
 from models.db import create_engine
 from models.settings import get_settings
 from resolvers.ids import to_global_id
-from tests.authz.alliance import running_alliance
+from tests.authz.alliance import NOT_PERSONAL, running_alliance
 from tests.authz.cast import COUNTY
 from tests.authz.test_reads import mask_name
 from tests.tokens import USER_SCOPES, mint_access_token
@@ -74,7 +74,9 @@ async def ledger(tmp_path_factory):
         settings = dataclasses.replace(get_settings(), database_url=alliance.database_url, issuer=alliance.url)
         config = AuthConfig.from_settings(settings)
         for username in (RIVAL, OTHER_COUNTY):
-            alliance.tokens[(username, USER_SCOPES)] = await mint_access_token(config, alliance.database_url, username)
+            for scope in (USER_SCOPES, NOT_PERSONAL):
+                alliance.tokens[(username, scope)] = await mint_access_token(
+                    config, alliance.database_url, username, scope)
         alliance.db = db
         alliance.rival_school = rival_school
         alliance.other_bureau_region = (await db.one("SELECT region_code FROM organisations WHERE id = :o",
@@ -98,7 +100,8 @@ DECIDE = """mutation($id: ID!, $accept: Boolean!, $reason: String) {
   decideStudentTransfer(id: $id, accept: $accept, reason: $reason) {
     result { id state reason person { id name } } errors { field code message } } }"""
 TRANSFERS = """query($view: TransferView!) { studentTransfers(view: $view, first: 100) {
-  edges { node { id state name idNumber reason person { id name } } } } }"""
+  edges { node { id state name idNumber phone householdCategory householdRegion { code } reason
+                 person { id name } } } } }"""
 CENSUS = """mutation($person: PersonIdentityInput!, $input: EnrolmentIntentionInput!) {
   upsertEnrolmentIntention(person: $person, input: $input) { result { surveyYear } errors { field code message } } }"""
 NODE = """query($id: ID!) { node(id: $id) { ... on Person { name phone idNumber studentRecord { school { id } } } } }"""
@@ -171,8 +174,8 @@ def decide(ledger, viewer: str, transfer_id: str, accept: bool, reason: str | No
                    "decideStudentTransfer")
 
 
-def listed(ledger, viewer: str, view: str) -> dict[str, dict]:
-    result = ledger.graphql(viewer, TRANSFERS, {"view": view})
+def listed(ledger, viewer: str, view: str, scope: str = USER_SCOPES) -> dict[str, dict]:
+    result = ledger.graphql(viewer, TRANSFERS, {"view": view}, scope=scope)
     return {edge["node"]["id"]: edge["node"] for edge in payload(result, "studentTransfers")["edges"]}
 
 
@@ -234,6 +237,18 @@ async def test_known_and_unknown_id_numbers_get_the_same_answer(ledger):
     filed = listed(ledger, RIVAL, "FILED")
     assert {node["idNumber"] for node in filed.values()} >= {victim["id_number"], census_child, unknown}
     assert all(node["person"] is None for node in filed.values())
+
+
+async def test_a_request_shows_its_typed_identity_masked_without_personal_read(ledger):
+    db = ledger.db
+    number = await fresh_id_number(db)
+    filed = file_request(ledger, RIVAL, identity(number), await record_input(db))["transfer"]
+    clear = listed(ledger, RIVAL, "FILED")[filed["id"]]
+    assert (clear["name"], clear["idNumber"], clear["phone"], clear["householdCategory"],
+            clear["householdRegion"]) == ("冒名顶替", number, "13900000000", "LIFTED", {"code": COUNTY})
+    masked = listed(ledger, RIVAL, "FILED", NOT_PERSONAL)[filed["id"]]
+    assert (masked["name"], masked["idNumber"], masked["phone"], masked["householdCategory"],
+            masked["householdRegion"]) == ("冒*", number[:4] + "*" * 10 + number[-4:], "139****0000", None, None)
 
 
 # --- transfers: who decides ---------------------------------------------------------------------
