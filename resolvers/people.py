@@ -210,7 +210,7 @@ def id_number_of(identity: dict[str, Any]) -> str:
     return identity["id_number"].upper()
 
 
-def check_identity(identity: dict[str, Any]) -> None:
+def _check_identity(identity: dict[str, Any]) -> None:
     checks = Checks()
     id_number = identity.get("id_number", "")
     checks.require(ric.is_valid(id_number), "id_number", "INVALID_ID_NUMBER",
@@ -225,7 +225,7 @@ def check_identity(identity: dict[str, Any]) -> None:
     checks.done()
 
 
-async def check_claimed_household(ctx: Context, identity: dict[str, Any]) -> None:
+async def _check_claimed_household(ctx: Context, identity: dict[str, Any]) -> None:
     """The household a person not yet the viewer's must be given with: a county and a category."""
     checks = Checks()
     for name in ("household_region", "household_category"):
@@ -239,11 +239,11 @@ async def check_claimed_household(ctx: Context, identity: dict[str, Any]) -> Non
 async def writable_by_id_number(ctx: Context, identity: dict[str, Any]) -> Person | None:
     """The person with this ID number if the viewer may write them; otherwise None, whether the
     number is unknown or someone else's, once the claimed household has passed its checks."""
-    check_identity(identity)
+    _check_identity(identity)
     statement = select(Person).where(Person.id_number == id_number_of(identity), rules.writes(ctx.viewer, "persons"))
     person = (await ctx.session.scalars(statement)).first()
     if person is None:
-        await check_claimed_household(ctx, identity)
+        await _check_claimed_household(ctx, identity)
     return person
 
 

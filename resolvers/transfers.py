@@ -29,7 +29,8 @@ from resolvers.pagination import Page, paginate
 
 RECORD_FIELDS = ("major_code", "entry_year", "expected_graduation_year")
 TYPED_IDENTITY = ("name", "phone", "education", "household_category", "relocated")
-"""What a request keeps of the identity as typed, besides these columns of its own:"""
+"""What a request keeps of the identity as typed, as JSON; the ID number and the claimed region
+have columns of their own (``TYPED_COLUMNS``), as the deciders' rules select on them."""
 TYPED_COLUMNS = {"id_number": "id_number", "household_region": "claimed_region_code"}
 
 
