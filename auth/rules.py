@@ -661,18 +661,18 @@ TRANSFER_DECIDERS: dict[Role, RowFilter] = {
 
 def decides_transfers(viewer: Viewer) -> ColumnElement[bool]:
     """The student transfers the viewer may accept or decline (and list as theirs to decide).
-    A request is about a person: a viewer that is not working (``_working``) has none."""
+    A request is about a person: a viewer that is not working (``working``) has none."""
     decider = TRANSFER_DECIDERS.get(viewer.role)
     if decider is None:
         return false()
-    return and_(decider(viewer), StudentTransfer.requesting_school_id != viewer.organisation_id, _working(viewer))
+    return and_(decider(viewer), StudentTransfer.requesting_school_id != viewer.organisation_id, working(viewer))
 
 
 def filed_transfers(viewer: Viewer) -> ColumnElement[bool]:
     """The requests the viewer's school filed (shown with the identity as it typed it)."""
     if viewer.role != Role.SCHOOL:
         return false()
-    return and_(StudentTransfer.requesting_school_id == viewer.organisation_id, _working(viewer))
+    return and_(StudentTransfer.requesting_school_id == viewer.organisation_id, working(viewer))
 
 
 def sees_typed_identity(viewer: Viewer) -> bool:
