@@ -9,14 +9,16 @@ from starlette.routing import Route
 
 from auth.install import install_auth
 from models.db import create_engine, session_factory
-from models.settings import Settings, get_settings
+from models.settings import Settings, check_production, get_settings
 from portal.graphql_http import graphql_endpoint
 from portal.health import healthz
 from portal.site import install_portal
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
+    """Raises SettingsError for settings production must not run with."""
     settings = settings or get_settings()
+    check_production(settings)
     engine = create_engine(settings.database_url)
 
     @asynccontextmanager
