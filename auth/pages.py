@@ -96,7 +96,7 @@ def _attempt_sign_in(session: Session, username: str, password: str, source: str
                      previous_sid: object) -> _Attempt:
     user = session.scalars(select(User).where(User.username == username)).first()
     now = utcnow()
-    slowed = passwords.slowed(user, now)
+    slowed = passwords.slowed(user)
     if passwords.locked_for(session, username, source, now):
         return _Attempt(locked=True, slowed=slowed)
     usable = user is not None and user.is_active

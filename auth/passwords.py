@@ -51,33 +51,43 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+def _lock_end(session: Session, username: str, source: str, now: datetime) -> datetime | None:
+    """Until when ``source`` waits before trying ``username`` again (None: it need not wait)."""
+    count, last = session.execute(select(func.count(), func.max(SignInFailure.at)).where(
+        SignInFailure.source == source, SignInFailure.at > now - WINDOW,
+        SignInFailure.username == username[:USERNAME_LENGTH])).one()
+    if count < FREE_ATTEMPTS:
+        return None
+    return as_utc(last) + min(FIRST_LOCK * 2 ** min(count - FREE_ATTEMPTS, 10), LONGEST_LOCK)
+
+
 def locked_for(session: Session, username: str, source: str, now: datetime) -> bool:
     """Whether ``source`` must wait before trying ``username`` again, or is stopped altogether."""
-    recent = (SignInFailure.source == source, SignInFailure.at > now - WINDOW)
-    if session.scalar(select(func.count()).where(*recent)) >= SOURCE_FAILURES:
+    recent = select(func.count()).where(SignInFailure.source == source, SignInFailure.at > now - WINDOW)
+    if session.scalar(recent) >= SOURCE_FAILURES:
         return True
-    count, last = session.execute(select(func.count(), func.max(SignInFailure.at)).where(
-        *recent, SignInFailure.username == username[:USERNAME_LENGTH])).one()
-    if count < FREE_ATTEMPTS:
-        return False
-    wait = min(FIRST_LOCK * 2 ** min(count - FREE_ATTEMPTS, 10), LONGEST_LOCK)
-    return as_utc(last) + wait > now
+    lock_end = _lock_end(session, username, source, now)
+    return lock_end is not None and lock_end > now
 
 
-def slowed(user: User | None, now: datetime) -> bool:
+def slowed(user: User | None) -> bool:
     """The account-wide back-off: slows every attempt on the account, never refuses one."""
-    return user is not None and user.locked_until is not None and as_utc(user.locked_until) > now
+    return user is not None and user.failed_logins >= ACCOUNT_SLOW_AFTER
 
 
 def record_failure(session: Session, user: User | None, username: str, source: str, now: datetime) -> None:
     """One more failure of ``source`` on ``username``; its failures older than the window go
-    (self-pruning, ``yulu tokens purge`` removes those of addresses that never came back)."""
+    (self-pruning, ``yulu tokens purge`` removes those of addresses that never came back). The
+    account notes its failures in a row, and until when some address is locked out of it (for
+    the admin's list; nothing is refused on it)."""
     session.execute(delete(SignInFailure).where(SignInFailure.source == source, SignInFailure.at <= now - WINDOW))
     session.add(SignInFailure(source=source, username=username[:USERNAME_LENGTH], at=now))
-    if user is not None:
-        user.failed_logins += 1
-        if user.failed_logins >= ACCOUNT_SLOW_AFTER:
-            user.locked_until = now + WINDOW
+    if user is None:
+        return
+    user.failed_logins += 1
+    lock_end = _lock_end(session, username, source, now)
+    if lock_end is not None and (user.locked_until is None or as_utc(user.locked_until) < lock_end):
+        user.locked_until = lock_end
 
 
 def record_success(session: Session, user: User, source: str, password: str) -> None:

@@ -80,8 +80,9 @@ class User(Timestamped, Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # The account-wide sign-in back-off (auth.passwords): failures in a row from any address,
-    # and until when every attempt on the account is slowed down (never refused: see there).
+    # Sign-in failures in a row from any address (past a ceiling every attempt on the account is
+    # slowed down, never refused), and until when some address is locked out of the account by
+    # its own failures (shown to admins; other addresses are not). See auth.passwords.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Access tokens carry the generation they were issued in; a password reset or deactivation

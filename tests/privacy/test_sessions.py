@@ -156,6 +156,10 @@ async def test_a_password_reset_or_deactivation_ends_every_session_and_token(ses
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     assert await graphql_status(sessions_app, held["access_token"]) == 401
     assert await graphql_status(sessions_app, service_token) == 401
+    async with httpx.AsyncClient(base_url=sessions_app.url) as http:
+        introspected = await http.post("/oauth/introspect", data={"token": held["access_token"]},
+                                       auth=held["client"].auth)
+    assert introspected.json() == {"active": False}
     if ending == "reset":  # the owner, with the new password, is back in at once
         await portal_cookie(sessions_app, username, NEW_PASSWORD)
         fresh = await mint_access_token(sessions_app.config, sessions_app.database_url, username)
