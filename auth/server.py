@@ -462,7 +462,7 @@ class YuluAuthorizationServer(AuthorizationServer):
             )
         except TokenRejected:
             return None  # expired, forged or foreign: nothing to revoke, inactive to introspect
-        user = self.db.get(User, claims.get("uid"))
+        user = self.db.get(User, claims["uid"]) if claims.get("uid") is not None else None
         stale = user is None or user.token_generation != claims.get(GENERATION, 0)
         revoked = stale or self.db.get(RevokedAccessToken, claims["jti"]) is not None
         return AccessTokenRecord(claims, revoked)

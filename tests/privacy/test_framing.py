@@ -142,3 +142,16 @@ async def test_the_bureau_dashboard_renders_its_charts_under_the_policy(page: Pa
         await page.mouse.move(box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.45)
         await page.wait_for_timeout(300)
     assert await page.evaluate("window.cspViolations") == []
+
+
+async def test_graphiql_outside_production_is_unframeable_too(framed_app):
+    """GraphiQL loads its bundle from unpkg with an inline bootstrap: its own looser script
+    policy, on that page only, and still no framing."""
+    async with httpx.AsyncClient(base_url=framed_app.url) as http:
+        ide = await http.get("/graphql", headers=HTML)
+        api = await http.get("/graphql", params={"query": "{ __typename }"})
+    assert ide.status_code == 200 and "graphiql" in ide.text.lower()
+    policy = directives(ide.headers["content-security-policy"])
+    assert policy["frame-ancestors"] == ["'none'"] and ide.headers["x-frame-options"] == "DENY"
+    assert "https://unpkg.com" in policy["script-src"]
+    assert_unframeable(api)  # the API itself, also over GET, keeps the strict policy
