@@ -3,15 +3,24 @@ mutations. Synchronous functions over a Session (call them through ``run_sync``)
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from auth import keys, passwords, scopes
-from auth.clock import as_utc, utcnow
+from auth.browser_sessions import close_all_sessions
+from auth.clock import utcnow
 from auth.digests import digest, new_secret
 from auth.portal_signin import PORTAL_CLIENT_ID
 from auth.server import GRANT_TYPES
-from models.oauth import AuthorizationCode, OAuthClient, RefreshToken, RevokedAccessToken, SigningKey
+from models.oauth import (
+    AuthorizationCode,
+    BrowserSession,
+    OAuthClient,
+    RefreshToken,
+    RevokedAccessToken,
+    SignInFailure,
+    SigningKey,
+)
 from models.organisations import Role, User
 
 MIN_PASSWORD_LENGTH = 12
@@ -51,36 +60,41 @@ def create_user(session: Session, username: str, password: str, *, role: Role,
 
 
 def set_password(session: Session, username: str, password: str) -> User:
-    """New password; also lifts a sign-in lock."""
+    """New password; also lifts the sign-in back-off. Whoever knew the old one may hold a session
+    or tokens: they all end (see :func:`end_sessions_and_tokens`)."""
     _check_password(password)
     user = unlock_user(session, username)
     user.password_hash = passwords.hash_password(password)
+    end_sessions_and_tokens(session, user)
     return user
 
 
 def unlock_user(session: Session, username: str) -> User:
     """Lifts the sign-in back-off after repeated failures; the password stays."""
     user = _user(session, username)
-    user.failed_logins = 0
-    user.locked_until = None
+    passwords.forget_failures(session, user)
     return user
 
 
 def deactivate_user(session: Session, username: str) -> User:
-    """The user can no longer sign in nor refresh; their refresh tokens are revoked and the
-    access tokens issued with them denied (a client_credentials token of a service user has no
-    refresh token: it lapses within the access token lifetime)."""
+    """The user can no longer sign in nor refresh, and whatever they hold ends now."""
     user = _user(session, username)
     user.is_active = False
-    now = utcnow()
-    live = session.scalars(select(RefreshToken).where(RefreshToken.user_id == user.id,
-                                                      RefreshToken.revoked_at.is_(None)))
-    for token in live:
-        token.revoked_at = now
-        if as_utc(token.access_token_expires_at) > now and session.get(RevokedAccessToken, token.access_token_jti) is None:
-            session.add(RevokedAccessToken(jti=token.access_token_jti, expires_at=token.access_token_expires_at))
-    session.flush()
+    end_sessions_and_tokens(session, user)
     return user
+
+
+def end_sessions_and_tokens(session: Session, user: User) -> None:
+    """Every browser session of the user (each copy of each cookie), every refresh token, every
+    access token issued so far — a client_credentials token of a service user too, it carries the
+    same generation — and authorization codes not yet exchanged (they would buy fresh tokens)."""
+    user.token_generation += 1
+    close_all_sessions(session, user.id)
+    session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+                    .values(revoked_at=utcnow()))
+    session.execute(delete(AuthorizationCode).where(AuthorizationCode.user_id == user.id,
+                                                    AuthorizationCode.used_at.is_(None)))
+    session.flush()
 
 
 def list_users(session: Session) -> list[User]:
@@ -140,14 +154,17 @@ def delete_client(session: Session, client_id: str) -> None:
 
 
 def purge_expired(session: Session) -> dict[str, int]:
-    """Delete what can no longer be used: expired authorization codes and refresh tokens (a
-    family's live token keeps the family revocable), and deny-list rows of access tokens past
-    their expiry (refused as expired anyway). Returns the rows deleted per table."""
+    """Delete what can no longer be used: expired authorization codes, refresh tokens (a
+    family's live token keeps the family revocable) and browser sessions, deny-list rows of
+    access tokens past their expiry (refused as expired anyway), and sign-in failures older than
+    the back-off window. Returns the rows deleted per table."""
     now = utcnow()
     deleted = {}
-    for table in (AuthorizationCode, RefreshToken, RevokedAccessToken):
+    for table in (AuthorizationCode, RefreshToken, RevokedAccessToken, BrowserSession):
         result = session.execute(delete(table).where(table.expires_at < now))
         deleted[table.__tablename__] = result.rowcount
+    failures = session.execute(delete(SignInFailure).where(SignInFailure.at <= now - passwords.WINDOW))
+    deleted[SignInFailure.__tablename__] = failures.rowcount
     return deleted
 
 

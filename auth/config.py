@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from models.organisations import Role
-from models.settings import Settings
+from models.settings import Settings, SettingsError
 
 # Roles an external identity provider may assert. Admin and graduate are ours alone: an admin
 # manages this server, and a graduate must be linked to a person record here.
@@ -67,12 +67,18 @@ class AuthConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthConfig:
         issuer = settings.issuer.rstrip("/")
-        trusted = json.loads(os.environ.get("YULU_TRUSTED_ISSUERS", "[]"))
         return cls(
             issuer=issuer,
             audience=os.environ.get("YULU_AUDIENCE", f"{issuer}/graphql"),
             secret_key=settings.secret_key,
             access_token_seconds=settings.access_token_seconds,
             refresh_token_seconds=settings.refresh_token_seconds,
-            trusted_issuers=tuple(TrustedIssuer.from_dict(item) for item in trusted),
+            trusted_issuers=_trusted_issuers(os.environ.get("YULU_TRUSTED_ISSUERS", "[]")),
         )
+
+
+def _trusted_issuers(value: str) -> tuple[TrustedIssuer, ...]:
+    try:
+        return tuple(TrustedIssuer.from_dict(item) for item in json.loads(value))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise SettingsError([f"YULU_TRUSTED_ISSUERS：须为 JSON 数组，每项含 issuer、jwks_uri、audience（{error}）。"]) from None

@@ -10,12 +10,11 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth import endpoints, pages, portal_signin
+from auth.browser_sessions import SESSION_SECONDS, LiveSessionMiddleware
 from auth.config import AuthConfig
 from auth.middleware import BearerTokenMiddleware
 from auth.resource import TokenValidator
 from models.settings import Settings
-
-SESSION_SECONDS = 8 * 3600
 
 ROUTES = [
     Route("/signin", pages.signin, methods=["GET", "POST"]),
@@ -59,6 +58,7 @@ def install_auth(app: Starlette, settings: Settings, config: AuthConfig | None =
     app.state.auth = AuthState(config, TokenValidator(config, app.state.sessions))
     app.router.routes.extend(ROUTES)
     app.add_middleware(BearerTokenMiddleware)
+    app.add_middleware(LiveSessionMiddleware)  # inside the cookie middleware: it reads the session
     app.add_middleware(
         SessionCookieMiddleware, secret_key=settings.secret_key, session_cookie="yulu_session",
         max_age=SESSION_SECONDS, always_secure=settings.production,

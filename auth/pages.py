@@ -1,12 +1,14 @@
 """The browser side of the authorization server: sign-in (中文), consent, sign-out.
 
-The signed-in user lives in Starlette's signed session cookie (``uid``); the authorization
+The signed-in user lives in Starlette's signed session cookie (``uid``, with the ``sid`` of its
+live row in browser_sessions, checked on every request: auth.browser_sessions); the authorization
 endpoint reads it, sends the browser to /signin when it is missing, and asks for consent
 unless the client is first-party.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from auth import passwords, scopes
+from auth.browser_sessions import SID, USER, close_session, end_browser_session, open_session
 from auth.clock import utcnow
 from auth.csrf import csrf_token, csrf_valid
 from auth.server import YuluAuthorizationServer, oauth_request, run_authorization_server
@@ -63,42 +66,52 @@ async def signin(request: Request) -> Response:
     # The peer, or the client a trusted proxy names (uvicorn's --forwarded-allow-ips).
     source = request.client.host if request.client else "unknown"
     async with request.app.state.sessions() as session:
-        outcome = await session.run_sync(_attempt_sign_in, username, password, source)
+        attempt = await session.run_sync(_attempt_sign_in, username, password, source,
+                                         request.session.get(SID))
         await session.commit()
-    if outcome == "locked":
+    if attempt.slowed:
+        await asyncio.sleep(passwords.SLOW_DOWN_SECONDS)
+    if attempt.locked:
         return _signin_page(request, next_url=next_url, error=LOCKED, username=username, status=429)
-    if outcome is None:
+    if attempt.session_id is None:
         return _signin_page(request, next_url=next_url, error=WRONG_CREDENTIALS,
                             username=username, status=400)
     pending = request.session.get(PORTAL_PENDING_KEY)
     request.session.clear()  # nothing of a previous user (or of an attacker's planted session)
-    request.session.update({"uid": outcome, "auth_time": int(time.time())})
+    request.session.update({USER: attempt.user_id, SID: attempt.session_id, "auth_time": int(time.time())})
     if pending:
         request.session[PORTAL_PENDING_KEY] = pending
     return RedirectResponse(next_url, status_code=303)
 
 
-def _attempt_sign_in(session: Session, username: str, password: str, source: str) -> int | str | None:
-    """The user's id, "locked" while the account or the address backs off, or None for wrong
-    credentials."""
+@dataclass(frozen=True)
+class _Attempt:
+    locked: bool = False  # this address backs off for this username, or altogether
+    slowed: bool = False  # the account-wide back-off: answer late, whatever the outcome
+    user_id: int | None = None
+    session_id: str | None = None  # the new browser session, when the password was right
+
+
+def _attempt_sign_in(session: Session, username: str, password: str, source: str,
+                     previous_sid: object) -> _Attempt:
     user = session.scalars(select(User).where(User.username == username)).first()
     now = utcnow()
-    if passwords.source_blocked(session, source, now) or (user is not None and passwords.is_locked(user, now)):
-        return "locked"
+    slowed = passwords.slowed(user)
+    if passwords.locked_for(session, username, source, now):
+        return _Attempt(locked=True, slowed=slowed)
     usable = user is not None and user.is_active
     if not passwords.verify_password(user.password_hash if usable else None, password):
-        if user is not None:
-            passwords.record_failure(user, now)
-        passwords.record_source_failure(session, source, now)
-        return None
-    passwords.record_success(user, password)
-    return user.id
+        passwords.record_failure(session, user, username, source, now)
+        return _Attempt(slowed=slowed)
+    passwords.record_success(session, user, source, password)
+    close_session(session, previous_sid)  # the cookie is about to be replaced: its copies go too
+    return _Attempt(slowed=slowed, user_id=user.id, session_id=open_session(session, user.id))
 
 
 async def signout(request: Request) -> Response:
     form = await request.form()
     if csrf_valid(request, form):
-        request.session.clear()
+        await end_browser_session(request)
     return RedirectResponse("/", status_code=303)
 
 
@@ -122,7 +135,7 @@ async def authorize(request: Request) -> Response:
     if deciding and not csrf_valid(request, await request.form()):
         return error_page(request, STALE_FORM)
     decision = (await request.form()).get("decision") if deciding else None
-    uid = request.session.get("uid")
+    uid = request.session.get(USER)
     outcome = await run_authorization_server(
         request, lambda server: _authorization_step(server, oauth, uid, decision)
     )

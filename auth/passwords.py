@@ -1,4 +1,5 @@
-"""Password hashing (Argon2id) and the sign-in back-off: per account, and per network address."""
+"""Password hashing (Argon2id) and the sign-in back-off: per (username, address), per address, and
+an account-wide slow-down."""
 
 from __future__ import annotations
 
@@ -17,13 +18,26 @@ _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("never-a-real-password")
 
+# Three limits, and why none lets a stranger lock the owner out of their own account:
+#
+# * per (username, address): after FREE_ATTEMPTS failures in the window, each further failure
+#   doubles the wait (30 s, 1 min ... 15 min) — for that address only. An attacker's guesses
+#   from their addresses lock their addresses; the owner at their own address is untouched.
+#   (Keyed by the name typed, so an unknown username locks exactly like a known one.)
+# * per address, whatever the usernames: SOURCE_FAILURES in the window (spraying common
+#   passwords across many accounts; a school's office behind one NAT mistypes far less).
+# * per account, from every address together: past ACCOUNT_SLOW_AFTER failures in a row, every
+#   attempt on the account waits SLOW_DOWN_SECONDS — the owner's too — but is never refused. A
+#   lock here would hand anyone who knows a username the power to shut its owner out; a delay
+#   only costs a guesser from many addresses (a botnet) time on every try.
 FREE_ATTEMPTS = 5
 FIRST_LOCK = timedelta(seconds=30)
 LONGEST_LOCK = timedelta(minutes=15)
-# One address may fail this often in the window, across all usernames (a school's office behind
-# one NAT mistypes far less; a script trying many accounts with common passwords does not).
 SOURCE_FAILURES = 30
-SOURCE_WINDOW = timedelta(minutes=15)
+WINDOW = timedelta(minutes=15)
+ACCOUNT_SLOW_AFTER = 100
+SLOW_DOWN_SECONDS = 2.0
+USERNAME_LENGTH = 64  # users.username; a longer name typed is no account, kept to the column
 
 
 def hash_password(password: str) -> str:
@@ -37,33 +51,57 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def is_locked(user: User, now: datetime) -> bool:
-    return user.locked_until is not None and as_utc(user.locked_until) > now
+def _lock_end(session: Session, username: str, source: str, now: datetime) -> datetime | None:
+    """Until when ``source`` waits before trying ``username`` again (None: it need not wait)."""
+    count, last = session.execute(select(func.count(), func.max(SignInFailure.at)).where(
+        SignInFailure.source == source, SignInFailure.at > now - WINDOW,
+        SignInFailure.username == username[:USERNAME_LENGTH])).one()
+    if count < FREE_ATTEMPTS:
+        return None
+    return as_utc(last) + min(FIRST_LOCK * 2 ** min(count - FREE_ATTEMPTS, 10), LONGEST_LOCK)
 
 
-def record_failure(user: User, now: datetime) -> None:
-    """After FREE_ATTEMPTS failures in a row, each further failure doubles the wait (30 s, 1 min,
-    2 min ... 15 min): guessing gets slow while a user who mistypes is barely delayed."""
+def locked_for(session: Session, username: str, source: str, now: datetime) -> bool:
+    """Whether ``source`` must wait before trying ``username`` again, or is stopped altogether."""
+    recent = select(func.count()).where(SignInFailure.source == source, SignInFailure.at > now - WINDOW)
+    if session.scalar(recent) >= SOURCE_FAILURES:
+        return True
+    lock_end = _lock_end(session, username, source, now)
+    return lock_end is not None and lock_end > now
+
+
+def slowed(user: User | None) -> bool:
+    """The account-wide back-off: slows every attempt on the account, never refuses one."""
+    return user is not None and user.failed_logins >= ACCOUNT_SLOW_AFTER
+
+
+def record_failure(session: Session, user: User | None, username: str, source: str, now: datetime) -> None:
+    """One more failure of ``source`` on ``username``; its failures older than the window go
+    (self-pruning, ``yulu tokens purge`` removes those of addresses that never came back). The
+    account notes its failures in a row, and until when some address is locked out of it (for
+    the admin's list; nothing is refused on it)."""
+    session.execute(delete(SignInFailure).where(SignInFailure.source == source, SignInFailure.at <= now - WINDOW))
+    session.add(SignInFailure(source=source, username=username[:USERNAME_LENGTH], at=now))
+    if user is None:
+        return
     user.failed_logins += 1
-    over = user.failed_logins - FREE_ATTEMPTS
-    if over >= 0:
-        user.locked_until = now + min(FIRST_LOCK * 2**min(over, 10), LONGEST_LOCK)
+    lock_end = _lock_end(session, username, source, now)
+    if lock_end is not None and (user.locked_until is None or as_utc(user.locked_until) < lock_end):
+        user.locked_until = lock_end
 
 
-def record_success(user: User, password: str) -> None:
+def record_success(session: Session, user: User, source: str, password: str) -> None:
+    """The owner is in: their own mistypes from this address, and the account-wide count, go."""
+    session.execute(delete(SignInFailure).where(SignInFailure.source == source,
+                                                SignInFailure.username == user.username))
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
 
 
-def source_blocked(session: Session, source: str, now: datetime) -> bool:
-    recent = select(func.count()).where(SignInFailure.source == source, SignInFailure.at > now - SOURCE_WINDOW)
-    return session.scalar(recent) >= SOURCE_FAILURES
-
-
-def record_source_failure(session: Session, source: str, now: datetime) -> None:
-    """One more failure from ``source``; its failures older than the window go (self-pruning)."""
-    session.execute(delete(SignInFailure).where(SignInFailure.source == source,
-                                                SignInFailure.at <= now - SOURCE_WINDOW))
-    session.add(SignInFailure(source=source, at=now))
+def forget_failures(session: Session, user: User) -> None:
+    """Lift every back-off on the account (an operator's unlock, a new password)."""
+    session.execute(delete(SignInFailure).where(SignInFailure.username == user.username))
+    user.failed_logins = 0
+    user.locked_until = None

@@ -14,7 +14,7 @@ is refused.
 For portal pages:
     return await begin_portal_signin(request, return_to="/dashboard")   # a "登录" link
     viewer = await portal_viewer(request)                              # ANONYMOUS if not in
-    return await portal_signout(request)                               # clears the session
+    return await portal_signout(request)                               # ends the session
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from auth import scopes
+from auth.browser_sessions import PORTAL_TOKENS, SESSION_SECONDS, end_browser_session
 from auth.config import AuthConfig
 from auth.jwt_checks import TokenRejected
 from auth.pages import PORTAL_PENDING_KEY, error_page, safe_next
@@ -50,8 +51,8 @@ PORTAL_CLIENT_ID = "yulu-portal"
 CALLBACK_PATH = "/auth/callback"
 PORTAL_SCOPES = (scopes.READ, scopes.WRITE, scopes.PERSONAL, scopes.ADMIN, scopes.PROFILE)
 PENDING = PORTAL_PENDING_KEY  # session key: state, PKCE verifier, where to go afterwards
-TOKENS = "portal_tokens"  # session key: the portal's access and refresh token, encrypted
-TOKENS_MAX_AGE = 8 * 3600  # as long as the session cookie lives (auth.install.SESSION_SECONDS)
+TOKENS = PORTAL_TOKENS  # session key: the portal's access and refresh token, encrypted
+TOKENS_MAX_AGE = SESSION_SECONDS  # as long as the session lives
 log = logging.getLogger(__name__)
 
 
@@ -149,7 +150,8 @@ async def portal_access_token(request: Request) -> str | None:
 
 
 async def portal_signout(request: Request, return_to: str = "/") -> RedirectResponse:
-    """Revoke the portal's refresh-token family (and its access tokens), forget the session."""
+    """Revoke the portal's refresh-token family (and its access tokens), end the session (every
+    copy of the cookie with it)."""
     tokens = portal_tokens(request)
     if tokens:
         try:
@@ -158,7 +160,7 @@ async def portal_signout(request: Request, return_to: str = "/") -> RedirectResp
                                           token_type_hint="refresh_token")
         except (OAuthError, http.HTTPError):
             log.exception("portal sign-out: revocation failed")
-    request.session.clear()
+    await end_browser_session(request)
     return RedirectResponse(safe_next(return_to), status_code=303)
 
 

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from auth import keys, scopes
 from auth.config import EXTERNAL_ROLES, AuthConfig, TrustedIssuer
 from auth.jwt_checks import TokenRejected, UnknownKeyId, unverified_parts, verify
-from auth.tokens import TOKEN_TYPE
+from auth.tokens import GENERATION, TOKEN_TYPE
 from auth.viewer import Viewer
 from models.oauth import RevokedAccessToken
-from models.organisations import Organisation, OrganisationKind, Role
+from models.organisations import Organisation, OrganisationKind, Role, User
 from models.regions import Region, RegionLevel
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class TokenValidator:
             algorithms=(keys.ALGORITHM,), token_types=(TOKEN_TYPE,),
             leeway=self.config.leeway_seconds,
         )
-        await self._refuse_revoked(claims["jti"])
+        await self._refuse_revoked_or_stale(claims)
         level = claims.get("region_level")
         return Viewer(
             user_id=claims.get("uid"),
@@ -134,6 +134,17 @@ class TokenValidator:
         if row is None or row.Organisation.kind != OrganisationKind(role.value):
             raise TokenRejected("external token names no matching member organisation")
         return row.Organisation, row.Region
+
+    async def _refuse_revoked_or_stale(self, claims: dict) -> None:
+        """Deny-listed, or issued before its user's password reset or deactivation: one query."""
+        denied = select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == claims["jti"]).exists()
+        generation = select(User.token_generation).where(User.id == claims.get("uid")).scalar_subquery()
+        async with self.sessions() as session:
+            is_denied, current = (await session.execute(select(denied, generation))).one()
+        if is_denied:
+            raise TokenRejected("revoked jti")
+        if current is None or current != claims.get(GENERATION, 0):
+            raise TokenRejected("issued before the user's sessions were ended")
 
     async def _refuse_revoked(self, jti: str) -> None:
         async with self.sessions() as session:

@@ -40,7 +40,7 @@ from auth.clock import as_utc, utcnow
 from auth.config import AuthConfig
 from auth.digests import digest, matches, new_secret
 from auth.jwt_checks import TokenRejected, verify
-from auth.tokens import TOKEN_TYPE, IssuedToken, issue_access_token
+from auth.tokens import GENERATION, TOKEN_TYPE, IssuedToken, issue_access_token
 from models.oauth import AuthorizationCode, OAuthClient, RefreshToken, RevokedAccessToken
 from models.organisations import User
 
@@ -462,7 +462,9 @@ class YuluAuthorizationServer(AuthorizationServer):
             )
         except TokenRejected:
             return None  # expired, forged or foreign: nothing to revoke, inactive to introspect
-        revoked = self.db.get(RevokedAccessToken, claims["jti"]) is not None
+        user = self.db.get(User, claims["uid"]) if claims.get("uid") is not None else None
+        stale = user is None or user.token_generation != claims.get(GENERATION, 0)
+        revoked = stale or self.db.get(RevokedAccessToken, claims["jti"]) is not None
         return AccessTokenRecord(claims, revoked)
 
 

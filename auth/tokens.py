@@ -19,6 +19,7 @@ from models.organisations import Organisation, Role, User
 from models.regions import Region
 
 TOKEN_TYPE = "at+jwt"
+GENERATION = "gen"  # the user's token generation at issue (models.organisations.User)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ def issue_access_token(
         "nbf": now,
         "exp": now + lifetime,
         "jti": jti,
+        GENERATION: user.token_generation,  # a password reset or deactivation moves it on
         **viewer_claims(session, user),
     }
     key = keys.signing_key(session, config.secret_key)

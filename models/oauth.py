@@ -112,8 +112,10 @@ class SigningKey(Base):
 
 
 class SignInFailure(Base):
-    """A failed sign-in from one network address: many of them, whatever the usernames, slow
-    that address down (guessing across accounts; the per-account back-off is on users)."""
+    """A failed sign-in from one network address, and the username it tried: many of them,
+    whatever the usernames, slow that address down (guessing across accounts); a few for one
+    username lock that username for that address only (see auth.passwords). Keyed by the name
+    typed, not the account, so an unknown username backs off exactly like a known one."""
 
     __tablename__ = "sign_in_failures"
     __table_args__ = (Index("ix_sign_in_failures_source_at", "source", "at"),)
@@ -121,3 +123,17 @@ class SignInFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    username: Mapped[str | None] = mapped_column(String(64))
+
+
+class BrowserSession(Base):
+    """A signed-in browser. The session cookie names it by a random id, stored here as its
+    digest; every request that carries the cookie finds its row or is signed out, so deleting
+    the row (sign-out, a password reset, deactivation) ends every copy of the cookie."""
+
+    __tablename__ = "browser_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

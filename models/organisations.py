@@ -80,9 +80,14 @@ class User(Timestamped, Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), unique=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Sign-in back-off: consecutive failures and the moment the next attempt is allowed.
+    # Sign-in failures in a row from any address (past a ceiling every attempt on the account is
+    # slowed down, never refused), and until when some address is locked out of the account by
+    # its own failures (shown to admins; other addresses are not). See auth.passwords.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Access tokens carry the generation they were issued in; a password reset or deactivation
+    # moves it on, and every token issued before is refused at once (auth.resource).
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         CheckConstraint(

@@ -2,6 +2,12 @@
 
 They live in the lowest layer so that every layer above (resolvers, auth, portal, the CLI, the
 migrations) reads the same values without importing anything higher than itself.
+
+A value that cannot be parsed is refused whatever the mode, and production (YULU_PRODUCTION=1)
+refuses what is only safe on a developer's machine: the development secret key (it signs the
+session cookie and encrypts the token signing keys, so whoever knows it — everyone, it is in this
+file — could forge an admin session) and an issuer that is not https. The `yulu` command prints
+the message of a :class:`SettingsError`, which names the variable, and exits non-zero.
 """
 
 from __future__ import annotations
@@ -10,9 +16,21 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'yulu.db'}"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-change-me"
+# A production secret is random; 32 characters of token_urlsafe carry 192 bits.
+MIN_PRODUCTION_SECRET_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """Settings the service must not start with; each line names its variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -25,14 +43,54 @@ class Settings:
     secret_key: str
 
 
+def _flag(name: str, default: str, problems: list[str]) -> bool:
+    value = os.environ.get(name, default).strip()
+    if value not in ("0", "1", ""):
+        problems.append(f"{name}：只能是 0 或 1，现为 {value!r}。")
+    return value == "1"
+
+
+def _seconds(name: str, default: int, problems: list[str]) -> int:
+    value = os.environ.get(name, str(default)).strip()
+    if not value.isascii() or not value.isdigit() or int(value) == 0:
+        problems.append(f"{name}：须为正整数秒数，现为 {value!r}。")
+        return default
+    return int(value)
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What production must not run with (empty outside production)."""
+    if not settings.production:
+        return []
+    problems = []
+    if settings.secret_key == DEVELOPMENT_SECRET_KEY or len(settings.secret_key) < MIN_PRODUCTION_SECRET_LENGTH:
+        problems.append(
+            f"YULU_SECRET_KEY：生产环境不能使用开发用的默认密钥或短于 {MIN_PRODUCTION_SECRET_LENGTH} 个字符的密钥；"
+            "请设置随机密钥，例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出。")
+    issuer = urlsplit(settings.issuer)
+    if issuer.scheme != "https" or not issuer.hostname:
+        problems.append(f"YULU_ISSUER：生产环境须为 https:// 地址，现为 {settings.issuer!r}。")
+    return problems
+
+
+def check_production(settings: Settings) -> None:
+    problems = production_problems(settings)
+    if problems:
+        raise SettingsError(problems)
+
+
 @lru_cache
 def get_settings() -> Settings:
     env = os.environ.get
-    return Settings(
+    problems: list[str] = []
+    settings = Settings(
         database_url=env("YULU_DATABASE_URL", DEFAULT_DATABASE_URL),
-        production=env("YULU_PRODUCTION", "0") == "1",
+        production=_flag("YULU_PRODUCTION", "0", problems),
         issuer=env("YULU_ISSUER", "http://127.0.0.1:8000"),
-        access_token_seconds=int(env("YULU_ACCESS_TOKEN_SECONDS", "900")),
-        refresh_token_seconds=int(env("YULU_REFRESH_TOKEN_SECONDS", str(30 * 24 * 3600))),
-        secret_key=env("YULU_SECRET_KEY", "development-only-secret-change-me"),
+        access_token_seconds=_seconds("YULU_ACCESS_TOKEN_SECONDS", 900, problems),
+        refresh_token_seconds=_seconds("YULU_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, problems),
+        secret_key=env("YULU_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
     )
+    if problems:
+        raise SettingsError(problems)
+    return settings

@@ -9,13 +9,16 @@ import time
 
 import migrations
 from auth.cli import add_auth_commands
-from models.settings import get_settings
+from models.settings import SettingsError, check_production, get_settings
 
 
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    uvicorn.run("portal.app:create_app", factory=True, host=args.host, port=args.port)
+    from portal.app import create_app
+
+    # Built here, not by uvicorn's factory: settings it refuses end in our message, not a traceback.
+    uvicorn.run(create_app(), host=args.host, port=args.port)
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -62,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    args.handler(args)
+    try:
+        check_production(get_settings())  # every command: `keys rotate` uses the secret too
+        args.handler(args)
+    except SettingsError as error:
+        sys.exit("yulu: 配置有误，拒绝运行：\n" + "\n".join(f"  {problem}" for problem in error.problems))
 
 
 if __name__ == "__main__":

@@ -77,7 +77,8 @@ class UserAccount:
     def id(self) -> strawberry.ID:
         return global_id("User", self.id)
 
-    @strawberry.field(description="Locked out for now after repeated failed sign-ins.")
+    @strawberry.field(description="Some network address is locked out of this account for now, after its own "
+                                  "failed sign-ins; other addresses are not.")
     def locked(self) -> bool:
         return self.locked_until is not None and as_utc(self.locked_until) > utcnow()
 

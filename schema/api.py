@@ -26,6 +26,7 @@ from schema.organisations import OrganisationMutations, OrganisationQueries
 from schema.people import PersonMutations, PersonQueries
 from schema.positions import PositionMutations, PositionQueries
 from schema.regions import RegionQueries
+from schema.service_sdl import ServiceSdlNeedsToken
 from schema.statistics import StatisticsQueries
 from schema.tracking import TrackingMutations, TrackingQueries
 from schema.transfers import TransferMutations, TransferQueries
@@ -59,7 +60,7 @@ def _extensions(production: bool) -> list[Any]:
         ErrorPolicy,
         AuditFlush,
     ]
-    return [*extensions, DisableIntrospection] if production else extensions
+    return [*extensions, DisableIntrospection, ServiceSdlNeedsToken] if production else extensions
 
 
 class AllianceSchema(strawberry.federation.Schema):

@@ -133,7 +133,7 @@ async def create_user(request: Request, form: FormData) -> Response:
 
 ACCOUNT_ACTIONS = {
     "unlock": ("UnlockUser", "已解除 {username} 的登录锁定。"),
-    "deactivate": ("DeactivateUser", "已停用 {username}，其刷新令牌已全部吊销。"),
+    "deactivate": ("DeactivateUser", "已停用 {username}，其已登录的会话和全部令牌随即失效。"),
 }
 
 
@@ -144,7 +144,7 @@ async def account_action(request: Request, form: FormData) -> Response:
     if action == "password":
         variables = {"username": username, "password": str(form.get("password", ""))}
         return await act(request, "ResetPassword", variables, "/admin/users",
-                         f"已为 {username} 设置新密码，登录锁定同时解除。")
+                         f"已为 {username} 设置新密码，登录锁定同时解除；其已登录的会话和全部令牌随即失效。")
     if action not in ACCOUNT_ACTIONS:
         return redirect("/admin/users", "未知的操作。", request, failed=True)
     operation, done = ACCOUNT_ACTIONS[action]

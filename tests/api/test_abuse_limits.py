@@ -102,7 +102,9 @@ async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(sessi
 
 @pytest.mark.parametrize("production", [False, True])
 async def test_graphiql_only_outside_production(seeded_url, production):
-    settings = dataclasses.replace(get_settings(), database_url=seeded_url, production=production)
+    settings = dataclasses.replace(get_settings(), database_url=seeded_url, production=production,
+                                   issuer="https://yulu.example",
+                                   secret_key="a-production-secret-of-48-characters-0123456789")
     app = create_app(settings)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         response = await client.get("/graphql", headers={"Accept": "text/html"})
