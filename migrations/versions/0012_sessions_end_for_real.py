@@ -1,8 +1,8 @@
 """browser_sessions, users.token_generation, sign_in_failures.username: sessions and tokens that
 sign-out and a password reset really end; sign-in back-off per (account, address)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 08:00:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
