@@ -6,10 +6,20 @@
 // token again and applies its own row and field rules (the gateway is a first check, not the
 // only one).
 //
+//
+// Every subgraph request is signed (HMAC-SHA256, `extensions["hmac-signature"]`) with a secret
+// shared with the subgraphs: the partners answer nothing unsigned, the alliance no `_entities` /
+// `_service`. Before any subgraph is asked, an operation must pass depth, token and cost limits
+// (demand control: lists count their `first` where the SDL says so with @listSize, else the
+// alliance's largest page) and the caller's rate limit.
+//
 // Environment (defaults fit `make serve` + `make gateway` on one machine):
-//   YULU_ISSUER    the alliance's token issuer, its base URL      (http://127.0.0.1:8000)
-//   YULU_AUDIENCE  the `aud` of alliance access tokens            (<issuer>/graphql)
-//   YULU_JWKS_URL  the alliance's published keys                  (<issuer>/.well-known/jwks.json)
+//   YULU_ISSUER               the alliance's token issuer, its base URL   (http://127.0.0.1:8000)
+//   YULU_AUDIENCE             the `aud` of alliance access tokens         (<issuer>/graphql)
+//   YULU_JWKS_URL             the alliance's published keys               (<issuer>/.well-known/jwks.json)
+//   YULU_GATEWAY_HMAC_SECRET  the signing secret shared with the subgraphs (required)
+//   YULU_PRODUCTION=1         no introspection, no GraphiQL or landing page, no field suggestions
+//   YULU_GATEWAY_RATE_LIMIT   root fields one caller may ask per minute   (300)
 import {
   createRemoteJwksSigningKeyProvider,
   defineConfig,
@@ -21,6 +31,22 @@ import { GraphQLError } from 'graphql';
 const issuer = (process.env.YULU_ISSUER ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const audience = process.env.YULU_AUDIENCE ?? `${issuer}/graphql`;
 const jwksUri = process.env.YULU_JWKS_URL ?? `${issuer}/.well-known/jwks.json`;
+const production = process.env.YULU_PRODUCTION === '1';
+const signingSecret = process.env.YULU_GATEWAY_HMAC_SECRET;
+if (!signingSecret) {
+  throw new Error('YULU_GATEWAY_HMAC_SECRET is not set: the subgraphs accept only requests the gateway signs');
+}
+const rootFieldsPerMinute = Number(process.env.YULU_GATEWAY_RATE_LIMIT ?? 300);
+
+// The alliance's largest page (its `first` is at most 100): a list the SDL gives no @listSize
+// for is counted as that long, so nesting lists multiplies the estimate as it multiplies the work.
+const LARGEST_PAGE = 100;
+// The verification query of the README (40 graduates, their employers, insurance and openings)
+// costs about 21,000 by that count; three nested alliance lists cost 1,000,000.
+const MAX_COST = 50_000;
+// The README's queries are 7 levels deep; the alliance itself stops at 12.
+const MAX_DEPTH = 10;
+const MAX_TOKENS = 2_000;
 
 // jwks-rsa caches keys for 5 minutes (as the alliance's own resource server does, so a retired
 // key stops verifying) and refetches on an unknown kid, rate-limited, so a rotation is picked up
@@ -72,6 +98,18 @@ export const gatewayConfig = defineConfig({
       return authorization ? { authorization } : {};
     },
   },
+  hmacSignature: { secret: signingSecret },
+  maxDepth: MAX_DEPTH,
+  maxTokens: MAX_TOKENS,
+  demandControl: { maxCost: MAX_COST, listSize: LARGEST_PAGE, includeExtensionMetadata: !production },
+  // Per caller: the bearer token when there is one, else the client's address. Every root field
+  // counts (aliases too), so a flood of small operations is refused like one big one.
+  rateLimiting: [{ type: 'Query', field: '*', max: rootFieldsPerMinute, ttl: 60_000 }],
+  upstreamTimeout: 10_000,
+  disableIntrospection: production,
+  blockFieldSuggestions: production,
+  graphiql: !production,
+  landingPage: !production,
 });
 
 type ScopeAlternatives = string[][] | undefined;

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from auth.gateway_signature import install_gateway_signature
 from auth.install import install_auth
 from models.db import create_engine, session_factory
 from models.settings import Settings, get_settings
@@ -31,4 +32,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.sessions = session_factory(engine)
     install_auth(app, settings)
     install_portal(app)
+    install_gateway_signature(app)
     return app
