@@ -11,7 +11,7 @@
 // shared with the subgraphs: the partners answer nothing unsigned, the alliance no `_entities` /
 // `_service`. Before any subgraph is asked, an operation must pass depth, token and cost limits
 // (demand control: lists count their `first` where the SDL says so with @listSize, else the
-// alliance's largest page) and the caller's rate limit.
+// alliance's largest page, as compose.mjs sizes them) and the caller's rate limit.
 //
 // Environment (defaults fit `make serve` + `make gateway` on one machine):
 //   YULU_ISSUER               the alliance's token issuer, its base URL   (http://127.0.0.1:8000)
@@ -38,9 +38,9 @@ if (!signingSecret) {
 }
 const rootFieldsPerMinute = Number(process.env.YULU_GATEWAY_RATE_LIMIT ?? 300);
 
-// The alliance's largest page (its `first` is at most 100): a list the SDL gives no @listSize
-// for is counted as that long, so nesting lists multiplies the estimate as it multiplies the work.
-const LARGEST_PAGE = 100;
+// Every object costs 1 times the sizes of the lists above it (compose.mjs gives each list without
+// its own @listSize the alliance's largest page, 100), so nested lists multiply the estimate as
+// they multiply the work.
 // The verification query of the README (40 graduates, their employers, insurance and openings)
 // costs about 21,000 by that count; three nested alliance lists cost 1,000,000.
 const MAX_COST = 50_000;
@@ -101,7 +101,7 @@ export const gatewayConfig = defineConfig({
   hmacSignature: { secret: signingSecret },
   maxDepth: MAX_DEPTH,
   maxTokens: MAX_TOKENS,
-  demandControl: { maxCost: MAX_COST, listSize: LARGEST_PAGE, includeExtensionMetadata: !production },
+  demandControl: { maxCost: MAX_COST, includeExtensionMetadata: !production },
   // Per caller: the bearer token when there is one, else the client's address. Every root field
   // counts (aliases too), so a flood of small operations is refused like one big one.
   rateLimiting: [{ type: 'Query', field: '*', max: rootFieldsPerMinute, ttl: 60_000 }],
