@@ -25,10 +25,10 @@ from graphql import (
     is_list_type,
 )
 import strawberry
-from strawberry.federation.schema import FederationAny
-from strawberry.types import Info
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.federation.schema import FederationAny
+from strawberry.types import Info
 
 MAX_DEPTH = 8
 MAX_ALIASES = 10

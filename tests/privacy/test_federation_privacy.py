@@ -20,18 +20,20 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 
+from auth.gateway_signature import SECRET_VARIABLE
 from gateway.local import Federation, another_gateway, running_federation
+from gateway.partners.job_board.app import PARTNER as JOB_BOARD
 from gateway.partners.social_insurance import data as social_insurance_data
+from gateway.partners.social_insurance.app import PARTNER as SOCIAL_INSURANCE
 from models.db import create_engine, session_factory
 from models.oauth import RevokedAccessToken
 from models.settings import get_settings
 from resolvers.ids import decode_id, to_global_id
-from tests.federation.queries import INSURED_ENTITIES, post, representations
+from tests.federation.queries import INSURED_ENTITIES, gateway_signature, post, representations
 from tests.tokens import mint_access_token
 
 USERNAMES = ("school", "enterprise", "agency", "county", "city", "graduate", "admin")
@@ -178,7 +180,19 @@ async def _revoke(database_url: str, token: str) -> None:
         await engine.dispose()
 
 
+def test_the_remit_check_is_not_part_of_the_supergraph_api(federation_under_attack: Federation) -> None:
+    body = post(federation_under_attack.gateway_url, "{ personsWithVisibleEmployment(ids: []) }").json()
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED", body
+
+
 # ------------------------------------------------------------------------- signed by the gateway
+
+
+@pytest.mark.parametrize("partner", [SOCIAL_INSURANCE, JOB_BOARD], ids=lambda partner: partner.name)
+def test_a_partner_does_not_start_without_the_gateway_secret(partner, monkeypatch) -> None:
+    monkeypatch.delenv(SECRET_VARIABLE, raising=False)
+    with pytest.raises(SystemExit, match=SECRET_VARIABLE):
+        partner.create_app()
 
 
 PARTNER_QUERIES = {
@@ -216,8 +230,6 @@ async def test_a_partner_refuses_every_request_the_gateway_did_not_sign(
 def _with_signature_of(url: str, query: str, variables: dict | None, signed_query: str, token: str, secret: str,
                        signed_variables: dict | None = None) -> httpx.Response:
     """Sends ``query`` with ``variables`` under a valid signature of something else."""
-    from tests.federation.queries import gateway_signature
-
     body = {"query": query, "variables": variables or {},
             "extensions": {"hmac-signature": gateway_signature(secret, signed_query, signed_variables)}}
     return httpx.post(f"{url}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10)
