@@ -203,12 +203,20 @@ class AllianceRemit:
             raise refuse("暂时无法向联盟核实查看范围，请稍后再试。", "REMIT_UNAVAILABLE") from error
         if response.status_code == 401:
             raise refuse("Authentication required", "UNAUTHENTICATED")
-        body = response.json() if response.headers.get("content-type", "").startswith("application/") else {}
+        body = _json_object(response)
         visible = (body.get("data") or {}).get("personsWithVisibleEmployment")
         if response.status_code != 200 or body.get("errors") or not isinstance(visible, list):
             log.warning("alliance remit check refused (%s): %s", response.status_code, body.get("errors"))
             raise refuse("联盟未确认您对这些人员的查看范围。", "REMIT_UNAVAILABLE")
         return {decode_id(global_id, "Person") for global_id in visible}
+
+
+def _json_object(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 # ---------------------------------------------------------------- per-request context

@@ -17,15 +17,17 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
 from auth.gateway_signature import SECRET_VARIABLE
-from gateway.local import Federation, another_gateway, running_federation
+from gateway.local import Federation, ProcessGroup, another_gateway, free_port, running_federation
 from gateway.partners.job_board.app import PARTNER as JOB_BOARD
 from gateway.partners.social_insurance import data as social_insurance_data
 from gateway.partners.social_insurance.app import PARTNER as SOCIAL_INSURANCE
@@ -166,6 +168,27 @@ async def test_a_token_the_alliance_revoked_gets_nothing_from_the_partner(
 
     assert shown == set()
     assert {error["extensions"]["code"] for error in body["errors"]} == {"UNAUTHENTICATED"}
+
+
+async def test_a_partner_that_cannot_ask_the_alliance_shows_nothing(
+        federation_under_attack: Federation, federation_token, insured_person_ids: list[int]) -> None:
+    # The same partner, seeded alike, but its remit check goes to a port where nothing listens.
+    port, nowhere = free_port(), f"http://127.0.0.1:{free_port()}/graphql"
+    env = {**federation_under_attack.env, "YULU_ALLIANCE_GRAPHQL_URL": nowhere,
+           "PARTNER_DATABASE_URL": f"sqlite+aiosqlite:///{federation_under_attack.workdir / 'cut-off.db'}"}
+    group = ProcessGroup(federation_under_attack.workdir)
+    try:
+        partner = group.start("cut-off", [sys.executable, "-m", "gateway.partners.social_insurance", "serve",
+                                          "--port", str(port), "--seed", "test"], f"http://127.0.0.1:{port}", env)
+        group.wait_until_ready(partner, "/healthz")
+        cut_off = replace(federation_under_attack, partner_urls={"social_insurance": partner.url})
+
+        shown, body = partner_shows_insured(cut_off, await federation_token("city"), insured_person_ids)
+    finally:
+        group.stop_all()
+
+    assert shown == set()
+    assert {error["extensions"]["code"] for error in body["errors"]} == {"REMIT_UNAVAILABLE"}
 
 
 async def _revoke(database_url: str, token: str) -> None:
