@@ -90,14 +90,14 @@ def is_signed(secret: str, parameters: dict[str, Any]) -> bool:
 
 def asks_for_federation(query: Any) -> bool:
     """Whether a document selects ``_entities`` or ``_service`` anywhere (fragments included:
-    both exist on Query only, so any field of that name is one). A document that does not parse
-    is left to the GraphQL endpoint, which refuses it without executing anything."""
+    both exist on Query only, so any field of that name is one). Text that names them but does
+    not parse here counts as asking: what cannot be read here is not let through unsigned."""
     if not isinstance(query, str) or not any(name in query for name in FEDERATION_FIELDS):
         return False  # the names cannot be escaped: absent from the text, absent from the document
     try:
         document = parse(query)
     except GraphQLError:
-        return False
+        return True
     finder = _FederationFieldFinder()
     visit(document, finder)
     return finder.found
@@ -148,8 +148,9 @@ def _query_string_parameters(scope: Scope) -> dict[str, Any]:
 
 
 async def _body_parameters(receive: Receive) -> tuple[dict[str, Any], Receive]:
-    """The request's JSON parameters (empty when the body is not a JSON object or too big), and
-    a ``receive`` that hands the app the same body again."""
+    """The request's JSON parameters, and a ``receive`` that hands the app the same body again.
+    A body too big is left to the endpoint (it refuses it unread); one that is not a JSON object
+    here is judged as a query of its whole text (it may still parse for the endpoint's parser)."""
     messages: list[Message] = []
     size, more = 0, True
     while more and size <= MAX_BODY_BYTES:
@@ -157,12 +158,15 @@ async def _body_parameters(receive: Receive) -> tuple[dict[str, Any], Receive]:
         messages.append(message)
         size += len(message.get("body", b""))
         more = message["type"] == "http.request" and message.get("more_body", False)
-    parsed = _json_or_none(b"".join(m.get("body", b"") for m in messages)) if not more else None
+    body = b"".join(message.get("body", b"") for message in messages)
 
     async def replay() -> Message:
         return messages.pop(0) if messages else await receive()
 
-    return (parsed if isinstance(parsed, dict) else {}), replay
+    if more:
+        return {}, replay
+    parsed = _json_or_none(body)
+    return (parsed if isinstance(parsed, dict) else {"query": body.decode("utf-8", "replace")}), replay
 
 
 def _json_or_none(text: str | bytes | None) -> Any:
@@ -170,7 +174,7 @@ def _json_or_none(text: str | bytes | None) -> Any:
         return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -248,13 +248,13 @@ async def _request_parameters(request: Request) -> dict[str, Any] | None:
         try:
             return {"query": params.get("query"), "variables": json.loads(params.get("variables") or "null"),
                     "extensions": json.loads(params.get("extensions") or "null")}
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
         return None
     try:
         body = await request.json()  # kept by the request: strawberry reads the same body again
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return body if isinstance(body, dict) else None
 

@@ -275,6 +275,10 @@ async def test_the_alliance_refuses_unsigned_federation_requests_but_serves_its_
         "_entities under an alias": post(url, entities.replace("_entities", "lookup: _entities", 1), token=token),
         "_entities, wrong secret": post(url, entities, token=token, signed_with="not-the-gateway-secret"),
         "GET _service, unsigned": httpx.get(f"{url}/graphql", params={"query": "{ _service { sdl } }"}, timeout=10),
+        # Valid JSON for the endpoint's parser (orjson: 1,024 levels), too deep for Python's json.
+        "a body nested deeper than the check parses": httpx.post(
+            f"{url}/graphql", content='{"query": "{ _service { sdl } }", "x": ' + "[" * 1010 + "]" * 1010 + "}",
+            headers={"Content-Type": "application/json"}, timeout=10),
     }
     for attempt, response in refused.items():
         assert response.status_code == 403, attempt

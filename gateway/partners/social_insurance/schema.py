@@ -15,8 +15,8 @@ import strawberry
 from sqlalchemy import select
 
 from auth import scopes
-from gateway.partners.social_insurance.data import insured_employments
 from gateway.partners.limits import PartnerSchema
+from gateway.partners.social_insurance.data import insured_employments
 from gateway.partners.subgraph import Caller, PartnerContext, refuse
 from resolvers.ids import decode_id
 
