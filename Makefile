@@ -14,6 +14,9 @@ GATEWAY_TOOLS := gateway/node_modules/.package-lock.json
 # The npm graphql-http audit suite run against /graphql by tests/api/test_graphql_http.py.
 GRAPHQL_HTTP_AUDIT := tests/graphql_http_audit/node_modules/.package-lock.json
 PARTNER_SCALE ?= demo
+# What the gateway signs subgraph requests with; `make partners` and `make gateway` share this
+# development value unless YULU_GATEWAY_HMAC_SECRET is set (production: a random secret).
+GATEWAY_SECRET = YULU_GATEWAY_HMAC_SECRET=$${YULU_GATEWAY_HMAC_SECRET:-development-only-gateway-secret}
 
 .PHONY: serve test test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway schema graphql-http-audit
 
@@ -65,13 +68,13 @@ supergraph: $(INSTALLED) $(GATEWAY_TOOLS)
 
 # The two partner subgraphs on 127.0.0.1:4101 and :4102, seeded to match `make serve`'s data.
 partners: $(INSTALLED)
-	$(BIN)/python -m gateway.partners.social_insurance serve --port 4101 --seed $(PARTNER_SCALE) & \
-	$(BIN)/python -m gateway.partners.job_board serve --port 4102 --seed $(PARTNER_SCALE) & \
+	$(GATEWAY_SECRET) $(BIN)/python -m gateway.partners.social_insurance serve --port 4101 --seed $(PARTNER_SCALE) & \
+	$(GATEWAY_SECRET) $(BIN)/python -m gateway.partners.job_board serve --port 4102 --seed $(PARTNER_SCALE) & \
 	wait
 
 # Hive Gateway on 127.0.0.1:4000 over the running subgraphs (`make serve`, `make partners`).
 gateway: supergraph
-	cd gateway && node_modules/.bin/hive-gateway supergraph supergraph.graphql \
+	cd gateway && $(GATEWAY_SECRET) node_modules/.bin/hive-gateway supergraph supergraph.graphql \
 		--config-path gateway.config.ts --host 127.0.0.1 --port 4000
 
 test: test-sqlite test-postgres

@@ -28,6 +28,7 @@ from tests.federation.queries import (
     EMPLOYMENT_VERIFICATION,
     INSURED_ENTITIES,
     POSTINGS_ENTITIES,
+    gateway_signature,
     representations,
 )
 from tests.tokens import mint_access_token
@@ -76,8 +77,9 @@ def measure(fetch: Callable[[], None], runs: int) -> list[float]:
     return timings
 
 
-def graphql(client: httpx.Client, url: str, query: str, variables: dict) -> dict:
-    body = client.post(f"{url}/graphql", json={"query": query, "variables": variables}).json()
+def graphql(client: httpx.Client, url: str, query: str, variables: dict, signed_with: str | None = None) -> dict:
+    extensions = {"hmac-signature": gateway_signature(signed_with, query, variables)} if signed_with else {}
+    body = client.post(f"{url}/graphql", json={"query": query, "variables": variables, "extensions": extensions}).json()
     if body.get("errors"):
         raise RuntimeError(body["errors"])
     return body["data"]
@@ -91,10 +93,12 @@ def direct(client: httpx.Client, federation: Federation) -> None:
     persons = [edge["node"] for edge in graphql(
         client, federation.alliance_url, ALLIANCE_PART, {"first": FIRST})["persons"]["edges"]]
     employer_ids = sorted({r["employer"]["id"] for p in persons for r in p["employmentRecords"] if r["employer"]})
+    # The partners answer only what the gateway signed: signed here as the gateway would.
     graphql(client, federation.partner_urls["social_insurance"], INSURED_ENTITIES,
-            {"representations": representations("Person", [person["id"] for person in persons])})
+            {"representations": representations("Person", [person["id"] for person in persons])},
+            federation.gateway_secret)
     graphql(client, federation.partner_urls["job_board"], POSTINGS_ENTITIES,
-            {"representations": representations("Organisation", employer_ids)})
+            {"representations": representations("Organisation", employer_ids)}, federation.gateway_secret)
 
 
 if __name__ == "__main__":

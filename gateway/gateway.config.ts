@@ -6,10 +6,19 @@
 // token again and applies its own row and field rules (the gateway is a first check, not the
 // only one).
 //
+// Every subgraph request is signed (HMAC-SHA256, `extensions["hmac-signature"]`) with a secret
+// shared with the subgraphs: the partners answer nothing unsigned, the alliance no `_entities` /
+// `_service`. Before any subgraph is asked, an operation must pass depth, token and cost limits
+// (demand control: lists count their `first` where the SDL says so with @listSize, else the
+// alliance's largest page, as compose.mjs sizes them) and the caller's rate limit.
+//
 // Environment (defaults fit `make serve` + `make gateway` on one machine):
-//   YULU_ISSUER    the alliance's token issuer, its base URL      (http://127.0.0.1:8000)
-//   YULU_AUDIENCE  the `aud` of alliance access tokens            (<issuer>/graphql)
-//   YULU_JWKS_URL  the alliance's published keys                  (<issuer>/.well-known/jwks.json)
+//   YULU_ISSUER               the alliance's token issuer, its base URL   (http://127.0.0.1:8000)
+//   YULU_AUDIENCE             the `aud` of alliance access tokens         (<issuer>/graphql)
+//   YULU_JWKS_URL             the alliance's published keys               (<issuer>/.well-known/jwks.json)
+//   YULU_GATEWAY_HMAC_SECRET  the signing secret shared with the subgraphs (required)
+//   YULU_PRODUCTION=1         no introspection, no GraphiQL or landing page, no field suggestions
+//   YULU_GATEWAY_RATE_LIMIT   root fields one caller may ask per minute   (300)
 import {
   createRemoteJwksSigningKeyProvider,
   defineConfig,
@@ -21,6 +30,22 @@ import { GraphQLError } from 'graphql';
 const issuer = (process.env.YULU_ISSUER ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const audience = process.env.YULU_AUDIENCE ?? `${issuer}/graphql`;
 const jwksUri = process.env.YULU_JWKS_URL ?? `${issuer}/.well-known/jwks.json`;
+const production = process.env.YULU_PRODUCTION === '1';
+const signingSecret = process.env.YULU_GATEWAY_HMAC_SECRET;
+if (!signingSecret) {
+  throw new Error('YULU_GATEWAY_HMAC_SECRET is not set: the subgraphs accept only requests the gateway signs');
+}
+const rootFieldsPerMinute = Number(process.env.YULU_GATEWAY_RATE_LIMIT ?? 300);
+
+// Every object costs 1 times the sizes of the lists above it (compose.mjs gives each list without
+// its own @listSize the alliance's largest page, 100), so nested lists multiply the estimate as
+// they multiply the work.
+// The verification query of the README (40 graduates, their employers, insurance and openings)
+// costs 20,224 by that count; three nested lists of 100 objects cost over 1,000,000.
+const MAX_COST = 50_000;
+// The README's queries are 7 levels deep; the alliance itself stops at 12.
+const MAX_DEPTH = 10;
+const MAX_TOKENS = 2_000;
 
 // jwks-rsa caches keys for 5 minutes (as the alliance's own resource server does, so a retired
 // key stops verifying) and refetches on an unknown kid, rate-limited, so a rotation is picked up
@@ -72,7 +97,26 @@ export const gatewayConfig = defineConfig({
       return authorization ? { authorization } : {};
     },
   },
+  hmacSignature: { secret: signingSecret },
+  maxDepth: MAX_DEPTH,
+  maxTokens: MAX_TOKENS,
+  demandControl: { maxCost: MAX_COST, includeExtensionMetadata: !production },
+  // Every root field counts (aliases too), so a flood of small operations is refused like one big one.
+  rateLimiting: [{ type: 'Query', field: '*', max: rootFieldsPerMinute, ttl: 60_000, identifyFn: callerOf }],
+  upstreamTimeout: 10_000,
+  disableIntrospection: production,
+  blockFieldSuggestions: production,
+  graphiql: !production,
+  landingPage: !production,
 });
+
+// Who a rate limit counts: the signed-in user (whichever of their tokens they send; the JWT plugin
+// has verified it), else the client's network address.
+function callerOf(context: any): string {
+  const subject = context.jwt?.payload?.sub;
+  if (subject) return `user:${subject}`;
+  return `address:${context.req?.socket?.remoteAddress ?? 'unknown'}`;
+}
 
 type ScopeAlternatives = string[][] | undefined;
 

@@ -9,6 +9,7 @@ cannot start fails the run with its log instead of hanging it.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from auth.config import AuthConfig
+from auth.gateway_signature import SECRET_VARIABLE
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = GATEWAY_DIR.parent
@@ -135,6 +137,10 @@ class Federation:
     sql_logs: dict[str, Path]  # every statement each partner ran, one a line
     issuer: str
     secret_key: str
+    gateway_secret: str  # what the gateway signs subgraph requests with (YULU_GATEWAY_HMAC_SECRET)
+    supergraph: Path
+    env: dict[str, str]  # the gateway's environment
+    workdir: Path
 
     def auth_config(self) -> AuthConfig:
         """What the running alliance signs and checks its tokens with (to mint test tokens)."""
@@ -145,11 +151,14 @@ class Federation:
 @contextmanager
 def running_federation(database_url: str, workdir: Path, scale: str, secret_key: str) -> Iterator[Federation]:
     """Serve the alliance over ``database_url`` (seeded at ``scale``), both partners seeded to
-    match, and Hive Gateway in front of them; everything is stopped when the block ends."""
+    match, and Hive Gateway in front of them, all sharing a fresh signing secret; everything is
+    stopped when the block ends."""
     ports = {name: free_port() for name in ("alliance", *PARTNERS, "gateway")}
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     issuer = urls["alliance"]
-    env = {**os.environ, "YULU_DATABASE_URL": database_url, "YULU_ISSUER": issuer, "YULU_SECRET_KEY": secret_key}
+    gateway_secret = secrets.token_urlsafe(32)
+    env = {**os.environ, "YULU_DATABASE_URL": database_url, "YULU_ISSUER": issuer, "YULU_SECRET_KEY": secret_key,
+           SECRET_VARIABLE: gateway_secret}
     sql_logs = {name: workdir / f"{name}.sql" for name in PARTNERS}
     partner_env = {name: _partner_env(env, workdir, name, sql_logs[name]) for name in PARTNERS}
 
@@ -160,8 +169,7 @@ def running_federation(database_url: str, workdir: Path, scale: str, secret_key:
     group = ProcessGroup(workdir)
     try:
         _start_subgraphs(group, ports, urls, env, partner_env, scale)
-        gateway = group.start("gateway", _gateway_argv(supergraph, ports["gateway"]), urls["gateway"], env, GATEWAY_DIR)
-        group.wait_until_ready(gateway, "/healthcheck")
+        _start_gateway(group, "gateway", supergraph, ports["gateway"], env)
         yield Federation(
             alliance_url=urls["alliance"],
             gateway_url=urls["gateway"],
@@ -169,9 +177,30 @@ def running_federation(database_url: str, workdir: Path, scale: str, secret_key:
             sql_logs=sql_logs,
             issuer=issuer,
             secret_key=secret_key,
+            gateway_secret=gateway_secret,
+            supergraph=supergraph,
+            env=env,
+            workdir=workdir,
         )
     finally:
         group.stop_all()
+
+
+@contextmanager
+def another_gateway(federation: Federation, name: str, env: dict[str, str]) -> Iterator[str]:
+    """One more Hive Gateway over the running federation's subgraphs, with ``env`` added to its
+    environment (production mode, other limits); its URL, until the block ends."""
+    group = ProcessGroup(federation.workdir)
+    try:
+        yield _start_gateway(group, name, federation.supergraph, free_port(), {**federation.env, **env}).url
+    finally:
+        group.stop_all()
+
+
+def _start_gateway(group: ProcessGroup, name: str, supergraph: Path, port: int, env: dict[str, str]) -> Service:
+    gateway = group.start(name, _gateway_argv(supergraph, port), f"http://127.0.0.1:{port}", env, GATEWAY_DIR)
+    group.wait_until_ready(gateway, "/healthcheck")
+    return gateway
 
 
 def _partner_env(env: dict[str, str], workdir: Path, name: str, sql_log: Path) -> dict[str, str]:

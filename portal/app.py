@@ -8,6 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from auth.gateway_signature import install_gateway_signature
 from auth.install import install_auth
 from models.db import create_engine, session_factory
 from models.settings import Settings, check_production, get_settings
@@ -41,4 +42,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.sessions = session_factory(engine)
     install_auth(app, settings)
     install_portal(app)
+    install_gateway_signature(app)
     return app

@@ -23,6 +23,7 @@ from schema.extensions import MAX_TOKENS, AuditFlush, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
 from schema.matching import MatchingMutations
 from schema.organisations import OrganisationMutations, OrganisationQueries
+from schema.partner_remit import PartnerRemitQueries
 from schema.people import PersonMutations, PersonQueries
 from schema.positions import PositionMutations, PositionQueries
 from schema.regions import RegionQueries
@@ -43,7 +44,7 @@ class NodeQueries:
 Query = merge_types("Query", (
     NodeQueries, ViewerQueries, StatisticsQueries, RegionQueries, CatalogueQueries, OrganisationQueries,
     PersonQueries, PositionQueries, ClassQueries, ApplicationQueries, TrackingQueries, FairQueries, AuditQueries,
-    TransferQueries, AdminQueries,
+    TransferQueries, AdminQueries, PartnerRemitQueries,
 ))
 Mutation = merge_types("Mutation", (
     OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,

@@ -1,16 +1,20 @@
 """What every partner subgraph shares: settings, the caller from a forwarded token, per-request
 DataLoaders, the Starlette app and the command line (seed / serve / sdl).
 
-A partner trusts nobody's word for who is calling, not even the gateway's: it verifies the
-forwarded bearer token against the alliance's JWKS with the same checks the alliance uses
-(``auth.jwt_checks``). It cannot see the alliance's jti deny list, which is why access tokens
-are short-lived.
+A partner answers the gateway only: every request must carry the gateway's HMAC signature
+(``auth.gateway_signature``; the shared secret is ``YULU_GATEWAY_HMAC_SECRET``, and a partner
+does not start without one). It still trusts nobody's word for who is calling, not even the
+gateway's: it verifies the forwarded bearer token against the alliance's JWKS with the same
+checks the alliance uses (``auth.jwt_checks``), and what it shows about a person it shows only
+where the alliance's own rules let the caller see that person's employment (``AllianceRemit``:
+asked with the caller's token, so a token the alliance revoked is refused there too).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 from collections.abc import Awaitable, Callable, Hashable, Sequence
@@ -34,9 +38,11 @@ from strawberry.dataloader import DataLoader
 from strawberry.exceptions import StrawberryGraphQLError
 
 from auth import scopes
+from auth.gateway_signature import SECRET_VARIABLE, is_signed, refusal
 from auth.jwt_checks import TokenRejected, UnknownKeyId, verify
 from auth.middleware import bearer_token, unauthenticated
 from auth.resource import CachedKeys
+from resolvers.ids import decode_id, to_global_id
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +52,8 @@ LEEWAY_SECONDS = 30
 JWKS_REFETCH_SECONDS = 10.0
 # Keys are reloaded at least this often, so a key the alliance retired stops verifying here too.
 JWKS_MAX_AGE_SECONDS = 300.0
+ALLIANCE_TIMEOUT_SECONDS = 10.0
+MAX_BODY_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,8 @@ class PartnerSettings:
     YULU_ISSUER           the alliance's token issuer (its base URL)
     YULU_AUDIENCE         the ``aud`` of alliance access tokens (default ``<issuer>/graphql``)
     YULU_JWKS_URL         where the alliance publishes its keys (default ``<issuer>/.well-known/jwks.json``)
+    YULU_ALLIANCE_GRAPHQL_URL  the alliance's GraphQL endpoint, for the remit check (default ``<issuer>/graphql``)
+    YULU_GATEWAY_HMAC_SECRET   the secret the gateway signs requests with (required to serve)
     PARTNER_SQL_LOG       append every SQL statement to this file (query-count tests, debugging)
     """
 
@@ -63,6 +73,8 @@ class PartnerSettings:
     issuer: str
     audience: str
     jwks_url: str
+    alliance_graphql_url: str
+    gateway_secret: str | None
     sql_log: Path | None
 
     @classmethod
@@ -76,6 +88,8 @@ class PartnerSettings:
             issuer=issuer,
             audience=env("YULU_AUDIENCE", f"{issuer}/graphql"),
             jwks_url=env("YULU_JWKS_URL", f"{issuer}/.well-known/jwks.json"),
+            alliance_graphql_url=env("YULU_ALLIANCE_GRAPHQL_URL", f"{issuer}/graphql"),
+            gateway_secret=env(SECRET_VARIABLE) or None,
             sql_log=Path(sql_log) if sql_log else None,
         )
 
@@ -163,6 +177,48 @@ class TokenVerifier:
             return response.json()
 
 
+# ---------------------------------------------------------------- the alliance's remit
+
+VISIBLE_EMPLOYMENT = "query ($ids: [ID!]!) { personsWithVisibleEmployment(ids: $ids) }"
+
+
+class AllianceRemit:
+    """Which persons the caller may see employment of, as the alliance decides (its row rules
+    for persons and for their employment records), asked once per batch with the caller's token.
+
+    Whatever goes wrong answers nothing: a refused token is UNAUTHENTICATED, anything else an
+    error for the fields asked (never data the alliance did not vouch for)."""
+
+    def __init__(self, settings: PartnerSettings, client: httpx.AsyncClient):
+        self.url = settings.alliance_graphql_url
+        self.client = client
+
+    async def persons_with_visible_employment(self, token: str, person_ids: Sequence[int]) -> set[int]:
+        ids = [to_global_id("Person", person_id) for person_id in dict.fromkeys(person_ids)]
+        try:
+            response = await self.client.post(self.url, json={"query": VISIBLE_EMPLOYMENT, "variables": {"ids": ids}},
+                                              headers={"Authorization": f"Bearer {token}"})
+        except httpx.HTTPError as error:
+            log.warning("alliance remit check failed: %s", error)
+            raise refuse("暂时无法向联盟核实查看范围，请稍后再试。", "REMIT_UNAVAILABLE") from error
+        if response.status_code == 401:
+            raise refuse("Authentication required", "UNAUTHENTICATED")
+        body = _json_object(response)
+        visible = (body.get("data") or {}).get("personsWithVisibleEmployment")
+        if response.status_code != 200 or body.get("errors") or not isinstance(visible, list):
+            log.warning("alliance remit check refused (%s): %s", response.status_code, body.get("errors"))
+            raise refuse("联盟未确认您对这些人员的查看范围。", "REMIT_UNAVAILABLE")
+        return {decode_id(global_id, "Person") for global_id in visible}
+
+
+def _json_object(response: httpx.Response) -> dict:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 # ---------------------------------------------------------------- per-request context
 
 BatchFunction = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -172,6 +228,8 @@ BatchFunction = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
 class PartnerContext:
     engine: AsyncEngine
     caller: Caller
+    remit: AllianceRemit
+    token: str | None = None
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
 
     def loader(self, batch: BatchFunction) -> DataLoader:
@@ -183,12 +241,37 @@ class PartnerContext:
         return found
 
 
+async def _request_parameters(request: Request) -> dict[str, Any] | None:
+    """query, variables and extensions of a GraphQL request; None when unreadable or too big."""
+    if request.method == "GET":
+        params = request.query_params
+        try:
+            return {"query": params.get("query"), "variables": json.loads(params.get("variables") or "null"),
+                    "extensions": json.loads(params.get("extensions") or "null")}
+        except (ValueError, RecursionError):
+            return None
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        return None
+    try:
+        body = await request.json()  # kept by the request: strawberry reads the same body again
+    except (ValueError, RecursionError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def create_app(schema: strawberry.Schema, settings: PartnerSettings) -> Starlette:
+    if not settings.gateway_secret:
+        raise SystemExit(f"{SECRET_VARIABLE} is not set: a partner subgraph answers only requests signed by the gateway")
     engine = create_engine(settings)
     verifier = TokenVerifier(settings)
+    alliance = httpx.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
+    remit = AllianceRemit(settings, alliance)
     graphql = GraphQL(schema, graphql_ide=None)
 
     async def graphql_endpoint(request: Request):
+        parameters = await _request_parameters(request)
+        if parameters is None or not is_signed(settings.gateway_secret, parameters):
+            return refusal()
         token = bearer_token(request.headers)
         caller = ANONYMOUS
         if token is not None:
@@ -197,7 +280,7 @@ def create_app(schema: strawberry.Schema, settings: PartnerSettings) -> Starlett
             except TokenRejected as error:
                 log.info("bearer token refused: %s", error)
                 return unauthenticated()
-        return await graphql.run(request, context=PartnerContext(engine, caller))
+        return await graphql.run(request, context=PartnerContext(engine, caller, remit, token))
 
     async def healthz(_request: Request) -> PlainTextResponse:
         return PlainTextResponse("ok")
@@ -205,6 +288,7 @@ def create_app(schema: strawberry.Schema, settings: PartnerSettings) -> Starlett
     @asynccontextmanager
     async def lifespan(_app: Starlette):
         yield
+        await alliance.aclose()
         await engine.dispose()
 
     routes = [Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz)]

@@ -30,7 +30,8 @@ def test_alliance_and_partners_compose(tmp_path: Path) -> None:
 
 def test_a_contradicting_subgraph_fails_composition(tmp_path: Path) -> None:
     # The job board claiming Organisation.name is an Int contradicts the alliance's String!.
-    broken = JOB_BOARD.sdl().replace("  id: ID!\n\n  \"\"\"Openings", "  id: ID!\n  name: Int\n\n  \"\"\"Openings", 1)
+    organisation = 'type Organisation @key(fields: "id") {\n  id: ID!\n'
+    broken = JOB_BOARD.sdl().replace(organisation, f"{organisation}  name: Int\n", 1)
     assert broken != JOB_BOARD.sdl()
     (tmp_path / "job_board.graphql").write_text(broken)
     with pytest.raises(RuntimeError, match="composition error"):

@@ -12,7 +12,8 @@ INSURED_PERSON = to_global_id("Person", 30)  # insured at 中国邮政 in the te
 
 def _insured(federation: Federation, token: str | None):
     variables = {"representations": representations("Person", [INSURED_PERSON])}
-    return post(federation.partner_urls["social_insurance"], INSURED_ENTITIES, variables, token)
+    return post(federation.partner_urls["social_insurance"], INSURED_ENTITIES, variables, token,
+                signed_with=federation.gateway_secret)
 
 
 def test_a_forged_token_is_refused_by_the_partner(federation: Federation) -> None:
@@ -29,7 +30,7 @@ def test_the_partner_refuses_personal_fields_without_a_token(federation: Federat
 
 
 async def test_the_partner_verifies_a_real_alliance_token(federation: Federation, token_of) -> None:
-    body = _insured(federation, await token_of("agency")).json()
+    body = _insured(federation, await token_of("city")).json()  # a bureau of the person's region
     assert "errors" not in body, body
     assert body["data"]["_entities"][0]["insuredEmployment"]["employer"] == "中国邮政集团有限公司重庆市分公司"
 

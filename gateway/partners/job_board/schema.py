@@ -13,12 +13,16 @@ from datetime import date
 
 import strawberry
 from sqlalchemy import select
+from strawberry.federation.schema_directives import ListSize
 
 from gateway.partners.job_board.data import job_postings
+from gateway.partners.limits import PartnerSchema, page_size
 from gateway.partners.subgraph import PartnerContext
 from resolvers.ids import decode_id, to_global_id
 
-MAX_PAGE = 100
+DEFAULT_PAGE = 20
+# The gateway's demand control sizes these lists by their ``first``, as this subgraph's own cost rule does.
+SIZED_BY_FIRST = (ListSize(slicing_arguments=["first"], require_one_slicing_argument=False),)
 
 
 @strawberry.enum
@@ -36,9 +40,11 @@ class Organisation:
     def resolve_reference(cls, id: strawberry.ID, **_other_keys) -> Organisation:
         return cls(id=id, organisation_id=decode_id(id, "Organisation"))
 
-    @strawberry.field(description="Openings this organisation publishes on the SOE job board")
-    async def job_board_postings(self, info: strawberry.Info) -> list[JobPosting]:
-        return await info.context.loader(postings_by_organisation).load(self.organisation_id)
+    @strawberry.federation.field(description="Openings this organisation publishes on the SOE job board, "
+                                             "oldest first (at most 100)", directives=SIZED_BY_FIRST)
+    async def job_board_postings(self, info: strawberry.Info, first: int = DEFAULT_PAGE) -> list[JobPosting]:
+        postings = await info.context.loader(postings_by_organisation).load(self.organisation_id)
+        return postings[:page_size(first)]
 
 
 @strawberry.type(description="An opening on the SOE job board")
@@ -84,14 +90,16 @@ async def postings_by_organisation(ctx: PartnerContext, organisation_ids: Sequen
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Open postings, soonest closing first")
-    async def job_board_postings(self, info: strawberry.Info, first: int = 20, open_on: date | None = None) -> list[JobPosting]:
+    @strawberry.federation.field(description="Open postings, soonest closing first (at most 100)",
+                                 directives=SIZED_BY_FIRST)
+    async def job_board_postings(self, info: strawberry.Info, first: int = DEFAULT_PAGE,
+                                 open_on: date | None = None) -> list[JobPosting]:
         table = job_postings
-        statement = select(table).order_by(table.c.closes_on, table.c.id).limit(min(first, MAX_PAGE))
+        statement = select(table).order_by(table.c.closes_on, table.c.id).limit(page_size(first))
         if open_on is not None:
             statement = statement.where(table.c.closes_on >= open_on)
         async with info.context.engine.connect() as connection:
             return [_posting(row) for row in await connection.execute(statement)]
 
 
-schema = strawberry.federation.Schema(query=Query, types=[Organisation], federation_version="2.9")
+schema = PartnerSchema(query=Query, types=[Organisation])

@@ -1,7 +1,10 @@
 """The social insurance subgraph: ``Person.insuredEmployment``.
 
 The gateway checks ``@authenticated`` / ``@requiresScopes`` first; this subgraph checks again,
-plus its own rule of who may see contribution records at all.
+plus its own rule of who may see contribution records at all, and then the alliance's remit: a
+person's insured employment is shown only where the alliance shows the caller that person's
+employment records (``AllianceRemit``). Elsewhere it is null, as for a person without
+contributions, so the answer says nothing about whom the bureau insures.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import strawberry
 from sqlalchemy import select
 
 from auth import scopes
+from gateway.partners.limits import PartnerSchema
 from gateway.partners.social_insurance.data import insured_employments
 from gateway.partners.subgraph import Caller, PartnerContext, refuse
 from resolvers.ids import decode_id
@@ -40,10 +44,13 @@ def require_personal_access(caller: Caller, person_id: int) -> None:
 
 
 async def insured_by_person(ctx: PartnerContext, person_ids: Sequence[int]) -> list[InsuredEmployment | None]:
-    """One statement for every person of the request."""
+    """One remit check with the alliance and one statement for every person of the request."""
+    visible = await ctx.remit.persons_with_visible_employment(ctx.token, person_ids)
+    if not visible:
+        return [None] * len(person_ids)
     table = insured_employments
     async with ctx.engine.connect() as connection:
-        rows = await connection.execute(select(table).where(table.c.person_id.in_(person_ids)))
+        rows = await connection.execute(select(table).where(table.c.person_id.in_(sorted(visible))))
         found = {
             row.person_id: InsuredEmployment(
                 employer=row.employer,
@@ -75,4 +82,4 @@ class Person:
         return await info.context.loader(insured_by_person).load(self.person_id)
 
 
-schema = strawberry.federation.Schema(types=[Person], federation_version="2.9")
+schema = PartnerSchema(types=[Person])
