@@ -1,5 +1,6 @@
 """The graduate, acting for themself: my file, my intentions, the consent switch, my matched
-positions (applied to in one click), my applications."""
+positions (applied to in one click), referrals received (accepted or declined), my applications
+(withdrawn)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
+ACTIONS_URL = "/me/applications/move"
 INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
                           flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
 
@@ -34,7 +37,13 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
         _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}))
     connection = matched["node"]["matchedPositions"]
     applied = {application["position"]["id"] for application in person["applications"]}
-    return await render(request, "graduate/home.html", status, person=person,
+    # Referrals waiting for an answer get their own section (who referred, why); the file's
+    # applications table offers the actions on every other application.
+    referrals = [application for application in person["applications"] if application["stage"] == "RECOMMENDED"]
+    others = [application for application in person["applications"] if application["stage"] != "RECOMMENDED"]
+    return await render(request, "graduate/home.html", status, person=person, referrals=referrals,
+                        referral_actions=actions_by_id(user, referrals), actions=actions_by_id(user, others),
+                        actions_url=ACTIONS_URL,
                         intention=intention or person["employmentIntention"] or {"seeking": True},
                         errors=errors or FormErrors(), tiers=options("location_tier"),
                         matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
@@ -50,6 +59,12 @@ async def apply(request: Request, form: FormData) -> Response:
 
 async def home(request: Request) -> Response:
     return await _home(request)
+
+
+async def move_application(request: Request, form: FormData) -> Response:
+    """Accept or decline a referral, withdraw an application: the buttons portal.actions offers."""
+    user = await require_role(request, ROLE)
+    return await move(request, form, user, "/me")
 
 
 async def set_consent(request: Request, form: FormData) -> Response:
@@ -73,4 +88,5 @@ ROUTES = [
     post("/me/consent", set_consent),
     post("/me/intention", save_intention),
     post("/me/applications", apply),
+    post(ACTIONS_URL, move_application),
 ]
