@@ -197,3 +197,96 @@ async def test_the_agency_withdraws_its_own_referral_but_cannot_accept_it(page: 
     await row.get_by_role("button", name=re.compile(f"^撤回推荐：.* · {re.escape(referral.position_title)}$")).click()
     await expect(page.get_by_role("status")).to_contain_text("已撤回推荐")
     assert await stage_of(seeded_url, referral.application_id) == Stage.WITHDRAWN
+
+
+# --- the rule behind every button: offered exactly when the API lets it through ---------------
+
+TRANSITION = """mutation($input: TransitionInput!) { transitionApplication(input: $input) {
+  result { stage } errors { code } } }"""
+ACTIONS = ('{% from "_application_actions.html" import application_actions with context %}'
+           '{{ application_actions(application, actions, "/somewhere", "测试", reasons, 5000) }}')
+
+
+def rendered_stages(role: str, stage: Stage) -> list[str]:
+    """The stages the action buttons of an application at ``stage`` post, as a page renders them
+    for a user of ``role``."""
+    from portal.actions import application_actions
+    from portal.labels import options
+    from portal.web import templates
+
+    application = {"id": "QXBwbGljYXRpb246MQ==", "version": 1, "stage": stage.name}
+    html = templates.env.from_string(ACTIONS).render(
+        application=application, actions=application_actions({"role": role}, application),
+        reasons=options("rejection_reason"), request=None, csrf_token=lambda _request: "token")
+    return re.findall(r'name="stage" value="(\w+)"', html)
+
+
+async def _walk_cast(session: AsyncSession):
+    """Every role related to one application: the demo graduate, their school, the demo agency
+    (its referrer), an enterprise with an open position with a place left; a bureau and an admin."""
+    from auth import scopes
+    from auth.viewer import Viewer
+    from models.organisations import Role
+
+    every_scope = frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL})
+    person = await session.scalar(text(DEMO_GRADUATE))
+    school = await session.scalar(text("SELECT school_id FROM student_records WHERE person_id = :p"), {"p": person})
+    agency = await _organisation_of(session, "agency")
+    position, enterprise = (await session.execute(text(
+        "SELECT id, enterprise_id FROM positions p WHERE state = 'open' AND headcount > filled AND NOT EXISTS "
+        "(SELECT 1 FROM applications a WHERE a.person_id = :p AND a.position_id = p.id) ORDER BY id"), {"p": person})).first()
+    bureau = await _organisation_of(session, "county")
+    region = await session.scalar(text("SELECT region_code FROM organisations WHERE id = :b"), {"b": bureau})
+    viewers = {
+        "GRADUATE": Viewer(user_id=None, role=Role.GRADUATE, person_id=person, scopes=every_scope),
+        "SCHOOL": Viewer(role=Role.SCHOOL, organisation_id=school, scopes=every_scope),
+        "AGENCY": Viewer(role=Role.AGENCY, organisation_id=agency, scopes=every_scope),
+        "ENTERPRISE": Viewer(role=Role.ENTERPRISE, organisation_id=enterprise, scopes=every_scope),
+        "BUREAU": Viewer(role=Role.BUREAU, organisation_id=bureau, region_code=region, scopes=every_scope),
+        "ADMIN": Viewer(role=Role.ADMIN, scopes=every_scope | {scopes.ADMIN}),
+    }
+    return person, position, agency, viewers
+
+
+async def _succeeds(session: AsyncSession, viewer, application: Application, target: Stage) -> bool:
+    from resolvers.context import Context
+    from schema.api import build_schema
+
+    transition = {"id": to_global_id("Application", application.id), "version": application.version,
+                  "stage": target.name, "reason": "OTHER" if target == Stage.REJECTED else None,
+                  "monthlyIncome": 5000 if target == Stage.HIRED else None}
+    result = await build_schema().execute(TRANSITION, variable_values={"input": transition},
+                                          context_value=Context(session=session, viewer=viewer))
+    return not result.errors and result.data["transitionApplication"]["errors"] == []
+
+
+async def test_every_offered_action_succeeds_and_nothing_else_does(session: AsyncSession, portal_url: str) -> None:
+    """Every stage × role × target: the rendered buttons post exactly the steps the API takes.
+    (``portal_url``: the served app, whose set-up gives the templates their filters.)"""
+    from models.applications import RejectionReason
+
+    person, position, agency, viewers = await _walk_cast(session)
+    walked = []
+    for stage in Stage:
+        for role, viewer in viewers.items():
+            offered = rendered_stages(role, stage)
+            for target in Stage:
+                async with session.begin_nested() as savepoint:
+                    application = Application(
+                        person_id=person, position_id=position, source=ApplicationSource.AGENCY, referrer_id=agency,
+                        stage=stage, rejection_reason=RejectionReason.OTHER if stage == Stage.REJECTED else None)
+                    session.add(application)
+                    await session.flush()
+                    succeeded = await _succeeds(session, viewer, application, target)
+                    await savepoint.rollback()
+                assert succeeded == (target.name in offered), (role, stage, target, offered)
+                walked.append((role, stage, target, succeeded))
+    # The lifecycle as designed, read off the walk (so the rules cannot silently drift from it).
+    steps = {(role, stage.name, target.name) for role, stage, target, ok in walked if ok}
+    assert {(role, target) for role, stage, target in steps if stage == "RECOMMENDED"} == {
+        ("GRADUATE", "APPLIED"), ("GRADUATE", "WITHDRAWN"), ("SCHOOL", "APPLIED"), ("SCHOOL", "WITHDRAWN"),
+        ("AGENCY", "WITHDRAWN")}
+    assert {(stage, target) for role, stage, target in steps if role == "ENTERPRISE"} == {
+        ("APPLIED", "INTERVIEW"), ("INTERVIEW", "OFFER"), ("OFFER", "HIRED"),
+        ("APPLIED", "REJECTED"), ("INTERVIEW", "REJECTED"), ("OFFER", "REJECTED")}
+    assert not {role for role, _stage, _target in steps} & {"BUREAU", "ADMIN"}
