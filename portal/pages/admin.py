@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from auth.portal_signin import PORTAL_CLIENT_ID
 from portal import operations
+from portal.notices import home_notices
 from portal.forms import FormErrors, FormSpec
 from portal.labels import LABELS, options
 from portal.web import act, post, redirect, render, require_role, submit
@@ -30,11 +31,12 @@ USER_FORM = FormSpec(texts=("username", "password", "role", "displayName", "orga
 
 
 async def pending_members(request: Request) -> Response:
-    await require_role(request, ROLE)
+    user = await require_role(request, ROLE)
     data = await operations.run(request, "PendingMembers")
     organisations = data["organisations"]
     return await render(request, "admin/members.html", total=organisations["totalCount"],
-                        pending=[edge["node"] for edge in organisations["edges"]])
+                        pending=[edge["node"] for edge in organisations["edges"]],
+                        notices=await home_notices(request, user))
 
 
 async def decide(request: Request, form: FormData) -> Response:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.notices import home_notices
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.web import act, post, redirect, render, require_role, submit
@@ -22,7 +23,7 @@ FAIR_FORM = FormSpec(texts=("name", "kind", "mode", "regionCode"), dates=("start
 
 
 async def demand_list(request: Request) -> Response:
-    await require_role(request, ROLE)
+    user = await require_role(request, ROLE)
     params = request.query_params
     position_filter: dict = {"state": "OPEN"}
     if params.get("search"):
@@ -30,7 +31,8 @@ async def demand_list(request: Request) -> Response:
     if params.get("yuluPriority") == "true":
         position_filter["yuluPriority"] = True
     data = await operations.run(request, "DemandList", {"filter": position_filter, "after": params.get("after")})
-    return await render(request, "agency/positions.html", positions=data["positions"], query=dict(params))
+    return await render(request, "agency/positions.html", positions=data["positions"], query=dict(params),
+                        notices=await home_notices(request, user))
 
 
 async def position_candidates(request: Request) -> Response:

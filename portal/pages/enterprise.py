@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
@@ -34,7 +35,7 @@ async def my_positions(request: Request) -> Response:
                                 {"enterprise": user["organisation"]["id"], "after": after})
     positions = data["positions"]
     return await render(request, "enterprise/positions.html", positions=positions,
-                        query={"after": after})
+                        query={"after": after}, notices=await home_notices(request, user))
 
 
 # --- the position form -----------------------------------------------------------------------

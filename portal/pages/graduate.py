@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
@@ -35,11 +36,12 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
                 status: int = 200) -> Response:
     user = await require_role(request, ROLE)
     after = request.query_params.get("after")
-    person, matched, choices, fairs = await asyncio.gather(
+    person, matched, choices, fairs, notices = await asyncio.gather(
         _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}),
         operations.run(request, "IntentionChoices"),
         operations.run(request, "UpcomingFairs", {"today": date.today().isoformat(),
-                                                  "after": request.query_params.get("fairs_after")}))
+                                                  "after": request.query_params.get("fairs_after")}),
+        home_notices(request, user))
     connection = matched["node"]["matchedPositions"]
     applied = {application["position"]["id"] for application in person["applications"]}
     # Referrals waiting for an answer get their own section (who referred, why); the file's
@@ -51,7 +53,7 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
                         actions_url=ACTIONS_URL,
                         intention=intention or _intention_values(person["employmentIntention"]),
                         occupations=code_choices(choices["occupations"]), provinces=_region_groups(choices),
-                        fairs=fairs["fairs"],
+                        fairs=fairs["fairs"], notices=notices,
                         errors=errors or FormErrors(), tiers=options("location_tier"),
                         matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
                         query={"after": after}, applied=applied)

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
@@ -51,7 +52,7 @@ async def ledger(request: Request) -> Response:
                  "after": params.get("after")}
     data = await operations.run(request, "SchoolLedger", variables)
     return await render(request, "school/ledger.html", persons=data["persons"], query=dict(params),
-                        ledger=which, ledgers=LEDGERS, yes_no=YES_NO)
+                        ledger=which, ledgers=LEDGERS, yes_no=YES_NO, notices=await home_notices(request, user))
 
 
 async def _person_page(request: Request, values: dict, errors: FormErrors, status: int = 200) -> Response:
