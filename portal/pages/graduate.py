@@ -5,6 +5,7 @@ positions (applied to in one click), referrals received (accepted or declined), 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -21,7 +22,7 @@ from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
 ACTIONS_URL = "/me/applications/move"
-INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
+INTENTION_FORM = FormSpec(texts=("preferredTier", "certificates"), integers=("graduationYear", "expectedSalary"),
                           lists=("occupationCodes", "regionCodes"),
                           flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
 
@@ -51,7 +52,7 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
     return await render(request, "graduate/home.html", status, person=person, referrals=referrals,
                         referral_actions=actions_by_id(user, referrals), actions=actions_by_id(user, others),
                         actions_url=ACTIONS_URL,
-                        intention=intention or _intention_values(person["employmentIntention"]),
+                        intention=intention or _intention_values(person["employmentIntention"], person["certificates"]),
                         occupations=code_choices(choices["occupations"]), provinces=_region_groups(choices),
                         fairs=fairs["fairs"], notices=notices,
                         errors=errors or FormErrors(), tiers=options("location_tier"),
@@ -69,11 +70,12 @@ def _region_groups(choices: dict) -> list[dict]:
             for province in choices["regions"]]
 
 
-def _intention_values(intention: dict | None) -> dict:
-    """The stored intention as the form's values (the desired lists as codes)."""
+def _intention_values(intention: dict | None, certificates: list[str]) -> dict:
+    """The stored intention (and the person's certificates) as the form's values."""
     if intention is None:
-        return {"seeking": True, "occupationCodes": [], "regionCodes": []}
+        return {"seeking": True, "occupationCodes": [], "regionCodes": [], "certificates": "、".join(certificates)}
     return {**intention, "occupationCodes": [o["code"] for o in intention["occupations"]],
+            "certificates": "、".join(certificates),
             "regionCodes": [r["code"] for r in intention["regions"]]}
 
 
@@ -108,10 +110,20 @@ async def set_consent(request: Request, form: FormData) -> Response:
     return await act(request, "SetConsent", {"consent": consent, "version": person["version"]}, "/me", done)
 
 
+CERTIFICATE_SEPARATORS = re.compile(r"[、，,；;\s]+")
+
+
+def _intention_input(values: dict) -> dict:
+    """The form's values as the API's input: certificates typed as one line, 、-separated (the
+    form always shows the current ones, so a blank line clears them)."""
+    typed = values.get("certificates", "")
+    return {**values, "certificates": [c for c in CERTIFICATE_SEPARATORS.split(typed) if c]}
+
+
 async def save_intention(request: Request, form: FormData) -> Response:
     person = await _my_file(request)
     result, shown, errors = await submit(request, form, INTENTION_FORM, "SaveIntention",
-                                         lambda values: {"personId": person["id"], "input": values})
+                                         lambda values: {"personId": person["id"], "input": _intention_input(values)})
     if result:
         return redirect("/me", "求职意向已保存。", request)
     return await _home(request, shown, errors, status=400)

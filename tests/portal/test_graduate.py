@@ -71,6 +71,11 @@ async def test_graduate_chooses_desired_occupations_and_regions(page: Page, seed
     await expect(page.locator("#occupationCodes-error")).to_have_text("最多选择 5 项。")
     await expect(page.get_by_label("意向职业（最多 5 项）")).to_have_attribute("aria-invalid", "true")
 
+    await page.get_by_label("我的证书").fill("电工证、" + "长" * 33)
+    await page.get_by_role("button", name="保存意向").click()
+    await expect(page.locator("#certificates-error")).to_have_text("每项证书名称须为 1 至 32 个字。")
+
+    await page.get_by_label("我的证书").fill("电工证、叉车证")
     await page.get_by_label("意向职业（最多 5 项）").select_option(label=six[:2])
     await page.get_by_label("意向地区（最多 5 项）").select_option(label=["重庆市（全境）", "城口县"])
     await page.get_by_role("button", name="保存意向").click()
@@ -79,6 +84,8 @@ async def test_graduate_chooses_desired_occupations_and_regions(page: Page, seed
     for chosen in [*(label.split("（")[0] for label in six[:2]), "重庆市", "城口县"]:
         await expect(facts).to_contain_text(chosen)
     await expect(page.get_by_label("意向地区（最多 5 项）").locator("option:checked")).to_have_count(2)
+    await expect(page.get_by_role("region", name="基本信息")).to_contain_text("电工证、叉车证")
+    await expect(page.get_by_label("我的证书")).to_have_value("电工证、叉车证")
 
     engine = create_engine(seeded_url)
     try:
