@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from auth.viewer import Viewer
-from models.applications import Application, ApplicationEvent, RejectionReason, Stage
-from models.organisations import Role
+from models.applications import Application, ApplicationEvent, ApplicationSource, RejectionReason, Stage
+from models.organisations import Membership, Organisation, OrganisationKind, Role
 from models.people import EmploymentIntention, Household, Person
 from models.positions import Position, PositionState
 from models.regions import Region, RegionLevel
@@ -166,3 +166,22 @@ async def test_a_hire_that_fails_after_filling_a_place_leaves_nothing_behind(run
     assert await session.scalar(select(Position.filled).where(Position.id == position_id)) == filled
     assert await session.scalar(select(func.count()).select_from(EmploymentRecord)) == records
     assert await session.scalar(select(Application.stage).where(Application.id == application_id)) == Stage.OFFER
+
+
+async def test_a_referral_waits_for_the_graduate_not_the_enterprise(run, session):
+    """已推荐 is the graduate's (or their school's) to answer: the enterprise may not even reject it,
+    the referring agency may not accept it; the graduate's acceptance is what moves it on."""
+    application = await application_at(session, Stage.RECOMMENDED)
+    agency = await session.scalar(select(Organisation.id).where(Organisation.kind == OrganisationKind.AGENCY,
+                                                                Organisation.membership == Membership.APPROVED)
+                                  .order_by(Organisation.id))
+    application.source, application.referrer_id = ApplicationSource.AGENCY, agency
+    await session.flush()
+    assert error_codes(await move(run, session, application, "REJECTED", reason="OTHER")) == [
+        ("stage", "AWAITING_GRADUATE")]
+    assert error_codes(await move(run, session, application, "INTERVIEW")) == [("stage", "INVALID_TRANSITION")]
+    referrer = member(Role.AGENCY, agency)
+    assert error_codes(await move(run, session, application, "APPLIED", referrer)) == [("stage", "NOT_YOUR_STEP")]
+    graduate = Viewer(role=Role.GRADUATE, person_id=application.person_id, scopes=ALL_SCOPES)
+    payload = await move(run, session, application, "APPLIED", graduate)
+    assert payload["errors"] == [] and payload["result"]["stage"] == "APPLIED"
