@@ -46,6 +46,10 @@ async def children(ctx: Context, code: str | None) -> list[Region]:
     return await many_by(ctx, Region.parent_code, order_by=Region.code).load(code)
 
 
+# East–west cooperation pairs each western province with one to three eastern ones (2021).
+MAX_PARTNERS = 10
+
+
 def _partner_codes(ctx: Context):
     """Loader: region code → the codes of its east–west partners, both directions, one statement."""
 
@@ -57,7 +61,7 @@ def _partner_codes(ctx: Context):
         for pairing in await ctx.session.scalars(statement):
             partners[pairing.west_code].append(pairing.east_code)
             partners[pairing.east_code].append(pairing.west_code)
-        return [sorted(partners.get(code, []))[:MAX_RELATED] for code in codes]
+        return [sorted(partners.get(code, []))[:MAX_PARTNERS] for code in codes]
 
     return ctx.loader("regions.partners", batch)
 

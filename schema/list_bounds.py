@@ -33,7 +33,8 @@ from resolvers.admin import MAX_ADMIN_LIST
 from resolvers.batching import MAX_RELATED
 from resolvers.catalogue import MAX_SEARCH_RESULTS
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from resolvers.positions import MAX_CERTIFICATES
+from resolvers.positions import MAX_ACCEPTED_MAJORS, MAX_CERTIFICATES
+from resolvers.regions import MAX_PARTNERS
 from resolvers.statistics import MAX_KEY_COUNTIES
 
 
@@ -102,7 +103,7 @@ BOUNDS: dict[str, Bound] = {
     "Person.assistanceCases": RELATED,
     "Person.classes": RELATED,
     "Position.requiredCertificates": Fixed(MAX_CERTIFICATES, "createPosition and updatePosition refuse more"),
-    "Position.majors": RELATED,
+    "Position.majors": Fixed(MAX_ACCEPTED_MAJORS, "createPosition and updatePosition refuse more; loader LIMIT"),
     "Position.applications": RELATED,
     "Query._entities": ListArgument("representations", "one entity per representation sent"),
     "Query.regions": Fixed(MAX_RELATED, "the provinces (LIMIT in resolvers.regions) or a region's children (loader)"),
@@ -111,7 +112,7 @@ BOUNDS: dict[str, Bound] = {
     "Query.oauthClients": Fixed(MAX_ADMIN_LIST, "admin list LIMIT (resolvers.admin)"),
     "Query.userAccounts": Fixed(MAX_ADMIN_LIST, "admin list LIMIT (resolvers.admin)"),
     "Region.children": RELATED,
-    "Region.partners": Fixed(MAX_RELATED, "east-west partners of a province (cut in resolvers.regions)"),
+    "Region.partners": Fixed(MAX_PARTNERS, "east-west partners of a province (cut in resolvers.regions)"),
     "RegionStatistics.children": Fixed(MAX_RELATED, "a region's direct children (LIMIT in resolvers.statistics)"),
     "RegionStatistics.keyCounties": Fixed(MAX_KEY_COUNTIES, "key counties inside the region (LIMIT in resolvers.statistics)"),
     "Shortlist.assignments": Fixed(MAX_RELATED, "the best MAX_RELATED pairs (cut in schema.matching)"),

@@ -28,6 +28,7 @@ from tests.authz.alliance import ANONYMOUS, running_alliance
 
 SDL = Path(__file__).resolve().parents[2] / "schema" / "alliance.graphql"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+pytestmark = pytest.mark.db  # the HTTP tests run on both databases; the schema walk is cheap to repeat
 
 
 @pytest.fixture(scope="module")
