@@ -34,6 +34,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
 
 from auth.rules import AccessDenied
+from models.db import database_unavailable
 from models.organisations import Role
 from resolvers import audit
 from resolvers.pagination import DEFAULT_PAGE_SIZE, InvalidArgument
@@ -228,12 +229,42 @@ class Limits(AddValidationRules):
 EXPECTED_ERRORS = (AccessDenied, InvalidArgument)
 
 
+SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+def is_expected(error: GraphQLError) -> bool:
+    # Errors without an original exception are the document's own (syntax, validation, variables).
+    return error.original_error is None or isinstance(error.original_error, (*EXPECTED_ERRORS, GraphQLError))
+
+
+def masked(error: GraphQLError, request_id: str) -> GraphQLError:
+    """An unexpected error as the client sees it: the request id to quote to the operators, and
+    nothing of the exception (its text may hold SQL and the parameters: person ids, names). An
+    unreachable database is said so (SERVICE_UNAVAILABLE: try again); the rest is internal.
+    Logged here, once, with the traceback."""
+    if database_unavailable(error.original_error):
+        log.warning("database unavailable in request %s: %r", request_id, error.original_error)
+        message, code = f"数据库暂时无法访问，请稍后重试（请求编号 {request_id}）。", SERVICE_UNAVAILABLE
+    else:
+        log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
+        message, code = f"服务器内部错误（请求编号 {request_id}）。", "INTERNAL_SERVER_ERROR"
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, extensions={"code": code, "requestId": request_id})
+
+
+def public_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
+    """The errors as they may leave the service, in development as in production: the last
+    pass before the response, for errors raised where ErrorPolicy does not see them (strawberry
+    hands an extension's exception, the audit insert's say, straight to the result)."""
+    return [error if is_expected(error) else masked(error, request_id) for error in errors]
+
+
 class ErrorPolicy(MaskErrors):
-    """Expected errors keep their message and get ``extensions.code``; anything else is logged
-    with the request id and answered with that id only (no stack, no SQL, no data)."""
+    """Expected errors keep their message and get ``extensions.code``; anything else is masked
+    (``masked``: the request id only; no stack, no SQL, no data)."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not _is_expected(error))
+        super().__init__(should_mask_error=lambda error: not is_expected(error))
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         for error in errors:
@@ -242,18 +273,7 @@ class ErrorPolicy(MaskErrors):
         return super()._process_errors(errors)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = getattr(self.execution_context.context, "request_id", "-")
-        log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
-        return GraphQLError(
-            f"服务器内部错误（请求编号 {request_id}）。", nodes=error.nodes, source=error.source,
-            positions=error.positions, path=error.path,
-            extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-        )
-
-
-def _is_expected(error: GraphQLError) -> bool:
-    # Errors without an original exception are the document's own (syntax, validation, variables).
-    return error.original_error is None or isinstance(error.original_error, (*EXPECTED_ERRORS, GraphQLError))
+        return masked(error, getattr(self.execution_context.context, "request_id", "-"))
 
 
 class AuditFlush(SchemaExtension):
