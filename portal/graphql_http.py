@@ -12,6 +12,7 @@ commit together at the end; a request that fails before that leaves nothing behi
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import orjson
@@ -165,6 +166,12 @@ def failure_response(error: BaseException, request_id: str, media_type: str = JS
     return _encode({"errors": [shown.formatted]}, 500, media_type)
 
 
+def failure_before_endpoint(request: Request, error: BaseException) -> Response:
+    """``failure_response`` for a request that failed in a middleware (the bearer-token check
+    reads the database), in the media type the client accepts."""
+    return failure_response(error, uuid.uuid4().hex, negotiate(request.headers.get("accept")) or JSON)
+
+
 def _unavailable(errors: list[GraphQLError]) -> bool:
     return any((error.extensions or {}).get("code") == SERVICE_UNAVAILABLE for error in errors)
 
@@ -176,6 +183,7 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
         try:
             result = await schema.execute(context_value=context, allowed_operation_types=allowed, **parameters)
+            await context.session.settled()
             errors = public_errors(result.errors or [], context.request_id)
             if _unavailable(errors):  # whatever ran is rolled back with the session
                 return _encode(_result_body(result.data, errors, False), 503, media_type, RETRY_LATER)
@@ -185,6 +193,7 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         except MissingQueryError:
             return _error_response("query is required", 400, media_type)
         except Exception as error:  # the commit, or anything strawberry let through: masked, never the text
+            await context.session.settled()
             return failure_response(error, context.request_id, media_type)
     if _failed_before_data(result.data, errors):
         return _encode({"errors": [error.formatted for error in errors]}, 500, media_type)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from auth.portal_signin import TOKENS
 from models.db import database_unavailable
 from portal import operations
 from portal.forms import FormErrors, FormSpec
-from portal.graphql_http import RETRY_LATER, failure_response
+from portal.graphql_http import RETRY_LATER, failure_before_endpoint
 from portal.operations import OperationFailed, ServiceUnavailable, SignInRequired
 
 log = logging.getLogger(__name__)
@@ -216,7 +215,7 @@ async def on_server_error(request: Request, error: Exception) -> Response:
     """Also what the API answers when a middleware before it fails (the bearer-token check
     reads the database): a GraphQL error there, a page here; never the exception's text."""
     if request.url.path == "/graphql":
-        return failure_response(error, uuid.uuid4().hex)
+        return failure_before_endpoint(request, error)
     if isinstance(error, ServiceUnavailable) or database_unavailable(error):
         log.warning("database unavailable on %s: %r", request.url.path, error)
         return await error_page(request, 503, headers=RETRY_LATER)
