@@ -146,7 +146,7 @@ def argument_node(field: FieldNode, name: str) -> Any:
     return next((argument.value for argument in field.arguments or () if argument.name.value == name), None)
 
 
-def page_size(field: FieldNode, variables: dict[str, Any], default: int | None) -> int:
+def page_size(field: FieldNode, variables: dict[str, Any], default: Any) -> int:
     """The rows a connection field asked for: its ``first`` (literal or variable), else the
     argument's default, else DEFAULT_PAGE_SIZE; clamped to what the resolvers accept (a value
     out of range is refused there with its own message)."""
@@ -154,11 +154,12 @@ def page_size(field: FieldNode, variables: dict[str, Any], default: int | None) 
     if isinstance(value, IntValueNode):
         first = int(value.value)  # validation already refused a literal beyond 32 bits
     elif isinstance(value, VariableNode):
-        given = variables.get(value.name.value)
-        first = given if isinstance(given, int) and not isinstance(given, bool) else default
+        first = variables.get(value.name.value)
     else:
         first = default
-    return min(max(first if first is not None else DEFAULT_PAGE_SIZE, 0), MAX_PAGE_SIZE)
+    if not isinstance(first, int) or isinstance(first, bool):  # null, absent, or a value the executor refuses
+        first = default if isinstance(default, int) else DEFAULT_PAGE_SIZE
+    return min(max(first, 0), MAX_PAGE_SIZE)
 
 
 def list_fields(schema: GraphQLSchema) -> Iterator[tuple[GraphQLObjectType | GraphQLInterfaceType, str]]:
