@@ -4,9 +4,10 @@ Three shapes cover every relation of the model: one row by a key (``one_by``), t
 key (``many_by``) and rows reached through a link table (``linked``). Each may carry the viewer's
 row filter for a table (auth.rules), so a relation never shows more than a list would.
 
-The two list shapes answer at most ``MAX_RELATED`` rows per key, or a smaller bound the data model
-sets (a ROW_NUMBER() window in the same one statement): a relation is a plain GraphQL list, not a connection, and the cost limit
-(schema.list_bounds) multiplies by this bound, so it must hold whatever the data holds.
+The two list shapes answer at most ``MAX_RELATED`` rows per key, or a smaller bound the data
+model sets (a ROW_NUMBER() window in the same one statement): a relation is a plain GraphQL list,
+not a connection, and the cost limit (schema.list_bounds) multiplies by this bound, so it must
+hold whatever the data holds.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Table, any_, func, literal, select
-from sqlalchemy.orm import aliased
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from auth import rules
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the context module imports the audit trail, which pages and
     from resolvers.context import Context
 
 # Far above any relation of the alliance's data (the demo's largest: 60 registrations of a fair,
-# 50 students of a class, 18 applications of a position), small enough to bound a nested query.
+# 41 students of a class, 18 applications of a position), small enough to bound a nested query.
 MAX_RELATED = 100
 
 
@@ -67,12 +68,14 @@ def _first_per_key(statement: Select, key: Any, order_by: Any, limit: int) -> tu
 def many_by(ctx: Context, column: Any, table: str | None = None, order_by: Any = None,
             limit: int = MAX_RELATED) -> DataLoader:
     """Loader: key → the rows whose ``column`` equals it (the many side of a foreign key), the
-    first ``limit`` of each key in ``order_by`` order (default: by id)."""
+    first ``limit`` of each key in ``order_by`` order, then by primary key."""
     model = column.class_
 
     async def batch(keys: Sequence[Any]) -> list[list[Any]]:
         statement = _filtered(ctx, select(model).where(any_of(ctx, column, keys)), table)
-        cut, ranked = _first_per_key(statement, column, order_by if order_by is not None else model.id, limit)
+        primary_key = model.__mapper__.primary_key
+        order = primary_key if order_by is None else (order_by, *primary_key)
+        cut, ranked = _first_per_key(statement, column, order, limit)
         row = aliased(model, ranked)
         groups: dict[Any, list[Any]] = defaultdict(list)
         for found in await ctx.session.scalars(cut.with_only_columns(row)):
