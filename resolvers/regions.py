@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, or_, select
 
 from models.regions import NATION_CODE, Region, RegionLevel, RegionPairing, within
-from resolvers.batching import any_of, many_by, one_by
+from resolvers.batching import MAX_RELATED, any_of, many_by, one_by
 from resolvers.pagination import InvalidArgument
 
 if TYPE_CHECKING:  # the context module imports the audit trail, which pages and filters
@@ -41,9 +41,13 @@ async def region(ctx: Context, code: str) -> Region | None:
 async def children(ctx: Context, code: str | None) -> list[Region]:
     """The regions directly below ``code`` (the provinces when ``code`` is None)."""
     if code is None:
-        statement = select(Region).where(Region.level == RegionLevel.PROVINCE).order_by(Region.code)
+        statement = select(Region).where(Region.level == RegionLevel.PROVINCE).order_by(Region.code).limit(MAX_RELATED)
         return list(await ctx.session.scalars(statement))
     return await many_by(ctx, Region.parent_code, order_by=Region.code).load(code)
+
+
+# East–west cooperation pairs each western province with one to three eastern ones (2021).
+MAX_PARTNERS = 10
 
 
 def _partner_codes(ctx: Context):
@@ -57,7 +61,7 @@ def _partner_codes(ctx: Context):
         for pairing in await ctx.session.scalars(statement):
             partners[pairing.west_code].append(pairing.east_code)
             partners[pairing.east_code].append(pairing.west_code)
-        return [sorted(partners.get(code, [])) for code in codes]
+        return [sorted(partners.get(code, []))[:MAX_PARTNERS] for code in codes]
 
     return ctx.loader("regions.partners", batch)
 
