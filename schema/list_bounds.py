@@ -109,6 +109,7 @@ BOUNDS: dict[str, Bound] = {
     "Query.regions": Fixed(MAX_RELATED, "the provinces (LIMIT in resolvers.regions) or a region's children (loader)"),
     "Query.majors": Fixed(MAX_SEARCH_RESULTS, "catalogue search LIMIT (resolvers.catalogue)"),
     "Query.occupations": Fixed(MAX_SEARCH_RESULTS, "catalogue search LIMIT (resolvers.catalogue)"),
+    "Query.personsWithVisibleEmployment": ListArgument("ids", "a subset of the ids asked (at most MAX_PERSONS)"),
     "Query.oauthClients": Fixed(MAX_ADMIN_LIST, "admin list LIMIT (resolvers.admin)"),
     "Query.userAccounts": Fixed(MAX_ADMIN_LIST, "admin list LIMIT (resolvers.admin)"),
     "Region.children": RELATED,
