@@ -14,13 +14,17 @@ from models.backup import BackupError
 from models.settings import SettingsError, check_production, get_settings
 
 
+GRACEFUL_SHUTDOWN_SECONDS = 20
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from portal.app import create_app
 
     # Built here, not by uvicorn's factory: settings it refuses end in our message, not a traceback.
-    uvicorn.run(create_app(), host=args.host, port=args.port)
+    # On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS to finish, then the worker exits.
+    uvicorn.run(create_app(), host=args.host, port=args.port, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
 
 def _migrate(args: argparse.Namespace) -> None:
