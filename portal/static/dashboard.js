@@ -51,8 +51,9 @@
         // Horizontal: every label on its own row, the first region at the top.
         return Object.assign(option, {
           height: labels.length * ROW_HEIGHT + 90,
-          grid: { left: 8, right: 16, top: 8, bottom: 40, containLabel: true },
-          yAxis: Object.assign(categories, { inverse: true, axisLabel: { interval: 0, width: 96, overflow: "truncate" } }),
+          legend: { top: 0 },  // above: at the bottom it would sit on the value axis' labels
+          grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
+          yAxis: Object.assign(categories, { inverse: true, axisLabel: { interval: 0, width: 120, overflow: "truncate" } }),
           xAxis: Object.assign(values, { splitNumber: 3 }),
         });
       }
@@ -68,8 +69,9 @@
     tooltip: { trigger: "item", formatter: "{b}：{c} 人（{d}%）" },
     legend: { bottom: 0 },
     series: [{
-      type: "pie", radius: narrow ? ["32%", "56%"] : ["40%", "68%"], center: ["50%", "45%"],
-      label: { formatter: "{b}\n{d}%" },
+      // Narrow: a smaller ring leaves the labels room beside it, so they are not cut to "…".
+      type: "pie", radius: narrow ? ["26%", "46%"] : ["40%", "68%"], center: ["50%", "45%"],
+      label: { formatter: "{b}\n{d}%", overflow: "none" },
       data: data.location.map(([name, value]) => ({ name, value })),
     }],
   }));
