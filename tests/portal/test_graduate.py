@@ -51,4 +51,4 @@ async def test_graduate_sees_matched_positions_with_reasons_and_applies(page: Pa
     title = (await item.locator("h3").inner_text()).strip()
     await item.get_by_role("button", name=re.compile("^投递")).click()
     await expect(page.get_by_role("status")).to_contain_text("已投递")
-    await expect(page.get_by_role("region", name="应聘记录")).to_contain_text(title)
+    await expect(page.get_by_role("region", name="应聘记录", exact=True)).to_contain_text(title)
