@@ -679,3 +679,15 @@ def sees_typed_identity(viewer: Viewer) -> bool:
     """The identity a request carries is personal data, even as typed: in clear only to a token
     granted ``personal:read`` (the requester and the deciders are the only viewers of a request)."""
     return scopes.PERSONAL in viewer.scopes
+
+
+# --- the referral lifecycle (issue 14): who acts on an application at its current stage -------
+# A referral (已推荐) waits for the graduate's answer — theirs or their school's on their behalf —
+# or for its referrer to take it back; the enterprise acts only once it was accepted (已投递 on).
+
+AWAITING_GRADUATE_ACTORS = frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY})
+
+
+def may_act_at(viewer: Viewer, current: Stage) -> bool:
+    """Whether the viewer's role moves an application that stands at ``current`` at all."""
+    return current != Stage.RECOMMENDED or viewer.role in AWAITING_GRADUATE_ACTORS

@@ -13,7 +13,7 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from portal.pages import admin, agency, bureau, enterprise, graduate, public, school
+from portal.pages import admin, agency, applications, bureau, enterprise, graduate, public, school
 from portal.labels import LABELS, label_filter
 from portal.web import EXCEPTION_HANDLERS, templates
 
@@ -48,7 +48,7 @@ def install_portal(app: Starlette) -> None:
     templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
         *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,
-        *agency.ROUTES, *bureau.ROUTES, *admin.ROUTES,
+        *agency.ROUTES, *bureau.ROUTES, *admin.ROUTES, *applications.ROUTES,
         Route("/static/vendor/echarts.min.js", echarts),
         Route("/favicon.ico", favicon),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -47,9 +47,10 @@ class NavItem:
 # Each role's home comes first: it is where sign-in lands.
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "enterprise": (NavItem("我的岗位", "/enterprise"), NavItem("发布岗位", "/enterprise/positions/new")),
-    "school": (NavItem("学生台账", "/school"), NavItem("订单班", "/school/classes")),
-    "agency": (NavItem("岗位匹配", "/agency"), NavItem("专场招聘会", "/agency/fairs"),
-               NavItem("一对一帮扶", "/agency/people")),
+    "school": (NavItem("学生台账", "/school"), NavItem("推荐与投递", "/school/referrals"),
+               NavItem("订单班", "/school/classes")),
+    "agency": (NavItem("岗位匹配", "/agency"), NavItem("我的推荐", "/agency/referrals"),
+               NavItem("专场招聘会", "/agency/fairs"), NavItem("一对一帮扶", "/agency/people")),
     "bureau": (NavItem("区域看板", "/bureau"),),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (NavItem("成员审核", "/admin"), NavItem("用户账号", "/admin/users"),

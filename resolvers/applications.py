@@ -142,6 +142,8 @@ async def transition_application(ctx: Context, application_global_id: str, versi
             raise reject("stage", "INVALID_TRANSITION", f"申请不能从“{before.value}”变为“{target.value}”。")
         if not rules.may_move_to(ctx.viewer, target):
             raise reject("stage", "NOT_YOUR_STEP", f"您的角色不能将申请变为“{target.value}”。")
+        if not rules.may_act_at(ctx.viewer, before):
+            raise reject("stage", "AWAITING_GRADUATE", "该推荐尚待毕业生（或其学校）确认，确认前企业不能办理。")
         if (target == Stage.REJECTED) != (reason is not None):
             raise reject("reason", "REASON_IFF_REJECTED", "不予录用须填写原因；其他环节无需填写。")
         if target == Stage.HIRED:

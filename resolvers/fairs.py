@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, Table, and_, insert, select, update
@@ -23,7 +24,8 @@ FAIR_SORTS = {"starts": (Fair.starts_on,), "newest": (Fair.created_at.desc(),), 
 
 
 def fairs_statement(ctx: Context, *, region: str | None = None, kind: str | None = None, mode: str | None = None,
-                    organiser_id: int | None = None, search: str | None = None, sort: str = "starts") -> Select:
+                    organiser_id: int | None = None, search: str | None = None, ends_from: date | None = None,
+                    sort: str = "starts") -> Select:
     conditions = [rules.rows(ctx.viewer, "fairs")]
     if region:
         conditions.append(in_region(Fair.region_code, region))
@@ -35,6 +37,8 @@ def fairs_statement(ctx: Context, *, region: str | None = None, kind: str | None
         conditions.append(Fair.organiser_id == organiser_id)
     if search:
         conditions.append(Fair.name.icontains(search, autoescape=True))
+    if ends_from is not None:
+        conditions.append(Fair.ends_on >= ends_from)
     return select(Fair).where(*conditions).order_by(*FAIR_SORTS[sort], Fair.id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
 from stdnum.cn import ric
 
 from auth import rules
@@ -26,7 +26,10 @@ from models.people import (
     Person,
     StudentRecord,
     StudentStatus,
+    employment_intention_occupations,
+    employment_intention_regions,
 )
+from models.catalogue import Occupation
 from models.regions import Region, RegionLevel, subtree_bounds
 from resolvers.batching import any_of, one_by
 from resolvers.context import Context
@@ -365,17 +368,62 @@ async def writable_person(ctx: Context, person_global_id: str) -> Person:
     return person
 
 
+MAX_DESIRED = 5
+"""Desired occupations, and desired regions, an intention names at most: a wish list, not a census."""
+MAX_CERTIFICATES, CERTIFICATE_LENGTH = 20, 32
+
+
+async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[str, Any]) -> None:
+    """The desired occupations and regions (catalogue codes, at most ``MAX_DESIRED`` each) and the
+    person's certificates, each error naming its field."""
+    for name, key, code, meaning in (("occupation_codes", Occupation.code, "UNKNOWN_OCCUPATION", "职业代码（GB/T 6565）"),
+                                     ("region_codes", Region.code, "UNKNOWN_REGION", "行政区划代码")):
+        codes = values.get(name)
+        if codes is None:
+            continue
+        checks.require(len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"最多选择 {MAX_DESIRED} 项。")
+        unknown = [c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None]
+        checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
+    certificates = values.get("certificates")
+    if certificates is not None:
+        checks.require(len(certificates) <= MAX_CERTIFICATES, "certificates", "TOO_MANY",
+                       f"证书最多填写 {MAX_CERTIFICATES} 项。")
+        checks.require(all(0 < len(c.strip()) <= CERTIFICATE_LENGTH for c in certificates), "certificates",
+                       "TOO_LONG", f"每项证书名称须为 1 至 {CERTIFICATE_LENGTH} 个字。")
+
+
+async def _set_links(ctx: Context, table: Any, intention_id: int, column: str, codes: list[str]) -> None:
+    """Replace the intention's rows of a link table. Matching reads these tables directly (its
+    bands and the intention and location factors), so nothing derived needs refreshing here;
+    the matching keys on the intention row are refreshed by its own flush (models.matching_keys)."""
+    await ctx.session.execute(table.delete().where(table.c.intention_id == intention_id))
+    if codes:
+        await ctx.session.execute(insert(table), [{"intention_id": intention_id, column: code}
+                                                  for code in dict.fromkeys(codes)])
+
+
 async def upsert_employment_intention(ctx: Context, person_global_id: str, values: dict[str, Any]):
-    """Ledger (c): the graduate's own intention, or the school's record of it."""
+    """Ledger (c): the graduate's own intention, or the school's record of it. Desired
+    occupations and regions, and the person's certificates, change only when given."""
 
     async def work():
         checks = Checks()
         salary = values.get("expected_salary")
         checks.require(salary is None or 0 <= salary <= 1_000_000, "expected_salary", "OUT_OF_RANGE",
                        "期望月薪（元）应在 0 至 1,000,000 之间。")
+        await _check_intention_choices(ctx, checks, values)
         checks.done()
         person = await writable_person(ctx, person_global_id)
-        return await upsert_ledger(ctx, EmploymentIntention, person, values)
+        occupations, regions = values.pop("occupation_codes", None), values.pop("region_codes", None)
+        certificates = values.pop("certificates", None)
+        if certificates is not None:
+            person.certificates = list(dict.fromkeys(c.strip() for c in certificates))
+        intention = await upsert_ledger(ctx, EmploymentIntention, person, values)
+        if occupations is not None:
+            await _set_links(ctx, employment_intention_occupations, intention.id, "occupation_code", occupations)
+        if regions is not None:
+            await _set_links(ctx, employment_intention_regions, intention.id, "region_code", regions)
+        return intention
 
     return await attempt(ctx, "upsertEmploymentIntention", work)
 

@@ -96,6 +96,8 @@ class FairFilter:
     mode: FairMode | None = strawberry.UNSET
     organiser: strawberry.ID | None = strawberry.UNSET
     search: str | None = strawberry.field(default=strawberry.UNSET, description="Part of the name.")
+    ends_from: date | None = strawberry.field(default=strawberry.UNSET,
+                                              description="Fairs ending on or after this day (upcoming ones: today).")
 
 
 @strawberry.input

@@ -280,6 +280,13 @@ class EmploymentIntentionInput:
     wants_further_study: bool = False
     wants_own_business: bool = False
     seeking: bool = True
+    occupation_codes: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Desired occupations (GB/T 6565 codes), at most 5; absent: unchanged.")
+    region_codes: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="Desired work regions (GB/T 2260 codes of any level), at most 5; "
+                                              "absent: unchanged.")
+    certificates: list[str] | None = strawberry.field(
+        default=strawberry.UNSET, description="The person's certificates (each up to 32 characters); absent: unchanged.")
 
 
 @strawberry.type

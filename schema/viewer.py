@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
+from resolvers import notices as notice_resolvers
 from resolvers import viewer as resolve
 from schema.base import ctx
 from schema.organisations import Role
@@ -20,6 +21,15 @@ LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisatio
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 
+NoticeKind = strawberry.enum(notice_resolvers.NoticeKind, description="What waits for the viewer's role.")
+
+
+@strawberry.type(description="A count of work waiting for the viewer, through the role's own row rules.")
+class Notice:
+    kind: NoticeKind
+    count: int
+
+
 @strawberry.type(description="The signed-in viewer; every field is null for anonymous callers.")
 class Viewer:
     role: Role | None
@@ -29,6 +39,12 @@ class Viewer:
     organisation: LazyOrganisation | None
     region: Region | None
     person: LazyPerson | None = strawberry.field(description="A graduate's own record.")
+
+    @strawberry.field(description="What needs the viewer (referrals awaiting an answer, applications moved or "
+                                  "waiting, follow-ups due, join requests), counted in one statement; empty "
+                                  "for anonymous callers.")
+    async def notices(self, info: Info) -> list[Notice]:
+        return [Notice(kind=n.kind, count=n.count) for n in await notice_resolvers.notices(ctx(info))]
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.web import act, post, redirect, render, require_role, submit
@@ -24,8 +25,6 @@ POSITION_FORM = FormSpec(
     flags=("yuluPriority",),
 )
 PIPELINE = ("RECOMMENDED", "APPLIED", "INTERVIEW", "OFFER", "HIRED")
-NEXT_STAGE = dict(zip(PIPELINE, PIPELINE[1:]))
-HIRE_FORM = FormSpec(texts=("startDate",), integers=("monthlyIncome",))
 
 
 async def my_positions(request: Request) -> Response:
@@ -130,12 +129,12 @@ async def _matches(request: Request, position: dict) -> list[dict]:
 
 
 async def position_detail(request: Request) -> Response:
-    await require_role(request, ROLE)
+    user = await require_role(request, ROLE)
     position = await _position(request, "PositionPipeline")
     columns, ended = _pipeline(position["applications"])
     return await render(request, "enterprise/position.html", position=position, columns=columns,
-                        ended=ended, next_stage=NEXT_STAGE, reasons=options("rejection_reason"),
-                        matches=await _matches(request, position))
+                        ended=ended, actions=actions_by_id(user, position["applications"]),
+                        reasons=options("rejection_reason"), matches=await _matches(request, position))
 
 
 async def _set_state(request: Request, form: FormData, operation: str, done: str) -> Response:
@@ -153,22 +152,9 @@ async def close_position(request: Request, form: FormData) -> Response:
     return await _set_state(request, form, "ClosePosition", "岗位已关闭。")
 
 
-def _transition(form: FormData) -> tuple[dict, FormErrors]:
-    extra, errors = HIRE_FORM.parse(form)
-    transition = {"id": form["application"], "version": int(form.get("version", 0)),
-                  "stage": form["stage"], "note": str(form.get("note", "")).strip() or None,
-                  "reason": form.get("reason") or None, **extra}
-    return transition, errors
-
-
 async def move_application(request: Request, form: FormData) -> Response:
-    await require_role(request, ROLE)
-    transition, errors = _transition(form)
-    if not errors:
-        result, payload_errors = await operations.mutate(request, "MoveApplication", {"input": transition})
-        errors = FormErrors.from_payload(payload_errors, set())
-    message = "；".join([*errors.general, *errors.by_field.values()]) or "已更新申请阶段。"
-    return redirect(f"/enterprise/positions/{request.path_params['id']}", message, request, failed=bool(errors))
+    user = await require_role(request, ROLE)
+    return await move(request, form, user, f"/enterprise/positions/{request.path_params['id']}")
 
 
 ROUTES = [

@@ -1,9 +1,11 @@
 """The graduate, acting for themself: my file, my intentions, the consent switch, my matched
-positions (applied to in one click), my applications."""
+positions (applied to in one click), referrals received (accepted or declined), my applications
+(withdrawn)."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -11,12 +13,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
-from portal.labels import options
+from portal.labels import code_choices, options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
+ACTIONS_URL = "/me/applications/move"
 INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
+                          lists=("occupationCodes", "regionCodes"),
                           flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
 
 
@@ -30,15 +35,44 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
                 status: int = 200) -> Response:
     user = await require_role(request, ROLE)
     after = request.query_params.get("after")
-    person, matched = await asyncio.gather(
-        _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}))
+    person, matched, choices, fairs = await asyncio.gather(
+        _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}),
+        operations.run(request, "IntentionChoices"),
+        operations.run(request, "UpcomingFairs", {"today": date.today().isoformat(),
+                                                  "after": request.query_params.get("fairs_after")}))
     connection = matched["node"]["matchedPositions"]
     applied = {application["position"]["id"] for application in person["applications"]}
-    return await render(request, "graduate/home.html", status, person=person,
-                        intention=intention or person["employmentIntention"] or {"seeking": True},
+    # Referrals waiting for an answer get their own section (who referred, why); the file's
+    # applications table offers the actions on every other application.
+    referrals = [application for application in person["applications"] if application["stage"] == "RECOMMENDED"]
+    others = [application for application in person["applications"] if application["stage"] != "RECOMMENDED"]
+    return await render(request, "graduate/home.html", status, person=person, referrals=referrals,
+                        referral_actions=actions_by_id(user, referrals), actions=actions_by_id(user, others),
+                        actions_url=ACTIONS_URL,
+                        intention=intention or _intention_values(person["employmentIntention"]),
+                        occupations=code_choices(choices["occupations"]), provinces=_region_groups(choices),
+                        fairs=fairs["fairs"],
                         errors=errors or FormErrors(), tiers=options("location_tier"),
                         matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
                         query={"after": after}, applied=applied)
+
+
+CHONGQING = "500000"
+
+
+def _region_groups(choices: dict) -> list[dict]:
+    """Provinces with their cities; Chongqing with its districts and counties (see IntentionChoices)."""
+    counties = choices["chongqingDistricts"] + choices["chongqingCounties"]
+    return [{**province, "children": counties} if province["code"] == CHONGQING else province
+            for province in choices["regions"]]
+
+
+def _intention_values(intention: dict | None) -> dict:
+    """The stored intention as the form's values (the desired lists as codes)."""
+    if intention is None:
+        return {"seeking": True, "occupationCodes": [], "regionCodes": []}
+    return {**intention, "occupationCodes": [o["code"] for o in intention["occupations"]],
+            "regionCodes": [r["code"] for r in intention["regions"]]}
 
 
 async def apply(request: Request, form: FormData) -> Response:
@@ -48,8 +82,21 @@ async def apply(request: Request, form: FormData) -> Response:
     return await act(request, "Apply", variables, "/me", "已投递，可在下方「应聘记录」查看进度。")
 
 
+async def register_for_fair(request: Request, form: FormData) -> Response:
+    """报名: register myself at an upcoming fair (its organiser then sees me, see the privacy model)."""
+    user = await require_role(request, ROLE)
+    variables = {"fairId": str(form.get("fairId", "")), "personId": user["person"]["id"]}
+    return await act(request, "RegisterForFair", variables, "/me", "已报名招聘会，主办方将通知您参会安排。")
+
+
 async def home(request: Request) -> Response:
     return await _home(request)
+
+
+async def move_application(request: Request, form: FormData) -> Response:
+    """Accept or decline a referral, withdraw an application: the buttons portal.actions offers."""
+    user = await require_role(request, ROLE)
+    return await move(request, form, user, "/me")
 
 
 async def set_consent(request: Request, form: FormData) -> Response:
@@ -73,4 +120,6 @@ ROUTES = [
     post("/me/consent", set_consent),
     post("/me/intention", save_intention),
     post("/me/applications", apply),
+    post(ACTIONS_URL, move_application),
+    post("/me/fairs", register_for_fair),
 ]

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.web import act, post, redirect, render, require_role, submit
@@ -54,11 +55,21 @@ async def ledger(request: Request) -> Response:
 
 
 async def _person_page(request: Request, values: dict, errors: FormErrors, status: int = 200) -> Response:
+    user = await require_role(request, ROLE)
     data = await operations.run(request, "PersonFile", {"id": request.path_params["id"]})
     if not data["node"]:
         raise HTTPException(404)
-    return await render(request, "school/person.html", status, person=data["node"], values=values,
-                        errors=errors, statuses=options("follow_up_status"))
+    person = data["node"]
+    return await render(request, "school/person.html", status, person=person, values=values,
+                        errors=errors, statuses=options("follow_up_status"),
+                        actions=actions_by_id(user, person["applications"]),
+                        actions_url=f"/school/people/{person['id']}/applications")
+
+
+async def move_person_application(request: Request, form: FormData) -> Response:
+    """A student's referral answered, or an application withdrawn, on the student's behalf."""
+    user = await require_role(request, ROLE)
+    return await move(request, form, user, f"/school/people/{request.path_params['id']}")
 
 
 async def person_file(request: Request) -> Response:
@@ -166,6 +177,7 @@ ROUTES = [
     Route("/school", ledger),
     Route("/school/people/{id}", person_file),
     post("/school/people/{id}/follow-ups", record_follow_up),
+    post("/school/people/{id}/applications", move_person_application),
     Route("/school/classes", classes),
     Route("/school/classes/new", new_class),
     post("/school/classes/new", create_class),

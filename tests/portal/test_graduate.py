@@ -1,10 +1,15 @@
-"""The graduate end to end: the consent switch, intentions with inline errors, own file."""
+"""The graduate end to end: the consent switch, intentions (desired occupations and regions too)
+with inline errors, own file, registering for a fair."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 from playwright.async_api import Page, expect
+from sqlalchemy import text
+
+from models.db import create_engine
 
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
@@ -52,3 +57,58 @@ async def test_graduate_sees_matched_positions_with_reasons_and_applies(page: Pa
     await item.get_by_role("button", name=re.compile("^投递")).click()
     await expect(page.get_by_role("status")).to_contain_text("已投递")
     await expect(page.get_by_role("region", name="应聘记录", exact=True)).to_contain_text(title)
+
+
+async def test_graduate_chooses_desired_occupations_and_regions(page: Page, seeded_url: str) -> None:
+    await sign_in(page, "graduate", "/me")
+    occupations = page.get_by_label("意向职业（最多 5 项）")
+    regions = page.get_by_label("意向地区（最多 5 项）")
+    await assert_accessible_basics(page)
+
+    six = (await occupations.locator("option").all_inner_texts())[:6]
+    await occupations.select_option(label=six)
+    await page.get_by_role("button", name="保存意向").click()
+    await expect(page.locator("#occupationCodes-error")).to_have_text("最多选择 5 项。")
+    await expect(page.get_by_label("意向职业（最多 5 项）")).to_have_attribute("aria-invalid", "true")
+
+    await page.get_by_label("意向职业（最多 5 项）").select_option(label=six[:2])
+    await page.get_by_label("意向地区（最多 5 项）").select_option(label=["重庆市（全境）", "城口县"])
+    await page.get_by_role("button", name="保存意向").click()
+    await expect(page.get_by_role("status")).to_contain_text("求职意向已保存")
+    facts = page.get_by_role("region", name="求职意向", exact=True)
+    for chosen in [*(label.split("（")[0] for label in six[:2]), "重庆市", "城口县"]:
+        await expect(facts).to_contain_text(chosen)
+    await expect(page.get_by_label("意向地区（最多 5 项）").locator("option:checked")).to_have_count(2)
+
+    engine = create_engine(seeded_url)
+    try:
+        async with engine.connect() as connection:
+            stored = set((await connection.execute(text(
+                "SELECT r.name FROM employment_intention_regions r0 JOIN regions r ON r.code = r0.region_code "
+                "JOIN employment_intentions i ON i.id = r0.intention_id "
+                "JOIN users u ON u.person_id = i.person_id WHERE u.username = 'graduate'"))).scalars())
+    finally:
+        await engine.dispose()
+    assert stored == {"重庆市", "城口县"}
+
+
+async def test_graduate_registers_for_an_upcoming_fair(page: Page, seeded_url: str) -> None:
+    name = f"浏览器测试招聘会 {date.today().isoformat()}"
+    engine = create_engine(seeded_url)
+    try:
+        async with engine.begin() as connection:
+            organiser = await connection.scalar(text("SELECT organisation_id FROM users WHERE username = 'agency'"))
+            await connection.execute(text(
+                "INSERT INTO fairs (organiser_id, name, kind, mode, region_code, starts_on, ends_on, created_at, updated_at) "
+                "VALUES (:o, :n, 'general', 'offline', '500229', :s, :e, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                {"o": organiser, "n": name, "s": date.today() + timedelta(days=10), "e": date.today() + timedelta(days=11)})
+    finally:
+        await engine.dispose()
+
+    await sign_in(page, "graduate", "/me")
+    fair = page.get_by_role("region", name=re.compile("^近期招聘会")).get_by_role("listitem", name=f"招聘会 {name}")
+    await expect(fair).to_contain_text("城口县")
+    await fair.get_by_role("button", name=f"报名 {name}").click()
+    await expect(page.get_by_role("status")).to_contain_text("已报名招聘会")
+    await expect(fair).to_contain_text("已报名")
+    await expect(fair.get_by_role("button")).to_have_count(0)

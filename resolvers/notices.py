@@ -1,0 +1,106 @@
+"""What needs the viewer (issue 14, item 11): counts of the work waiting for each role, read
+through the role's own row rules, all in one SQL statement.
+
+- referrals awaiting an answer: the graduate's own, a school's students', an agency's own;
+- applications moved by the enterprise in the last 30 days (graduate);
+- applications waiting for the enterprise (已投递 on its positions);
+- follow-ups due: a school's graduates with no follow-up (跟踪回访) in the last 3 months;
+- join requests waiting (admins).
+No alert model exists, so there is no "alerts raised" notice.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, exists, func, select
+
+from auth import rules
+from models.applications import Application, ApplicationEvent, Stage
+from models.organisations import Membership, Organisation, Role
+from models.people import Person, StudentRecord, StudentStatus
+from models.tracking import FollowUp
+from resolvers.context import Context
+
+MOVED_WITHIN = timedelta(days=30)
+FOLLOW_UP_MONTHS = 3
+ENTERPRISE_MOVES = (Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
+
+
+class NoticeKind(enum.Enum):
+    REFERRALS_AWAITING = "referrals_awaiting"
+    APPLICATIONS_MOVED = "applications_moved"
+    APPLICATIONS_WAITING = "applications_waiting"
+    FOLLOW_UPS_DUE = "follow_ups_due"
+    JOIN_REQUESTS = "join_requests"
+
+
+NOTICES_OF_ROLE: dict[Role, tuple[NoticeKind, ...]] = {
+    Role.GRADUATE: (NoticeKind.REFERRALS_AWAITING, NoticeKind.APPLICATIONS_MOVED),
+    Role.SCHOOL: (NoticeKind.REFERRALS_AWAITING, NoticeKind.FOLLOW_UPS_DUE),
+    Role.AGENCY: (NoticeKind.REFERRALS_AWAITING,),
+    Role.ENTERPRISE: (NoticeKind.APPLICATIONS_WAITING,),
+    Role.ADMIN: (NoticeKind.JOIN_REQUESTS,),
+}
+"""Which notices each role gets. Bureaus may decide join requests of their region too, but have
+no page to decide them on yet, so they get none."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: NoticeKind
+    count: int
+
+
+def months_ago(today: date, months: int) -> date:
+    """The same day ``months`` earlier (the month's last day where it is shorter)."""
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    for day in range(today.day, 0, -1):
+        try:
+            return date(year, month + 1, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _count(entity, *conditions: ColumnElement[bool]):
+    return select(func.count()).select_from(entity).where(*conditions).scalar_subquery()
+
+
+def _applications(ctx: Context, *conditions: ColumnElement[bool]):
+    return _count(Application, rules.rows(ctx.viewer, "applications"), *conditions)
+
+
+def _counter(ctx: Context, kind: NoticeKind, today: date):
+    viewer = ctx.viewer
+    if kind == NoticeKind.REFERRALS_AWAITING:
+        return _applications(ctx, Application.stage == Stage.RECOMMENDED)
+    if kind == NoticeKind.APPLICATIONS_WAITING:
+        return _applications(ctx, Application.stage == Stage.APPLIED)
+    if kind == NoticeKind.APPLICATIONS_MOVED:
+        moved = exists().where(ApplicationEvent.application_id == Application.id,
+                               ApplicationEvent.to_stage.in_(ENTERPRISE_MOVES),
+                               ApplicationEvent.at >= datetime.combine(today - MOVED_WITHIN, time(), UTC))
+        return _applications(ctx, moved)
+    if kind == NoticeKind.FOLLOW_UPS_DUE:
+        graduated_here = exists().where(StudentRecord.person_id == Person.id,
+                                        StudentRecord.school_id == viewer.organisation_id,
+                                        StudentRecord.status == StudentStatus.GRADUATED)
+        recent = exists().where(FollowUp.person_id == Person.id,
+                                FollowUp.on_date >= months_ago(today, FOLLOW_UP_MONTHS))
+        return _count(Person, rules.rows(viewer, "persons"), graduated_here, ~recent)
+    if kind == NoticeKind.JOIN_REQUESTS:
+        return _count(Organisation, rules.writes(viewer, "organisations"), Organisation.membership == Membership.PENDING)
+    raise AssertionError(kind)
+
+
+async def notices(ctx: Context, today: date | None = None) -> list[Notice]:
+    """The viewer's notices, in their role's order, counted in one statement."""
+    kinds = NOTICES_OF_ROLE.get(ctx.viewer.role, ())
+    if not kinds:
+        return []
+    today = today or date.today()
+    counts = (await ctx.session.execute(select(*(_counter(ctx, kind, today) for kind in kinds)))).one()
+    return [Notice(kind, count) for kind, count in zip(kinds, counts)]
