@@ -35,8 +35,10 @@ async def favicon(_request: Request) -> FileResponse:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+# Blank values stay in the address: a blank choice can mean "all" where the page's default filters
+# (portal.pickers.person_query: job seekers unless 正在求职 is set to 全部).
 def _without(query: dict, *names: str) -> str:
-    return urlencode({key: value for key, value in query.items() if key not in names and value})
+    return urlencode({key: value for key, value in query.items() if key not in names and value is not None})
 
 
 def page_number(query: dict) -> int:
@@ -47,7 +49,7 @@ def page_number(query: dict) -> int:
 
 def _with_cursor(query: dict, cursor: str) -> str:
     """The next page's address: the cursor, and the page number one on."""
-    return urlencode({**{key: value for key, value in query.items() if value}, "after": cursor,
+    return urlencode({**{key: value for key, value in query.items() if value is not None}, "after": cursor,
                       "page": page_number(query) + 1})
 
 

@@ -38,7 +38,7 @@ function enhance(field) {
   search.setAttribute("aria-controls", select.id);
   const label = document.createElement("label");
   label.htmlFor = search.id;
-  label.textContent = `查找${field.dataset.label}（名称或代码）`;
+  label.textContent = `查找${field.dataset.label}（地名或代码）`;
   const status = document.createElement("p");
   status.className = "hint picker-status";
   status.id = `${select.id}-matches`;
@@ -58,7 +58,7 @@ function enhance(field) {
     }
     status.textContent = !text ? ""
       : shown ? `找到 ${shown} 个地区：按回车选择第一个，或按 ↓ 键到列表中选择。`
-      : "没有找到该地区，请换个名称或代码。";
+      : "没有找到该地区，请换个地名或代码。";
   });
   search.addEventListener("keydown", (event) => {
     if (event.key === "Enter") {  // choose, never submit the form from the search box
