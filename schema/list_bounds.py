@@ -32,6 +32,7 @@ from models.organisations import OrganisationKind
 from resolvers.admin import MAX_ADMIN_LIST
 from resolvers.batching import MAX_RELATED
 from resolvers.catalogue import MAX_SEARCH_RESULTS
+from resolvers.notices import NoticeKind
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.positions import MAX_ACCEPTED_MAJORS, MAX_CERTIFICATES
 from resolvers.regions import MAX_PARTNERS
@@ -121,6 +122,7 @@ BOUNDS: dict[str, Bound] = {
     "TrainingClass.reservedPositions": RELATED,
     "TrainingClass.students": RELATED,
     "Viewer.scopes": Fixed(len(scopes.ALL), "a subset of the alliance's scopes"),
+    "Viewer.notices": Fixed(len(NoticeKind), "at most one notice of each kind (resolvers.notices)"),
 }
 
 

@@ -69,6 +69,7 @@ ID_SOURCES = {
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
+    "/livez": "JSON liveness probe",
     "/graphql": "the API (GET answers GraphQL queries, no page)",
     "/signin": "visited as /signin?next=/ by the anonymous role",
     "/oauth/authorize": "visited as the consent page (graduate) and its error page (anonymous)",
