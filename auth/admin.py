@@ -24,6 +24,8 @@ from models.oauth import (
 from models.organisations import Role, User
 
 MIN_PASSWORD_LENGTH = 12
+# A client has a few redirect URIs (one per deployment); the cap bounds the API's list field.
+MAX_REDIRECT_URIS = 20
 
 
 class AdminError(ValueError):
@@ -97,8 +99,8 @@ def end_sessions_and_tokens(session: Session, user: User) -> None:
     session.flush()
 
 
-def list_users(session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.username)))
+def list_users(session: Session, limit: int | None = None) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username).limit(limit)))
 
 
 def create_client(session: Session, client_id: str, name: str, *, confidential: bool,
@@ -112,7 +114,7 @@ def create_client(session: Session, client_id: str, name: str, *, confidential: 
     secret = new_secret(32) if confidential else None
     client = OAuthClient(
         client_id=client_id, client_secret_hash=digest(secret) if secret else None, name=name,
-        redirect_uris=list(redirect_uris), grant_types=list(grant_types),
+        redirect_uris=list(redirect_uris), grant_types=list(dict.fromkeys(grant_types)),
         scope=scopes.join(scopes.parse(scope) or scopes.ALL), first_party=first_party,
         service_user_id=_user(session, service_username).id if service_username else None,
     )
@@ -131,6 +133,8 @@ def _check_client(client_id, confidential, grant_types, redirect_uris, scope, se
     if "client_credentials" in grant_types and not (confidential and service_username):
         raise AdminError("client_credentials needs a confidential client and a service user",
                          "SERVICE_USER_REQUIRED", "service_username")
+    if len(redirect_uris) > MAX_REDIRECT_URIS:
+        raise AdminError(f"at most {MAX_REDIRECT_URIS} redirect URIs", "TOO_MANY", "redirect_uris")
     if "authorization_code" in grant_types and not redirect_uris:
         raise AdminError("authorization_code needs at least one redirect URI", "REDIRECT_URI_REQUIRED",
                          "redirect_uris")
@@ -138,8 +142,8 @@ def _check_client(client_id, confidential, grant_types, redirect_uris, scope, se
         raise AdminError("client id must be 1 to 64 characters", "INVALID_CLIENT_ID", "client_id")
 
 
-def list_clients(session: Session) -> list[OAuthClient]:
-    return list(session.scalars(select(OAuthClient).order_by(OAuthClient.client_id)))
+def list_clients(session: Session, limit: int | None = None) -> list[OAuthClient]:
+    return list(session.scalars(select(OAuthClient).order_by(OAuthClient.client_id).limit(limit)))
 
 
 def delete_client(session: Session, client_id: str) -> None:

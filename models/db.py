@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
+from asyncpg import exceptions as asyncpg_exc
 from sqlalchemy import event
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
@@ -35,3 +38,35 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# Why a statement could not run that is the database's state, not the request's: no connection
+# (refused, reset, timed out, the pool exhausted), a server starting up or shutting down, too many
+# clients, a locked or missing SQLite file. Answered as 503 with Retry-After, never as a 500.
+_UNAVAILABLE = (
+    OSError,  # ConnectionRefusedError, ConnectionResetError, TimeoutError, socket.gaierror
+    sqlalchemy_exc.TimeoutError,  # the pool had no connection to give
+    asyncpg_exc.PostgresConnectionError,
+    asyncpg_exc.CannotConnectNowError,
+    asyncpg_exc.TooManyConnectionsError,
+    asyncpg_exc.AdminShutdownError,
+    asyncpg_exc.CrashShutdownError,
+)
+_SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "disk I/O error")
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or an exception it was raised from) says the database cannot be
+    reached right now."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, _UNAVAILABLE):
+            return True
+        if isinstance(error, sqlalchemy_exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, sqlite3.OperationalError) and any(text in str(error) for text in _SQLITE_UNAVAILABLE):
+            return True
+        error = (getattr(error, "orig", None) or getattr(error, "original_error", None)
+                 or error.__cause__ or error.__context__)
+    return False

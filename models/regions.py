@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, String, and_, true
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, enum_column
@@ -24,6 +25,11 @@ class RegionLevel(enum.StrEnum):
     CITY = "city"
     COUNTY = "county"
 
+
+GROUPING_NAMES = frozenset({"市辖区", "县"})
+"""GB/T 2260 groups a municipality's districts (XX0100 市辖区) and counties (XX0200 县) under
+city-level codes that are no place of their own (seeds.reference keeps them as the table names
+them): a place is never chosen as one of these."""
 
 PREFIX_LENGTH = {
     RegionLevel.NATIONAL: 0,
@@ -44,6 +50,16 @@ class Region(Base):
     is_key_county: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (CheckConstraint("length(code) = 6", name="code_six_digits"),)
+
+    @hybrid_property
+    def is_grouping(self) -> bool:
+        """A municipality's 市辖区 / 县 grouping (see GROUPING_NAMES), not a real region."""
+        return self.level == RegionLevel.CITY and self.name in GROUPING_NAMES
+
+    @is_grouping.inplace.expression
+    @classmethod
+    def _is_grouping_expression(cls) -> ColumnElement[bool]:
+        return and_(cls.level == RegionLevel.CITY, cls.name.in_(GROUPING_NAMES))
 
 
 class RegionPairing(Base):

@@ -13,7 +13,7 @@ from auth.install import install_auth
 from models.db import create_engine, session_factory
 from models.settings import Settings, check_production, get_settings
 from portal.graphql_http import graphql_endpoint
-from portal.health import healthz
+from portal.health import healthz, livez
 from portal.security_headers import SecurityHeadersMiddleware
 from portal.site import install_portal
 
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await engine.dispose()
 
-    routes = [Route("/healthz", healthz), Route("/graphql", graphql_endpoint, methods=["GET", "POST"])]
+    routes = [Route("/livez", livez), Route("/healthz", healthz), Route("/graphql", graphql_endpoint, methods=["GET", "POST"])]
     app = AllianceApp(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine

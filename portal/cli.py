@@ -6,10 +6,15 @@ import argparse
 import asyncio
 import sys
 import time
+from pathlib import Path
 
 import migrations
 from auth.cli import add_auth_commands
+from models.backup import BackupError
 from models.settings import SettingsError, check_production, get_settings
+
+
+GRACEFUL_SHUTDOWN_SECONDS = 20
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -18,7 +23,8 @@ def _serve(args: argparse.Namespace) -> None:
     from portal.app import create_app
 
     # Built here, not by uvicorn's factory: settings it refuses end in our message, not a traceback.
-    uvicorn.run(create_app(), host=args.host, port=args.port)
+    # On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS to finish, then the worker exits.
+    uvicorn.run(create_app(), host=args.host, port=args.port, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -31,6 +37,19 @@ def _seed(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     summary = asyncio.run(loader.seed(get_settings().database_url, args.scale, args.if_empty))
     print(f"{summary} in {time.perf_counter() - started:.1f} s")
+
+
+def _backup(args: argparse.Namespace) -> None:
+    from models.backup import backup
+
+    print(f"备份已写入 {backup(get_settings().database_url, args.out)}")
+
+
+def _restore(args: argparse.Namespace) -> None:
+    from models.backup import restore
+
+    restore(args.file, get_settings().database_url)
+    print(f"已从 {args.file} 恢复到 YULU_DATABASE_URL 所指的数据库")
 
 
 def _schema(_args: argparse.Namespace) -> None:
@@ -57,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help="demo: a Chongqing-like alliance; bench: 1M persons; test: a small one")
     seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
     seed.set_defaults(handler=_seed)
+    backup = commands.add_parser("backup", help="write a consistent backup of the database to a new file")
+    backup.add_argument("out", type=Path)
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser("restore", help="load a backup into the (empty) database of YULU_DATABASE_URL")
+    restore.add_argument("file", type=Path)
+    restore.set_defaults(handler=_restore)
     schema = commands.add_parser("schema", help="print the GraphQL SDL to schema/alliance.graphql")
     schema.set_defaults(handler=_schema)
     add_auth_commands(commands)
@@ -70,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
         args.handler(args)
     except SettingsError as error:
         sys.exit("yulu: 配置有误，拒绝运行：\n" + "\n".join(f"  {problem}" for problem in error.problems))
+    except BackupError as error:
+        sys.exit(f"yulu: {error}")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ commit together at the end; a request that fails before that leaves nothing behi
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import orjson
@@ -26,7 +27,7 @@ from strawberry.types.graphql import OperationType
 from auth.viewer import ANONYMOUS
 from resolvers.context import Context
 from schema.api import build_schema
-from schema.extensions import NUL_MESSAGE, contains_nul
+from schema.extensions import NUL_MESSAGE, SERVICE_UNAVAILABLE, contains_nul, public_errors
 
 log = logging.getLogger("yulu.graphql")
 
@@ -34,6 +35,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 # Far above any real operation with its variables (a position's description is a few KiB).
 MAX_BODY_BYTES = 1024 * 1024
+# How long a client should wait before trying again when the database is unreachable.
+RETRY_LATER = {"Retry-After": "30"}
 
 
 class BadRequest(Exception):
@@ -135,6 +138,13 @@ def _is_request_error(data: Any, errors: list[GraphQLError] | None) -> bool:
     return data is None and bool(errors) and all(error.path is None for error in errors)
 
 
+def _failed_before_data(data: Any, errors: list[GraphQLError]) -> bool:
+    """The service failed outside any field (an extension: the audit insert, say), not the
+    request: no data, and an internal error tied to no field."""
+    return data is None and any(
+        error.path is None and (error.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR" for error in errors)
+
+
 def _result_body(data: Any, errors: list[GraphQLError] | None, request_error: bool) -> dict[str, Any]:
     body: dict[str, Any] = {} if request_error else {"data": data}
     if errors:
@@ -147,6 +157,25 @@ def _wants_ide(request: Request, production: bool) -> bool:
             and "text/html" in request.headers.get("accept", ""))
 
 
+def failure_response(error: BaseException, request_id: str, media_type: str = JSON) -> Response:
+    """A request that failed outside any field (the commit, the bearer-token check): a GraphQL
+    error with the request id, 503 with Retry-After when the database is unreachable, else 500."""
+    (shown,) = public_errors([GraphQLError("", original_error=error)], request_id)
+    if _unavailable([shown]):
+        return _encode({"errors": [shown.formatted]}, 503, media_type, RETRY_LATER)
+    return _encode({"errors": [shown.formatted]}, 500, media_type)
+
+
+def failure_before_endpoint(request: Request, error: BaseException) -> Response:
+    """``failure_response`` for a request that failed in a middleware (the bearer-token check
+    reads the database), in the media type the client accepts."""
+    return failure_response(error, uuid.uuid4().hex, negotiate(request.headers.get("accept")) or JSON)
+
+
+def _unavailable(errors: list[GraphQLError]) -> bool:
+    return any((error.extensions or {}).get("code") == SERVICE_UNAVAILABLE for error in errors)
+
+
 async def _execute(request: Request, parameters: dict[str, Any], media_type: str) -> Response:
     schema = build_schema(request.app.state.settings.production)
     allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
@@ -154,15 +183,24 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
         try:
             result = await schema.execute(context_value=context, allowed_operation_types=allowed, **parameters)
+            await context.session.settled()
+            errors = public_errors(result.errors or [], context.request_id)
+            if _unavailable(errors):  # whatever ran is rolled back with the session
+                return _encode(_result_body(result.data, errors, False), 503, media_type, RETRY_LATER)
+            await context.session.commit()
         except InvalidOperationTypeError:
             return _error_response("Only queries over GET; send mutations with POST.", 405, media_type, {"Allow": "POST"})
         except MissingQueryError:
             return _error_response("query is required", 400, media_type)
-        await context.session.commit()
-    request_error = _is_request_error(result.data, result.errors)
+        except Exception as error:  # the commit, or anything strawberry let through: masked, never the text
+            await context.session.settled()
+            return failure_response(error, context.request_id, media_type)
+    if _failed_before_data(result.data, errors):
+        return _encode({"errors": [error.formatted for error in errors]}, 500, media_type)
+    request_error = _is_request_error(result.data, errors)
     # application/json keeps 200 for request errors (legacy clients); the new media type uses 400.
     status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
-    return _encode(_result_body(result.data, result.errors, request_error), status, media_type)
+    return _encode(_result_body(result.data, errors, request_error), status, media_type)
 
 
 async def graphql_endpoint(request: Request) -> Response:

@@ -1,4 +1,6 @@
-"""GET /healthz: is the database reachable, and at which migration revision is it?"""
+"""Probes: GET /livez (liveness: the process answers; no database, so an orchestrator does not
+restart a healthy process while the database is away) and GET /healthz (readiness: is the
+database reachable, and at which migration revision is it?)."""
 
 from __future__ import annotations
 
@@ -25,3 +27,7 @@ async def healthz(request: Request) -> JSONResponse:
         body["status"] = "migration pending"
         return JSONResponse(body, status_code=503)
     return JSONResponse(body)
+
+
+async def livez(_request: Request) -> JSONResponse:
+    return JSONResponse({"status": "alive"})

@@ -45,6 +45,10 @@ class OperationFailed(Exception):
     """The API answered with errors the page cannot turn into a message for the user."""
 
 
+class ServiceUnavailable(OperationFailed):
+    """The API could not reach its database (503): the page says so, and to try again later."""
+
+
 @dataclass(frozen=True)
 class Operation:
     name: str
@@ -126,6 +130,8 @@ async def _post(request: Request, operation: Operation, variables: dict, token: 
         response = await client.post("/graphql", json=payload, headers=headers)
     if response.status_code == 401:
         raise SignInRequired()
+    if response.status_code == 503:
+        raise ServiceUnavailable(f"{operation.name}: HTTP 503")
     try:
         return response.status_code, response.json()
     except ValueError as error:

@@ -35,16 +35,26 @@ async def favicon(_request: Request) -> FileResponse:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _without(query: dict, name: str) -> str:
-    return urlencode({key: value for key, value in query.items() if key != name and value})
+# Blank values stay in the address: a blank choice can mean "all" where the page's default filters
+# (portal.pickers.person_query: job seekers unless 正在求职 is set to 全部).
+def _without(query: dict, *names: str) -> str:
+    return urlencode({key: value for key, value in query.items() if key not in names and value is not None})
+
+
+def page_number(query: dict) -> int:
+    """The page a list shows (``page`` in its address, kept beside the cursor for the count)."""
+    page = str(query.get("page", ""))
+    return int(page) if page.isdigit() and int(page) > 0 and query.get("after") else 1
 
 
 def _with_cursor(query: dict, cursor: str) -> str:
-    return urlencode({**{key: value for key, value in query.items() if value}, "after": cursor})
+    """The next page's address: the cursor, and the page number one on."""
+    return urlencode({**{key: value for key, value in query.items() if value is not None}, "after": cursor,
+                      "page": page_number(query) + 1})
 
 
 def install_portal(app: Starlette) -> None:
-    templates.env.filters.update(without=_without, with_cursor=_with_cursor)
+    templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number)
     templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
         *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,

@@ -23,9 +23,11 @@ from starlette.templating import Jinja2Templates
 
 from auth.csrf import csrf_token, csrf_valid
 from auth.portal_signin import TOKENS
+from models.db import database_unavailable
 from portal import operations
 from portal.forms import FormErrors, FormSpec
-from portal.operations import OperationFailed, SignInRequired
+from portal.graphql_http import RETRY_LATER, failure_before_endpoint
+from portal.operations import OperationFailed, ServiceUnavailable, SignInRequired
 
 log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -151,6 +153,7 @@ ERROR_TEXT = {
     403: ("无权访问", "您的账号没有查看此页面的权限。如需开通，请联系本单位管理员。"),
     404: ("页面不存在", "您要找的页面不存在或已被移除。"),
     500: ("系统出错了", "服务器处理请求时出现问题，我们已记录该错误，请稍后再试。"),
+    503: ("服务暂时不可用", "系统暂时无法访问数据，请稍后刷新页面重试。"),
 }
 
 
@@ -158,18 +161,20 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-async def error_page(request: Request, status: int, detail: str | None = None) -> Response:
+async def error_page(request: Request, status: int, detail: str | None = None,
+                     headers: dict[str, str] | None = None) -> Response:
     if not _wants_html(request):
-        return PlainTextResponse(detail or ERROR_TEXT[status][0], status_code=status)
+        return PlainTextResponse(detail or ERROR_TEXT[status][0], status_code=status, headers=headers)
     title, message = ERROR_TEXT[status]
     try:
-        return await render(request, "error.html", status, title=title, status=status,
-                            message=detail or message)
+        page = await render(request, "error.html", status, title=title, status=status, message=detail or message)
     except Exception:  # the page must render even when the API behind the user menu is down
-        log.exception("error page without user menu")
+        log.warning("error page without user menu", exc_info=True)
         context = {"title": title, "status": status, "message": detail or message,
                    "user": None, "navigation": (), "home": "/"}
-        return templates.TemplateResponse(request, "error.html", context, status_code=status)
+        page = templates.TemplateResponse(request, "error.html", context, status_code=status)
+    page.headers.update(headers or {})
+    return page
 
 
 async def on_http_exception(request: Request, error: HTTPException) -> Response:
@@ -208,6 +213,13 @@ async def on_sign_in_required(request: Request, _error: SignInRequired) -> Respo
 
 
 async def on_server_error(request: Request, error: Exception) -> Response:
+    """Also what the API answers when a middleware before it fails (the bearer-token check
+    reads the database): a GraphQL error there, a page here; never the exception's text."""
+    if request.url.path == "/graphql":
+        return failure_before_endpoint(request, error)
+    if isinstance(error, ServiceUnavailable) or database_unavailable(error):
+        log.warning("database unavailable on %s: %r", request.url.path, error)
+        return await error_page(request, 503, headers=RETRY_LATER)
     if not isinstance(error, OperationFailed):
         log.exception("unhandled error on %s", request.url.path, exc_info=error)
     return await error_page(request, 500)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from stdnum.cn import ric
 
 from auth import admin, rules
 from models.oauth import OAuthClient, SigningKey
@@ -36,6 +37,10 @@ MESSAGES = {
     "PORTAL_CLIENT": "门户自用的客户端不可删除，否则任何人都无法登录门户。",
 }
 """auth.admin's refusal codes, as the portal shows them."""
+
+# The admin pages list every client and account in one page; past this many they show the first
+# ones by name (the cost limit counts these lists at this bound).
+MAX_ADMIN_LIST = 1000
 
 ROLE_KINDS = {
     Role.SCHOOL: OrganisationKind.SCHOOL, Role.ENTERPRISE: OrganisationKind.ENTERPRISE,
@@ -74,12 +79,12 @@ async def _run(ctx: Context, function: Callable[..., Any], *args: Any,
 
 async def oauth_clients(ctx: Context) -> list[OAuthClient]:
     rules.require_query(ctx.viewer, "oauthClients")
-    return await ctx.session.run_sync(admin.list_clients)
+    return await ctx.session.run_sync(admin.list_clients, MAX_ADMIN_LIST)
 
 
 async def user_accounts(ctx: Context) -> list[User]:
     rules.require_query(ctx.viewer, "userAccounts")
-    return await ctx.session.run_sync(admin.list_users)
+    return await ctx.session.run_sync(admin.list_users, MAX_ADMIN_LIST)
 
 
 async def service_username(ctx: Context, client: OAuthClient) -> str | None:
@@ -119,11 +124,34 @@ async def delete_client(ctx: Context, client_id: str) -> Outcome[DeletedClient]:
 # --- users ------------------------------------------------------------------------------------
 
 
+async def _person_by_id_number(ctx: Context, id_number: str) -> int:
+    """The person holding this ID number, for an account of their own. Only admins call
+    createUser (auth.rules), so only an admin learns whether the number is registered."""
+    number = id_number.strip().upper()
+    checks = Checks()
+    checks.require(ric.is_valid(number), "id_number", "INVALID_ID_NUMBER",
+                   "身份证号无效：须为 18 位，最后一位为校验码（GB 11643）。")
+    checks.done()
+    person_id = await ctx.session.scalar(select(Person.id).where(Person.id_number == number))
+    checks.require(person_id is not None, "id_number", "UNKNOWN_ID_NUMBER", "没有登记这个身份证号的人员。")
+    checks.done()
+    return person_id
+
+
+async def _person_of(ctx: Context, values: dict[str, Any]) -> tuple[int | None, str]:
+    """The graduate's record, by ``id_number`` or ``person_id`` (never both), and which field named it."""
+    if values.get("id_number") and values.get("person_id"):
+        raise Rejected(UserError("idNumber", "ONE_OF", "请只填身份证号或档案 ID 其中一项。"))
+    if values.get("id_number"):
+        return await _person_by_id_number(ctx, values["id_number"]), "id_number"
+    return (key_of(values["person_id"], "Person", "person_id") if values.get("person_id") else None), "person_id"
+
+
 async def _check_new_user(ctx: Context, values: dict[str, Any]) -> tuple[int | None, int | None]:
     role = Role(values["role"])
     organisation_id = key_of(values["organisation_id"], "Organisation", "organisation_id") \
         if values.get("organisation_id") else None
-    person_id = key_of(values["person_id"], "Person", "person_id") if values.get("person_id") else None
+    person_id, person_field = await _person_of(ctx, values)
     checks = Checks()
     checks.require(len(values.get("password", "")) >= admin.MIN_PASSWORD_LENGTH, "password",
                    "PASSWORD_TOO_SHORT", MESSAGES["PASSWORD_TOO_SHORT"])
@@ -139,9 +167,11 @@ async def _check_new_user(ctx: Context, values: dict[str, Any]) -> tuple[int | N
                        "毕业生和管理员账号不属于任何单位。")
     if role == Role.GRADUATE:
         found = await ctx.session.scalar(select(Person.id).where(Person.id == person_id)) if person_id else None
-        checks.require(found is not None, "person_id", "PERSON_REQUIRED", "毕业生账号须关联一名已登记的毕业生。")
+        checks.require(found is not None, person_field, "PERSON_REQUIRED", "毕业生账号须关联一名已登记的毕业生。")
+        taken = found is not None and await ctx.session.scalar(select(User.id).where(User.person_id == found))
+        checks.require(not taken, person_field, "HAS_ACCOUNT", "这名毕业生已有登录账号，请为其重置密码。")
     else:
-        checks.require(person_id is None, "person_id", "NO_PERSON", "只有毕业生账号关联个人。")
+        checks.require(person_id is None, person_field, "NO_PERSON", "只有毕业生账号关联个人。")
     checks.done()
     return organisation_id, person_id
 

@@ -22,6 +22,14 @@ from resolvers.regions import in_region
 if TYPE_CHECKING:
     from resolvers.context import Context
 
+# The client names its operation, at any length; the log keeps as much as its column holds (a
+# longer name made the insert fail, and the error carried the INSERT with its person ids).
+OPERATION_LENGTH = AuditRecord.__table__.c.operation.type.length
+
+
+def _fitted(operation: str) -> str:
+    return operation[:OPERATION_LENGTH]
+
 
 @dataclass
 class MutationNote:
@@ -87,14 +95,14 @@ async def flush(ctx: Context) -> None:
     }
     records = [
         dict(
-            action=AuditAction.READ_PERSONAL, operation=trail.operation, subject_person_id=person_id,
+            action=AuditAction.READ_PERSONAL, operation=_fitted(trail.operation), subject_person_id=person_id,
             region_code=regions.get(person_id), fields=sorted(fields),
             detail={"request_id": ctx.request_id}, **actor,
         )
         for person_id, fields in trail.reads.items()
     ] + [
         dict(
-            action=AuditAction.MUTATION, operation=note.name, subject_person_id=note.subject_person_id,
+            action=AuditAction.MUTATION, operation=_fitted(note.name), subject_person_id=note.subject_person_id,
             region_code=note.region_code or regions.get(note.subject_person_id), fields=[],
             detail={"request_id": ctx.request_id, "ok": note.ok, **note.detail}, **actor,
         )

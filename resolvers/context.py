@@ -59,6 +59,13 @@ class SerialSession:
     def commit(self) -> Awaitable[None]:
         return self._serial(self.session.commit())
 
+    async def settled(self) -> None:
+        """Returns once no statement is running or queued. A field that graphql-core cancelled
+        (a sibling failed) leaves its shielded statement running; closing or committing the
+        session under it fails with IllegalStateChangeError (seen when the database went away)."""
+        async with self._turn:
+            pass
+
     def add(self, instance: Any) -> None:
         self.session.add(instance)
 

@@ -83,8 +83,18 @@ def _check_ranges(checks: Checks, merged: dict[str, Any]) -> None:
                    "有效期结束日期不能早于开始日期。")
 
 
+# A position asks for a few certificates and accepts a few majors (the demo: at most 1 and 3);
+# the caps bound the list fields Position.requiredCertificates and Position.majors.
+MAX_CERTIFICATES = 10
+MAX_ACCEPTED_MAJORS = 20
+
+
 async def _validate(ctx: Context, values: dict[str, Any], current: Position | None = None) -> None:
     checks = Checks()
+    checks.require(len(values.get("required_certificates") or ()) <= MAX_CERTIFICATES, "required_certificates",
+                   "TOO_MANY", f"所需证书最多 {MAX_CERTIFICATES} 项。")
+    checks.require(len(set(values.get("major_codes") or ())) <= MAX_ACCEPTED_MAJORS, "major_codes",
+                   "TOO_MANY", f"招收专业最多 {MAX_ACCEPTED_MAJORS} 个。")
     columns = ("title", "headcount", "filled", "salary_min", "salary_max", "valid_from", "valid_until")
     merged = {name: getattr(current, name) for name in columns} if current else {"filled": 0}
     merged.update(values)

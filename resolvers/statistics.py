@@ -24,7 +24,11 @@ from models.regions import PREFIX_LENGTH, Region, RegionLevel, within
 from models.tracking import EmploymentRecord, FollowUp, FollowUpStatus
 from resolvers.context import Context
 from resolvers.pagination import InvalidArgument
+from resolvers.batching import MAX_RELATED
 from resolvers.regions import level_of
+
+# The nation has 160 national key assistance counties (2021 list); the cap bounds the list field.
+MAX_KEY_COUNTIES = 200
 
 CHILD_LEVEL = {RegionLevel.NATIONAL: RegionLevel.PROVINCE, RegionLevel.PROVINCE: RegionLevel.CITY,
                RegionLevel.CITY: RegionLevel.COUNTY}
@@ -245,9 +249,11 @@ async def region_statistics(ctx: Context, code: str, year: int | None = None) ->
     groups.append(await _positions(ctx, within(Position.region_code, code, level), group_length))
     in_region = select(Region).where(within(Region.code, code, level))
     below = Region.level == child_level if level == RegionLevel.NATIONAL else Region.parent_code == code
-    children = [] if child_level is None else list(await ctx.session.scalars(in_region.where(below).order_by(Region.code)))
+    children = [] if child_level is None else list(await ctx.session.scalars(
+        in_region.where(below).order_by(Region.code).limit(MAX_RELATED)))
     key_counties = list(await ctx.session.scalars(
-        in_region.where(Region.is_key_county.is_(True), Region.level == RegionLevel.COUNTY).order_by(Region.code)))
+        in_region.where(Region.is_key_county.is_(True), Region.level == RegionLevel.COUNTY).order_by(Region.code)
+        .limit(MAX_KEY_COUNTIES)))
     total = RegionFigures(region=region, year=year)
     for key in set().union(*groups):
         total.add(_of(region, year, groups, key))

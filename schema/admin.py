@@ -120,6 +120,10 @@ class CreateUserInput:
     organisation_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET, description="Members' roles: an organisation of the matching kind.")
     person_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="Graduates: their record.")
+    id_number: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Graduates, instead of personId: the resident ID number (身份证号) of their record. Admins "
+                    "see persons masked and may not search them; the number is looked up here, for the admin only.")
 
 
 @strawberry.type

@@ -19,8 +19,9 @@ from schema.audit import AuditQueries
 from schema.base import Node, ctx
 from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
-from schema.extensions import MAX_TOKENS, AuditFlush, ErrorPolicy, Limits
+from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
+from schema.list_bounds import unbounded_lists
 from schema.matching import MatchingMutations
 from schema.organisations import OrganisationMutations, OrganisationQueries
 from schema.partner_remit import PartnerRemitQueries
@@ -58,6 +59,7 @@ def _extensions(production: bool) -> list[Any]:
         lambda: ValidationCache(maxsize=256),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         Limits,
+        CostBudget,
         ErrorPolicy,
         AuditFlush,
     ]
@@ -72,9 +74,14 @@ class AllianceSchema(strawberry.federation.Schema):
 
 @cache
 def build_schema(production: bool = False) -> AllianceSchema:
-    """Production mode turns introspection and field suggestions off; the SDL is the same."""
-    return AllianceSchema(
+    """Production mode turns introspection and field suggestions off; the SDL is the same.
+    A list field without a declared bound (schema.list_bounds) stops the service from starting:
+    the cost limit could not count it."""
+    schema = AllianceSchema(
         query=Query, mutation=Mutation, federation_version="2.9",
         config=StrawberryConfig(disable_field_suggestions=production),
         extensions=_extensions(production),
     )
+    if unbounded := unbounded_lists(schema._schema):
+        raise RuntimeError(f"list fields without a bound in schema/list_bounds.py: {', '.join(unbounded)}")
+    return schema

@@ -22,7 +22,7 @@ from auth import rules
 from models import people as people_model
 from models import positions as position_model
 from resolvers import people as people_resolvers
-from resolvers.batching import one_by
+from resolvers.batching import MAX_RELATED, one_by
 from resolvers.matching import api
 from resolvers.matching.engine import Match as EngineMatch
 from resolvers.matching.explain import HOUSEHOLD_REASONS
@@ -144,12 +144,12 @@ class Shortlist:
     async def assignments(self, info: Info) -> list[Match]:
         loader = one_by(ctx(info), people_model.Person.id, "persons")
         visible = await loader.load_many([match.person_id for match in self.pairs])
-        return [match for match, person in zip(self.pairs, visible) if person is not None]
+        return [match for match, person in zip(self.pairs, visible) if person is not None][:MAX_RELATED]
 
     @strawberry.field(description="Registered graduates you may see who got no position.")
     async def unassigned(self, info: Info) -> list[LazyPerson]:
         persons = await one_by(ctx(info), people_model.Person.id, "persons").load_many(self.unassigned_ids)
-        return [person for person in persons if person is not None]
+        return [person for person in persons if person is not None][:MAX_RELATED]
 
 
 # ------------------------------------------------------------------------------- resolvers

@@ -82,7 +82,7 @@ class Position(Node):
     @strawberry.field(description="Majors the position accepts.")
     async def majors(self, info: Info) -> list[Major]:
         return await linked(ctx(info), model.position_majors, "position_id", "major_code",
-                            catalogue_model.Major.code).load(self.id)
+                            catalogue_model.Major.code, limit=resolve.MAX_ACCEPTED_MAJORS).load(self.id)
 
     @strawberry.field(description="Applications to this position that you may see.", directives=SIGNED_IN)
     async def applications(self, info: Info) -> list[LazyApplication]:

@@ -10,7 +10,7 @@ from strawberry.types import Info
 from models import regions as model
 from resolvers import regions as resolve
 from resolvers.nodes import node
-from schema.base import Node, ctx, global_id, instance_of
+from schema.base import Connection, Node, ctx, global_id, instance_of
 
 RegionLevel = strawberry.enum(model.RegionLevel)
 
@@ -23,6 +23,8 @@ class Region(Node):
     level: RegionLevel
     path: str
     is_key_county: bool = strawberry.field(description="国家乡村振兴重点帮扶县")
+    is_grouping: bool = strawberry.field(
+        description="A municipality's 市辖区 / 县 grouping of GB/T 2260: no place of its own, never a choice.")
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -54,3 +56,13 @@ class RegionQueries:
     @strawberry.field(description="The regions directly below `parent` (the provinces without it).")
     async def regions(self, info: Info, parent: str | None = None) -> list[Region]:
         return await resolve.children(ctx(info), parent)
+
+    @strawberry.field(description="Regions one may choose as a place, by code (no 市辖区 / 县 groupings): "
+                                   "`search` part of the name or the start of the code, `within` a region's "
+                                   "subtree, `level` one level only.")
+    async def region_search(self, info: Info, search: str | None = None, within: str | None = None,
+                            level: RegionLevel | None = None, first: int | None = None,
+                            after: str | None = None) -> Connection[Region]:
+        page = await resolve.search(ctx(info), first, after, search=search, within_code=within,
+                                    level=level)
+        return Connection.of(page)

@@ -26,8 +26,9 @@ from typing import Any
 import httpx
 import strawberry
 from joserfc.jwk import KeySet
-from sqlalchemy import MetaData, event, insert
+from sqlalchemy import MetaData, event, insert, literal, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -259,7 +260,7 @@ async def _request_parameters(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def create_app(schema: strawberry.Schema, settings: PartnerSettings) -> Starlette:
+def create_app(schema: strawberry.Schema, settings: PartnerSettings, metadata: MetaData) -> Starlette:
     if not settings.gateway_secret:
         raise SystemExit(f"{SECRET_VARIABLE} is not set: a partner subgraph answers only requests signed by the gateway")
     engine = create_engine(settings)
@@ -283,7 +284,18 @@ def create_app(schema: strawberry.Schema, settings: PartnerSettings) -> Starlett
         return await graphql.run(request, context=PartnerContext(engine, caller, remit, token))
 
     async def healthz(_request: Request) -> PlainTextResponse:
+        """Readiness: the partner's own tables answer (liveness is /livez). Reading a table, not
+        ``SELECT 1``: SQLite would answer that from a new empty file where the data went missing."""
+        try:
+            async with engine.connect() as connection:
+                for table in metadata.sorted_tables:
+                    await connection.execute(select(literal(1)).select_from(table).limit(1))
+        except (SQLAlchemyError, OSError):
+            return PlainTextResponse("database unreachable", status_code=503)
         return PlainTextResponse("ok")
+
+    async def livez(_request: Request) -> PlainTextResponse:
+        return PlainTextResponse("alive")
 
     @asynccontextmanager
     async def lifespan(_app: Starlette):
@@ -291,7 +303,8 @@ def create_app(schema: strawberry.Schema, settings: PartnerSettings) -> Starlett
         await alliance.aclose()
         await engine.dispose()
 
-    routes = [Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz)]
+    routes = [Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz),
+              Route("/livez", livez)]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
@@ -315,7 +328,7 @@ class Partner:
         return self.schema.as_str() + "\n"
 
     def create_app(self) -> Starlette:
-        return create_app(self.schema, PartnerSettings.from_environment(self.name))
+        return create_app(self.schema, PartnerSettings.from_environment(self.name), self.metadata)
 
 
 async def seed(partner: Partner, scale: str) -> int:

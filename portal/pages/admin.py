@@ -26,7 +26,7 @@ GRANT_TYPES = (("authorization_code", "授权码（authorization_code，需 PKCE
                ("client_credentials", "客户端凭据（client_credentials，系统对接）"))
 CLIENT_FORM = FormSpec(texts=("clientId", "name", "scope", "serviceUsername"), lists=("grantTypes",),
                        flags=("confidential", "firstParty"), required=("clientId", "grantTypes"))
-USER_FORM = FormSpec(texts=("username", "password", "role", "displayName", "organisationId", "personId"),
+USER_FORM = FormSpec(texts=("username", "password", "role", "displayName", "organisationId", "idNumber"),
                      required=("username", "password", "role"))
 
 
@@ -52,20 +52,35 @@ async def decide(request: Request, form: FormData) -> Response:
 # --- OAuth clients and signing keys ----------------------------------------------------------
 
 
-def _blank_client() -> dict:
-    return {"confidential": True, "grantTypes": ["authorization_code", "refresh_token"], "firstParty": False}
+# The blank form registers, as it stands, the one kind of client that needs nothing site-specific:
+# a desktop or mobile app (public, PKCE) whose redirect is the loopback address (RFC 8252, 7.3).
+# A web or server system is one change away: tick 机密客户端 and give its own callback.
+LOOPBACK_REDIRECT = "http://127.0.0.1/callback"
 
 
-async def _clients_page(request: Request, values: dict, errors: FormErrors, created: dict | None = None,
+def _unused_client_id(clients: list[dict]) -> str:
+    taken = {client["clientId"] for client in clients}
+    return next(f"app-{number}" for number in range(1, len(taken) + 2) if f"app-{number}" not in taken)
+
+
+def _blank_client(clients: list[dict]) -> dict:
+    return {"clientId": _unused_client_id(clients), "confidential": False, "firstParty": False,
+            "grantTypes": ["authorization_code", "refresh_token"], "redirectUris": LOOPBACK_REDIRECT}
+
+
+async def _clients_page(request: Request, values: dict | None, errors: FormErrors, created: dict | None = None,
                         status: int = 200) -> Response:
+    """``values`` None: the blank form."""
     data = await operations.run(request, "OAuthClients")
-    return await render(request, "admin/clients.html", status, clients=data["oauthClients"], values=values,
+    clients = data["oauthClients"]
+    return await render(request, "admin/clients.html", status, clients=clients,
+                        values=_blank_client(clients) if values is None else values,
                         errors=errors, created=created, grant_types=GRANT_TYPES, portal_client=PORTAL_CLIENT_ID)
 
 
 async def clients(request: Request) -> Response:
     await require_role(request, ROLE)
-    return await _clients_page(request, _blank_client(), FormErrors())
+    return await _clients_page(request, None, FormErrors())
 
 
 def _client_input(form: FormData) -> tuple[dict, FormErrors]:
@@ -83,7 +98,7 @@ async def create_client(request: Request, form: FormData) -> Response:
     if not errors:
         result, payload_errors = await operations.mutate(request, "CreateOAuthClient", {"input": values})
         if result:
-            return await _clients_page(request, _blank_client(), FormErrors(), created=result)
+            return await _clients_page(request, None, FormErrors(), created=result)
         errors = FormErrors.from_payload(payload_errors, CLIENT_FORM.names | {"redirectUris"})
     shown = CLIENT_FORM.values(form) | {"redirectUris": form.get("redirectUris", "")}
     return await _clients_page(request, shown, errors, status=400)

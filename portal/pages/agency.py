@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import operations
+from portal import operations, pickers
 from portal.notices import home_notices
 from portal.forms import FormErrors, FormSpec
-from portal.labels import code_choices, options
+from portal.labels import options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "AGENCY"
@@ -68,11 +68,9 @@ async def refer(request: Request, form: FormData) -> Response:
 
 async def _fairs_page(request: Request, user: dict, values: dict, errors: FormErrors, status: int = 200) -> Response:
     fairs = await operations.run(request, "MyFairs", {"organiser": user["organisation"]["id"]})
-    choices = await operations.run(request, "FairFormOptions", {"region": user["region"]["code"]})
-    parent = choices["region"]["parent"] or {"children": [choices["region"]]}
     return await render(request, "agency/fairs.html", status, fairs=[e["node"] for e in fairs["fairs"]["edges"]],
                         values=values, errors=errors, kinds=options("fair_kind"), modes=options("fair_mode"),
-                        regions=code_choices(parent["children"], with_code=False))
+                        regions=await pickers.region_groups(request, user))
 
 
 async def fairs(request: Request) -> Response:
@@ -90,22 +88,27 @@ async def create_fair(request: Request, form: FormData) -> Response:
 
 
 async def fair_detail(request: Request) -> Response:
-    await require_role(request, ROLE)
-    data = await operations.run(request, "FairDetail", {"id": request.path_params["id"]})
+    """The fair, its positions, and the picker that finds the graduates to register (name or ID
+    number where the agency sees it, job seekers by default, 20 a page with their count)."""
+    user = await require_role(request, ROLE)
+    query = pickers.person_query(request.query_params, seeking="true")
+    offered = pickers.filters_offered(user, pickers.SEEKING)
+    data, graduates = await asyncio.gather(
+        operations.run(request, "FairDetail", {"id": request.path_params["id"]}),
+        pickers.person_choices(request, "GRADUATES", query, offered),
+    )
     fair = data["node"]
     if not fair:
         raise HTTPException(404)
     added = {position["id"] for position in fair["positions"]}
-    registered = {person["id"] for person in fair["registrations"]}
     position_choices = [(p["id"], f"{p['title']}（{p['enterprise']['name']}）")
                         for p in (e["node"] for e in data["positions"]["edges"]) if p["id"] not in added]
-    graduate_choices = [(p["id"], p["name"]) for p in (e["node"] for e in data["persons"]["edges"])
-                        if p["id"] not in registered]
     shortlist = None
     if request.query_params.get("shortlist"):  # 生成推荐名单: a read, so a GET the page links to
         shortlist = (await operations.run(request, "FairShortlist", {"id": fair["id"]}))["node"]["shortlist"]
     return await render(request, "agency/fair.html", fair=fair, position_choices=position_choices,
-                        graduate_choices=graduate_choices, shortlist=shortlist)
+                        graduates=graduates, query=query, filters=offered,
+                        registered={person["id"] for person in fair["registrations"]}, shortlist=shortlist)
 
 
 async def add_fair_position(request: Request, form: FormData) -> Response:
@@ -127,7 +130,8 @@ async def register_graduate(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     fair_id = request.path_params["id"]
     variables = {"fairId": fair_id, "personId": form.get("personId", "")}
-    return await act(request, "RegisterForFair", variables, f"/agency/fairs/{fair_id}", "毕业生已登记参会。")
+    back = pickers.back_to_picker(request, f"/agency/fairs/{fair_id}", "register")
+    return await act(request, "RegisterForFair", variables, back, "毕业生已登记参会。")
 
 
 # --- one-to-one help (一对一帮扶) ----------------------------------------------------------------
@@ -140,13 +144,14 @@ CASE_FORMS = {"actions": ("AddAssistanceAction", ACTION_FORM, "帮扶措施已�
 
 
 async def help_candidates(request: Request) -> Response:
-    await require_role(request, ROLE)
-    params = request.query_params
-    person_filter: dict = {"seeking": True}
-    if params.get("search"):
-        person_filter["search"] = params["search"]
-    data = await operations.run(request, "HelpCandidates", {"filter": person_filter, "after": params.get("after")})
-    return await render(request, "agency/people.html", persons=data["persons"], query=dict(params))
+    """The graduates the agency may help: job seekers by default, found by name or ID number,
+    with the filters the rules allow it (no household filters: an agency never sees them)."""
+    user = await require_role(request, ROLE)
+    query = pickers.person_query(request.query_params, seeking="true")
+    offered = pickers.filters_offered(user, pickers.SEEKING)
+    variables = {"filter": pickers.person_filter(query, offered), "after": query.get("after")}
+    data = await operations.run(request, "HelpCandidates", variables)
+    return await render(request, "agency/people.html", persons=data["persons"], query=query, filters=offered)
 
 
 async def _help_page(request: Request, forms: dict, status: int = 200) -> Response:

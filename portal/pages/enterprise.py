@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import operations
+from portal import operations, pickers
 from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
@@ -43,12 +43,11 @@ async def my_positions(request: Request) -> Response:
 
 async def _form_page(request: Request, user: dict, values: dict, errors: FormErrors,
                      position: dict | None = None, status: int = 200) -> Response:
-    choices = await operations.run(request, "PositionFormOptions", {"region": user["region"]["code"]})
-    parent = (choices["region"] or {}).get("parent") or {"children": []}
+    choices = await operations.run(request, "PositionFormOptions")
     return await render(
         request, "enterprise/position_form.html", status, values=values, errors=errors,
         position=position, occupations=code_choices(choices["occupations"]),
-        majors=code_choices(choices["majors"]), regions=code_choices(parent["children"], with_code=False),
+        majors=code_choices(choices["majors"]), regions=await pickers.region_groups(request, user),
         kinds=options("position_kind"), educations=options("education"),
     )
 

@@ -3,6 +3,7 @@ its follow-ups (跟踪回访), classes with their partner enterprise and reserve
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -11,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import operations
+from portal import operations, pickers
 from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
@@ -96,25 +97,37 @@ async def classes(request: Request) -> Response:
 
 
 async def class_detail(request: Request) -> Response:
+    """The class, and the picker that finds any student of the school (name or ID number, 20 a
+    page) to enrol; those already in the class are marked instead of offered."""
     user = await require_role(request, ROLE)
-    variables = {"id": request.path_params["id"], "school": user["organisation"]["id"]}
-    data = await operations.run(request, "SchoolClass", variables)
+    query = pickers.person_query(request.query_params)
+    offered = pickers.filters_offered(user)
+    data, candidates = await asyncio.gather(
+        operations.run(request, "SchoolClass", {"id": request.path_params["id"]}),
+        pickers.person_choices(request, "STUDENTS", query, offered, school=user["organisation"]["id"]),
+    )
     if not data["node"]:
         raise HTTPException(404)
     training_class = data["node"]
-    return await render(request, "school/class.html", training_class=training_class,
-                        candidates=_enrolment_choices(data["persons"]["edges"], training_class["students"]),
-                        reservable=_reservable(training_class))
+    reservable, full = _reservable(training_class)
+    return await render(request, "school/class.html", training_class=training_class, candidates=candidates,
+                        enrolled={student["id"] for student in training_class["students"]}, query=query,
+                        filters=offered, reservable=reservable, full_positions=full)
 
 
-def _reservable(training_class: dict) -> list[tuple[str, str]]:
-    """The partner enterprise's positions not yet reserved for the class, as options."""
+def _reservable(training_class: dict) -> tuple[list[tuple[str, str]], int]:
+    """The partner enterprise's positions not yet reserved for the class that still have places
+    (filled < headcount), as options; and how many were left out for being full."""
     partner = training_class["enterprise"]
     if not partner:
-        return []
+        return [], 0
     reserved = {position["id"] for position in training_class["reservedPositions"]}
-    return [(position["id"], f"{position['title']}（{position['region']['name']}，剩余 {position['openPlaces']} 个名额）")
-            for position in partner["positions"] if position["id"] not in reserved and position["state"] != "CLOSED"]
+    candidates = [position for position in partner["positions"]
+                  if position["id"] not in reserved and position["state"] != "CLOSED"]
+    open_ones = [position for position in candidates if position["filled"] < position["headcount"]]
+    options = [(p["id"], f"{p['title']}（{p['region']['name']}，剩余 {p['headcount'] - p['filled']} 个名额）")
+               for p in open_ones]
+    return options, len(candidates) - len(open_ones)
 
 
 # --- a new class -------------------------------------------------------------------------------
@@ -145,22 +158,12 @@ async def create_class(request: Request, form: FormData) -> Response:
     return await _class_form(request, shown, errors, status=400)
 
 
-def _enrolment_choices(student_edges: list[dict], enrolled: list[dict]) -> list[tuple[str, str]]:
-    """The school's students not yet in the class, as (id, "name（major）") options."""
-    taken = {student["id"] for student in enrolled}
-    choices = []
-    for student in (edge["node"] for edge in student_edges):
-        if student["id"] not in taken:
-            major = (student["studentRecord"] or {}).get("major") or {"name": "—"}
-            choices.append((student["id"], f"{student['name']}（{major['name']}）"))
-    return choices
-
-
 async def enrol(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     class_id = request.path_params["id"]
     variables = {"classId": class_id, "personId": form.get("personId", "")}
-    return await act(request, "EnrolStudent", variables, f"/school/classes/{class_id}", "已将学生编入本班。")
+    back = pickers.back_to_picker(request, f"/school/classes/{class_id}", "enrol")
+    return await act(request, "EnrolStudent", variables, back, "已将学生编入本班。")
 
 
 async def reserve(request: Request, form: FormData) -> Response:

@@ -15,7 +15,7 @@ from models.settings import get_settings
 from portal.app import create_app
 from resolvers.context import Context
 from schema.api import build_schema
-from schema.extensions import MAX_ALIASES, MAX_COST, MAX_DEPTH, MAX_TOKENS
+from schema.extensions import ANONYMOUS_BUDGET, MAX_ALIASES, MAX_DEPTH, MAX_TOKENS
 
 
 async def errors_of(query: str, session, production: bool = False) -> list[str]:
@@ -63,10 +63,10 @@ def connections(count: int) -> str:
 
 async def test_cost_is_limited(session):
     one_connection_cost = 1 + 100 * (1 + 1 + 9)  # positions, then edges, node and 9 fields for each of 100 rows
-    affordable = MAX_COST // one_connection_cost
+    affordable = ANONYMOUS_BUDGET // one_connection_cost
     assert await errors_of(connections(affordable), session) == []
     (error,) = await errors_of(connections(affordable + 1), session)
-    assert f"上限为 {MAX_COST}" in error
+    assert f"上限 {ANONYMOUS_BUDGET}" in error
 
 
 INTROSPECTION = "{ __schema { queryType { name } } }"

@@ -3,6 +3,8 @@ matching keys stay equal to their sources."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import date
 
 import pytest
@@ -112,6 +114,34 @@ async def test_the_seeded_fair_respects_seats_and_eligibility(session: AsyncSess
     for match in shortlist.assignments:
         taken[match.position_id] = taken.get(match.position_id, 0) + 1
     assert all(count <= seats[position] for position, count in taken.items())
+
+
+async def test_the_solver_runs_off_the_event_loop(session: AsyncSession, monkeypatch) -> None:
+    """While a shortlist is solved, the worker's other requests still run: the loop keeps ticking."""
+    from resolvers.matching import fair
+
+    solve = fair.optimal_assignment
+
+    def slow_solver(*args):
+        time.sleep(0.6)  # CPU work stands in; a solver on the loop would stop every tick below
+        return solve(*args)
+
+    monkeypatch.setattr(fair, "optimal_assignment", slow_solver)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.05)
+            ticks += 1
+
+    running = asyncio.create_task(ticker())
+    try:
+        shortlist = await fair_shortlist(session, 1)
+    finally:
+        running.cancel()
+    assert shortlist.assignments
+    assert ticks >= 6, f"the event loop ticked only {ticks} times while the solver ran"
 
 
 async def test_seeded_matching_keys_equal_their_sources(session: AsyncSession) -> None:

@@ -51,6 +51,7 @@ async def test_admin_registers_an_oauth_client_sees_its_secret_once_and_deletes_
     await page.get_by_label("客户端 ID").fill("county-erp")
     await page.get_by_label("名称", exact=True).fill("县级就业信息系统")
     await page.get_by_label("回调地址").fill("https://erp.example.cn/callback")
+    await page.get_by_label("机密客户端（服务器端应用，发放客户端密钥）").check()
     await page.get_by_role("button", name="登记客户端").click()
     created = page.get_by_role("status")
     await expect(created).to_contain_text("已创建客户端 county-erp")

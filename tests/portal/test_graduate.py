@@ -56,7 +56,7 @@ async def test_graduate_sees_matched_positions_with_reasons_and_applies(page: Pa
     title = (await item.locator("h3").inner_text()).strip()
     await item.get_by_role("button", name=re.compile("^投递")).click()
     await expect(page.get_by_role("status")).to_contain_text("已投递")
-    await expect(page.get_by_role("region", name="应聘记录")).to_contain_text(title)
+    await expect(page.get_by_role("region", name="应聘记录", exact=True)).to_contain_text(title)
 
 
 async def test_graduate_chooses_desired_occupations_and_regions(page: Page, seeded_url: str) -> None:
@@ -115,7 +115,7 @@ async def test_graduate_registers_for_an_upcoming_fair(page: Page, seeded_url: s
     await sign_in(page, "graduate", "/me")
     fair = page.get_by_role("region", name=re.compile("^近期招聘会")).get_by_role("listitem", name=f"招聘会 {name}")
     await expect(fair).to_contain_text("城口县")
-    await fair.get_by_role("button", name=f"报名 {name}").click()
+    await fair.get_by_role("button", name=f"报名：{name}").click()
     await expect(page.get_by_role("status")).to_contain_text("已报名招聘会")
     await expect(fair).to_contain_text("已报名")
     await expect(fair.get_by_role("button")).to_have_count(0)

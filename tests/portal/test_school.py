@@ -40,10 +40,10 @@ async def test_school_enrols_a_student_in_a_class(page: Page) -> None:
     await page.locator(".items h3 a").first.click()
     await expect(page.locator(".page-header")).to_contain_text("合作企业")
     enrolled = int(await page.locator(".stat", has_text="已编班").locator(".stat-value").inner_text())
-    student = page.get_by_role("combobox", name=re.compile("^学生"))
-    name = (await student.locator("option").nth(1).inner_text()).split("（")[0]
-    await student.select_option(index=1)
-    await page.get_by_role("button", name="编入本班").click()
+    picker = page.get_by_role("region", name="编入学生")
+    button = picker.get_by_role("button", name=re.compile("^将 .+ 编入本班$")).first
+    name = (await button.get_attribute("aria-label")).removeprefix("将 ").removesuffix(" 编入本班")
+    await button.click()
     await expect(page.get_by_role("status")).to_contain_text("已将学生编入本班")
     await expect(page.locator(".stat", has_text="已编班").locator(".stat-value")).to_have_text(str(enrolled + 1))
     await expect(page.get_by_role("cell", name=name, exact=True)).to_be_visible()
