@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import operations
+from portal import operations, pickers
 from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
@@ -37,9 +37,9 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
                 status: int = 200) -> Response:
     user = await require_role(request, ROLE)
     after = request.query_params.get("after")
-    person, matched, choices, fairs, notices = await asyncio.gather(
+    person, matched, choices, regions, fairs, notices = await asyncio.gather(
         _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}),
-        operations.run(request, "IntentionChoices"),
+        operations.run(request, "IntentionChoices"), pickers.region_groups(request, user),
         operations.run(request, "UpcomingFairs", {"today": date.today().isoformat(),
                                                   "after": request.query_params.get("fairs_after")}),
         home_notices(request, user))
@@ -53,21 +53,11 @@ async def _home(request: Request, intention: dict | None = None, errors: FormErr
                         referral_actions=actions_by_id(user, referrals), actions=actions_by_id(user, others),
                         actions_url=ACTIONS_URL,
                         intention=intention or _intention_values(person["employmentIntention"], person["certificates"]),
-                        occupations=code_choices(choices["occupations"]), provinces=_region_groups(choices),
+                        occupations=code_choices(choices["occupations"]), region_groups=regions,
                         fairs=fairs["fairs"], notices=notices,
                         errors=errors or FormErrors(), tiers=options("location_tier"),
                         matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
                         query={"after": after}, applied=applied)
-
-
-CHONGQING = "500000"
-
-
-def _region_groups(choices: dict) -> list[dict]:
-    """Provinces with their cities; Chongqing with its districts and counties (see IntentionChoices)."""
-    counties = choices["chongqingDistricts"] + choices["chongqingCounties"]
-    return [{**province, "children": counties} if province["code"] == CHONGQING else province
-            for province in choices["regions"]]
 
 
 def _intention_values(intention: dict | None, certificates: list[str]) -> dict:

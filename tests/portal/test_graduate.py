@@ -77,7 +77,7 @@ async def test_graduate_chooses_desired_occupations_and_regions(page: Page, seed
 
     await page.get_by_label("我的证书").fill("电工证、叉车证")
     await page.get_by_label("意向职业（最多 5 项）").select_option(label=six[:2])
-    await page.get_by_label("意向地区（最多 5 项）").select_option(label=["重庆市（全境）", "城口县"])
+    await page.get_by_label("意向地区（最多 5 项）").select_option(["500000", "500229"])  # 重庆市, 城口县
     await page.get_by_role("button", name="保存意向").click()
     await expect(page.get_by_role("status")).to_contain_text("求职意向已保存")
     facts = page.get_by_role("region", name="求职意向", exact=True)
