@@ -30,9 +30,12 @@ from models.organisations import User
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-WRONG_CREDENTIALS = "用户名或密码错误。"
-LOCKED = "登录失败次数过多，请稍后再试。"
-STALE_FORM = "页面已过期，请重新提交。"
+WRONG_CREDENTIALS = "用户名或密码错误，请核对后重新输入（区分大小写）。"
+# The back-off's rule in words (auth.passwords), so the user knows how long to wait.
+LOCKED = (f"登录失败次数过多：同一账号连续输错 {passwords.FREE_ATTEMPTS} 次后需等待再试，"
+          f"每次等待加倍，最长 {int(passwords.LONGEST_LOCK.total_seconds() // 60)} 分钟。"
+          "如忘记密码，请联系本单位管理员或联盟管理员重置。")
+STALE_FORM = "页面已过期（安全校验码失效），请刷新页面后重新提交。"
 # The portal's half-finished sign-in (state, PKCE verifier) must survive the session reset.
 PORTAL_PENDING_KEY = "portal_signin"
 
