@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from portal.pages import admin, agency, bureau, enterprise, graduate, public, school
-from portal.labels import LABELS, label_filter
+from portal.labels import LABELS, label_filter, named_field
 from portal.web import EXCEPTION_HANDLERS, templates
 
 HERE = Path(__file__).parent
@@ -44,7 +44,7 @@ def _with_cursor(query: dict, cursor: str) -> str:
 
 
 def install_portal(app: Starlette) -> None:
-    templates.env.filters.update(without=_without, with_cursor=_with_cursor)
+    templates.env.filters.update(without=_without, with_cursor=_with_cursor, named_field=named_field)
     templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
         *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,

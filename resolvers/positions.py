@@ -89,6 +89,8 @@ async def _validate(ctx: Context, values: dict[str, Any], current: Position | No
     merged = {name: getattr(current, name) for name in columns} if current else {"filled": 0}
     merged.update(values)
     _check_ranges(checks, merged)
+    checks.date_in_years(values.get("valid_from"), "valid_from", "有效期开始日期")
+    checks.date_in_years(values.get("valid_until"), "valid_until", "有效期结束日期")
     await _check_references(ctx, checks, values)
     checks.done()
 
