@@ -679,3 +679,20 @@ def sees_typed_identity(viewer: Viewer) -> bool:
     """The identity a request carries is personal data, even as typed: in clear only to a token
     granted ``personal:read`` (the requester and the deciders are the only viewers of a request)."""
     return scopes.PERSONAL in viewer.scopes
+
+
+# --- for the portal's words: what the graduate's consent would change -------------------------
+from sqlalchemy.sql import visitors  # noqa: E402  (kept with the only rule that needs it)
+
+
+def consent_clears(role: Role) -> bool:
+    """Whether the graduate's consent (setConsent) clears their name, ID number and phone for
+    ``role``: its ``persons.unmasked`` rule holds ``Person.consent_to_share``. The portal says
+    "毕业生同意后可见" beside a masked phone exactly where this is true."""
+    persons = RULES[role].tables.get("persons") if role in RULES else None
+    if persons is None:
+        return False
+    probe = Viewer(role=role, organisation_id=0, region_code="500000", region_level=RegionLevel.PROVINCE)
+    consent = Person.__table__.c.consent_to_share
+    return any(getattr(element, "table", None) is consent.table and getattr(element, "name", None) == consent.name
+               for element in visitors.iterate(persons.unmasked(probe)))

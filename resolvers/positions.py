@@ -78,7 +78,7 @@ def _check_ranges(checks: Checks, merged: dict[str, Any]) -> None:
     checks.require(not headcount_in_range or merged["headcount"] >= merged["filled"], "headcount", "BELOW_FILLED",
                    "招聘人数不能少于已录用人数。")
     checks.require(0 <= merged["salary_min"] <= merged["salary_max"] <= 1_000_000, "salary_max", "SALARY_RANGE",
-                   "月薪（元）须满足 0 ≤ 最低 ≤ 最高 ≤ 1,000,000。")
+                   "薪酬范围不正确：月薪下限不能高于上限，且须在 0 至 1,000,000 元之间。")
     checks.require(merged["valid_from"] <= merged["valid_until"], "valid_until", "DATE_RANGE",
                    "有效期结束日期不能早于开始日期。")
 
