@@ -9,6 +9,7 @@ unless the client is first-party.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,8 +148,27 @@ async def authorize(request: Request) -> Response:
     if isinstance(outcome, _ConsentNeeded):
         return _consent_page(request, outcome)
     if outcome.status_code != 302:
-        return error_page(request, "授权请求无效。")
+        return error_page(request, _invalid_request_message(outcome))
     return outcome
+
+
+# RFC 6749 §4.1.2.1 errors that cannot go back to the client (no trusted redirect), in words.
+AUTHORIZE_ERRORS = {
+    "invalid_client": "该应用（client_id）未在联盟登记",
+    "invalid_request": "请求缺少必需的参数，或回调地址与应用登记的不一致",
+    "unauthorized_client": "该应用未获准使用这种授权方式",
+    "unsupported_response_type": "不支持所请求的授权类型（response_type）",
+    "invalid_scope": "请求的权限范围（scope）不存在或未授予该应用",
+}
+
+
+def _invalid_request_message(answer: Response) -> str:
+    try:
+        code = json.loads(answer.body).get("error", "")
+    except (ValueError, AttributeError):
+        code = ""
+    reason = AUTHORIZE_ERRORS.get(code, "请求不符合 OAuth 2.0 授权码流程的要求")
+    return f"授权请求无效：{reason}。请回到发起登录的应用重新操作，或联系联盟管理员。"
 
 
 def _authorize_url(request: Request) -> str:

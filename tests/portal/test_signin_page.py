@@ -118,3 +118,18 @@ async def test_the_consent_page_is_styled_and_says_what_is_asked(page: Page, see
     await expect(page.get_by_role("link", name="返回首页")).to_have_attribute("href", "/")
     await assert_accessible_basics(page)
     await save_screenshot(page, "oauth-consent-page")
+
+
+async def test_an_invalid_authorization_request_says_what_is_wrong(page: Page, seeded_url: str) -> None:
+    client_id = await _register_third_party_client(seeded_url)
+    query = {"response_type": "code", "client_id": client_id, "redirect_uri": "https://elsewhere.invalid/cb",
+             "scope": "profile", "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
+             "code_challenge_method": "S256"}
+    response = await page.goto("/oauth/authorize?" + urlencode(query))
+    assert response.status == 400
+    alert = page.get_by_role("alert")
+    await expect(alert).to_contain_text("授权请求无效：")
+    await expect(alert).to_contain_text("回调地址与应用登记的不一致")
+    header = await page.locator("header.site-header").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert header == BRAND
+    await expect(page.get_by_role("link", name="返回首页")).to_be_visible()
