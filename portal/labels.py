@@ -59,15 +59,23 @@ ERROR_MESSAGES = {
     "NOT_YOUR_STEP": "您的角色不能执行这一步操作。",
 }
 FALLBACK_ERROR = "提交未成功，系统没有说明原因；请检查填写的内容后重试。"
-# The portal's own checks (portal.forms) name the field by its label where it is shown:
-# the macro that renders the field puts its label in place of FIELD.
-FIELD = "{field}"
+# A message about one field that does not name it starts with FIELD ("此项", which reads well
+# wherever it is shown); the macro that renders the field puts its label in its place.
+FIELD = "此项"
+# Codes whose API message states the rule but not the field (the API has no Chinese field names).
+UNNAMED_FIELD_CODES = {"TOO_LONG"}
 
 
 def error_message(error: dict) -> str:
-    return ERROR_MESSAGES.get(error.get("code", "")) or error.get("message") or FALLBACK_ERROR
+    code = error.get("code", "")
+    if code in ERROR_MESSAGES:
+        return ERROR_MESSAGES[code]
+    message = error.get("message") or FALLBACK_ERROR
+    return FIELD + message if code in UNNAMED_FIELD_CODES and error.get("field") else message
 
 
 def named_field(message: str, label: str | None) -> str:
-    """A portal check's message about one field, with that field's label (a Jinja filter)."""
-    return message.replace(FIELD, f"「{label}」" if label else "此项")
+    """A message about one field, with that field's label as its subject (a Jinja filter)."""
+    if label and message.startswith(FIELD):
+        return f"「{label}」" + message[len(FIELD):]
+    return message

@@ -74,6 +74,16 @@ def test_the_portal_s_own_checks_name_the_field_by_its_label():
         assert labels.named_field(message, "毕业年份").startswith("「毕业年份」")
 
 
+def test_a_message_without_a_label_still_reads_well():
+    assert labels.named_field(forms.REQUIRED, None) == forms.REQUIRED
+    assert forms.REQUIRED.startswith("此项")  # joined into a notice, it needs no label
+
+
+def test_a_too_long_value_is_named_by_the_field_s_label():
+    error = {"field": "title", "code": "TOO_LONG", "message": "最多 128 个字符。"}
+    assert labels.named_field(labels.error_message(error), "岗位名称") == "「岗位名称」最多 128 个字符。"
+
+
 def test_the_api_s_message_is_shown_where_it_names_the_field_and_rule():
     error = {"field": "graduationYear", "code": "YEAR_RANGE", "message": "毕业年份须在 2000 至 2032 之间。"}
     assert labels.error_message(error) == "毕业年份须在 2000 至 2032 之间。"
