@@ -25,6 +25,7 @@ from auth.csrf import csrf_token, csrf_valid
 from auth.portal_signin import TOKENS
 from portal import operations
 from portal.forms import FormErrors, FormSpec
+from portal.labels import FALLBACK_ERROR
 from portal.operations import OperationFailed, SignInRequired
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,7 @@ async def act(request: Request, operation: str, variables: dict, back: str, done
     result, errors = await operations.mutate(request, operation, variables)
     if result:
         return redirect(back, done, request)
-    message = "；".join(FormErrors.from_payload(errors, set()).general) or "操作未成功。"
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or FALLBACK_ERROR
     return redirect(back, message, request, failed=True)
 
 

@@ -17,6 +17,7 @@ from models.people import EmploymentIntention, Person, StudentRecord
 from models.positions import Position
 from resolvers.ids import to_global_id
 from tests.api.conftest import member
+from tests.api.test_tracking import a_county_bureau_and_person
 
 # Hand-computed here, not read from the resolvers: the window the issue asks for.
 LAST_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year + 6
@@ -134,3 +135,31 @@ async def test_a_position_s_validity_must_fall_in_the_window(run, session):
     assert errors_of(data["createPosition"]) == {
         "validFrom": ("YEAR_RANGE", f"有效期开始日期须在 {DATE_WINDOW}之间。"),
         "validUntil": ("YEAR_RANGE", f"有效期结束日期须在 {DATE_WINDOW}之间。")}
+
+
+FOLLOW_UP = """mutation($person: ID!, $on: Date!) { recordFollowUp(personId: $person, onDate: $on, status: EMPLOYED) {
+  result { id } errors { field code message } } }"""
+
+
+async def test_a_follow_up_date_names_its_field_and_rule(run, session):
+    record = (await session.scalars(select(StudentRecord).order_by(StudentRecord.id))).first()
+    viewer, person = member(Role.SCHOOL, record.school_id), to_global_id("Person", record.person_id)
+    data, errors, _ = await run(FOLLOW_UP, viewer, person=person, on="1899-06-01")
+    assert errors is None
+    assert errors_of(data["recordFollowUp"]) == {"onDate": ("YEAR_RANGE", f"回访日期须在 {DATE_WINDOW}之间。")}
+    data, _, _ = await run(FOLLOW_UP, viewer, person=person, on=f"{LAST_YEAR - 1}-01-01")
+    assert errors_of(data["recordFollowUp"]) == {"onDate": ("IN_FUTURE", "回访日期不能晚于今天。")}
+
+
+CENSUS = """mutation($person: PersonIdentityInput!, $input: EnrolmentIntentionInput!) {
+  upsertEnrolmentIntention(person: $person, input: $input) { result { surveyYear } errors { field code message } } }"""
+
+
+async def test_the_census_survey_year_is_checked(run, session):
+    viewer, person_id = await a_county_bureau_and_person(session)
+    person = await session.get(Person, person_id)
+    data, errors, _ = await run(CENSUS, viewer, person={"name": person.name, "idNumber": person.id_number},
+                                input={"surveyYear": 1899, "wantsVocational": True})
+    assert errors is None
+    assert errors_of(data["upsertEnrolmentIntention"]) == {
+        "surveyYear": ("YEAR_RANGE", f"摸底年份须在 {WINDOW} 之间。")}
