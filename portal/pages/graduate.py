@@ -17,7 +17,7 @@ from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
 INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
-                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
+                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"), required=("graduationYear",))
 
 
 async def _my_file(request: Request) -> dict:
