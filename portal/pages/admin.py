@@ -15,7 +15,7 @@ from starlette.routing import Route
 from auth.portal_signin import PORTAL_CLIENT_ID
 from portal import operations
 from portal.forms import FormErrors, FormSpec
-from portal.labels import LABELS, options
+from portal.labels import FALLBACK_ERROR, LABELS, options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ADMIN"
@@ -115,7 +115,7 @@ async def rotate_keys(request: Request, form: FormData) -> Response:
     if result:
         return redirect("/admin/clients", f"已生成新的签名密钥 {result['kid']}；上一把密钥在下次轮换前仍可验证。",
                         request)
-    message = "；".join(FormErrors.from_payload(errors, set()).general) or "操作未成功。"
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or FALLBACK_ERROR
     return redirect("/admin/clients", message, request, failed=True)
 
 

@@ -22,7 +22,7 @@ ROLE = "GRADUATE"
 ACTIONS_URL = "/me/applications/move"
 INTENTION_FORM = FormSpec(texts=("preferredTier",), integers=("graduationYear", "expectedSalary"),
                           lists=("occupationCodes", "regionCodes"),
-                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
+                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"), required=("graduationYear",))
 
 
 async def _my_file(request: Request) -> dict:
