@@ -1,6 +1,7 @@
 """The accessibility gate: axe-core (pinned in portal/package.json) run in chromium on every page
 of the portal, as each role and signed out, at 1366 px and 390 px. A serious or critical
-violation, or a skipped heading level, fails the test with the rule, the page and the elements.
+violation, a skipped heading level, a table outside its named keyboard-reachable scroll region
+or a page that scrolls sideways fails the test with the rule, the page and the elements.
 
 The pages come from the app's own routes: every parameterless GET page under a role's prefix is
 visited by that role without being listed here, so a new page is covered by default; a route
@@ -196,6 +197,17 @@ async def _third_party_consent_url(database_url: str) -> str:
         "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"})
 
 
+# Beyond axe (which flags a scroll box only while it scrolls): every table is in the one
+# container of macros.table_scroll, named and keyboard-reachable, and no page scrolls sideways.
+LAYOUT_PROBLEMS = """() => [
+  ...[...document.querySelectorAll('main table')].filter(table => {
+    const region = table.closest('[role=region]');
+    return !region || region.tabIndex !== 0 || !region.getAttribute('aria-label');
+  }).map(table => 'table outside a named keyboard region: ' + table.outerHTML.slice(0, 60)),
+  ...(document.documentElement.scrollWidth > window.innerWidth
+      ? ['the page scrolls sideways by ' + (document.documentElement.scrollWidth - window.innerWidth) + ' px'] : []),
+]"""
+
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
@@ -216,6 +228,7 @@ async def test_every_page_has_no_serious_accessibility_violations(visits: Visits
             if violation["impact"] in GATED_IMPACTS or violation["id"] in GATED_RULES:
                 found.append(f"{url} [{violation['impact']}] {violation['id']}: {violation['help']}\n    "
                              + "\n    ".join(violation["nodes"]))
+        found.extend(f"{url} {problem}" for problem in await page.evaluate(LAYOUT_PROBLEMS))
         if path == ROLES[role_name].home:
             ARTIFACTS.mkdir(exist_ok=True)
             await page.screenshot(path=ARTIFACTS / f"a11y-{role_name}-home-{width}.png", full_page=True)
