@@ -42,6 +42,7 @@ PRINT_PROBLEMS = """(limit) => {
 async def test_list_pages_and_dashboard_print_on_a4(page: Page, role: str) -> None:
     home, paths = LIST_PAGES[role]
     await sign_in(page, role, home)
+    ARTIFACTS.mkdir(exist_ok=True)
     for path in paths:
         await page.set_viewport_size({"width": 1280, "height": 900})
         await page.emulate_media(media="screen")
