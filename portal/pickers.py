@@ -46,6 +46,8 @@ async def _all_regions(request: Request) -> list[dict]:
             if not page["pageInfo"]["hasNextPage"]:
                 break
             after = page["pageInfo"]["endCursor"]
+        if not regions:  # a database not seeded yet: ask again next time
+            return regions
         _regions = regions
     return _regions
 
