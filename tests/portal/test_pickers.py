@@ -189,6 +189,21 @@ async def test_agency_registers_job_seekers_from_page_two_and_by_name(page: Page
     await expect(page.get_by_role("heading", name="登记的毕业生（2）")).to_be_visible()
 
 
+async def test_an_agency_finds_no_one_by_an_id_number_it_does_not_see(page: Page, engine: AsyncEngine) -> None:
+    """A whole ID number finds a person only where the viewer sees it in clear (README, Privacy
+    model): a job seeker who has not consented is not found by the agency, their name not shown."""
+    async with engine.connect() as connection:
+        hidden = (await connection.execute(select(Person.name, Person.id_number).where(
+            Person.id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(True))),
+            Person.consent_to_share.is_(False)).order_by(Person.id))).first()
+    await sign_in(page, "agency", "/agency")
+    await page.goto("/agency/people")
+    await page.get_by_label("姓名或身份证号").fill(hidden.id_number)
+    await page.get_by_label("姓名或身份证号").press("Enter")
+    await expect(page.get_by_text("没有符合条件的毕业生。")).to_be_visible()
+    assert hidden.name not in await page.locator("main").inner_text()
+
+
 async def test_agency_people_list_counts_pages_and_offers_only_allowed_filters(page: Page) -> None:
     await sign_in(page, "agency", "/agency")
     await page.goto("/agency/people")
