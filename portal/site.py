@@ -53,9 +53,12 @@ def _with_cursor(query: dict, cursor: str) -> str:
                       "page": page_number(query) + 1})
 
 
+# The filters depend on no app: registered on import, so templates render outside a request too.
+templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number)
+templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
+
+
 def install_portal(app: Starlette) -> None:
-    templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number)
-    templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
         *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,
         *agency.ROUTES, *bureau.ROUTES, *admin.ROUTES,

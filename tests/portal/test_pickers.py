@@ -17,7 +17,7 @@ from models.organisations import User
 from models.people import EmploymentIntention, Household, Person, StudentRecord, StudentStatus
 from models.regions import Region
 from portal.pickers import RegionGroup, group_regions
-from portal.web import templates
+from portal.site import templates  # with the portal's template filters
 from tests.portal.conftest import PASSWORD, assert_accessible_basics, save_screenshot, sign_in
 
 CHENGKOU, WUXI = "500229", "500238"
