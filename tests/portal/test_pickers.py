@@ -12,6 +12,7 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.masking import mask_id_number, mask_name
 from models.classes import TrainingClass
 from models.organisations import User
 from models.people import EmploymentIntention, Household, Person, StudentRecord, StudentStatus
@@ -280,7 +281,9 @@ async def test_admin_creates_a_graduates_account_by_id_number(page: Page, browse
     await page.get_by_label("初始密码").fill(PASSWORD)
     await page.get_by_label("毕业生身份证号").fill(graduate.id_number.lower())
     await page.get_by_role("button", name="创建账号").click()
-    await expect(page.get_by_role("status")).to_contain_text("已创建账号 graduate-by-id")
+    # The admin sees whom the number named, masked as the admin sees every person.
+    masked = f"，已关联毕业生 {mask_name(graduate.name)}（{mask_id_number(graduate.id_number)}）"
+    await expect(page.get_by_role("status")).to_contain_text(f"已创建账号 graduate-by-id{masked}")
     # The person's own account: they sign in and see themself in clear.
     other = await browser.new_context(base_url=portal_url, locale="zh-CN")
     visitor = await other.new_page()
