@@ -60,11 +60,15 @@ def _consent_clears(role: str | None) -> bool:
     return role is not None and rules.consent_clears(Role(role.lower()))
 
 
+# The filters and globals depend on no app: registered on import, so templates render outside a
+# request too.
+templates.env.globals["consent_clears"] = _consent_clears
+templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number,
+                             named_field=named_field)
+templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
+
+
 def install_portal(app: Starlette) -> None:
-    templates.env.globals["consent_clears"] = _consent_clears
-    templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number,
-                                 named_field=named_field)
-    templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
         *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,
         *agency.ROUTES, *bureau.ROUTES, *admin.ROUTES, *applications.ROUTES,

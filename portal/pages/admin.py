@@ -141,7 +141,9 @@ async def create_user(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     result, shown, errors = await submit(request, form, USER_FORM, "CreateUser", lambda values: {"input": values})
     if result:
-        return redirect("/admin/users", f"已创建账号 {result['username']}。", request)
+        person = result["person"]  # masked: the admin confirms the number named the right person
+        linked = f"，已关联毕业生 {person['name']}（{person['idNumber']}）" if person else ""
+        return redirect("/admin/users", f"已创建账号 {result['username']}{linked}。", request)
     shown |= {"password": ""}  # a password is never sent back to the browser
     return await _users_page(request, shown, errors, status=400)
 
