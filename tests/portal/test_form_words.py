@@ -46,3 +46,12 @@ async def test_a_graduation_year_of_1899_is_refused_with_the_window(page: Page) 
     await page.get_by_label("毕业年份").fill("2026.5")
     await page.get_by_role("button", name="保存意向").click()
     await expect(page.locator("#graduationYear-error")).to_have_text("「毕业年份」须填写整数（不带小数点和单位）。")
+
+
+async def test_a_new_position_left_blank_names_each_missing_field(page: Page) -> None:
+    await sign_in(page, "enterprise", "/enterprise")
+    await page.goto("/enterprise/positions/new")
+    await page.get_by_label("招聘人数").fill("")
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(page.locator("#title-error")).to_have_text("「岗位名称」为必填项，请填写或选择后再提交。")
+    await expect(page.locator("#headcount-error")).to_have_text("「招聘人数」为必填项，请填写或选择后再提交。")
