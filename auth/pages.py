@@ -9,6 +9,7 @@ unless the client is first-party.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +31,12 @@ from models.organisations import User
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
-WRONG_CREDENTIALS = "用户名或密码错误。"
-LOCKED = "登录失败次数过多，请稍后再试。"
-STALE_FORM = "页面已过期，请重新提交。"
+WRONG_CREDENTIALS = "用户名或密码错误，请核对后重新输入（区分大小写）。"
+# The back-off's rule in words (auth.passwords), so the user knows how long to wait.
+LOCKED = (f"登录失败次数过多：同一账号连续输错 {passwords.FREE_ATTEMPTS} 次后需等待再试，"
+          f"每次等待加倍，最长 {int(passwords.LONGEST_LOCK.total_seconds() // 60)} 分钟。"
+          "如忘记密码，请联系本单位管理员或联盟管理员重置。")
+STALE_FORM = "页面已过期（安全校验码失效），请刷新页面后重新提交。"
 # The portal's half-finished sign-in (state, PKCE verifier) must survive the session reset.
 PORTAL_PENDING_KEY = "portal_signin"
 
@@ -144,8 +148,27 @@ async def authorize(request: Request) -> Response:
     if isinstance(outcome, _ConsentNeeded):
         return _consent_page(request, outcome)
     if outcome.status_code != 302:
-        return error_page(request, "授权请求无效。")
+        return error_page(request, _invalid_request_message(outcome))
     return outcome
+
+
+# RFC 6749 §4.1.2.1 errors that cannot go back to the client (no trusted redirect), in words.
+AUTHORIZE_ERRORS = {
+    "invalid_client": "该应用（client_id）未在联盟登记",
+    "invalid_request": "请求缺少必需的参数，或回调地址与应用登记的不一致",
+    "unauthorized_client": "该应用未获准使用这种授权方式",
+    "unsupported_response_type": "不支持所请求的授权类型（response_type）",
+    "invalid_scope": "请求的权限范围（scope）不存在或未授予该应用",
+}
+
+
+def _invalid_request_message(answer: Response) -> str:
+    try:
+        code = json.loads(answer.body).get("error", "")
+    except (ValueError, AttributeError):
+        code = ""
+    reason = AUTHORIZE_ERRORS.get(code, "请求不符合 OAuth 2.0 授权码流程的要求")
+    return f"授权请求无效：{reason}。请回到发起登录的应用重新操作，或联系联盟管理员。"
 
 
 def _authorize_url(request: Request) -> str:

@@ -92,13 +92,13 @@ async def portal_callback(request: Request) -> Response:
     pending = request.session.pop(PENDING, None)
     code = request.query_params.get("code")
     if not pending or not code or request.query_params.get("state") != pending["state"]:
-        return error_page(request, "登录已失效，请重新登录。")
+        return error_page(request, "登录已失效：登录过程未能完成（页面停留过久，或在另一个标签页重新发起了登录），请重新登录。")
     tokens = await _token_request(request, lambda client: client.fetch_token(
         _endpoint(request, "token"), grant_type="authorization_code", code=code,
         code_verifier=pending["verifier"],
     ))
     if tokens is None:
-        return error_page(request, "登录失败，请重新登录。")
+        return error_page(request, "登录未完成：授权码已过期或已被使用（每个授权码只能使用一次），请重新登录。")
     _keep_tokens(request, tokens)
     return RedirectResponse(pending["return_to"], status_code=303)
 

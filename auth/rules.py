@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, case, exists, false, or_, select, true
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import False_
 
 from auth import scopes
@@ -691,3 +692,19 @@ AWAITING_GRADUATE_ACTORS = frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY})
 def may_act_at(viewer: Viewer, current: Stage) -> bool:
     """Whether the viewer's role moves an application that stands at ``current`` at all."""
     return current != Stage.RECOMMENDED or viewer.role in AWAITING_GRADUATE_ACTORS
+
+
+# --- for the portal's words: what the graduate's consent would change -------------------------
+
+
+def consent_clears(role: Role) -> bool:
+    """Whether the graduate's consent (setConsent) clears their name, ID number and phone for
+    ``role``: its ``persons.unmasked`` rule holds ``Person.consent_to_share``. The portal says
+    "毕业生同意后可见" beside a masked phone exactly where this is true."""
+    persons = RULES[role].tables.get("persons") if role in RULES else None
+    if persons is None:
+        return False
+    probe = Viewer(role=role, organisation_id=0, region_code="500000", region_level=RegionLevel.PROVINCE)
+    consent = Person.__table__.c.consent_to_share
+    return any(getattr(element, "table", None) is consent.table and getattr(element, "name", None) == consent.name
+               for element in visitors.iterate(persons.unmasked(probe)))

@@ -11,10 +11,10 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
-from portal.labels import error_message
+from portal.labels import FIELD, error_message
 
-NOT_A_NUMBER = "请输入整数。"
-REQUIRED = "此项必填。"
+NOT_A_NUMBER = f"{FIELD}须填写整数（不带小数点和单位）。"  # 此项…, named by its label where shown
+REQUIRED = f"{FIELD}为必填项，请填写或选择后再提交。"
 
 
 @dataclass

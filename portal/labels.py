@@ -49,40 +49,33 @@ def options(name: str) -> list[tuple[str, str]]:
     return list(LABELS[name].items())
 
 
-# The API's user errors carry a stable code; the portal speaks Chinese, so it words the common
-# ones itself and falls back to the API's own message for codes it does not know.
+# The API's user errors carry a stable code and a Chinese message that names the field and the
+# rule it broke (毕业年份须在 2000 至 2032 之间。): the portal shows that message. It words a code
+# itself only where the API's message would not suit a person: it shows internal values (the
+# stage transitions name enum members) or a version number.
 ERROR_MESSAGES = {
-    "REQUIRED": "此项必填。",
-    "OUT_OF_RANGE": "数值超出允许范围。",
-    "SALARY_RANGE": "薪酬范围不正确：下限不能高于上限，且在 0 至 1,000,000 元之间。",
-    "DATE_RANGE": "有效期截止日期不能早于开始日期。",
-    "BELOW_FILLED": "招聘人数不能少于已入职人数。",
-    "UNKNOWN_OCCUPATION": "请选择有效的职业（GB/T 6565）。",
-    "UNKNOWN_REGION": "请选择有效的行政区划。",
-    "UNKNOWN_MAJOR": "所选专业不在专业目录中。",
     "STALE_VERSION": "该记录刚被其他人修改过，请刷新页面后重试。",
-    "POSITION_FULL": "岗位名额已满，请先增加招聘人数。",
-    "INVALID_TRANSITION": "当前阶段不能进行这一步操作。",
+    "INVALID_TRANSITION": "申请当前所处的阶段不能直接进入这一步。",
     "NOT_YOUR_STEP": "您的角色不能执行这一步操作。",
-    "REASON_IFF_REJECTED": "标记未通过时必须选择原因。",
-    "CLASS_FULL": "班级名额已满。",
-    "ALREADY_ENROLLED": "该学生已在本班。",
-    "DUPLICATE": "已存在相同的记录。",
-    "ALREADY_APPLIED": "该学生已投递或已被推荐到这个岗位。",
-    "NO_CHANGE": "该单位已是这一状态。",
-    "PARTNER_REQUIRED": "定向班和订单班须选择合作企业。",
-    "NOT_AN_ENTERPRISE": "合作企业须为联盟内的用工企业。",
-    "NOT_PARTNER_POSITION": "只能预留合作企业自己的岗位。",
 }
-# The same code worded for one field, where the general wording would not fit.
-FIELD_ERROR_MESSAGES = {
-    ("endsOn", "DATE_RANGE"): "结班日期不能早于开班日期。",
-    ("seats", "OUT_OF_RANGE"): "名额须在已编班人数至 10,000 之间。",
-}
+FALLBACK_ERROR = "提交未成功，系统没有说明原因；请检查填写的内容后重试。"
+# A message about one field that does not name it starts with FIELD ("此项", which reads well
+# wherever it is shown); the macro that renders the field puts its label in its place.
+FIELD = "此项"
+# Codes whose API message states the rule but not the field (the API has no Chinese field names).
+UNNAMED_FIELD_CODES = {"TOO_LONG"}
 
 
 def error_message(error: dict) -> str:
-    specific = FIELD_ERROR_MESSAGES.get((error.get("field"), error.get("code")))
-    if specific:
-        return specific
-    return ERROR_MESSAGES.get(error.get("code", ""), error.get("message", "提交失败。"))
+    code = error.get("code", "")
+    if code in ERROR_MESSAGES:
+        return ERROR_MESSAGES[code]
+    message = error.get("message") or FALLBACK_ERROR
+    return FIELD + message if code in UNNAMED_FIELD_CODES and error.get("field") else message
+
+
+def named_field(message: str, label: str | None) -> str:
+    """A message about one field, with that field's label as its subject (a Jinja filter)."""
+    if label and message.startswith(FIELD):
+        return f"「{label}」" + message[len(FIELD):]
+    return message

@@ -46,14 +46,17 @@ async def _all_regions(request: Request) -> list[dict]:
             if not page["pageInfo"]["hasNextPage"]:
                 break
             after = page["pageInfo"]["endCursor"]
+        if not regions:  # a database not seeded yet: ask again next time
+            return regions
         _regions = regions
     return _regions
 
 
 def _option_text(region: dict) -> str:
-    whole = "（全域）" if region["level"] in (RegionLevel.PROVINCE.name, RegionLevel.CITY.name) else ""
+    """城口县（500229） · 重点帮扶县; a province or city as a place of its own: 杭州市（全域，330100）."""
+    whole = "全域，" if region["level"] in (RegionLevel.PROVINCE.name, RegionLevel.CITY.name) else ""
     key = " · 重点帮扶县" if region["isKeyCounty"] else ""
-    return f"{region['name']}{whole}（{region['code']}）{key}"
+    return f"{region['name']}（{whole}{region['code']}）{key}"
 
 
 def group_regions(regions: list[dict], first_province: str | None = None) -> list[RegionGroup]:

@@ -13,8 +13,10 @@ from starlette.responses import FileResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from auth import rules
+from models.organisations import Role
 from portal.pages import admin, agency, applications, bureau, enterprise, graduate, public, school
-from portal.labels import LABELS, label_filter
+from portal.labels import LABELS, label_filter, named_field
 from portal.web import EXCEPTION_HANDLERS, templates
 
 HERE = Path(__file__).parent
@@ -53,9 +55,20 @@ def _with_cursor(query: dict, cursor: str) -> str:
                       "page": page_number(query) + 1})
 
 
+def _consent_clears(role: str | None) -> bool:
+    """For the hint beside a masked phone: would the graduate's consent show it to this role?"""
+    return role is not None and rules.consent_clears(Role(role.lower()))
+
+
+# The filters and globals depend on no app: registered on import, so templates render outside a
+# request too.
+templates.env.globals["consent_clears"] = _consent_clears
+templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number,
+                             named_field=named_field)
+templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
+
+
 def install_portal(app: Starlette) -> None:
-    templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number)
-    templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
     app.router.routes.extend([
         *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,
         *agency.ROUTES, *bureau.ROUTES, *admin.ROUTES, *applications.ROUTES,

@@ -27,6 +27,7 @@ from models.db import database_unavailable
 from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.graphql_http import RETRY_LATER, failure_before_endpoint
+from portal.labels import FALLBACK_ERROR
 from portal.operations import OperationFailed, ServiceUnavailable, SignInRequired
 
 log = logging.getLogger(__name__)
@@ -142,7 +143,7 @@ async def act(request: Request, operation: str, variables: dict, back: str, done
     result, errors = await operations.mutate(request, operation, variables)
     if result:
         return redirect(back, done, request)
-    message = "；".join(FormErrors.from_payload(errors, set()).general) or "操作未成功。"
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or FALLBACK_ERROR
     return redirect(back, message, request, failed=True)
 
 

@@ -56,12 +56,15 @@ async def _validate(ctx: Context, values: dict[str, Any], current: TrainingClass
     columns = ("name", "kind", "seats", "enrolled", "starts_on", "ends_on", "enterprise_id")
     merged = {name: getattr(current, name) for name in columns} if current else {"enrolled": 0}
     merged.update(values)
-    checks.require(bool(str(merged.get("name", "")).strip()), "name", "REQUIRED", "请填写名称。")
+    checks.require(bool(str(merged.get("name", "")).strip()), "name", "REQUIRED", "请填写班级名称。")
     checks.require(merged["enrolled"] <= merged["seats"] <= 10_000, "seats", "OUT_OF_RANGE",
-                   "名额最多 10,000，且不能少于已报名人数。")
-    checks.require(merged["starts_on"] <= merged["ends_on"], "ends_on", "DATE_RANGE", "结束日期须晚于开始日期。")
+                   "名额须在已编班人数至 10,000 之间。")
+    checks.year(values.get("cohort_year"), "cohort_year", "届别（入学年份）")
+    checks.date_in_years(values.get("starts_on"), "starts_on", "开班日期")
+    checks.date_in_years(values.get("ends_on"), "ends_on", "结班日期")
+    checks.require(merged["starts_on"] <= merged["ends_on"], "ends_on", "DATE_RANGE", "结班日期不能早于开班日期。")
     checks.require(merged["kind"] == ClassKind.SHORT_TRAINING or merged.get("enterprise_id") is not None,
-                   "enterprise_id", "PARTNER_REQUIRED", "定向班和定制班须有合作企业。")
+                   "enterprise_id", "PARTNER_REQUIRED", "定向班和订单班须选择合作企业。")
     if merged.get("enterprise_id") is not None:
         partner = await one_by(ctx, Organisation.id).load(merged["enterprise_id"])
         checks.require(partner is not None and partner.kind == OrganisationKind.ENTERPRISE, "enterprise_id",

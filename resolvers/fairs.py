@@ -49,8 +49,11 @@ async def fairs(ctx: Context, first: int | None, after: str | None, **filters: A
 async def create_fair(ctx: Context, values: dict[str, Any]) -> Outcome[Fair]:
     async def work() -> Fair:
         checks = Checks()
-        checks.require(bool(values["name"].strip()), "name", "REQUIRED", "请填写名称。")
-        checks.require(values["starts_on"] <= values["ends_on"], "ends_on", "DATE_RANGE", "结束日期须晚于开始日期。")
+        checks.require(bool(values["name"].strip()), "name", "REQUIRED", "请填写招聘会名称。")
+        checks.date_in_years(values["starts_on"], "starts_on", "招聘会开始日期")
+        checks.date_in_years(values["ends_on"], "ends_on", "招聘会结束日期")
+        checks.require(values["starts_on"] <= values["ends_on"], "ends_on", "DATE_RANGE",
+                       "招聘会结束日期不能早于开始日期。")
         checks.require(await one_by(ctx, Region.code).load(values["region_code"]) is not None, "region_code",
                        "UNKNOWN_REGION", "没有该行政区划代码。")
         checks.done()

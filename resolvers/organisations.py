@@ -40,7 +40,7 @@ async def organisations(ctx: Context, first: int | None, after: str | None, **fi
 
 async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
     checks = Checks()
-    checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写名称。")
+    checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写单位名称。")
     checks.require(uscc.is_valid(values.get("credit_code", "")), "credit_code", "INVALID_CREDIT_CODE",
                    "统一社会信用代码无效（GB 32100：18 位，含校验码）。")
     is_school = values.get("kind") == OrganisationKind.SCHOOL

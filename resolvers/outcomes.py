@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,20 @@ from resolvers.context import Context
 from resolvers.ids import InvalidId, decode_id
 
 T = TypeVar("T")
+
+CHINA = ZoneInfo("Asia/Shanghai")
+EARLIEST_YEAR = 2000  # 雨露计划 began in 2004: no ledger year, class or position is older
+YEARS_AHEAD = 6  # a student entering this year finishes 中职 and 高职专科 within six years
+
+
+def today() -> date:
+    """The date in China, where every county office is: a follow-up of this morning is today's."""
+    return datetime.now(CHINA).date()
+
+
+def sane_years() -> tuple[int, int]:
+    """The years a ledger, class, fair or position may name: a typo such as 1899 or 2205 is refused."""
+    return EARLIEST_YEAR, today().year + YEARS_AHEAD
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,17 @@ class Checks:
     def require(self, condition: bool, field_name: str, code: str, message: str) -> None:
         if not condition:
             self.errors.append(UserError(camel(field_name), code, message))
+
+    def year(self, value: int | None, field_name: str, label: str) -> None:
+        """``label`` is the field as the form calls it (毕业年份), so the message names it."""
+        low, high = sane_years()
+        self.require(value is None or low <= value <= high, field_name, "YEAR_RANGE",
+                     f"{label}须在 {low} 至 {high} 之间。")
+
+    def date_in_years(self, value: date | None, field_name: str, label: str) -> None:
+        low, high = sane_years()
+        self.require(value is None or low <= value.year <= high, field_name, "YEAR_RANGE",
+                     f"{label}须在 {low} 年至 {high} 年之间。")
 
     def done(self) -> None:
         if self.errors:

@@ -218,7 +218,7 @@ def _check_identity(identity: dict[str, Any]) -> None:
     id_number = identity.get("id_number", "")
     checks.require(ric.is_valid(id_number), "id_number", "INVALID_ID_NUMBER",
                    "身份证号无效（GB 11643：18 位，含校验码）。")
-    checks.require(bool(identity.get("name", "").strip()), "name", "REQUIRED", "请填写名称。")
+    checks.require(bool(identity.get("name", "").strip()), "name", "REQUIRED", "请填写姓名。")
     phone = identity.get("phone")
     checks.require(phone is None or (phone.isdigit() and len(phone) == 11 and phone.startswith("1")),
                    "phone", "INVALID_PHONE", "手机号应为以 1 开头的 11 位数字。")
@@ -231,8 +231,8 @@ def _check_identity(identity: dict[str, Any]) -> None:
 async def _check_claimed_household(ctx: Context, identity: dict[str, Any]) -> None:
     """The household a person not yet the viewer's must be given with: a county and a category."""
     checks = Checks()
-    for name in ("household_region", "household_category"):
-        checks.require(identity.get(name) is not None, name, "REQUIRED", "不是您已管理的人员时必填。")
+    for name, label in (("household_region", "户籍地（县）"), ("household_category", "家庭类别")):
+        checks.require(identity.get(name) is not None, name, "REQUIRED", f"{label}必填：此人还不是您已管理的人员。")
     checks.done()
     region = await one_by(ctx, Region.code).load(identity["household_region"])
     if region is None or region.level != RegionLevel.COUNTY:
@@ -351,6 +351,9 @@ async def upsert_enrolment_intention(ctx: Context, identity: dict[str, Any], val
     async def work():
         if ctx.viewer.region_level != RegionLevel.COUNTY:
             raise reject(None, "COUNTY_ONLY", "摸底台账由县级乡村振兴局维护。")
+        checks = Checks()
+        checks.year(values.get("survey_year"), "survey_year", "摸底年份")
+        checks.done()
         if values.get("preferred_school_id") is not None:
             values["preferred_school_id"] = key_of(values["preferred_school_id"], "Organisation", "preferred_school_id")
         person = await _census_person(ctx, identity)
@@ -408,6 +411,7 @@ async def upsert_employment_intention(ctx: Context, person_global_id: str, value
 
     async def work():
         checks = Checks()
+        checks.year(values.get("graduation_year"), "graduation_year", "毕业年份")
         salary = values.get("expected_salary")
         checks.require(salary is None or 0 <= salary <= 1_000_000, "expected_salary", "OUT_OF_RANGE",
                        "期望月薪（元）应在 0 至 1,000,000 之间。")

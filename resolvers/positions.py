@@ -78,7 +78,7 @@ def _check_ranges(checks: Checks, merged: dict[str, Any]) -> None:
     checks.require(not headcount_in_range or merged["headcount"] >= merged["filled"], "headcount", "BELOW_FILLED",
                    "招聘人数不能少于已录用人数。")
     checks.require(0 <= merged["salary_min"] <= merged["salary_max"] <= 1_000_000, "salary_max", "SALARY_RANGE",
-                   "月薪（元）须满足 0 ≤ 最低 ≤ 最高 ≤ 1,000,000。")
+                   "薪酬范围不正确：月薪下限不能高于上限，且须在 0 至 1,000,000 元之间。")
     checks.require(merged["valid_from"] <= merged["valid_until"], "valid_until", "DATE_RANGE",
                    "有效期结束日期不能早于开始日期。")
 
@@ -99,6 +99,8 @@ async def _validate(ctx: Context, values: dict[str, Any], current: Position | No
     merged = {name: getattr(current, name) for name in columns} if current else {"filled": 0}
     merged.update(values)
     _check_ranges(checks, merged)
+    checks.date_in_years(values.get("valid_from"), "valid_from", "有效期开始日期")
+    checks.date_in_years(values.get("valid_until"), "valid_until", "有效期结束日期")
     await _check_references(ctx, checks, values)
     checks.done()
 

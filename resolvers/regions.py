@@ -60,9 +60,9 @@ def _matching(search: str) -> ColumnElement[bool]:
 
 async def search(ctx: Context, first: int | None, after: str | None, *, search: str | None = None,
                  within_code: str | None = None, level: RegionLevel | None = None) -> Page:
-    """Places one may choose, by code: every province, city and county, never a municipality's
-    市辖区 / 县 grouping (their districts and counties are found all the same)."""
-    conditions = [rules.rows(ctx.viewer, "regions"), ~Region.is_grouping]
+    """Places one may choose, by code: every province, city and county — not the nation's root,
+    nor a municipality's 市辖区 / 县 grouping (their districts and counties are found all the same)."""
+    conditions = [rules.rows(ctx.viewer, "regions"), Region.level != RegionLevel.NATIONAL, ~Region.is_grouping]
     if search and search.strip():
         conditions.append(_matching(search))
     if within_code:

@@ -3,9 +3,8 @@ assistance cases (一对一实名制帮扶); writes go through ``attempt`` (role
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, extract, select
 
@@ -15,7 +14,7 @@ from models.people import Person
 from models.regions import RegionLevel
 from models.tracking import AssistanceAction, AssistanceCase, CaseState, EmploymentRecord, FollowUp, FollowUpStatus
 from resolvers.context import Context
-from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject
+from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject, today
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
@@ -68,27 +67,23 @@ async def assistance_cases(ctx: Context, first: int | None, after: str | None, *
 
 # --- writing: follow-ups (跟踪监测) and one-to-one help (一对一实名制帮扶) ---------------------
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_INCOME = 1_000_000
 MAX_TEXT = 2000
 WORKING = (FollowUpStatus.EMPLOYED, FollowUpStatus.OWN_BUSINESS)
 
 
-def today() -> date:
-    """The date in China, where every county office is: a follow-up of this morning is today's."""
-    return datetime.now(CHINA).date()
+def _check_date(checks: Checks, on: date, field_name: str, label: str) -> None:
+    """``label`` is the field as the form calls it, so the message names the field and the rule."""
+    checks.require(on <= today(), field_name, "IN_FUTURE", f"{label}不能晚于今天。")
+    checks.date_in_years(on, field_name, label)
 
 
-def _check_date(checks: Checks, on: date, field_name: str) -> None:
-    checks.require(on <= today(), field_name, "IN_FUTURE", "日期不能晚于今天。")
-
-
-def _check_text(checks: Checks, value: str | None, field_name: str, limit: int = MAX_TEXT,
+def _check_text(checks: Checks, value: str | None, field_name: str, label: str, limit: int = MAX_TEXT,
                 required: bool = True) -> None:
     text = (value or "").strip()
     if required:
-        checks.require(bool(text), field_name, "REQUIRED", "必填。")
-    checks.require(len(text) <= limit, field_name, "TOO_LONG", f"最多 {limit} 个字符。")
+        checks.require(bool(text), field_name, "REQUIRED", f"请填写{label}。")
+    checks.require(len(text) <= limit, field_name, "TOO_LONG", f"{label}最多 {limit} 个字符。")
 
 
 async def _visible_person(ctx: Context, person_global_id: str) -> int:
@@ -109,13 +104,13 @@ async def record_follow_up(ctx: Context, person_global_id: str, values: dict[str
 
     async def work() -> FollowUp:
         checks = Checks()
-        _check_date(checks, values["on_date"], "on_date")
+        _check_date(checks, values["on_date"], "on_date", "回访日期")
         income = values.get("monthly_income")
         checks.require(income is None or 0 <= income <= MAX_INCOME, "monthly_income", "OUT_OF_RANGE",
                        "月收入（元）应在 0 至 1,000,000 之间。")
         checks.require(not income or values["status"] in WORKING, "monthly_income", "INCOME_WITHOUT_WORK",
                        "只有已就业或自主创业的毕业生才填写月收入。")
-        _check_text(checks, values.get("note"), "note", required=False)
+        _check_text(checks, values.get("note"), "note", "备注", required=False)
         checks.done()
         _county_only(ctx)
         person_id = await _visible_person(ctx, person_global_id)
@@ -153,8 +148,8 @@ async def open_assistance_case(ctx: Context, person_global_id: str, values: dict
 
     async def work() -> AssistanceCase:
         checks = Checks()
-        _check_text(checks, values.get("reason"), "reason", limit=256)
-        _check_text(checks, values.get("plan"), "plan", required=False)
+        _check_text(checks, values.get("reason"), "reason", "帮扶原因", limit=256)
+        _check_text(checks, values.get("plan"), "plan", "帮扶计划", required=False)
         checks.done()
         _county_only(ctx)
         assignee = await _assignee(ctx, values.get("assign_to"))
@@ -199,8 +194,8 @@ async def add_assistance_action(ctx: Context, case_global_id: str, values: dict[
 
     async def work() -> AssistanceCase:
         checks = Checks()
-        _check_date(checks, values["on_date"], "on_date")
-        _check_text(checks, values.get("action"), "action")
+        _check_date(checks, values["on_date"], "on_date", "帮扶日期")
+        _check_text(checks, values.get("action"), "action", "帮扶措施")
         checks.done()
         case = await _own_open_case(ctx, case_global_id)
         if values["on_date"] < case.opened_on:
@@ -216,8 +211,8 @@ async def add_assistance_action(ctx: Context, case_global_id: str, values: dict[
 async def close_assistance_case(ctx: Context, case_global_id: str, values: dict[str, Any]) -> Outcome[AssistanceCase]:
     async def work() -> AssistanceCase:
         checks = Checks()
-        _check_date(checks, values["closed_on"], "closed_on")
-        _check_text(checks, values.get("outcome"), "outcome")
+        _check_date(checks, values["closed_on"], "closed_on", "结案日期")
+        _check_text(checks, values.get("outcome"), "outcome", "帮扶结果")
         checks.done()
         case = await _own_open_case(ctx, case_global_id)
         if values["closed_on"] < case.opened_on:

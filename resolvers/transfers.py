@@ -36,6 +36,8 @@ TYPED_COLUMNS = {"id_number": "id_number", "household_region": "claimed_region_c
 
 async def _check_record(ctx: Context, values: dict[str, Any]) -> None:
     checks = Checks()
+    checks.year(values["entry_year"], "entry_year", "入学年份")
+    checks.year(values["expected_graduation_year"], "expected_graduation_year", "预计毕业年份")
     checks.require(values["entry_year"] <= values["expected_graduation_year"], "expected_graduation_year",
                    "BEFORE_ENTRY", "毕业年份不能早于入学年份。")
     checks.require(await one_by(ctx, Major.code).load(values["major_code"]) is not None, "major_code",

@@ -18,6 +18,7 @@ from auth import scopes
 from auth.clock import as_utc, utcnow
 from models import oauth as oauth_model
 from models import organisations as organisation_model
+from models import people as people_model
 from resolvers import admin as resolve
 from resolvers.batching import one_by
 from schema.base import Payload, ctx, global_id, provided
@@ -25,8 +26,10 @@ from schema.organisations import Role
 
 if TYPE_CHECKING:
     from schema.organisations import Organisation
+    from schema.people import Person
 
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
+LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 ADMIN_READS = (Authenticated(), RequiresScopes(scopes=[[scopes.ADMIN]]))
 ADMIN_WRITES = (Authenticated(), RequiresScopes(scopes=[[scopes.WRITE, scopes.ADMIN]]))
@@ -87,6 +90,12 @@ class UserAccount:
         if self.organisation_id is None:
             return None
         return await one_by(ctx(info), organisation_model.Organisation.id).load(self.organisation_id)
+
+    @strawberry.field(description="A graduate's own record, masked as the reader sees persons (admins: always).")
+    async def person(self, info: Info) -> LazyPerson | None:
+        if self.person_id is None:
+            return None
+        return await one_by(ctx(info), people_model.Person.id).load(self.person_id)
 
 
 @strawberry.type(description="A token signing key (public half only).")

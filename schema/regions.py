@@ -57,7 +57,8 @@ class RegionQueries:
     async def regions(self, info: Info, parent: str | None = None) -> list[Region]:
         return await resolve.children(ctx(info), parent)
 
-    @strawberry.field(description="Regions one may choose as a place, by code (no 市辖区 / 县 groupings): "
+    @strawberry.field(description="Regions one may choose as a place, by code (provinces, cities, counties; no 市辖区 / 县 "
+                                   "groupings): "
                                    "`search` part of the name or the start of the code, `within` a region's "
                                    "subtree, `level` one level only.")
     async def region_search(self, info: Info, search: str | None = None, within: str | None = None,

@@ -16,7 +16,7 @@ from auth.portal_signin import PORTAL_CLIENT_ID
 from portal import operations
 from portal.notices import home_notices
 from portal.forms import FormErrors, FormSpec
-from portal.labels import LABELS, options
+from portal.labels import FALLBACK_ERROR, LABELS, options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ADMIN"
@@ -117,7 +117,7 @@ async def rotate_keys(request: Request, form: FormData) -> Response:
     if result:
         return redirect("/admin/clients", f"已生成新的签名密钥 {result['kid']}；上一把密钥在下次轮换前仍可验证。",
                         request)
-    message = "；".join(FormErrors.from_payload(errors, set()).general) or "操作未成功。"
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or FALLBACK_ERROR
     return redirect("/admin/clients", message, request, failed=True)
 
 
@@ -143,7 +143,9 @@ async def create_user(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     result, shown, errors = await submit(request, form, USER_FORM, "CreateUser", lambda values: {"input": values})
     if result:
-        return redirect("/admin/users", f"已创建账号 {result['username']}。", request)
+        person = result["person"]  # masked: the admin confirms the number named the right person
+        linked = f"，已关联毕业生 {person['name']}（{person['idNumber']}）" if person else ""
+        return redirect("/admin/users", f"已创建账号 {result['username']}{linked}。", request)
     shown |= {"password": ""}  # a password is never sent back to the browser
     return await _users_page(request, shown, errors, status=400)
 

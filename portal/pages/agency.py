@@ -19,7 +19,8 @@ from portal.labels import options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "AGENCY"
-FAIR_FORM = FormSpec(texts=("name", "kind", "mode", "regionCode"), dates=("startsOn", "endsOn"))
+FAIR_FORM = FormSpec(texts=("name", "kind", "mode", "regionCode"), dates=("startsOn", "endsOn"),
+                     required=("name", "kind", "mode", "regionCode", "startsOn", "endsOn"))
 
 
 async def demand_list(request: Request) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from starlette.datastructures import FormData
@@ -25,6 +26,10 @@ POSITION_FORM = FormSpec(
     lists=("majorCodes",),
     flags=("yuluPriority",),
 )
+# A new position needs every field PositionInput requires; an edit sends only what changed.
+NEW_POSITION_FORM = replace(POSITION_FORM, required=(
+    "title", "occupationCode", "kind", "minEducation", "headcount", "salaryMin", "salaryMax", "regionCode",
+    "validFrom", "validUntil"))
 PIPELINE = ("RECOMMENDED", "APPLIED", "INTERVIEW", "OFFER", "HIRED")
 
 
@@ -66,7 +71,8 @@ async def new_position(request: Request) -> Response:
 
 async def create_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
-    result, shown, errors = await submit(request, form, POSITION_FORM, "CreatePosition", lambda values: {"input": values})
+    result, shown, errors = await submit(request, form, NEW_POSITION_FORM, "CreatePosition",
+                                         lambda values: {"input": values})
     if result:
         return redirect(f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request)
     return await _form_page(request, user, shown, errors, status=400)

@@ -24,7 +24,7 @@ ROLE = "GRADUATE"
 ACTIONS_URL = "/me/applications/move"
 INTENTION_FORM = FormSpec(texts=("preferredTier", "certificates"), integers=("graduationYear", "expectedSalary"),
                           lists=("occupationCodes", "regionCodes"),
-                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"))
+                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"), required=("graduationYear",))
 
 
 async def _my_file(request: Request) -> dict:

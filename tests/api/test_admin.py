@@ -207,6 +207,37 @@ async def test_user_rules(run, session):
     assert await session.scalar(select(User.id).where(User.username == "u-new")) is None
 
 
+async def test_a_graduates_account_by_id_number(run, session):
+    """Admins see persons masked and may not search them: createUser takes the ID number and
+    links whoever holds it; the answer about an unregistered number goes to the admin only."""
+    person = (await session.scalars(select(Person).where(Person.id.not_in(
+        select(User.person_id).where(User.person_id.is_not(None)))).order_by(Person.id))).first()
+
+    async def create(username: str, **user_input):
+        data, errors, _ = await run(CREATE_USER, ADMIN, input={
+            "username": username, "password": PASSWORD, "role": "GRADUATE", **user_input})
+        assert errors is None
+        return data["createUser"]["result"], {(e["field"], e["code"]) for e in data["createUser"]["errors"]}
+
+    assert (await create("g-1", idNumber="500229200001011234"))[1] == {("idNumber", "INVALID_ID_NUMBER")}
+    assert (await create("g-1", idNumber="11010519491231002X"))[1] == {("idNumber", "UNKNOWN_ID_NUMBER")}
+    both = {"idNumber": person.id_number, "personId": to_global_id("Person", person.id)}
+    assert (await create("g-1", **both))[1] == {("idNumber", "ONE_OF")}
+    result, errors = await create("g-1", idNumber=person.id_number.lower())
+    assert errors == set() and result["username"] == "g-1"
+    assert await session.scalar(select(User.person_id).where(User.username == "g-1")) == person.id
+    assert (await create("g-2", idNumber=person.id_number))[1] == {("idNumber", "HAS_ACCOUNT")}
+    assert (await create("g-3", personId=to_global_id("Person", person.id)))[1] == {("personId", "HAS_ACCOUNT")}
+    admin_input = {"username": "a-1", "password": PASSWORD, "role": "ADMIN", "idNumber": person.id_number}
+    data, _, _ = await run(CREATE_USER, ADMIN, input=admin_input)
+    assert {(e["field"], e["code"]) for e in data["createUser"]["errors"]} == {("idNumber", "NO_PERSON")}
+    # Nobody else learns anything from a number: the mutation is the admin's alone.
+    school = Viewer(role=Role.SCHOOL, scopes=ALL_SCOPES)
+    data, errors, _ = await run(CREATE_USER, school, input={**admin_input, "role": "GRADUATE"})
+    assert data is None or data["createUser"] is None
+    assert errors and "身份证" not in str(errors)
+
+
 async def test_reset_password_and_unlock(run, session):
     user = (await session.scalars(select(User).where(User.role == Role.AGENCY))).first()
     user.failed_logins, user.locked_until = 9, datetime.now(UTC) + timedelta(minutes=10)

@@ -29,7 +29,7 @@ async def test_graduate_switches_consent_and_saves_intentions(page: Page) -> Non
 
     await page.get_by_label("期望月薪（元）").fill("2000000")  # the API allows up to 1,000,000
     await page.get_by_role("button", name="保存意向").click()
-    await expect(page.locator("#expectedSalary-error")).to_have_text("数值超出允许范围。")
+    await expect(page.locator("#expectedSalary-error")).to_have_text("期望月薪（元）应在 0 至 1,000,000 之间。")
     await expect(page.get_by_label("期望月薪（元）")).to_have_value("2000000")
 
     await page.get_by_label("期望月薪（元）").fill("5200")

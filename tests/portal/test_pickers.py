@@ -12,9 +12,13 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from auth.masking import mask_id_number, mask_name
 from models.classes import TrainingClass
 from models.organisations import User
-from models.people import EmploymentIntention, Person, StudentRecord, StudentStatus
+from models.people import EmploymentIntention, Household, Person, StudentRecord, StudentStatus
+from models.regions import Region
+from portal.pickers import RegionGroup, group_regions
+from portal.site import templates  # with the portal's template filters
 from tests.portal.conftest import PASSWORD, assert_accessible_basics, save_screenshot, sign_in
 
 CHENGKOU, WUXI = "500229", "500238"
@@ -43,7 +47,7 @@ async def test_enterprise_posts_a_position_in_a_key_county_and_one_in_zhejiang(p
     place = page.get_by_label(re.compile("^工作地点"))
     # Every county is there, the key ones marked; the code table's groupings are not.
     await expect(place.locator(f'option[value="{CHENGKOU}"]')).to_have_text("城口县（500229） · 重点帮扶县")
-    await expect(place.locator("optgroup[label='浙江省 · 杭州市'] option").first).to_have_text("杭州市（全域）（330100）")
+    await expect(place.locator("optgroup[label='浙江省 · 杭州市'] option").first).to_have_text("杭州市（全域，330100）")
     for code in GROUPINGS:
         await expect(place.locator(f'option[value="{code}"]')).to_have_count(0)
     await assert_accessible_basics(page)
@@ -106,6 +110,9 @@ async def test_school_enrols_a_student_found_by_id_number_beyond_the_first_page(
                                                 {"c": class_id}))
         rows = (await connection.execute(select(Person.id, Person.name, Person.id_number)
                                          .where(Person.id.in_(studying)).order_by(Person.id.desc()))).all()
+        key_county = await connection.scalar(
+            select(func.count()).select_from(Person).join(Household, Household.id == Person.household_id)
+            .where(Person.id.in_(studying), Household.region_code.in_(select(Region.code).where(Region.is_key_county))))
     assert total > 20, "the test needs a second page of students"
     student = next(row for row in rows if row.id not in enrolled)
 
@@ -117,6 +124,11 @@ async def test_school_enrols_a_student_found_by_id_number_beyond_the_first_page(
     await picker.get_by_role("link", name="下一页").click()
     await expect(picker.locator(".page-count")).to_have_text(f"第 2 / {math.ceil(total / 20)} 页，共 {total} 人")
     await assert_accessible_basics(page)
+    # A school sees its students' households: the household filters are offered, and hold.
+    await picker.get_by_label("来自重点帮扶县").select_option("true")
+    await picker.get_by_role("button", name="查找").click()
+    await expect(picker.locator(".page-count")).to_contain_text(f"共 {key_county} 人")
+    await picker.get_by_label("来自重点帮扶县").select_option("")
 
     await picker.get_by_label("姓名或身份证号").fill(student.id_number)
     await picker.get_by_role("button", name="查找").click()
@@ -127,6 +139,14 @@ async def test_school_enrols_a_student_found_by_id_number_beyond_the_first_page(
     await expect(page.get_by_role("status")).to_contain_text("已将学生编入本班")
     await expect(picker.locator("tbody tr")).to_contain_text("已在本班")  # the same search again
     await expect(page.get_by_role("cell", name=student.name, exact=True)).to_be_visible()
+
+    # The ledger, too, finds a student by the whole ID number.
+    await page.goto("/school")
+    await page.get_by_label("姓名或身份证号").fill(student.id_number)
+    await page.get_by_role("button", name="筛选").click()
+    await expect(page.locator("tbody tr")).to_have_count(1)
+    await expect(page.locator("tbody tr")).to_contain_text(student.name)
+    await expect(page.locator(".page-count")).to_have_text("第 1 / 1 页，共 1 人")
 
 
 async def test_agency_registers_job_seekers_from_page_two_and_by_name(page: Page, engine: AsyncEngine) -> None:
@@ -168,6 +188,21 @@ async def test_agency_registers_job_seekers_from_page_two_and_by_name(page: Page
     await expect(picker.locator("tbody th", has_text=consenting)).to_have_count(1)
     await picker.get_by_role("button", name=f"登记 {consenting} 参会").click()
     await expect(page.get_by_role("heading", name="登记的毕业生（2）")).to_be_visible()
+
+
+async def test_an_agency_finds_no_one_by_an_id_number_it_does_not_see(page: Page, engine: AsyncEngine) -> None:
+    """A whole ID number finds a person only where the viewer sees it in clear (README, Privacy
+    model): a job seeker who has not consented is not found by the agency, their name not shown."""
+    async with engine.connect() as connection:
+        hidden = (await connection.execute(select(Person.name, Person.id_number).where(
+            Person.id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(True))),
+            Person.consent_to_share.is_(False)).order_by(Person.id))).first()
+    await sign_in(page, "agency", "/agency")
+    await page.goto("/agency/people")
+    await page.get_by_label("姓名或身份证号").fill(hidden.id_number)
+    await page.get_by_label("姓名或身份证号").press("Enter")
+    await expect(page.get_by_text("没有符合条件的毕业生。")).to_be_visible()
+    assert hidden.name not in await page.locator("main").inner_text()
 
 
 async def test_agency_people_list_counts_pages_and_offers_only_allowed_filters(page: Page) -> None:
@@ -246,7 +281,9 @@ async def test_admin_creates_a_graduates_account_by_id_number(page: Page, browse
     await page.get_by_label("初始密码").fill(PASSWORD)
     await page.get_by_label("毕业生身份证号").fill(graduate.id_number.lower())
     await page.get_by_role("button", name="创建账号").click()
-    await expect(page.get_by_role("status")).to_contain_text("已创建账号 graduate-by-id")
+    # The admin sees whom the number named, masked as the admin sees every person.
+    masked = f"，已关联毕业生 {mask_name(graduate.name)}（{mask_id_number(graduate.id_number)}）"
+    await expect(page.get_by_role("status")).to_contain_text(f"已创建账号 graduate-by-id{masked}")
     # The person's own account: they sign in and see themself in clear.
     other = await browser.new_context(base_url=portal_url, locale="zh-CN")
     visitor = await other.new_page()
@@ -273,3 +310,27 @@ async def test_the_oauth_client_form_registers_as_it_stands(page: Page) -> None:
     clients = page.get_by_role("table", name="已登记的 OAuth 客户端")
     await expect(clients.get_by_role("row", name=re.compile(re.escape(suggested)))).to_contain_text("公开（PKCE）")
     assert await page.get_by_label("客户端 ID").input_value() != suggested  # the next one is free again
+
+
+def _region(code: str, name: str, level: str, key: bool = False) -> dict:
+    return {"code": code, "name": name, "level": level, "isKeyCounty": key}
+
+
+def test_regions_group_by_city_and_a_municipality_as_one() -> None:
+    regions = [_region("330000", "浙江省", "PROVINCE"), _region("330100", "杭州市", "CITY"),
+               _region("330106", "西湖区", "COUNTY"), _region("500000", "重庆市", "PROVINCE"),
+               _region("500101", "万州区", "COUNTY"), _region("500229", "城口县", "COUNTY", key=True)]
+    assert group_regions(regions, "500229") == [
+        RegionGroup("重庆市", [("500000", "重庆市（全域，500000）"), ("500101", "万州区（500101）"),
+                            ("500229", "城口县（500229） · 重点帮扶县")]),
+        RegionGroup("浙江省", [("330000", "浙江省（全域，330000）")]),
+        RegionGroup("浙江省 · 杭州市", [("330100", "杭州市（全域，330100）"), ("330106", "西湖区（330106）")]),
+    ]
+
+
+def test_the_region_picker_chooses_several_for_desired_regions() -> None:
+    macros = templates.env.get_template("macros.html").make_module({"request": None})
+    groups = [RegionGroup("重庆市", [("500229", "城口县"), ("500238", "巫溪县"), ("500101", "万州区")])]
+    html = str(macros.region_picker("regionCodes", "期望就业地区", groups, ["500229", "500238"], multiple=True))
+    assert 'name="regionCodes" multiple' in html and '<label for="regionCodes">期望就业地区' in html
+    assert html.count(" selected") == 2 and '<option value="500101">' in html

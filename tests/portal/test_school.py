@@ -61,7 +61,7 @@ async def test_school_creates_a_class_with_inline_errors_and_reserves_partner_po
     await page.get_by_label("开班日期").fill("2026-09-01")
     await page.get_by_label("结班日期").fill("2026-03-01")
     await page.get_by_role("button", name="创建班级").click()
-    await expect(page.locator("#name-error")).to_have_text("此项必填。")
+    await expect(page.locator("#name-error")).to_have_text("「班级名称」为必填项，请填写或选择后再提交。")
     await expect(page.get_by_label("班级名称")).to_have_attribute("aria-invalid", "true")
 
     name = "浏览器测试订单班"
