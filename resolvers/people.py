@@ -379,12 +379,13 @@ MAX_CERTIFICATES, CERTIFICATE_LENGTH = 20, 32
 async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[str, Any]) -> None:
     """The desired occupations and regions (catalogue codes, at most ``MAX_DESIRED`` each) and the
     person's certificates, each error naming its field."""
-    for name, key, code, meaning in (("occupation_codes", Occupation.code, "UNKNOWN_OCCUPATION", "职业代码（GB/T 6565）"),
-                                     ("region_codes", Region.code, "UNKNOWN_REGION", "行政区划代码")):
+    for name, key, code, wish, meaning in (
+            ("occupation_codes", Occupation.code, "UNKNOWN_OCCUPATION", "意向职业", "职业代码（GB/T 6565）"),
+            ("region_codes", Region.code, "UNKNOWN_REGION", "意向地区", "行政区划代码")):
         codes = values.get(name)
         if codes is None:
             continue
-        checks.require(len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"最多选择 {MAX_DESIRED} 项。")
+        checks.require(len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。")
         unknown = [c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None]
         checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
     certificates = values.get("certificates")

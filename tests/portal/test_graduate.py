@@ -68,12 +68,12 @@ async def test_graduate_chooses_desired_occupations_and_regions(page: Page, seed
     six = (await occupations.locator("option").all_inner_texts())[:6]
     await occupations.select_option(label=six)
     await page.get_by_role("button", name="保存意向").click()
-    await expect(page.locator("#occupationCodes-error")).to_have_text("最多选择 5 项。")
+    await expect(page.locator("#occupationCodes-error")).to_have_text("意向职业最多选择 5 项。")
     await expect(page.get_by_label("意向职业（最多 5 项）")).to_have_attribute("aria-invalid", "true")
 
     await page.get_by_label("我的证书").fill("电工证、" + "长" * 33)
     await page.get_by_role("button", name="保存意向").click()
-    await expect(page.locator("#certificates-error")).to_have_text("每项证书名称须为 1 至 32 个字。")
+    await expect(page.locator("#certificates-error")).to_have_text("「我的证书」每项证书名称须为 1 至 32 个字。")
 
     await page.get_by_label("我的证书").fill("电工证、叉车证")
     await page.get_by_label("意向职业（最多 5 项）").select_option(label=six[:2])
