@@ -55,7 +55,7 @@ async def test_agency_runs_a_fair(page: Page) -> None:
     await expect(page.get_by_role("status")).to_contain_text("岗位及其企业已加入招聘会")
     await expect(page.get_by_role("heading", name="参会岗位（1）")).to_be_visible()
 
-    register = page.get_by_role("region", name="登记毕业生").get_by_role("button", name=re.compile("^登记 .+ 参会$"))
+    register = page.get_by_role("region", name="登记毕业生", exact=True).get_by_role("button", name=re.compile("^登记参会：.+$"))
     await register.first.click()
     await expect(page.get_by_role("status")).to_contain_text("毕业生已登记参会")
     await expect(page.get_by_role("heading", name="登记的毕业生（1）")).to_be_visible()

@@ -119,7 +119,7 @@ async def test_school_enrols_a_student_found_by_id_number_beyond_the_first_page(
     await sign_in(page, "school", "/school")
     await page.goto("/school/classes")
     await page.locator(".items h3 a").first.click()
-    picker = page.get_by_role("region", name="编入学生")
+    picker = page.get_by_role("region", name="编入学生", exact=True)
     await expect(picker.locator(".page-count")).to_have_text(f"第 1 / {math.ceil(total / 20)} 页，共 {total} 人")
     await picker.get_by_role("link", name="下一页").click()
     await expect(picker.locator(".page-count")).to_have_text(f"第 2 / {math.ceil(total / 20)} 页，共 {total} 人")
@@ -164,7 +164,7 @@ async def test_agency_registers_job_seekers_from_page_two_and_by_name(page: Page
     await page.get_by_role("button", name="创建招聘会").click()
     await expect(page.get_by_role("status")).to_contain_text("招聘会已创建")
 
-    picker = page.get_by_role("region", name="登记毕业生")
+    picker = page.get_by_role("region", name="登记毕业生", exact=True)
     await expect(picker.get_by_label("正在求职")).to_have_value("true")  # job seekers by default
     # An agency never sees households: the household filters are not offered.
     for label in ("来自重点帮扶县", "防止返贫监测对象"):
@@ -176,7 +176,7 @@ async def test_agency_registers_job_seekers_from_page_two_and_by_name(page: Page
     await expect(picker.locator(".page-count")).to_have_text(f"第 2 / {pages} 页，共 {total} 人")
     row = picker.locator("tbody tr").first
     name = (await row.locator("th").inner_text()).strip()
-    await row.get_by_role("button", name=f"登记 {name} 参会").click()
+    await row.get_by_role("button", name=f"登记参会：{name}").click()
     await expect(page.get_by_role("status")).to_contain_text("毕业生已登记参会")
     await expect(picker.locator(".page-count")).to_have_text(f"第 2 / {pages} 页，共 {total} 人")  # back on page 2
     await expect(picker.locator("tbody tr").first).to_contain_text("已登记")
@@ -186,7 +186,7 @@ async def test_agency_registers_job_seekers_from_page_two_and_by_name(page: Page
     await picker.get_by_label("姓名或身份证号").fill(consenting)
     await picker.get_by_role("button", name="查找").click()
     await expect(picker.locator("tbody th", has_text=consenting)).to_have_count(1)
-    await picker.get_by_role("button", name=f"登记 {consenting} 参会").click()
+    await picker.get_by_role("button", name=f"登记参会：{consenting}").click()
     await expect(page.get_by_role("heading", name="登记的毕业生（2）")).to_be_visible()
 
 

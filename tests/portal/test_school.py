@@ -40,7 +40,7 @@ async def test_school_enrols_a_student_in_a_class(page: Page) -> None:
     await page.locator(".items h3 a").first.click()
     await expect(page.locator(".page-header")).to_contain_text("合作企业")
     enrolled = int(await page.locator(".stat", has_text="已编班").locator(".stat-value").inner_text())
-    picker = page.get_by_role("region", name="编入学生")
+    picker = page.get_by_role("region", name="编入学生", exact=True)
     button = picker.get_by_role("button", name=re.compile("^将 .+ 编入本班$")).first
     name = (await button.get_attribute("aria-label")).removeprefix("将 ").removesuffix(" 编入本班")
     await button.click()
