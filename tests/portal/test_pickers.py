@@ -13,10 +13,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from auth.masking import mask_id_number, mask_name
+from models.applications import Application
 from models.classes import TrainingClass
+from models.fairs import fair_registrations
 from models.organisations import User
 from models.people import EmploymentIntention, Household, Person, StudentRecord, StudentStatus
 from models.regions import Region
+from models.tracking import AssistanceCase
 from portal.pickers import RegionGroup, group_regions
 from portal.site import templates  # with the portal's template filters
 from tests.portal.conftest import PASSWORD, assert_accessible_basics, save_screenshot, sign_in
@@ -194,9 +197,13 @@ async def test_an_agency_finds_no_one_by_an_id_number_it_does_not_see(page: Page
     """A whole ID number finds a person only where the viewer sees it in clear (README, Privacy
     model): a job seeker who has not consented is not found by the agency, their name not shown."""
     async with engine.connect() as connection:
+        # Tied to nobody: other tests of this session may have cleared a job seeker for the agency
+        # (a referral accepted, a registration with consent, a case assigned).
         hidden = (await connection.execute(select(Person.name, Person.id_number).where(
             Person.id.in_(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(True))),
-            Person.consent_to_share.is_(False)).order_by(Person.id))).first()
+            Person.consent_to_share.is_(False), Person.id.not_in(select(Application.person_id)),
+            Person.id.not_in(select(fair_registrations.c.person_id)),
+            Person.id.not_in(select(AssistanceCase.person_id))).order_by(Person.id))).first()
     await sign_in(page, "agency", "/agency")
     await page.goto("/agency/people")
     await page.get_by_label("姓名或身份证号").fill(hidden.id_number)
