@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -71,12 +72,26 @@ def _failed_subresource(response, problems: list[str]) -> None:
         problems.append(f"{response.status} {response.url}")
 
 
-@pytest.fixture
-async def page(browser: Browser, portal_url: str) -> AsyncIterator[Page]:
+@asynccontextmanager
+async def _checked_page(browser: Browser, portal_url: str) -> AsyncIterator[Page]:
+    """A page in a context of its own (its own cookies) that fails the test on console errors."""
     page, problems = await _open_page(browser, portal_url, DESKTOP)
     yield page
     await page.context.close()
     assert problems == [], f"browser console errors: {problems}"
+
+
+@pytest.fixture
+async def page(browser: Browser, portal_url: str) -> AsyncIterator[Page]:
+    async with _checked_page(browser, portal_url) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def second(browser: Browser, portal_url: str) -> AsyncIterator[Page]:
+    """Another user's browser beside ``page``, with the same console checks."""
+    async with _checked_page(browser, portal_url) as opened:
+        yield opened
 
 
 @pytest.fixture

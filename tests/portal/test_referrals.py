@@ -6,11 +6,10 @@ behind every button: no page offers a step the viewer's role cannot take."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Page, expect
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,16 +17,7 @@ from auth.masking import mask_name
 from models.applications import Application, ApplicationEvent, ApplicationSource, Stage
 from models.db import create_engine
 from resolvers.ids import to_global_id
-from tests.portal.conftest import DESKTOP, _open_page, assert_accessible_basics, save_screenshot, sign_in
-
-
-@pytest.fixture
-async def second(browser: Browser, portal_url: str) -> AsyncIterator[Page]:
-    """Another user's browser beside ``page`` (its own cookies), with the same console checks."""
-    page, problems = await _open_page(browser, portal_url, DESKTOP)
-    yield page
-    await page.context.close()
-    assert problems == [], f"browser console errors: {problems}"
+from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 
 @dataclass(frozen=True)
