@@ -41,21 +41,36 @@ class AdminError(ValueError):
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AdminError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
-                         "PASSWORD_TOO_SHORT", "password")
+        raise AdminError(
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
+            "PASSWORD_TOO_SHORT",
+            "password",
+        )
 
 
-def create_user(session: Session, username: str, password: str, *, role: Role,
-                display_name: str | None = None, organisation_id: int | None = None,
-                person_id: int | None = None) -> User:
+def create_user(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    role: Role,
+    display_name: str | None = None,
+    organisation_id: int | None = None,
+    person_id: int | None = None,
+) -> User:
     if not username or len(username) > 64:
         raise AdminError("the username must be 1 to 64 characters", "INVALID_USERNAME", "username")
     _check_password(password)
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise AdminError(f"user {username!r} exists", "USER_EXISTS", "username")
-    user = User(username=username, password_hash=passwords.hash_password(password),
-                display_name=display_name or username, role=role,
-                organisation_id=organisation_id, person_id=person_id)
+    user = User(
+        username=username,
+        password_hash=passwords.hash_password(password),
+        display_name=display_name or username,
+        role=role,
+        organisation_id=organisation_id,
+        person_id=person_id,
+    )
     session.add(user)
     session.flush()
     return user
@@ -92,10 +107,16 @@ def end_sessions_and_tokens(session: Session, user: User) -> None:
     same generation — and authorization codes not yet exchanged (they would buy fresh tokens)."""
     user.token_generation += 1
     close_all_sessions(session, user.id)
-    session.execute(update(RefreshToken).where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
-                    .values(revoked_at=utcnow()))
-    session.execute(delete(AuthorizationCode).where(AuthorizationCode.user_id == user.id,
-                                                    AuthorizationCode.used_at.is_(None)))
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    session.execute(
+        delete(AuthorizationCode).where(
+            AuthorizationCode.user_id == user.id, AuthorizationCode.used_at.is_(None)
+        )
+    )
     session.flush()
 
 
@@ -103,19 +124,31 @@ def list_users(session: Session, limit: int | None = None) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username).limit(limit)))
 
 
-def create_client(session: Session, client_id: str, name: str, *, confidential: bool,
-                  grant_types: list[str], redirect_uris: list[str] = (), scope: str = "",
-                  first_party: bool = False, service_username: str | None = None,
-                  ) -> tuple[OAuthClient, str | None]:
+def create_client(
+    session: Session,
+    client_id: str,
+    name: str,
+    *,
+    confidential: bool,
+    grant_types: list[str],
+    redirect_uris: list[str] = (),
+    scope: str = "",
+    first_party: bool = False,
+    service_username: str | None = None,
+) -> tuple[OAuthClient, str | None]:
     """Register a client; returns it with its secret, which is shown once and never stored."""
     _check_client(client_id, confidential, grant_types, redirect_uris, scope, service_username)
     if session.scalars(select(OAuthClient.id).where(OAuthClient.client_id == client_id)).first():
         raise AdminError(f"client {client_id!r} exists", "CLIENT_EXISTS", "client_id")
     secret = new_secret(32) if confidential else None
     client = OAuthClient(
-        client_id=client_id, client_secret_hash=digest(secret) if secret else None, name=name,
-        redirect_uris=list(redirect_uris), grant_types=list(dict.fromkeys(grant_types)),
-        scope=scopes.join(scopes.parse(scope) or scopes.ALL), first_party=first_party,
+        client_id=client_id,
+        client_secret_hash=digest(secret) if secret else None,
+        name=name,
+        redirect_uris=list(redirect_uris),
+        grant_types=list(dict.fromkeys(grant_types)),
+        scope=scopes.join(scopes.parse(scope) or scopes.ALL),
+        first_party=first_party,
         service_user_id=_user(session, service_username).id if service_username else None,
     )
     session.add(client)
@@ -126,18 +159,30 @@ def create_client(session: Session, client_id: str, name: str, *, confidential: 
 def _check_client(client_id, confidential, grant_types, redirect_uris, scope, service_username):
     unknown = set(grant_types) - set(GRANT_TYPES)
     if unknown:
-        raise AdminError(f"unknown grant types: {', '.join(sorted(unknown))}", "UNKNOWN_GRANT_TYPE", "grant_types")
+        raise AdminError(
+            f"unknown grant types: {', '.join(sorted(unknown))}",
+            "UNKNOWN_GRANT_TYPE",
+            "grant_types",
+        )
     unknown_scopes = scopes.parse(scope) - set(scopes.ALL)
     if unknown_scopes:
-        raise AdminError(f"unknown scopes: {', '.join(sorted(unknown_scopes))}", "UNKNOWN_SCOPE", "scope")
+        raise AdminError(
+            f"unknown scopes: {', '.join(sorted(unknown_scopes))}", "UNKNOWN_SCOPE", "scope"
+        )
     if "client_credentials" in grant_types and not (confidential and service_username):
-        raise AdminError("client_credentials needs a confidential client and a service user",
-                         "SERVICE_USER_REQUIRED", "service_username")
+        raise AdminError(
+            "client_credentials needs a confidential client and a service user",
+            "SERVICE_USER_REQUIRED",
+            "service_username",
+        )
     if len(redirect_uris) > MAX_REDIRECT_URIS:
         raise AdminError(f"at most {MAX_REDIRECT_URIS} redirect URIs", "TOO_MANY", "redirect_uris")
     if "authorization_code" in grant_types and not redirect_uris:
-        raise AdminError("authorization_code needs at least one redirect URI", "REDIRECT_URI_REQUIRED",
-                         "redirect_uris")
+        raise AdminError(
+            "authorization_code needs at least one redirect URI",
+            "REDIRECT_URI_REQUIRED",
+            "redirect_uris",
+        )
     if not client_id or len(client_id) > 64:
         raise AdminError("client id must be 1 to 64 characters", "INVALID_CLIENT_ID", "client_id")
 
@@ -167,7 +212,9 @@ def purge_expired(session: Session) -> dict[str, int]:
     for table in (AuthorizationCode, RefreshToken, RevokedAccessToken, BrowserSession):
         result = session.execute(delete(table).where(table.expires_at < now))
         deleted[table.__tablename__] = result.rowcount
-    failures = session.execute(delete(SignInFailure).where(SignInFailure.at <= now - passwords.WINDOW))
+    failures = session.execute(
+        delete(SignInFailure).where(SignInFailure.at <= now - passwords.WINDOW)
+    )
     deleted[SignInFailure.__tablename__] = failures.rowcount
     return deleted
 

@@ -36,8 +36,14 @@ def open_session(session: Session, user_id: int) -> str:
     """A new live session of ``user_id``; returns the id for the cookie (only its digest is kept)."""
     sid = new_secret(32)
     now = utcnow()
-    session.add(BrowserSession(id_hash=digest(sid), user_id=user_id, created_at=now,
-                               expires_at=now + timedelta(seconds=SESSION_SECONDS)))
+    session.add(
+        BrowserSession(
+            id_hash=digest(sid),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + timedelta(seconds=SESSION_SECONDS),
+        )
+    )
     return sid
 
 
@@ -63,8 +69,11 @@ async def _is_live(scope: Scope, cookie: dict) -> bool:
     if not isinstance(sid, str):
         return False
     async with scope["app"].state.sessions() as session:
-        owner = await session.scalar(select(BrowserSession.user_id).where(
-            BrowserSession.id_hash == digest(sid), BrowserSession.expires_at > utcnow()))
+        owner = await session.scalar(
+            select(BrowserSession.user_id).where(
+                BrowserSession.id_hash == digest(sid), BrowserSession.expires_at > utcnow()
+            )
+        )
     return owner is not None and owner == user_id
 
 
@@ -77,6 +86,11 @@ class LiveSessionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         cookie = scope.get("session")
-        if scope["type"] == "http" and cookie and SIGNED_IN_KEYS & cookie.keys() and not await _is_live(scope, cookie):
+        if (
+            scope["type"] == "http"
+            and cookie
+            and SIGNED_IN_KEYS & cookie.keys()
+            and not await _is_live(scope, cookie)
+        ):
             cookie.clear()
         await self.app(scope, receive, send)

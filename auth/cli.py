@@ -55,11 +55,15 @@ def _tokens_purge(args: argparse.Namespace) -> None:
 
 def _clients_create(args: argparse.Namespace) -> None:
     client, secret = _in_session(
-        admin.create_client, args.client_id, args.name or args.client_id,
-        confidential=not args.public, grant_types=args.grant or ["authorization_code",
-                                                                 "refresh_token"],
-        redirect_uris=args.redirect_uri or [], scope=args.scope or "",
-        first_party=args.first_party, service_username=args.service_user,
+        admin.create_client,
+        args.client_id,
+        args.name or args.client_id,
+        confidential=not args.public,
+        grant_types=args.grant or ["authorization_code", "refresh_token"],
+        redirect_uris=args.redirect_uri or [],
+        scope=args.scope or "",
+        first_party=args.first_party,
+        service_username=args.service_user,
     )
     print(f"client_id     {client.client_id}")
     if secret:
@@ -69,8 +73,10 @@ def _clients_create(args: argparse.Namespace) -> None:
 def _clients_list(args: argparse.Namespace) -> None:
     for client in _in_session(admin.list_clients):
         kind = "public" if client.client_secret_hash is None else "confidential"
-        print(f"{client.client_id}\t{kind}\t{','.join(client.grant_types)}\t{client.scope}\t"
-              f"{client.name}")
+        print(
+            f"{client.client_id}\t{kind}\t{','.join(client.grant_types)}\t{client.scope}\t"
+            f"{client.name}"
+        )
 
 
 def _clients_delete(args: argparse.Namespace) -> None:
@@ -80,8 +86,12 @@ def _clients_delete(args: argparse.Namespace) -> None:
 
 def _users_create(args: argparse.Namespace) -> None:
     user = _in_session(
-        admin.create_user, args.username, _read_password(args), role=Role(args.role),
-        display_name=args.display_name, organisation_id=args.organisation_id,
+        admin.create_user,
+        args.username,
+        _read_password(args),
+        role=Role(args.role),
+        display_name=args.display_name,
+        organisation_id=args.organisation_id,
         person_id=args.person_id,
     )
     print(f"created user {user.username} ({user.role.value}), id {user.id}")
@@ -95,23 +105,30 @@ def _users_passwd(args: argparse.Namespace) -> None:
 def _users_list(args: argparse.Namespace) -> None:
     for user in _in_session(admin.list_users):
         state = "active" if user.is_active else "inactive"
-        print(f"{user.id}\t{user.username}\t{user.role.value}\t{user.organisation_id or '-'}\t"
-              f"{state}\t{user.display_name}")
+        print(
+            f"{user.id}\t{user.username}\t{user.role.value}\t{user.organisation_id or '-'}\t"
+            f"{state}\t{user.display_name}"
+        )
 
 
 def add_auth_commands(commands) -> None:
     keys = commands.add_parser("keys", help="token signing keys").add_subparsers(
-        dest="keys_command", required=True)
+        dest="keys_command", required=True
+    )
     keys.add_parser("rotate", help="new signing key; the old one stays published").set_defaults(
-        handler=_keys_rotate)
+        handler=_keys_rotate
+    )
 
     tokens = commands.add_parser("tokens", help="issued codes and tokens").add_subparsers(
-        dest="tokens_command", required=True)
-    tokens.add_parser("purge", help="delete expired codes, refresh tokens and deny-list rows (run daily)"
-                      ).set_defaults(handler=_tokens_purge)
+        dest="tokens_command", required=True
+    )
+    tokens.add_parser(
+        "purge", help="delete expired codes, refresh tokens and deny-list rows (run daily)"
+    ).set_defaults(handler=_tokens_purge)
 
     clients = commands.add_parser("clients", help="OAuth clients").add_subparsers(
-        dest="clients_command", required=True)
+        dest="clients_command", required=True
+    )
     create = clients.add_parser("create", help="register a client (prints its secret once)")
     create.add_argument("client_id")
     create.add_argument("--name")
@@ -128,7 +145,8 @@ def add_auth_commands(commands) -> None:
     delete.set_defaults(handler=_clients_delete)
 
     users = commands.add_parser("users", help="people who sign in").add_subparsers(
-        dest="users_command", required=True)
+        dest="users_command", required=True
+    )
     user_create = users.add_parser("create")
     user_create.add_argument("username")
     user_create.add_argument("--role", required=True, choices=[role.value for role in Role])

@@ -81,4 +81,8 @@ def _trusted_issuers(value: str) -> tuple[TrustedIssuer, ...]:
     try:
         return tuple(TrustedIssuer.from_dict(item) for item in json.loads(value))
     except (ValueError, TypeError, AttributeError) as error:
-        raise SettingsError([f"YULU_TRUSTED_ISSUERS：须为 JSON 数组，每项含 issuer、jwks_uri、audience（{error}）。"]) from None
+        raise SettingsError(
+            [
+                f"YULU_TRUSTED_ISSUERS：须为 JSON 数组，每项含 issuer、jwks_uri、audience（{error}）。"
+            ]
+        ) from None

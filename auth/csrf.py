@@ -20,4 +20,6 @@ def csrf_token(request: Request) -> str:
 def csrf_valid(request: Request, form) -> bool:
     expected = request.session.get(FIELD)
     presented = form.get(FIELD)
-    return bool(expected and isinstance(presented, str) and hmac.compare_digest(expected, presented))
+    return bool(
+        expected and isinstance(presented, str) and hmac.compare_digest(expected, presented)
+    )

@@ -21,7 +21,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 async def token(request: Request) -> Response:
     oauth = await oauth_request(request, request.app.state.auth.config)
-    return await run_authorization_server(request, lambda server: server.create_token_response(oauth))
+    return await run_authorization_server(
+        request, lambda server: server.create_token_response(oauth)
+    )
 
 
 async def revoke(request: Request) -> Response:
@@ -41,24 +43,26 @@ async def introspect(request: Request) -> Response:
 async def metadata(request: Request) -> JSONResponse:
     """RFC 8414 authorization server metadata."""
     issuer = request.app.state.auth.config.issuer
-    return JSONResponse({
-        "issuer": issuer,
-        "authorization_endpoint": f"{issuer}/oauth/authorize",
-        "token_endpoint": f"{issuer}/oauth/token",
-        "jwks_uri": f"{issuer}/.well-known/jwks.json",
-        "revocation_endpoint": f"{issuer}/oauth/revoke",
-        "introspection_endpoint": f"{issuer}/oauth/introspect",
-        "userinfo_endpoint": f"{issuer}/oauth/userinfo",
-        "scopes_supported": list(scopes.ALL),
-        "response_types_supported": ["code"],
-        "response_modes_supported": ["query"],
-        "grant_types_supported": list(GRANT_TYPES),
-        "token_endpoint_auth_methods_supported": ANY_CLIENT_METHODS,
-        "revocation_endpoint_auth_methods_supported": ANY_CLIENT_METHODS,
-        "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_METHODS,
-        "code_challenge_methods_supported": ["S256"],
-        "ui_locales_supported": ["zh-CN"],
-    })
+    return JSONResponse(
+        {
+            "issuer": issuer,
+            "authorization_endpoint": f"{issuer}/oauth/authorize",
+            "token_endpoint": f"{issuer}/oauth/token",
+            "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "revocation_endpoint": f"{issuer}/oauth/revoke",
+            "introspection_endpoint": f"{issuer}/oauth/introspect",
+            "userinfo_endpoint": f"{issuer}/oauth/userinfo",
+            "scopes_supported": list(scopes.ALL),
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "grant_types_supported": list(GRANT_TYPES),
+            "token_endpoint_auth_methods_supported": ANY_CLIENT_METHODS,
+            "revocation_endpoint_auth_methods_supported": ANY_CLIENT_METHODS,
+            "introspection_endpoint_auth_methods_supported": CONFIDENTIAL_METHODS,
+            "code_challenge_methods_supported": ["S256"],
+            "ui_locales_supported": ["zh-CN"],
+        }
+    )
 
 
 async def jwks(request: Request) -> JSONResponse:
@@ -85,13 +89,16 @@ async def userinfo(request: Request) -> JSONResponse:
         return unauthenticated()
     if scopes.PROFILE not in viewer.scopes:
         return forbidden_scope(scopes.PROFILE)
-    return JSONResponse({
-        "user_id": viewer.user_id,
-        "role": viewer.role.value,
-        "organisation": viewer.organisation_id,
-        "region": viewer.region_code,
-        "region_level": viewer.region_level.value if viewer.region_level else None,
-        "person": viewer.person_id,
-        "client_id": viewer.client_id,
-        "scope": scopes.join(viewer.scopes),
-    }, headers=NO_STORE)
+    return JSONResponse(
+        {
+            "user_id": viewer.user_id,
+            "role": viewer.role.value,
+            "organisation": viewer.organisation_id,
+            "region": viewer.region_code,
+            "region_level": viewer.region_level.value if viewer.region_level else None,
+            "person": viewer.person_id,
+            "client_id": viewer.client_id,
+            "scope": scopes.join(viewer.scopes),
+        },
+        headers=NO_STORE,
+    )

@@ -57,7 +57,9 @@ def _signed_content(query: str, variables: dict | None) -> bytes:
     content: dict[str, Any] = {"query": query}
     if variables:
         content["variables"] = variables
-    text = json.dumps(_as_javascript_numbers(content), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    text = json.dumps(
+        _as_javascript_numbers(content), ensure_ascii=False, separators=(",", ":"), sort_keys=True
+    )
     return text.encode("utf-8")
 
 
@@ -76,8 +78,14 @@ def _as_javascript_numbers(value: Any) -> Any:
 def is_signed(secret: str, parameters: dict[str, Any]) -> bool:
     """Whether GraphQL request parameters (query, variables, extensions) carry the gateway's
     signature of exactly this query and these variables."""
-    query, variables, extensions = (parameters.get(name) for name in ("query", "variables", "extensions"))
-    if not isinstance(query, str) or not isinstance(extensions, dict) or not isinstance(extensions.get(EXTENSION), str):
+    query, variables, extensions = (
+        parameters.get(name) for name in ("query", "variables", "extensions")
+    )
+    if (
+        not isinstance(query, str)
+        or not isinstance(extensions, dict)
+        or not isinstance(extensions.get(EXTENSION), str)
+    ):
         return False
     if variables is not None and not isinstance(variables, dict):
         return False
@@ -140,7 +148,9 @@ class GatewaySignatureMiddleware:
 def _query_string_parameters(scope: Scope) -> dict[str, Any]:
     # Parsed as Starlette's QueryParams does (latin-1, the last of repeated names wins), so the
     # query checked here is the query the endpoint runs.
-    values = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+    values = dict(
+        parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    )
     parameters: dict[str, Any] = {"query": values.get("query")}
     for name in ("variables", "extensions"):
         parameters[name] = _json_or_none(values.get(name))
@@ -166,7 +176,9 @@ async def _body_parameters(receive: Receive) -> tuple[dict[str, Any], Receive]:
     if more:
         return {}, replay
     parsed = _json_or_none(body)
-    return (parsed if isinstance(parsed, dict) else {"query": body.decode("utf-8", "replace")}), replay
+    return (
+        parsed if isinstance(parsed, dict) else {"query": body.decode("utf-8", "replace")}
+    ), replay
 
 
 def _json_or_none(text: str | bytes | None) -> Any:

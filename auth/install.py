@@ -39,7 +39,11 @@ class SessionCookieMiddleware:
 
     def __init__(self, app: ASGIApp, *, always_secure: bool, **options) -> None:
         self.secure = SessionMiddleware(app, https_only=True, same_site="lax", **options)
-        self.plain = self.secure if always_secure else SessionMiddleware(app, https_only=False, same_site="lax", **options)
+        self.plain = (
+            self.secure
+            if always_secure
+            else SessionMiddleware(app, https_only=False, same_site="lax", **options)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         over_tls = scope.get("scheme") in ("https", "wss")
@@ -60,6 +64,9 @@ def install_auth(app: Starlette, settings: Settings, config: AuthConfig | None =
     app.add_middleware(BearerTokenMiddleware)
     app.add_middleware(LiveSessionMiddleware)  # inside the cookie middleware: it reads the session
     app.add_middleware(
-        SessionCookieMiddleware, secret_key=settings.secret_key, session_cookie="yulu_session",
-        max_age=SESSION_SECONDS, always_secure=settings.production,
+        SessionCookieMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="yulu_session",
+        max_age=SESSION_SECONDS,
+        always_secure=settings.production,
     )

@@ -9,9 +9,23 @@ forms match what Chinese government systems print, so users recognise them.
 from __future__ import annotations
 
 
-COMPOUND_SURNAMES = frozenset({
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯",
-})
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+    }
+)
 """Two-character surnames kept whole (欧阳娜娜 → 欧阳*); every other name keeps one character."""
 
 
@@ -38,4 +52,3 @@ def mask_id_number(id_number: str) -> str:
 
 def mask_phone(phone: str) -> str:
     return _keep_ends(phone, 3, 4)
-

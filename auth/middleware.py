@@ -26,13 +26,18 @@ def graphql_error(message: str, code: str, status: int, challenge: str) -> JSONR
 
 def unauthenticated() -> JSONResponse:
     return graphql_error(
-        "Authentication required", "UNAUTHENTICATED", 401, 'Bearer realm="yulu", error="invalid_token"'
+        "Authentication required",
+        "UNAUTHENTICATED",
+        401,
+        'Bearer realm="yulu", error="invalid_token"',
     )
 
 
 def forbidden_scope(needed: str) -> JSONResponse:
     return graphql_error(
-        "Not allowed", "FORBIDDEN", 403,
+        "Not allowed",
+        "FORBIDDEN",
+        403,
         f'Bearer realm="yulu", error="insufficient_scope", scope="{needed}"',
     )
 

@@ -33,9 +33,11 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 WRONG_CREDENTIALS = "用户名或密码错误，请核对后重新输入（区分大小写）。"
 # The back-off's rule in words (auth.passwords), so the user knows how long to wait.
-LOCKED = (f"登录失败次数过多：同一账号连续输错 {passwords.FREE_ATTEMPTS} 次后需等待再试，"
-          f"每次等待加倍，最长 {int(passwords.LONGEST_LOCK.total_seconds() // 60)} 分钟。"
-          "如忘记密码，请联系本单位管理员或联盟管理员重置。")
+LOCKED = (
+    f"登录失败次数过多：同一账号连续输错 {passwords.FREE_ATTEMPTS} 次后需等待再试，"
+    f"每次等待加倍，最长 {int(passwords.LONGEST_LOCK.total_seconds() // 60)} 分钟。"
+    "如忘记密码，请联系本单位管理员或联盟管理员重置。"
+)
 STALE_FORM = "页面已过期（安全校验码失效），请刷新页面后重新提交。"
 # The portal's half-finished sign-in (state, PKCE verifier) must survive the session reset.
 PORTAL_PENDING_KEY = "portal_signin"
@@ -48,15 +50,22 @@ def safe_next(value: str | None) -> str:
     return "/"
 
 
-def _signin_page(request: Request, *, next_url: str, error: str = "", username: str = "",
-                 status: int = 200) -> Response:
-    context = {"csrf_token": csrf_token(request), "next": next_url, "error": error,
-               "username": username}
+def _signin_page(
+    request: Request, *, next_url: str, error: str = "", username: str = "", status: int = 200
+) -> Response:
+    context = {
+        "csrf_token": csrf_token(request),
+        "next": next_url,
+        "error": error,
+        "username": username,
+    }
     return templates.TemplateResponse(request, "signin.html", context, status_code=status)
 
 
 def error_page(request: Request, message: str, status: int = 400) -> Response:
-    return templates.TemplateResponse(request, "error.html", {"message": message}, status_code=status)
+    return templates.TemplateResponse(
+        request, "error.html", {"message": message}, status_code=status
+    )
 
 
 async def signin(request: Request) -> Response:
@@ -70,19 +79,23 @@ async def signin(request: Request) -> Response:
     # The peer, or the client a trusted proxy names (uvicorn's --forwarded-allow-ips).
     source = request.client.host if request.client else "unknown"
     async with request.app.state.sessions() as session:
-        attempt = await session.run_sync(_attempt_sign_in, username, password, source,
-                                         request.session.get(SID))
+        attempt = await session.run_sync(
+            _attempt_sign_in, username, password, source, request.session.get(SID)
+        )
         await session.commit()
     if attempt.slowed:
         await asyncio.sleep(passwords.SLOW_DOWN_SECONDS)
     if attempt.locked:
         return _signin_page(request, next_url=next_url, error=LOCKED, username=username, status=429)
     if attempt.session_id is None:
-        return _signin_page(request, next_url=next_url, error=WRONG_CREDENTIALS,
-                            username=username, status=400)
+        return _signin_page(
+            request, next_url=next_url, error=WRONG_CREDENTIALS, username=username, status=400
+        )
     pending = request.session.get(PORTAL_PENDING_KEY)
     request.session.clear()  # nothing of a previous user (or of an attacker's planted session)
-    request.session.update({USER: attempt.user_id, SID: attempt.session_id, "auth_time": int(time.time())})
+    request.session.update(
+        {USER: attempt.user_id, SID: attempt.session_id, "auth_time": int(time.time())}
+    )
     if pending:
         request.session[PORTAL_PENDING_KEY] = pending
     return RedirectResponse(next_url, status_code=303)
@@ -96,8 +109,9 @@ class _Attempt:
     session_id: str | None = None  # the new browser session, when the password was right
 
 
-def _attempt_sign_in(session: Session, username: str, password: str, source: str,
-                     previous_sid: object) -> _Attempt:
+def _attempt_sign_in(
+    session: Session, username: str, password: str, source: str, previous_sid: object
+) -> _Attempt:
     user = session.scalars(select(User).where(User.username == username)).first()
     now = utcnow()
     slowed = passwords.slowed(user)
@@ -175,8 +189,9 @@ def _authorize_url(request: Request) -> str:
     return request.url.path + ("?" + request.url.query if request.url.query else "")
 
 
-def _authorization_step(server: YuluAuthorizationServer, oauth, uid: int | None,
-                        decision: str | None):
+def _authorization_step(
+    server: YuluAuthorizationServer, oauth, uid: int | None, decision: str | None
+):
     try:
         grant = server.get_consent_grant(oauth)
     except OAuth2Error as error:

@@ -53,9 +53,13 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 def _lock_end(session: Session, username: str, source: str, now: datetime) -> datetime | None:
     """Until when ``source`` waits before trying ``username`` again (None: it need not wait)."""
-    count, last = session.execute(select(func.count(), func.max(SignInFailure.at)).where(
-        SignInFailure.source == source, SignInFailure.at > now - WINDOW,
-        SignInFailure.username == username[:USERNAME_LENGTH])).one()
+    count, last = session.execute(
+        select(func.count(), func.max(SignInFailure.at)).where(
+            SignInFailure.source == source,
+            SignInFailure.at > now - WINDOW,
+            SignInFailure.username == username[:USERNAME_LENGTH],
+        )
+    ).one()
     if count < FREE_ATTEMPTS:
         return None
     return as_utc(last) + min(FIRST_LOCK * 2 ** min(count - FREE_ATTEMPTS, 10), LONGEST_LOCK)
@@ -63,7 +67,9 @@ def _lock_end(session: Session, username: str, source: str, now: datetime) -> da
 
 def locked_for(session: Session, username: str, source: str, now: datetime) -> bool:
     """Whether ``source`` must wait before trying ``username`` again, or is stopped altogether."""
-    recent = select(func.count()).where(SignInFailure.source == source, SignInFailure.at > now - WINDOW)
+    recent = select(func.count()).where(
+        SignInFailure.source == source, SignInFailure.at > now - WINDOW
+    )
     if session.scalar(recent) >= SOURCE_FAILURES:
         return True
     lock_end = _lock_end(session, username, source, now)
@@ -75,12 +81,18 @@ def slowed(user: User | None) -> bool:
     return user is not None and user.failed_logins >= ACCOUNT_SLOW_AFTER
 
 
-def record_failure(session: Session, user: User | None, username: str, source: str, now: datetime) -> None:
+def record_failure(
+    session: Session, user: User | None, username: str, source: str, now: datetime
+) -> None:
     """One more failure of ``source`` on ``username``; its failures older than the window go
     (self-pruning, ``yulu tokens purge`` removes those of addresses that never came back). The
     account notes its failures in a row, and until when some address is locked out of it (for
     the admin's list; nothing is refused on it)."""
-    session.execute(delete(SignInFailure).where(SignInFailure.source == source, SignInFailure.at <= now - WINDOW))
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.source == source, SignInFailure.at <= now - WINDOW
+        )
+    )
     session.add(SignInFailure(source=source, username=username[:USERNAME_LENGTH], at=now))
     if user is None:
         return
@@ -92,8 +104,11 @@ def record_failure(session: Session, user: User | None, username: str, source: s
 
 def record_success(session: Session, user: User, source: str, password: str) -> None:
     """The owner is in: their own mistypes from this address, and the account-wide count, go."""
-    session.execute(delete(SignInFailure).where(SignInFailure.source == source,
-                                                SignInFailure.username == user.username))
+    session.execute(
+        delete(SignInFailure).where(
+            SignInFailure.source == source, SignInFailure.username == user.username
+        )
+    )
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):

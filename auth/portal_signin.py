@@ -60,14 +60,21 @@ def ensure_portal_client(session: Session, config: AuthConfig) -> None:
     """Register the portal's client on first use. Its redirect URI follows the issuer, also
     when the issuer changes (a server first run locally, then behind its public address)."""
     redirect_uris = [config.issuer + CALLBACK_PATH]
-    client = session.scalars(select(OAuthClient).where(OAuthClient.client_id == PORTAL_CLIENT_ID)).first()
+    client = session.scalars(
+        select(OAuthClient).where(OAuthClient.client_id == PORTAL_CLIENT_ID)
+    ).first()
     if client is None:
-        session.add(OAuthClient(
-            client_id=PORTAL_CLIENT_ID, client_secret_hash=None, name="联盟门户",
-            redirect_uris=redirect_uris,
-            grant_types=["authorization_code", "refresh_token"],
-            scope=scopes.join(PORTAL_SCOPES), first_party=True,
-        ))
+        session.add(
+            OAuthClient(
+                client_id=PORTAL_CLIENT_ID,
+                client_secret_hash=None,
+                name="联盟门户",
+                redirect_uris=redirect_uris,
+                grant_types=["authorization_code", "refresh_token"],
+                scope=scopes.join(PORTAL_SCOPES),
+                first_party=True,
+            )
+        )
     elif client.redirect_uris != redirect_uris:
         client.redirect_uris = redirect_uris
 
@@ -82,8 +89,11 @@ async def begin_portal_signin(request: Request, return_to: str = "/") -> Redirec
         url, state = client.create_authorization_url(
             "/oauth/authorize", code_verifier=verifier, scope=scopes.join(PORTAL_SCOPES)
         )
-    request.session[PENDING] = {"state": state, "verifier": verifier,
-                                "return_to": safe_next(return_to)}
+    request.session[PENDING] = {
+        "state": state,
+        "verifier": verifier,
+        "return_to": safe_next(return_to),
+    }
     return RedirectResponse(url, status_code=303)
 
 
@@ -92,13 +102,23 @@ async def portal_callback(request: Request) -> Response:
     pending = request.session.pop(PENDING, None)
     code = request.query_params.get("code")
     if not pending or not code or request.query_params.get("state") != pending["state"]:
-        return error_page(request, "登录已失效：登录过程未能完成（页面停留过久，或在另一个标签页重新发起了登录），请重新登录。")
-    tokens = await _token_request(request, lambda client: client.fetch_token(
-        _endpoint(request, "token"), grant_type="authorization_code", code=code,
-        code_verifier=pending["verifier"],
-    ))
+        return error_page(
+            request,
+            "登录已失效：登录过程未能完成（页面停留过久，或在另一个标签页重新发起了登录），请重新登录。",
+        )
+    tokens = await _token_request(
+        request,
+        lambda client: client.fetch_token(
+            _endpoint(request, "token"),
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=pending["verifier"],
+        ),
+    )
     if tokens is None:
-        return error_page(request, "登录未完成：授权码已过期或已被使用（每个授权码只能使用一次），请重新登录。")
+        return error_page(
+            request, "登录未完成：授权码已过期或已被使用（每个授权码只能使用一次），请重新登录。"
+        )
     _keep_tokens(request, tokens)
     return RedirectResponse(pending["return_to"], status_code=303)
 
@@ -113,9 +133,12 @@ async def portal_viewer(request: Request) -> Viewer:
         return await validator.viewer_for(tokens["access_token"])
     except TokenRejected:
         pass
-    refreshed = await _token_request(request, lambda client: client.refresh_token(
-        _endpoint(request, "token"), refresh_token=tokens["refresh_token"]
-    ))
+    refreshed = await _token_request(
+        request,
+        lambda client: client.refresh_token(
+            _endpoint(request, "token"), refresh_token=tokens["refresh_token"]
+        ),
+    )
     if refreshed is None:
         request.session.pop(TOKENS, None)
         return ANONYMOUS
@@ -136,10 +159,16 @@ async def portal_session(request: Request) -> JSONResponse:
     viewer = await portal_viewer(request)
     if not viewer.is_authenticated:
         return JSONResponse({"signed_in": False})
-    return JSONResponse({
-        "signed_in": True, "user_id": viewer.user_id, "role": viewer.role.value,
-        "organisation": viewer.organisation_id, "region": viewer.region_code,
-    }, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {
+            "signed_in": True,
+            "user_id": viewer.user_id,
+            "role": viewer.role.value,
+            "organisation": viewer.organisation_id,
+            "region": viewer.region_code,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 async def portal_access_token(request: Request) -> str | None:
@@ -156,8 +185,11 @@ async def portal_signout(request: Request, return_to: str = "/") -> RedirectResp
     if tokens:
         try:
             async with _oauth_client(request) as client:
-                await client.revoke_token(_endpoint(request, "revoke"), token=tokens["refresh_token"],
-                                          token_type_hint="refresh_token")
+                await client.revoke_token(
+                    _endpoint(request, "revoke"),
+                    token=tokens["refresh_token"],
+                    token_type_hint="refresh_token",
+                )
         except (OAuthError, http.HTTPError):
             log.exception("portal sign-out: revocation failed")
     await end_browser_session(request)
@@ -171,9 +203,12 @@ def _oauth_client(request: Request) -> AsyncOAuth2Client:
     """The portal's public PKCE client, talking to this app through httpx's ASGI transport."""
     config: AuthConfig = request.app.state.auth.config
     return AsyncOAuth2Client(
-        client_id=PORTAL_CLIENT_ID, token_endpoint_auth_method="none",
-        code_challenge_method="S256", redirect_uri=config.issuer + CALLBACK_PATH,
-        transport=http.ASGITransport(app=request.app), base_url=config.issuer,
+        client_id=PORTAL_CLIENT_ID,
+        token_endpoint_auth_method="none",
+        code_challenge_method="S256",
+        redirect_uri=config.issuer + CALLBACK_PATH,
+        transport=http.ASGITransport(app=request.app),
+        base_url=config.issuer,
     )
 
 
@@ -197,8 +232,9 @@ async def _token_request(request: Request, call) -> dict | None:
 
 @lru_cache(maxsize=4)
 def _fernet(secret_key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                   info=b"yulu portal session tokens").derive(secret_key.encode())
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"yulu portal session tokens"
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
@@ -215,7 +251,9 @@ def portal_tokens(request: Request) -> dict | None:
         request.session.pop(TOKENS, None)
         return None
     try:
-        plain = _fernet(request.app.state.auth.config.secret_key).decrypt(sealed, ttl=TOKENS_MAX_AGE)
+        plain = _fernet(request.app.state.auth.config.secret_key).decrypt(
+            sealed, ttl=TOKENS_MAX_AGE
+        )
     except InvalidToken:
         request.session.pop(TOKENS, None)
         return None

@@ -88,8 +88,12 @@ class TokenValidator:
 
     async def _own_viewer(self, token: str) -> Viewer:
         claims = await _verify_refetching_once(
-            token, self.own_keys, issuer=self.config.issuer, audience=self.config.audience,
-            algorithms=(keys.ALGORITHM,), token_types=(TOKEN_TYPE,),
+            token,
+            self.own_keys,
+            issuer=self.config.issuer,
+            audience=self.config.audience,
+            algorithms=(keys.ALGORITHM,),
+            token_types=(TOKEN_TYPE,),
             leeway=self.config.leeway_seconds,
         )
         await self._refuse_revoked_or_stale(claims)
@@ -105,10 +109,16 @@ class TokenValidator:
             client_id=claims.get("client_id"),
         )
 
-    async def _external_viewer(self, token: str, trusted: TrustedIssuer, cached: CachedKeys) -> Viewer:
+    async def _external_viewer(
+        self, token: str, trusted: TrustedIssuer, cached: CachedKeys
+    ) -> Viewer:
         claims = await _verify_refetching_once(
-            token, cached, issuer=trusted.issuer, audience=trusted.audience,
-            algorithms=trusted.algorithms, token_types=trusted.token_types,
+            token,
+            cached,
+            issuer=trusted.issuer,
+            audience=trusted.audience,
+            algorithms=trusted.algorithms,
+            token_types=trusted.token_types,
             leeway=self.config.leeway_seconds,
         )
         await self._refuse_revoked(claims["jti"])
@@ -126,19 +136,25 @@ class TokenValidator:
     async def _member(self, credit_code, role: Role) -> tuple[Organisation, Region]:
         """The organisation an external token names, by credit code; its kind must fit the role."""
         async with self.sessions() as session:
-            row = (await session.execute(
-                select(Organisation, Region)
-                .join(Region, Region.code == Organisation.region_code)
-                .where(Organisation.credit_code == str(credit_code))
-            )).first()
+            row = (
+                await session.execute(
+                    select(Organisation, Region)
+                    .join(Region, Region.code == Organisation.region_code)
+                    .where(Organisation.credit_code == str(credit_code))
+                )
+            ).first()
         if row is None or row.Organisation.kind != OrganisationKind(role.value):
             raise TokenRejected("external token names no matching member organisation")
         return row.Organisation, row.Region
 
     async def _refuse_revoked_or_stale(self, claims: dict) -> None:
         """Deny-listed, or issued before its user's password reset or deactivation: one query."""
-        denied = select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == claims["jti"]).exists()
-        generation = select(User.token_generation).where(User.id == claims.get("uid")).scalar_subquery()
+        denied = (
+            select(RevokedAccessToken.jti).where(RevokedAccessToken.jti == claims["jti"]).exists()
+        )
+        generation = (
+            select(User.token_generation).where(User.id == claims.get("uid")).scalar_subquery()
+        )
         async with self.sessions() as session:
             is_denied, current = (await session.execute(select(denied, generation))).one()
         if is_denied:

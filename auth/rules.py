@@ -83,11 +83,15 @@ class RoleRules:
 
 
 def _own_students(person_id, v: Viewer) -> ColumnElement[bool]:
-    return person_id.in_(select(StudentRecord.person_id).where(StudentRecord.school_id == v.organisation_id))
+    return person_id.in_(
+        select(StudentRecord.person_id).where(StudentRecord.school_id == v.organisation_id)
+    )
 
 
 def _in_my_region(person_id, v: Viewer) -> ColumnElement[bool]:
-    households = select(Household.id).where(within(Household.region_code, v.region_code, v.region_level))
+    households = select(Household.id).where(
+        within(Household.region_code, v.region_code, v.region_level)
+    )
     return person_id.in_(select(Person.id).where(Person.household_id.in_(households)))
 
 
@@ -103,19 +107,32 @@ def _subquery(*tables, where) -> ColumnElement[bool]:
 
 
 def _applied_to_my_positions(person_id, v: Viewer) -> ColumnElement[bool]:
-    return _subquery(Application, Position, where=(
-        Application.person_id == person_id, Application.position_id == Position.id,
-        Position.enterprise_id == v.organisation_id))
+    return _subquery(
+        Application,
+        Position,
+        where=(
+            Application.person_id == person_id,
+            Application.position_id == Position.id,
+            Position.enterprise_id == v.organisation_id,
+        ),
+    )
 
 
 def _referred_by_me(person_id, v: Viewer) -> ColumnElement[bool]:
-    return _subquery(Application, where=(
-        Application.person_id == person_id, Application.referrer_id == v.organisation_id))
+    return _subquery(
+        Application,
+        where=(Application.person_id == person_id, Application.referrer_id == v.organisation_id),
+    )
 
 
-def _registered_at_my_fairs(person_id, v: Viewer, *, with_consent: bool = False) -> ColumnElement[bool]:
-    conditions = [fair_registrations.c.person_id == person_id, fair_registrations.c.fair_id == Fair.id,
-                  Fair.organiser_id == v.organisation_id]
+def _registered_at_my_fairs(
+    person_id, v: Viewer, *, with_consent: bool = False
+) -> ColumnElement[bool]:
+    conditions = [
+        fair_registrations.c.person_id == person_id,
+        fair_registrations.c.fair_id == Fair.id,
+        Fair.organiser_id == v.organisation_id,
+    ]
     if with_consent:
         conditions.append(fair_registrations.c.with_consent.is_(True))
     return _subquery(fair_registrations, Fair, where=conditions)
@@ -130,42 +147,77 @@ def _registered_at_my_fairs(person_id, v: Viewer, *, with_consent: bool = False)
 
 def _accepted(application) -> ColumnElement[bool]:
     """The graduate applied, or accepted a referral (they or their school moved it to applied)."""
-    return _subquery(ApplicationEvent, where=(
-        ApplicationEvent.application_id == application.id, ApplicationEvent.to_stage == Stage.APPLIED))
+    return _subquery(
+        ApplicationEvent,
+        where=(
+            ApplicationEvent.application_id == application.id,
+            ApplicationEvent.to_stage == Stage.APPLIED,
+        ),
+    )
 
 
 def _accepted_for_my_positions(person_id, v: Viewer) -> ColumnElement[bool]:
-    return _subquery(Application, Position, where=(
-        Application.person_id == person_id, Application.position_id == Position.id,
-        Position.enterprise_id == v.organisation_id, _accepted(Application)))
+    return _subquery(
+        Application,
+        Position,
+        where=(
+            Application.person_id == person_id,
+            Application.position_id == Position.id,
+            Position.enterprise_id == v.organisation_id,
+            _accepted(Application),
+        ),
+    )
 
 
 def _accepted_my_referral(person_id, v: Viewer) -> ColumnElement[bool]:
-    return _subquery(Application, where=(
-        Application.person_id == person_id, Application.referrer_id == v.organisation_id, _accepted(Application)))
+    return _subquery(
+        Application,
+        where=(
+            Application.person_id == person_id,
+            Application.referrer_id == v.organisation_id,
+            _accepted(Application),
+        ),
+    )
 
 
 def _cases_assigned_to_me(person_id, v: Viewer) -> ColumnElement[bool]:
     """Help cases a bureau assigned to the organisation (a case it opened itself does not count)."""
-    return _subquery(AssistanceCase, where=(
-        AssistanceCase.person_id == person_id, AssistanceCase.owner_org_id == v.organisation_id,
-        AssistanceCase.assigned_by_org_id.is_not(None)))
+    return _subquery(
+        AssistanceCase,
+        where=(
+            AssistanceCase.person_id == person_id,
+            AssistanceCase.owner_org_id == v.organisation_id,
+            AssistanceCase.assigned_by_org_id.is_not(None),
+        ),
+    )
 
 
 def _candidates(person_id) -> ColumnElement[bool]:
     """Graduates looking for a job: the pool enterprises and agencies match against."""
-    return _subquery(EmploymentIntention, where=(EmploymentIntention.person_id == person_id, EmploymentIntention.seeking))
+    return _subquery(
+        EmploymentIntention,
+        where=(EmploymentIntention.person_id == person_id, EmploymentIntention.seeking),
+    )
 
 
 def _my_cases(person_id, v: Viewer) -> ColumnElement[bool]:
     """One-to-one help by real name (一对一实名制帮扶): the persons whose case the organisation owns."""
-    return _subquery(AssistanceCase, where=(
-        AssistanceCase.person_id == person_id, AssistanceCase.owner_org_id == v.organisation_id))
+    return _subquery(
+        AssistanceCase,
+        where=(
+            AssistanceCase.person_id == person_id,
+            AssistanceCase.owner_org_id == v.organisation_id,
+        ),
+    )
 
 
 def _agency_remit(person_id, v: Viewer) -> ColumnElement[bool]:
-    return or_(_candidates(person_id), _referred_by_me(person_id, v), _registered_at_my_fairs(person_id, v),
-               _my_cases(person_id, v))
+    return or_(
+        _candidates(person_id),
+        _referred_by_me(person_id, v),
+        _registered_at_my_fairs(person_id, v),
+        _my_cases(person_id, v),
+    )
 
 
 def _self(person_id, v: Viewer) -> ColumnElement[bool]:
@@ -192,43 +244,81 @@ _APPROVED = Organisation.membership == Membership.APPROVED
 
 # Fields a candidate's record shows to enterprises and agencies: nothing about the family's
 # poverty status, the census or the help they receive.
-CANDIDATE_FIELDS = frozenset({
-    "id", "name", "id_number", "phone", "gender", "birth_date", "education", "certificates",
-    "consent_to_share", "student_record", "employment_intention", "applications",
-    "employment_records",
-})
+CANDIDATE_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "id_number",
+        "phone",
+        "gender",
+        "birth_date",
+        "education",
+        "certificates",
+        "consent_to_share",
+        "student_record",
+        "employment_intention",
+        "applications",
+        "employment_records",
+    }
+)
 # An agency doing one-to-one help also reads the help files (一人一档) it keeps and their
 # follow-ups; the row rules of assistance_cases and follow_ups limit them to its own cases.
 AGENCY_FIELDS = CANDIDATE_FIELDS | {"assistance_cases", "follow_ups"}
-PUBLIC_ORGANISATION_FIELDS = frozenset({
-    "id", "kind", "name", "region", "school_level", "is_central_soe", "industry", "membership",
-})
+PUBLIC_ORGANISATION_FIELDS = frozenset(
+    {
+        "id",
+        "kind",
+        "name",
+        "region",
+        "school_level",
+        "is_central_soe",
+        "industry",
+        "membership",
+    }
+)
 _EVERYONE_READS = {
     "regions": Permission(rows=_everything),
     "fairs": Permission(rows=_everything),
 }
 _MEMBERS_READ = {
     **_EVERYONE_READS,
-    "organisations": Permission(rows=lambda v: or_(_APPROVED, Organisation.id == v.organisation_id)),
+    "organisations": Permission(
+        rows=lambda v: or_(_APPROVED, Organisation.id == v.organisation_id)
+    ),
     "training_classes": Permission(rows=_everything),
 }
-_ORGANISER_WRITES = Permission(rows=_everything, writes=lambda v: Fair.organiser_id == v.organisation_id)
-_FAIR_MUTATIONS = frozenset({"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"})
-ADMIN_MUTATIONS = frozenset({
-    "createOAuthClient", "deleteOAuthClient", "createUser", "resetPassword", "unlockUser", "deactivateUser",
-    "rotateSigningKeys",
-})
+_ORGANISER_WRITES = Permission(
+    rows=_everything, writes=lambda v: Fair.organiser_id == v.organisation_id
+)
+_FAIR_MUTATIONS = frozenset(
+    {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
+)
+ADMIN_MUTATIONS = frozenset(
+    {
+        "createOAuthClient",
+        "deleteOAuthClient",
+        "createUser",
+        "resetPassword",
+        "unlockUser",
+        "deactivateUser",
+        "rotateSigningKeys",
+    }
+)
 """Running the authorization server (clients, users, keys): admins only, with the admin scope."""
 ADMIN_QUERIES = frozenset({"oauthClients", "userAccounts"})
 # Tracking and one-to-one help (跟踪监测, 一对一实名制帮扶); bureaus above the county are refused
 # by the resolvers (named help is the county's work), and a case is changed by its owner only.
-_TRACKING_MUTATIONS = frozenset({"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"})
+_TRACKING_MUTATIONS = frozenset(
+    {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+)
 
 RULES: dict[Role | None, RoleRules] = {
     None: RoleRules(
         tables={
             **_EVERYONE_READS,
-            "organisations": Permission(rows=lambda v: _APPROVED, columns=PUBLIC_ORGANISATION_FIELDS),
+            "organisations": Permission(
+                rows=lambda v: _APPROVED, columns=PUBLIC_ORGANISATION_FIELDS
+            ),
             "positions": Permission(rows=lambda v: _OPEN),
         },
         mutations=frozenset({"requestMembership"}),
@@ -239,22 +329,38 @@ RULES: dict[Role | None, RoleRules] = {
             "persons": Permission(
                 rows=lambda v: or_(_applied_to_my_positions(Person.id, v), _candidates(Person.id)),
                 columns=CANDIDATE_FIELDS,
-                unmasked=lambda v: or_(Person.consent_to_share, _accepted_for_my_positions(Person.id, v)),
+                unmasked=lambda v: or_(
+                    Person.consent_to_share, _accepted_for_my_positions(Person.id, v)
+                ),
             ),
-            "positions": Permission(rows=lambda v: or_(_OPEN, _own_positions(v)), writes=_own_positions),
+            "positions": Permission(
+                rows=lambda v: or_(_OPEN, _own_positions(v)), writes=_own_positions
+            ),
             "training_classes": Permission(
                 rows=_everything, writes=lambda v: TrainingClass.enterprise_id == v.organisation_id
             ),
             "applications": Permission(
-                rows=lambda v: Application.position_id.in_(select(Position.id).where(_own_positions(v))),
-                writes=lambda v: Application.position_id.in_(select(Position.id).where(_own_positions(v))),
+                rows=lambda v: Application.position_id.in_(
+                    select(Position.id).where(_own_positions(v))
+                ),
+                writes=lambda v: Application.position_id.in_(
+                    select(Position.id).where(_own_positions(v))
+                ),
             ),
-            "employment_records": Permission(rows=lambda v: EmploymentRecord.employer_id == v.organisation_id),
+            "employment_records": Permission(
+                rows=lambda v: EmploymentRecord.employer_id == v.organisation_id
+            ),
         },
-        mutations=frozenset({
-            "createPosition", "updatePosition", "openPosition", "closePosition",
-            "reserveClassPositions", "transitionApplication",
-        }),
+        mutations=frozenset(
+            {
+                "createPosition",
+                "updatePosition",
+                "openPosition",
+                "closePosition",
+                "reserveClassPositions",
+                "transitionApplication",
+            }
+        ),
     ),
     Role.SCHOOL: RoleRules(
         tables={
@@ -280,14 +386,27 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: _own_students(FollowUp.person_id, v),
                 writes=lambda v: _own_students(FollowUp.person_id, v),
             ),
-            "assistance_cases": Permission(rows=lambda v: _own_students(AssistanceCase.person_id, v)),
+            "assistance_cases": Permission(
+                rows=lambda v: _own_students(AssistanceCase.person_id, v)
+            ),
             "fairs": _ORGANISER_WRITES,
         },
-        mutations=frozenset({
-            "upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass",
-            "enrolStudent", "reserveClassPositions", "createApplication", "referCandidate",
-            "transitionApplication", "recordFollowUp", "decideStudentTransfer",
-        }) | _FAIR_MUTATIONS,
+        mutations=frozenset(
+            {
+                "upsertStudentRecord",
+                "upsertEmploymentIntention",
+                "createClass",
+                "updateClass",
+                "enrolStudent",
+                "reserveClassPositions",
+                "createApplication",
+                "referCandidate",
+                "transitionApplication",
+                "recordFollowUp",
+                "decideStudentTransfer",
+            }
+        )
+        | _FAIR_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
         tables={
@@ -296,8 +415,10 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: _agency_remit(Person.id, v),
                 columns=AGENCY_FIELDS,
                 unmasked=lambda v: or_(
-                    Person.consent_to_share, _accepted_my_referral(Person.id, v),
-                    _registered_at_my_fairs(Person.id, v, with_consent=True), _cases_assigned_to_me(Person.id, v),
+                    Person.consent_to_share,
+                    _accepted_my_referral(Person.id, v),
+                    _registered_at_my_fairs(Person.id, v, with_consent=True),
+                    _cases_assigned_to_me(Person.id, v),
                 ),
             ),
             "positions": Permission(rows=lambda v: Position.state != PositionState.DRAFT),
@@ -305,12 +426,18 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: Application.referrer_id == v.organisation_id,
                 writes=lambda v: Application.referrer_id == v.organisation_id,
             ),
-            "employment_records": Permission(rows=lambda v: or_(
-                _referred_by_me(EmploymentRecord.person_id, v), _my_cases(EmploymentRecord.person_id, v))),
+            "employment_records": Permission(
+                rows=lambda v: or_(
+                    _referred_by_me(EmploymentRecord.person_id, v),
+                    _my_cases(EmploymentRecord.person_id, v),
+                )
+            ),
             # Agencies record follow-ups of the graduates they help; they read the tracking of
             # those whose help file (一人一档) they keep, as they need it for the plan.
-            "follow_ups": Permission(rows=lambda v: _my_cases(FollowUp.person_id, v),
-                                     writes=lambda v: _agency_remit(FollowUp.person_id, v)),
+            "follow_ups": Permission(
+                rows=lambda v: _my_cases(FollowUp.person_id, v),
+                writes=lambda v: _agency_remit(FollowUp.person_id, v),
+            ),
             "assistance_cases": Permission(
                 rows=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
@@ -318,13 +445,16 @@ RULES: dict[Role | None, RoleRules] = {
             "fairs": _ORGANISER_WRITES,
         },
         mutations=frozenset({"createApplication", "referCandidate", "transitionApplication"})
-        | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
+        | _FAIR_MUTATIONS
+        | _TRACKING_MUTATIONS,
     ),
     Role.BUREAU: RoleRules(
         tables={
             **_MEMBERS_READ,
             "organisations": Permission(
-                rows=lambda v: or_(_APPROVED, within(Organisation.region_code, v.region_code, v.region_level)),
+                rows=lambda v: or_(
+                    _APPROVED, within(Organisation.region_code, v.region_code, v.region_level)
+                ),
                 writes=lambda v: within(Organisation.region_code, v.region_code, v.region_level),
             ),
             "persons": Permission(
@@ -333,13 +463,19 @@ RULES: dict[Role | None, RoleRules] = {
                 writes=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
             ),
             "positions": Permission(
-                rows=lambda v: or_(_OPEN, within(Position.region_code, v.region_code, v.region_level))
+                rows=lambda v: or_(
+                    _OPEN, within(Position.region_code, v.region_code, v.region_level)
+                )
             ),
             "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
-            "employment_records": Permission(rows=lambda v: _in_my_region(EmploymentRecord.person_id, v)),
+            "employment_records": Permission(
+                rows=lambda v: _in_my_region(EmploymentRecord.person_id, v)
+            ),
             "follow_ups": Permission(
                 rows=lambda v: _in_my_region(FollowUp.person_id, v),
-                writes=lambda v: _in_my_region(FollowUp.person_id, v) if _is_county_bureau(v) else false(),
+                writes=lambda v: (
+                    _in_my_region(FollowUp.person_id, v) if _is_county_bureau(v) else false()
+                ),
             ),
             "assistance_cases": Permission(
                 rows=lambda v: _in_my_region(AssistanceCase.person_id, v),
@@ -350,7 +486,16 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: within(AuditRecord.region_code, v.region_code, v.region_level)
             ),
         },
-        mutations=frozenset({"decideMembership", "suspendMembership", "upsertEnrolmentIntention", "decideStudentTransfer"}) | _FAIR_MUTATIONS | _TRACKING_MUTATIONS,
+        mutations=frozenset(
+            {
+                "decideMembership",
+                "suspendMembership",
+                "upsertEnrolmentIntention",
+                "decideStudentTransfer",
+            }
+        )
+        | _FAIR_MUTATIONS
+        | _TRACKING_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={
@@ -369,10 +514,15 @@ RULES: dict[Role | None, RoleRules] = {
             "follow_ups": Permission(rows=lambda v: _self(FollowUp.person_id, v)),
             "assistance_cases": Permission(rows=lambda v: _self(AssistanceCase.person_id, v)),
         },
-        mutations=frozenset({
-            "upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
-            "registerForFair",
-        }),
+        mutations=frozenset(
+            {
+                "upsertEmploymentIntention",
+                "setConsent",
+                "createApplication",
+                "transitionApplication",
+                "registerForFair",
+            }
+        ),
     ),
     # Admins run the alliance (members, clients, keys) and may list persons, always masked:
     # there is no silent bypass of the personal-data rules.
@@ -391,7 +541,9 @@ RULES: dict[Role | None, RoleRules] = {
     ),
 }
 
-EXTRA_SCOPES: dict[str, frozenset[str]] = {name: frozenset({scopes.ADMIN}) for name in ADMIN_MUTATIONS | ADMIN_QUERIES}
+EXTRA_SCOPES: dict[str, frozenset[str]] = {
+    name: frozenset({scopes.ADMIN}) for name in ADMIN_MUTATIONS | ADMIN_QUERIES
+}
 """Operations that need a scope beyond the role's (as the SDL's @requiresScopes declares them)."""
 
 # --- membership state: only approved members work in the alliance -----------------------------
@@ -414,10 +566,15 @@ def needs_approved_membership(viewer: Viewer, mutation: str) -> bool:
     return viewer.organisation_id is not None and mutation not in MEMBERSHIP_FREE_MUTATIONS
 
 
-def require_approved_membership(viewer: Viewer, mutation: str, membership: Membership | None) -> None:
+def require_approved_membership(
+    viewer: Viewer, mutation: str, membership: Membership | None
+) -> None:
     """FORBIDDEN, saying why, when the organisation is pending, rejected or suspended."""
     if needs_approved_membership(viewer, mutation) and membership not in WORKING_MEMBERSHIP:
-        raise AccessDenied("FORBIDDEN", MEMBERSHIP_REFUSALS.get(membership, MEMBERSHIP_REFUSALS[None]))
+        raise AccessDenied(
+            "FORBIDDEN", MEMBERSHIP_REFUSALS.get(membership, MEMBERSHIP_REFUSALS[None])
+        )
+
 
 STATISTICS_READERS = frozenset({Role.BUREAU, Role.ADMIN})
 """Region statistics hold no personal data: bureaus read any region inside their own subtree,
@@ -428,7 +585,11 @@ def require_statistics(viewer: Viewer, region_code: str) -> None:
     if viewer.role not in STATISTICS_READERS:
         raise denial(viewer)
     if viewer.role == Role.BUREAU:
-        bounds = subtree_bounds(viewer.region_code or "", viewer.region_level) if viewer.region_level else ("", "")
+        bounds = (
+            subtree_bounds(viewer.region_code or "", viewer.region_level)
+            if viewer.region_level
+            else ("", "")
+        )
         if bounds is not None and not bounds[0] <= region_code <= bounds[1]:
             raise denial(viewer)
 
@@ -444,6 +605,7 @@ STAGE_ACTORS: dict[Stage, frozenset[Role]] = {
     Stage.WITHDRAWN: frozenset({Role.GRADUATE, Role.SCHOOL, Role.AGENCY}),
 }
 """Which roles move an application into each stage (the stage machine itself is in resolvers)."""
+
 
 def permission(viewer: Viewer, table: str) -> Permission:
     """The viewer's permission on ``table``; AccessDenied when the role has none."""
@@ -488,14 +650,21 @@ class PersonalField:
     meaning: str = ""
 
 
-PERSONAL_FIELDS: dict[str, PersonalField] = {declared.name: declared for declared in (
-    PersonalField("name", mask_name, "姓名"),
-    PersonalField("id_number", mask_id_number, "身份证号"),
-    PersonalField("phone", mask_phone, "手机号"),
-    PersonalField("birth_date", None, "出生日期"),
-    PersonalField("household", None, "户籍：户籍地、家庭类别（脱贫户、监测对象）、易地搬迁，及由此推出的重点帮扶县、"
-                                     "就业地与户籍地的关系"),
-)}
+PERSONAL_FIELDS: dict[str, PersonalField] = {
+    declared.name: declared
+    for declared in (
+        PersonalField("name", mask_name, "姓名"),
+        PersonalField("id_number", mask_id_number, "身份证号"),
+        PersonalField("phone", mask_phone, "手机号"),
+        PersonalField("birth_date", None, "出生日期"),
+        PersonalField(
+            "household",
+            None,
+            "户籍：户籍地、家庭类别（脱贫户、监测对象）、易地搬迁，及由此推出的重点帮扶县、"
+            "就业地与户籍地的关系",
+        ),
+    )
+}
 
 
 def working(viewer: Viewer) -> ColumnElement[bool]:
@@ -510,8 +679,16 @@ def working(viewer: Viewer) -> ColumnElement[bool]:
     return and_(*conditions) if conditions else true()
 
 
-PERSONAL_TABLES = frozenset({"persons", "applications", "employment_records", "follow_ups", "assistance_cases",
-                             "audit_records"})
+PERSONAL_TABLES = frozenset(
+    {
+        "persons",
+        "applications",
+        "employment_records",
+        "follow_ups",
+        "assistance_cases",
+        "audit_records",
+    }
+)
 """Tables whose rows are about a person: a viewer that is not working (``working``) reads none."""
 
 
@@ -538,22 +715,40 @@ class PersonalArgumentRefused(AccessDenied):
     def __init__(self, argument: str, field_name: str) -> None:
         head, *rest = argument.split("_")
         name = head + "".join(part.title() for part in rest)  # as the API spells it
-        super().__init__("FORBIDDEN", f"您不能按「{name}」筛选：它依据{PERSONAL_FIELDS[field_name].meaning}，"
-                                      "而您看不到这项个人信息。")
+        super().__init__(
+            "FORBIDDEN",
+            f"您不能按「{name}」筛选：它依据{PERSONAL_FIELDS[field_name].meaning}，"
+            "而您看不到这项个人信息。",
+        )
 
 
 PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
     "PersonFilter": {
-        "search": "name", "region": "household", "monitored": "household", "relocated": "household",
-        "key_county": "household", "school": None, "major": None, "cohort_year": None, "seeking": None,
+        "search": "name",
+        "region": "household",
+        "monitored": "household",
+        "relocated": "household",
+        "key_county": "household",
+        "school": None,
+        "major": None,
+        "cohort_year": None,
+        "seeking": None,
     },
     "PersonSort": {"name": "name", "birth_date": "birth_date", "newest": None},
     "MatchedGraduatesFilter": {
-        "region": "household", "monitored": "household", "key_county": "household", "relocated": "household",
-        "major": None, "occupation": None,
+        "region": "household",
+        "monitored": "household",
+        "key_county": "household",
+        "relocated": "household",
+        "major": None,
+        "occupation": None,
     },
     "EmploymentFilter": {
-        "location_tier": "household", "region": None, "employer": None, "person": None, "start_year": None,
+        "location_tier": "household",
+        "region": None,
+        "employer": None,
+        "person": None,
+        "start_year": None,
         "current": None,
     },
     "EmploymentSort": {"newest": None, "income": None},
@@ -580,8 +775,9 @@ def clear_for(viewer: Viewer, field_name: str, person_id=None) -> ColumnElement[
     return exists().where(Person.id == person_id, clear(viewer, field_name))
 
 
-def argument(viewer: Viewer, input_type: str, name: str, condition: ColumnElement[bool],
-             person_id=None) -> ColumnElement[bool]:
+def argument(
+    viewer: Viewer, input_type: str, name: str, condition: ColumnElement[bool], person_id=None
+) -> ColumnElement[bool]:
     """``condition`` for argument ``name`` of ``input_type``, held only on rows whose person
     (the persons row, or the one ``person_id`` names) has the field it reads in clear;
     FORBIDDEN, naming the argument, for a viewer who sees that field on no row at all."""
@@ -616,7 +812,10 @@ def require_mutation(viewer: Viewer, mutation: str) -> None:
 
 def require_query(viewer: Viewer, query: str) -> None:
     """A query of ``RoleRules.queries`` (not a table read), with the scopes it needs."""
-    if query not in RULES[viewer.role].queries or not EXTRA_SCOPES.get(query, frozenset()) <= viewer.scopes:
+    if (
+        query not in RULES[viewer.role].queries
+        or not EXTRA_SCOPES.get(query, frozenset()) <= viewer.scopes
+    ):
         raise denial(viewer)
 
 
@@ -640,23 +839,41 @@ def _registered(id_number) -> ColumnElement[bool]:
 
 
 def _studying_at_my_school(id_number, v: Viewer) -> ColumnElement[bool]:
-    return _subquery(Person, StudentRecord, where=(
-        Person.id_number == id_number, StudentRecord.person_id == Person.id,
-        StudentRecord.school_id == v.organisation_id, StudentRecord.status == StudentStatus.STUDYING))
+    return _subquery(
+        Person,
+        StudentRecord,
+        where=(
+            Person.id_number == id_number,
+            StudentRecord.person_id == Person.id,
+            StudentRecord.school_id == v.organisation_id,
+            StudentRecord.status == StudentStatus.STUDYING,
+        ),
+    )
 
 
 def _household_in_my_county(id_number, claimed_region, v: Viewer) -> ColumnElement[bool]:
-    registered_here = _subquery(Person, Household, where=(
-        Person.id_number == id_number, Household.id == Person.household_id,
-        within(Household.region_code, v.region_code, v.region_level)))
-    claimed_here = and_(~_registered(id_number), within(claimed_region, v.region_code, v.region_level))
+    registered_here = _subquery(
+        Person,
+        Household,
+        where=(
+            Person.id_number == id_number,
+            Household.id == Person.household_id,
+            within(Household.region_code, v.region_code, v.region_level),
+        ),
+    )
+    claimed_here = and_(
+        ~_registered(id_number), within(claimed_region, v.region_code, v.region_level)
+    )
     return or_(registered_here, claimed_here)
 
 
 TRANSFER_DECIDERS: dict[Role, RowFilter] = {
     Role.SCHOOL: lambda v: _studying_at_my_school(StudentTransfer.id_number, v),
-    Role.BUREAU: lambda v: (_household_in_my_county(StudentTransfer.id_number, StudentTransfer.claimed_region_code, v)
-                            if _is_county_bureau(v) else false()),
+    Role.BUREAU: lambda v: (
+        _household_in_my_county(StudentTransfer.id_number, StudentTransfer.claimed_region_code, v)
+        if _is_county_bureau(v)
+        else false()
+    ),
 }
 
 
@@ -666,7 +883,11 @@ def decides_transfers(viewer: Viewer) -> ColumnElement[bool]:
     decider = TRANSFER_DECIDERS.get(viewer.role)
     if decider is None:
         return false()
-    return and_(decider(viewer), StudentTransfer.requesting_school_id != viewer.organisation_id, working(viewer))
+    return and_(
+        decider(viewer),
+        StudentTransfer.requesting_school_id != viewer.organisation_id,
+        working(viewer),
+    )
 
 
 def filed_transfers(viewer: Viewer) -> ColumnElement[bool]:
@@ -704,7 +925,12 @@ def consent_clears(role: Role) -> bool:
     persons = RULES[role].tables.get("persons") if role in RULES else None
     if persons is None:
         return False
-    probe = Viewer(role=role, organisation_id=0, region_code="500000", region_level=RegionLevel.PROVINCE)
+    probe = Viewer(
+        role=role, organisation_id=0, region_code="500000", region_level=RegionLevel.PROVINCE
+    )
     consent = Person.__table__.c.consent_to_share
-    return any(getattr(element, "table", None) is consent.table and getattr(element, "name", None) == consent.name
-               for element in visitors.iterate(persons.unmasked(probe)))
+    return any(
+        getattr(element, "table", None) is consent.table
+        and getattr(element, "name", None) == consent.name
+        for element in visitors.iterate(persons.unmasked(probe))
+    )

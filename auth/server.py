@@ -219,7 +219,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 scope=request.scope or "",
                 code_challenge=data["code_challenge"],
                 code_challenge_method=data["code_challenge_method"],
-                expires_at=utcnow() + timedelta(seconds=self.server.config.authorization_code_seconds),
+                expires_at=utcnow()
+                + timedelta(seconds=self.server.config.authorization_code_seconds),
             )
         )
 
@@ -314,9 +315,25 @@ class Introspection(_TokenLookup, IntrospectionEndpoint):
                 "iss": self.server.config.issuer,
             }
         claims = token.claims
-        visible = ("iss", "aud", "sub", "client_id", "scope", "exp", "iat", "nbf", "jti",
-                   "role", "organisation", "region", "region_level")
-        return {"token_type": "Bearer", **{name: claims[name] for name in visible if name in claims}}
+        visible = (
+            "iss",
+            "aud",
+            "sub",
+            "client_id",
+            "scope",
+            "exp",
+            "iat",
+            "nbf",
+            "jti",
+            "role",
+            "organisation",
+            "region",
+            "region_level",
+        )
+        return {
+            "token_type": "Bearer",
+            **{name: claims[name] for name in visible if name in claims},
+        }
 
 
 # --- the server ------------------------------------------------------------------------------
@@ -358,16 +375,21 @@ class YuluAuthorizationServer(AuthorizationServer):
 
     # tokens
 
-    def generate_bearer_token(self, grant_type, client, user=None, scope=None, expires_in=None,
-                              include_refresh_token=True) -> dict:
+    def generate_bearer_token(
+        self, grant_type, client, user=None, scope=None, expires_in=None, include_refresh_token=True
+    ) -> dict:
         scope = client.get_allowed_scope(scope)
         if grant_type == "client_credentials":
             user, subject = self._service_user(client), client.get_client_id()
         else:
             subject = str(user.id)
         self.issued = issue_access_token(
-            self.db, self.config, user=user, client_id=client.get_client_id(),
-            subject=subject, scope=scope,
+            self.db,
+            self.config,
+            user=user,
+            client_id=client.get_client_id(),
+            subject=subject,
+            scope=scope,
         )
         token = {
             "token_type": "Bearer",

@@ -46,7 +46,9 @@ def main() -> None:
         database_url = f"sqlite+aiosqlite:///{Path(workdir) / 'alliance.db'}"
         migrations.upgrade(database_url)
         asyncio.run(loader.seed(database_url, args.scale))
-        with running_federation(database_url, Path(workdir), args.scale, get_settings().secret_key) as federation:
+        with running_federation(
+            database_url, Path(workdir), args.scale, get_settings().secret_key
+        ) as federation:
             token = asyncio.run(mint_access_token(federation.auth_config(), database_url, "city"))
             report(federation, token, args.runs)
 
@@ -63,7 +65,9 @@ def report(federation: Federation, token: str, runs: int) -> None:
         for name, fetch in ways.items():
             timings = measure(fetch, runs)
             p95 = statistics.quantiles(timings, n=20)[-1]
-            print(f"{name:32}{statistics.median(timings):8.1f}{p95:8.1f}{statistics.fmean(timings):8.1f}")
+            print(
+                f"{name:32}{statistics.median(timings):8.1f}{p95:8.1f}{statistics.fmean(timings):8.1f}"
+            )
 
 
 def measure(fetch: Callable[[], None], runs: int) -> list[float]:
@@ -77,9 +81,15 @@ def measure(fetch: Callable[[], None], runs: int) -> list[float]:
     return timings
 
 
-def graphql(client: httpx.Client, url: str, query: str, variables: dict, signed_with: str | None = None) -> dict:
-    extensions = {"hmac-signature": gateway_signature(signed_with, query, variables)} if signed_with else {}
-    body = client.post(f"{url}/graphql", json={"query": query, "variables": variables, "extensions": extensions}).json()
+def graphql(
+    client: httpx.Client, url: str, query: str, variables: dict, signed_with: str | None = None
+) -> dict:
+    extensions = (
+        {"hmac-signature": gateway_signature(signed_with, query, variables)} if signed_with else {}
+    )
+    body = client.post(
+        f"{url}/graphql", json={"query": query, "variables": variables, "extensions": extensions}
+    ).json()
     if body.get("errors"):
         raise RuntimeError(body["errors"])
     return body["data"]
@@ -90,15 +100,30 @@ def through_gateway(client: httpx.Client, federation: Federation) -> None:
 
 
 def direct(client: httpx.Client, federation: Federation) -> None:
-    persons = [edge["node"] for edge in graphql(
-        client, federation.alliance_url, ALLIANCE_PART, {"first": FIRST})["persons"]["edges"]]
-    employer_ids = sorted({r["employer"]["id"] for p in persons for r in p["employmentRecords"] if r["employer"]})
+    persons = [
+        edge["node"]
+        for edge in graphql(client, federation.alliance_url, ALLIANCE_PART, {"first": FIRST})[
+            "persons"
+        ]["edges"]
+    ]
+    employer_ids = sorted(
+        {r["employer"]["id"] for p in persons for r in p["employmentRecords"] if r["employer"]}
+    )
     # The partners answer only what the gateway signed: signed here as the gateway would.
-    graphql(client, federation.partner_urls["social_insurance"], INSURED_ENTITIES,
-            {"representations": representations("Person", [person["id"] for person in persons])},
-            federation.gateway_secret)
-    graphql(client, federation.partner_urls["job_board"], POSTINGS_ENTITIES,
-            {"representations": representations("Organisation", employer_ids)}, federation.gateway_secret)
+    graphql(
+        client,
+        federation.partner_urls["social_insurance"],
+        INSURED_ENTITIES,
+        {"representations": representations("Person", [person["id"] for person in persons])},
+        federation.gateway_secret,
+    )
+    graphql(
+        client,
+        federation.partner_urls["job_board"],
+        POSTINGS_ENTITIES,
+        {"representations": representations("Organisation", employer_ids)},
+        federation.gateway_secret,
+    )
 
 
 if __name__ == "__main__":

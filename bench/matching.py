@@ -54,8 +54,11 @@ def _through_graphql(viewer: Viewer, query: str, type_name: str, first: int):
     schema = build_schema()
 
     async def call(session, ident: int) -> None:
-        result = await schema.execute(query, variable_values={"id": to_global_id(type_name, ident), "first": first},
-                                      context_value=Context(session=session, viewer=viewer))
+        result = await schema.execute(
+            query,
+            variable_values={"id": to_global_id(type_name, ident), "first": first},
+            context_value=Context(session=session, viewer=viewer),
+        )
         if result.errors:
             raise RuntimeError(result.errors)
         (connection,) = (result.data["node"] or {"none": None}).values()
@@ -81,11 +84,15 @@ async def _timed(sessions, ids: list[int], call: Callable[..., Awaitable]) -> li
     return latencies
 
 
-def _row(backend: str, query: str, first: int, population: int, latencies: list[float], peak: float) -> str:
+def _row(
+    backend: str, query: str, first: int, population: int, latencies: list[float], peak: float
+) -> str:
     ordered = sorted(latencies)
     p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    return (f"| {backend} | {query} | {first} | {population:,} | {len(ordered)} | {statistics.median(ordered):.1f} "
-            f"| {p95:.1f} | {max(ordered):.1f} | {peak:.1f} |")
+    return (
+        f"| {backend} | {query} | {first} | {population:,} | {len(ordered)} | {statistics.median(ordered):.1f} "
+        f"| {p95:.1f} | {max(ordered):.1f} | {peak:.1f} |"
+    )
 
 
 async def run(url: str, size: int, first: int, graphql: bool = False) -> list[str]:
@@ -96,28 +103,59 @@ async def run(url: str, size: int, first: int, graphql: bool = False) -> list[st
         positions = await _sample(sessions, select(Position.id).where(open_with_headcount()), size)
         # Seeking graduates, in both modes: an unavailable one would answer at once with nothing
         # (and the agency of --graphql may ask about seeking graduates only).
-        graduates = await _sample(sessions, select(EmploymentIntention.person_id).where(EmploymentIntention.seeking), size)
+        graduates = await _sample(
+            sessions, select(EmploymentIntention.person_id).where(EmploymentIntention.seeking), size
+        )
         async with sessions() as session:
-            graduate_pool = await session.scalar(select(func.count()).where(EmploymentIntention.match_available))
-            position_pool = await session.scalar(select(func.count()).select_from(Position).where(open_with_headcount()))
+            graduate_pool = await session.scalar(
+                select(func.count()).where(EmploymentIntention.match_available)
+            )
+            position_pool = await session.scalar(
+                select(func.count()).select_from(Position).where(open_with_headcount())
+            )
         cases = [
-            ("matchedGraduates(position)", positions, graduate_pool,
-             lambda session, ident: matched_graduates(session, ident, first=first)),
-            ("matchedPositions(graduate)", graduates, position_pool,
-             lambda session, ident: matched_positions(session, ident, first=first)),
+            (
+                "matchedGraduates(position)",
+                positions,
+                graduate_pool,
+                lambda session, ident: matched_graduates(session, ident, first=first),
+            ),
+            (
+                "matchedPositions(graduate)",
+                graduates,
+                position_pool,
+                lambda session, ident: matched_positions(session, ident, first=first),
+            ),
         ]
         if graphql:
             async with sessions() as session:
-                agency = await session.scalar(select(Organisation.id).where(
-                    Organisation.kind == OrganisationKind.AGENCY, Organisation.membership == Membership.APPROVED
-                ).order_by(Organisation.id).limit(1))
-            viewer = Viewer(role=Role.AGENCY, organisation_id=agency,
-                            scopes=frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL}))
+                agency = await session.scalar(
+                    select(Organisation.id)
+                    .where(
+                        Organisation.kind == OrganisationKind.AGENCY,
+                        Organisation.membership == Membership.APPROVED,
+                    )
+                    .order_by(Organisation.id)
+                    .limit(1)
+                )
+            viewer = Viewer(
+                role=Role.AGENCY,
+                organisation_id=agency,
+                scopes=frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL}),
+            )
             cases = [
-                ("GraphQL matchedGraduates(position)", positions, graduate_pool,
-                 _through_graphql(viewer, GRADUATES_QUERY, "Position", first)),
-                ("GraphQL matchedPositions(graduate)", graduates, position_pool,
-                 _through_graphql(viewer, POSITIONS_QUERY, "Person", first)),
+                (
+                    "GraphQL matchedGraduates(position)",
+                    positions,
+                    graduate_pool,
+                    _through_graphql(viewer, GRADUATES_QUERY, "Position", first),
+                ),
+                (
+                    "GraphQL matchedPositions(graduate)",
+                    graduates,
+                    position_pool,
+                    _through_graphql(viewer, POSITIONS_QUERY, "Person", first),
+                ),
             ]
         rows = []
         for query, ids, population, call in cases:
@@ -138,15 +176,22 @@ def main() -> None:
     parser.add_argument("--url", required=True, help="database URL of a bench-scale database")
     parser.add_argument("--sample", type=int, default=200, help="positions and graduates to query")
     parser.add_argument("--first", type=int, default=50, help="page size (top-k)")
-    parser.add_argument("--graphql", action="store_true",
-                        help="through the GraphQL schema in-process, as an agency viewer")
+    parser.add_argument(
+        "--graphql",
+        action="store_true",
+        help="through the GraphQL schema in-process, as an agency viewer",
+    )
     args = parser.parse_args()
     rows = asyncio.run(run(args.url, args.sample, args.first, args.graphql))
-    print("| database | query | top-k | among | calls | p50 ms | p95 ms | max ms | peak Python heap MiB |")
+    print(
+        "| database | query | top-k | among | calls | p50 ms | p95 ms | max ms | peak Python heap MiB |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
-    print(f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
-          "(includes the interpreter and libraries)")
+    print(
+        f"process peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+        "(includes the interpreter and libraries)"
+    )
 
 
 if __name__ == "__main__":

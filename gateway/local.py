@@ -54,11 +54,18 @@ class ProcessGroup:
     workdir: Path
     services: list[Service] = field(default_factory=list)
 
-    def start(self, name: str, argv: list[str], url: str, env: dict[str, str], cwd: Path = PROJECT_ROOT) -> Service:
+    def start(
+        self, name: str, argv: list[str], url: str, env: dict[str, str], cwd: Path = PROJECT_ROOT
+    ) -> Service:
         log = self.workdir / f"{name}.log"
         with log.open("wb") as output:
             process = subprocess.Popen(
-                argv, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                cwd=cwd,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         service = Service(name, process, url, log)
         self.services.append(service)
@@ -68,11 +75,15 @@ class ProcessGroup:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if service.process.poll() is not None:
-                raise RuntimeError(f"{service.name} exited with {service.process.returncode}:\n{_tail(service.log)}")
+                raise RuntimeError(
+                    f"{service.name} exited with {service.process.returncode}:\n{_tail(service.log)}"
+                )
             if _answers(service.url + health_path):
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"{service.name} not ready after {START_TIMEOUT_SECONDS:.0f} s:\n{_tail(service.log)}")
+        raise RuntimeError(
+            f"{service.name} not ready after {START_TIMEOUT_SECONDS:.0f} s:\n{_tail(service.log)}"
+        )
 
     def stop_all(self) -> None:
         for service in reversed(self.services):
@@ -104,9 +115,13 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 def run(argv: list[str], env: dict[str, str], cwd: Path = PROJECT_ROOT) -> str:
     """Run a command to completion (with a deadline); its output, or RuntimeError with it."""
-    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS)
+    done = subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_SECONDS
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        raise RuntimeError(
+            f"{' '.join(argv)} failed ({done.returncode}):\n{done.stdout}{done.stderr}"
+        )
     return done.stdout
 
 
@@ -115,7 +130,11 @@ def compose(out: Path, urls: dict[str, str], sdls: dict[str, Path] | None = None
     ones subgraphs.json names); RuntimeError on composition errors."""
     overrides = [
         *(argument for name, url in urls.items() for argument in ("--url", f"{name}={url}")),
-        *(argument for name, sdl in (sdls or {}).items() for argument in ("--sdl", f"{name}={sdl}")),
+        *(
+            argument
+            for name, sdl in (sdls or {}).items()
+            for argument in ("--sdl", f"{name}={sdl}")
+        ),
     ]
     run(["node", str(GATEWAY_DIR / "compose.mjs"), "--out", str(out), *overrides], dict(os.environ))
 
@@ -144,12 +163,19 @@ class Federation:
 
     def auth_config(self) -> AuthConfig:
         """What the running alliance signs and checks its tokens with (to mint test tokens)."""
-        return AuthConfig(issuer=self.issuer, audience=f"{self.issuer}/graphql", secret_key=self.secret_key,
-                          access_token_seconds=900, refresh_token_seconds=3600)
+        return AuthConfig(
+            issuer=self.issuer,
+            audience=f"{self.issuer}/graphql",
+            secret_key=self.secret_key,
+            access_token_seconds=900,
+            refresh_token_seconds=3600,
+        )
 
 
 @contextmanager
-def running_federation(database_url: str, workdir: Path, scale: str, secret_key: str) -> Iterator[Federation]:
+def running_federation(
+    database_url: str, workdir: Path, scale: str, secret_key: str
+) -> Iterator[Federation]:
     """Serve the alliance over ``database_url`` (seeded at ``scale``), both partners seeded to
     match, and Hive Gateway in front of them, all sharing a fresh signing secret; everything is
     stopped when the block ends."""
@@ -157,8 +183,13 @@ def running_federation(database_url: str, workdir: Path, scale: str, secret_key:
     urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
     issuer = urls["alliance"]
     gateway_secret = secrets.token_urlsafe(32)
-    env = {**os.environ, "YULU_DATABASE_URL": database_url, "YULU_ISSUER": issuer, "YULU_SECRET_KEY": secret_key,
-           SECRET_VARIABLE: gateway_secret}
+    env = {
+        **os.environ,
+        "YULU_DATABASE_URL": database_url,
+        "YULU_ISSUER": issuer,
+        "YULU_SECRET_KEY": secret_key,
+        SECRET_VARIABLE: gateway_secret,
+    }
     sql_logs = {name: workdir / f"{name}.sql" for name in PARTNERS}
     partner_env = {name: _partner_env(env, workdir, name, sql_logs[name]) for name in PARTNERS}
 
@@ -192,32 +223,70 @@ def another_gateway(federation: Federation, name: str, env: dict[str, str]) -> I
     environment (production mode, other limits); its URL, until the block ends."""
     group = ProcessGroup(federation.workdir)
     try:
-        yield _start_gateway(group, name, federation.supergraph, free_port(), {**federation.env, **env}).url
+        yield _start_gateway(
+            group, name, federation.supergraph, free_port(), {**federation.env, **env}
+        ).url
     finally:
         group.stop_all()
 
 
-def _start_gateway(group: ProcessGroup, name: str, supergraph: Path, port: int, env: dict[str, str]) -> Service:
-    gateway = group.start(name, _gateway_argv(supergraph, port), f"http://127.0.0.1:{port}", env, GATEWAY_DIR)
+def _start_gateway(
+    group: ProcessGroup, name: str, supergraph: Path, port: int, env: dict[str, str]
+) -> Service:
+    gateway = group.start(
+        name, _gateway_argv(supergraph, port), f"http://127.0.0.1:{port}", env, GATEWAY_DIR
+    )
     group.wait_until_ready(gateway, "/healthcheck")
     return gateway
 
 
 def _partner_env(env: dict[str, str], workdir: Path, name: str, sql_log: Path) -> dict[str, str]:
-    return {**env, "PARTNER_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / f'{name}.db'}",
-            "PARTNER_SQL_LOG": str(sql_log)}
+    return {
+        **env,
+        "PARTNER_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / f'{name}.db'}",
+        "PARTNER_SQL_LOG": str(sql_log),
+    }
 
 
-def _start_subgraphs(group: ProcessGroup, ports: dict, urls: dict, env: dict, partner_env: dict, scale: str) -> None:
+def _start_subgraphs(
+    group: ProcessGroup, ports: dict, urls: dict, env: dict, partner_env: dict, scale: str
+) -> None:
     """All three at once (they start in parallel; partners seed themselves first), then wait for
     each to answer."""
-    alliance = group.start("alliance", [
-        sys.executable, "-m", "uvicorn", "portal.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(ports["alliance"]), "--log-level", "warning",
-    ], urls["alliance"], env)
+    alliance = group.start(
+        "alliance",
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "portal.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(ports["alliance"]),
+            "--log-level",
+            "warning",
+        ],
+        urls["alliance"],
+        env,
+    )
     partners = [
-        group.start(name, [sys.executable, "-m", f"gateway.partners.{name}", "serve", "--port", str(ports[name]),
-                           "--seed", scale], urls[name], partner_env[name])
+        group.start(
+            name,
+            [
+                sys.executable,
+                "-m",
+                f"gateway.partners.{name}",
+                "serve",
+                "--port",
+                str(ports[name]),
+                "--seed",
+                scale,
+            ],
+            urls[name],
+            partner_env[name],
+        )
         for name in PARTNERS
     ]
     for service in (alliance, *partners):
@@ -226,6 +295,13 @@ def _start_subgraphs(group: ProcessGroup, ports: dict, urls: dict, env: dict, pa
 
 def _gateway_argv(supergraph: Path, port: int) -> list[str]:
     return [
-        str(GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"), "supergraph", str(supergraph),
-        "--config-path", "gateway.config.ts", "--host", "127.0.0.1", "--port", str(port),
+        str(GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway"),
+        "supergraph",
+        str(supergraph),
+        "--config-path",
+        "gateway.config.ts",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
     ]

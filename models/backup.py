@@ -31,8 +31,13 @@ def _sqlite_path(url: URL) -> Path:
 
 
 def _pg_environment(url: URL) -> dict[str, str]:
-    environment = {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432),
-                   "PGUSER": url.username or "postgres", "PGDATABASE": url.database or ""}
+    environment = {
+        **os.environ,
+        "PGHOST": url.host or "127.0.0.1",
+        "PGPORT": str(url.port or 5432),
+        "PGUSER": url.username or "postgres",
+        "PGDATABASE": url.database or "",
+    }
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
     return environment
@@ -40,9 +45,13 @@ def _pg_environment(url: URL) -> dict[str, str]:
 
 def _run(command: list[str], environment: dict[str, str]) -> None:
     try:
-        done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=3600)
+        done = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=3600
+        )
     except FileNotFoundError as missing:
-        raise BackupError(f"找不到 {command[0]}：请安装 PostgreSQL 客户端（postgresql-client）。") from missing
+        raise BackupError(
+            f"找不到 {command[0]}：请安装 PostgreSQL 客户端（postgresql-client）。"
+        ) from missing
     if done.returncode != 0:
         raise BackupError(f"{command[0]} 失败：{done.stderr.strip()}")
 
@@ -76,17 +85,39 @@ def restore(backup_file: Path, database_url: str) -> None:
         return
     environment = _pg_environment(url)
     _refuse_non_empty_postgres(environment)
-    _run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", "--dbname", url.database or "",
-          str(backup_file)], environment)
+    _run(
+        [
+            "pg_restore",
+            "--no-owner",
+            "--exit-on-error",
+            "--single-transaction",
+            "--dbname",
+            url.database or "",
+            str(backup_file),
+        ],
+        environment,
+    )
     _run(["psql", "--no-psqlrc", "--quiet", "--command", "ANALYZE"], environment)
 
 
 def _refuse_non_empty_postgres(environment: dict[str, str]) -> None:
     tables = subprocess.run(
-        ["psql", "--no-psqlrc", "--tuples-only", "--no-align", "--command",
-         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"],
-        env=environment, capture_output=True, text=True, timeout=60)
+        [
+            "psql",
+            "--no-psqlrc",
+            "--tuples-only",
+            "--no-align",
+            "--command",
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if tables.returncode != 0:
         raise BackupError(f"无法连接目标数据库：{tables.stderr.strip()}")
     if int(tables.stdout.strip() or 0) > 0:
-        raise BackupError(f"数据库 {environment['PGDATABASE']} 已有数据表：恢复只写入新的空数据库。")
+        raise BackupError(
+            f"数据库 {environment['PGDATABASE']} 已有数据表：恢复只写入新的空数据库。"
+        )

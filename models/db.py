@@ -22,8 +22,13 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     # JIT compilation pays off for long analytic scans, not for this API's short indexed queries:
     # it fires on the planner's cost estimate and added 50–100 ms to matching queries of ~20 ms.
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True,
-                               connect_args={"server_settings": {"jit": "off"}})
+    return create_async_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"jit": "off"}},
+    )
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -65,8 +70,14 @@ def database_unavailable(error: BaseException | None) -> bool:
             return True
         if isinstance(error, sqlalchemy_exc.DBAPIError) and error.connection_invalidated:
             return True
-        if isinstance(error, sqlite3.OperationalError) and any(text in str(error) for text in _SQLITE_UNAVAILABLE):
+        if isinstance(error, sqlite3.OperationalError) and any(
+            text in str(error) for text in _SQLITE_UNAVAILABLE
+        ):
             return True
-        error = (getattr(error, "orig", None) or getattr(error, "original_error", None)
-                 or error.__cause__ or error.__context__)
+        error = (
+            getattr(error, "orig", None)
+            or getattr(error, "original_error", None)
+            or error.__cause__
+            or error.__context__
+        )
     return False

@@ -15,7 +15,13 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, Update, and_, event, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from models.people import MONITORED_CATEGORIES, EmploymentIntention, Household, Person, StudentRecord
+from models.people import (
+    MONITORED_CATEGORIES,
+    EmploymentIntention,
+    Household,
+    Person,
+    StudentRecord,
+)
 from models.regions import Region
 from models.tracking import EmploymentRecord
 
@@ -26,17 +32,25 @@ def _household_of_intention() -> ColumnElement[bool]:
 
 def available() -> ColumnElement[bool]:
     """The graduate may be matched: seeking work (or a change), or not in work now."""
-    in_work = exists().where(EmploymentRecord.person_id == EmploymentIntention.person_id,
-                             EmploymentRecord.end_date.is_(None))
+    in_work = exists().where(
+        EmploymentRecord.person_id == EmploymentIntention.person_id,
+        EmploymentRecord.end_date.is_(None),
+    )
     return or_(EmploymentIntention.seeking, ~in_work)
 
 
 def refresh_statement(where: ColumnElement[bool]) -> Update:
     """UPDATE the keys of the intentions ``where`` selects, from their sources."""
-    major = select(StudentRecord.major_code).where(StudentRecord.person_id == EmploymentIntention.person_id)
-    monitored = select(Household.category.in_(sorted(MONITORED_CATEGORIES))).where(_household_of_intention())
+    major = select(StudentRecord.major_code).where(
+        StudentRecord.person_id == EmploymentIntention.person_id
+    )
+    monitored = select(Household.category.in_(sorted(MONITORED_CATEGORIES))).where(
+        _household_of_intention()
+    )
     relocated = select(Household.relocated).where(_household_of_intention())
-    key_county = select(Region.is_key_county).where(_household_of_intention(), Region.code == Household.region_code)
+    key_county = select(Region.is_key_county).where(
+        _household_of_intention(), Region.code == Household.region_code
+    )
     region = select(Household.region_code).where(_household_of_intention())
     education = select(Person.education).where(Person.id == EmploymentIntention.person_id)
     return (
@@ -55,23 +69,37 @@ def refresh_statement(where: ColumnElement[bool]) -> Update:
     )
 
 
-def affected(person_ids: Iterable[int], household_ids: Iterable[int], region_codes: Iterable[str]) -> ColumnElement[bool]:
+def affected(
+    person_ids: Iterable[int], household_ids: Iterable[int], region_codes: Iterable[str]
+) -> ColumnElement[bool]:
     """Intentions whose keys depend on any of these persons, households or regions."""
-    person_ids, household_ids, region_codes = sorted(set(person_ids)), sorted(set(household_ids)), sorted(set(region_codes))
+    person_ids, household_ids, region_codes = (
+        sorted(set(person_ids)),
+        sorted(set(household_ids)),
+        sorted(set(region_codes)),
+    )
     households = select(Household.id).where(
         or_(Household.id.in_(household_ids), Household.region_code.in_(region_codes))
     )
     persons = select(Person.id).where(Person.household_id.in_(households))
-    return or_(EmploymentIntention.person_id.in_(person_ids), EmploymentIntention.person_id.in_(persons))
+    return or_(
+        EmploymentIntention.person_id.in_(person_ids), EmploymentIntention.person_id.in_(persons)
+    )
 
 
 @event.listens_for(Session, "after_flush")
 def _refresh_after_flush(session: Session, _flush_context) -> None:
     changed = list(session.new) + list(session.dirty)
-    person_ids = [o.person_id for o in changed if isinstance(o, (EmploymentIntention, StudentRecord, EmploymentRecord))]
+    person_ids = [
+        o.person_id
+        for o in changed
+        if isinstance(o, (EmploymentIntention, StudentRecord, EmploymentRecord))
+    ]
     person_ids += [o.person_id for o in session.deleted if isinstance(o, EmploymentRecord)]
     person_ids += [o.id for o in changed if isinstance(o, Person)]
     household_ids = [o.id for o in changed if isinstance(o, Household)]
     region_codes = [o.code for o in changed if isinstance(o, Region)]
     if person_ids or household_ids or region_codes:
-        session.connection().execute(refresh_statement(affected(person_ids, household_ids, region_codes)))
+        session.connection().execute(
+            refresh_statement(affected(person_ids, household_ids, region_codes))
+        )

@@ -144,7 +144,9 @@ def location_tier(household_region: str, work_region: str) -> LocationTier:
 employment_intention_occupations = Table(
     "employment_intention_occupations",
     Base.metadata,
-    Column("intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("occupation_code", ForeignKey("occupations.code"), primary_key=True),
     # Matching looks graduates up by the occupation they want; the key covers the join back.
     Index("ix_employment_intention_occupations_by_occupation", "occupation_code", "intention_id"),
@@ -153,7 +155,9 @@ employment_intention_occupations = Table(
 employment_intention_regions = Table(
     "employment_intention_regions",
     Base.metadata,
-    Column("intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "intention_id", ForeignKey("employment_intentions.id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("region_code", ForeignKey("regions.code"), primary_key=True),
 )
 
@@ -182,18 +186,32 @@ class EmploymentIntention(Timestamped, Base):
     match_monitored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_key_county: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     match_relocated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    match_education: Mapped[Education | None] = mapped_column(enum_column(Education, name="match_education"))
+    match_education: Mapped[Education | None] = mapped_column(
+        enum_column(Education, name="match_education")
+    )
     match_region_code: Mapped[str | None] = mapped_column(String(6))  # the household's county
     # Available for matching: seeking, or not in work (no open employment record).
     match_available: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     __table_args__ = (
-        CheckConstraint("expected_salary IS NULL OR expected_salary >= 0", name="salary_not_negative"),
+        CheckConstraint(
+            "expected_salary IS NULL OR expected_salary >= 0", name="salary_not_negative"
+        ),
         # Covers what matching reads to pick and order a band of graduates by major, so that
         # reading ten thousand candidates stays inside the index (an index-only scan).
         Index(
-            "ix_employment_intentions_matching", "match_major_code", "match_monitored", "match_key_county",
-            "match_relocated", "expected_salary", "seeking", "match_available", "match_education", "preferred_tier",
-            "match_region_code", "id", "person_id",
+            "ix_employment_intentions_matching",
+            "match_major_code",
+            "match_monitored",
+            "match_key_county",
+            "match_relocated",
+            "expected_salary",
+            "seeking",
+            "match_available",
+            "match_education",
+            "preferred_tier",
+            "match_region_code",
+            "id",
+            "person_id",
         ),
     )

@@ -63,10 +63,14 @@ def production_problems(settings: Settings) -> list[str]:
     if not settings.production:
         return []
     problems = []
-    if settings.secret_key == DEVELOPMENT_SECRET_KEY or len(settings.secret_key) < MIN_PRODUCTION_SECRET_LENGTH:
+    if (
+        settings.secret_key == DEVELOPMENT_SECRET_KEY
+        or len(settings.secret_key) < MIN_PRODUCTION_SECRET_LENGTH
+    ):
         problems.append(
             f"YULU_SECRET_KEY：生产环境不能使用开发用的默认密钥或短于 {MIN_PRODUCTION_SECRET_LENGTH} 个字符的密钥；"
-            "请设置随机密钥，例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出。")
+            "请设置随机密钥，例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出。"
+        )
     issuer = urlsplit(settings.issuer)
     if issuer.scheme != "https" or not issuer.hostname:
         problems.append(f"YULU_ISSUER：生产环境须为 https:// 地址，现为 {settings.issuer!r}。")

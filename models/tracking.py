@@ -56,7 +56,9 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     __table_args__ = (
-        CheckConstraint("monthly_income IS NULL OR monthly_income >= 0", name="income_not_negative"),
+        CheckConstraint(
+            "monthly_income IS NULL OR monthly_income >= 0", name="income_not_negative"
+        ),
     )
 
 

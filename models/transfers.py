@@ -43,7 +43,9 @@ class StudentTransfer(Timestamped, Base):
     entry_year: Mapped[int] = mapped_column(Integer)
     expected_graduation_year: Mapped[int] = mapped_column(Integer)
     record_status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus))
-    state: Mapped[TransferState] = mapped_column(enum_column(TransferState), index=True, default=TransferState.PENDING)
+    state: Mapped[TransferState] = mapped_column(
+        enum_column(TransferState), index=True, default=TransferState.PENDING
+    )
     # The record an acceptance replaced (school_id, major_code, years, status): kept, not lost.
     replaced_record: Mapped[dict | None] = mapped_column(JSON)
     decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -57,8 +57,12 @@ def _action(role: Role, current: Stage, target: Stage) -> StageAction:
             label = "撤回申请"
         return StageAction("WITHDRAWN", label, danger=True, done=f"已{label}。")
     if target == Stage.REJECTED:
-        return StageAction("REJECTED", "标记未通过", danger=True, needs_reason=True, done="已标记为未通过。")
-    return StageAction(target.name, f"推进到「{LABELS['stage'][target.name]}」", needs_hire=target == Stage.HIRED)
+        return StageAction(
+            "REJECTED", "标记未通过", danger=True, needs_reason=True, done="已标记为未通过。"
+        )
+    return StageAction(
+        target.name, f"推进到「{LABELS['stage'][target.name]}」", needs_hire=target == Stage.HIRED
+    )
 
 
 def application_actions(user: dict, application: dict) -> list[StageAction]:
@@ -67,16 +71,24 @@ def application_actions(user: dict, application: dict) -> list[StageAction]:
     current = Stage[application["stage"]]
     if not rules.may_call(viewer, MUTATION) or not rules.may_act_at(viewer, current):
         return []
-    return [_action(viewer.role, current, target) for target in Stage
-            if may_transition(current, target) and rules.may_move_to(viewer, target)]
+    return [
+        _action(viewer.role, current, target)
+        for target in Stage
+        if may_transition(current, target) and rules.may_move_to(viewer, target)
+    ]
 
 
 def _transition(form: FormData) -> tuple[dict, FormErrors]:
     extra, errors = HIRE_FORM.parse(form)
     version = str(form.get("version", ""))
-    transition = {"id": str(form.get("application", "")), "version": int(version) if version.isdigit() else 0,
-                  "stage": str(form.get("stage", "")), "note": str(form.get("note", "")).strip() or None,
-                  "reason": form.get("reason") or None, **extra}
+    transition = {
+        "id": str(form.get("application", "")),
+        "version": int(version) if version.isdigit() else 0,
+        "stage": str(form.get("stage", "")),
+        "note": str(form.get("note", "")).strip() or None,
+        "reason": form.get("reason") or None,
+        **extra,
+    }
     return transition, errors
 
 
@@ -93,13 +105,19 @@ async def move(request: Request, form: FormData, user: dict, back: str) -> Respo
     outcome (or the API's reasons, each naming its rule) as the notice."""
     transition, errors = _transition(form)
     if not errors:
-        _result, payload_errors = await operations.mutate(request, "MoveApplication", {"input": transition})
+        _result, payload_errors = await operations.mutate(
+            request, "MoveApplication", {"input": transition}
+        )
         errors = FormErrors.from_payload(payload_errors, set())
     if errors:
-        return redirect(back, "；".join([*errors.general, *errors.by_field.values()]), request, failed=True)
+        return redirect(
+            back, "；".join([*errors.general, *errors.by_field.values()]), request, failed=True
+        )
     return redirect(back, _done(user, form), request)
 
 
 def actions_by_id(user: dict, applications: list[dict]) -> dict[str, list[StageAction]]:
     """:func:`application_actions` of each application, by its id, for a page's template."""
-    return {application["id"]: application_actions(user, application) for application in applications}
+    return {
+        application["id"]: application_actions(user, application) for application in applications
+    }

@@ -35,7 +35,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await engine.dispose()
 
-    routes = [Route("/livez", livez), Route("/healthz", healthz), Route("/graphql", graphql_endpoint, methods=["GET", "POST"])]
+    routes = [
+        Route("/livez", livez),
+        Route("/healthz", healthz),
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+    ]
     app = AllianceApp(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine

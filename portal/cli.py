@@ -24,7 +24,12 @@ def _serve(args: argparse.Namespace) -> None:
 
     # Built here, not by uvicorn's factory: settings it refuses end in our message, not a traceback.
     # On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS to finish, then the worker exits.
-    uvicorn.run(create_app(), host=args.host, port=args.port, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
+    uvicorn.run(
+        create_app(),
+        host=args.host,
+        port=args.port,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -72,14 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     seed = commands.add_parser("seed", help="load reference data and a synthetic alliance")
-    seed.add_argument("--scale", choices=("demo", "bench", "test"), default="demo",
-                      help="demo: a Chongqing-like alliance; bench: 1M persons; test: a small one")
+    seed.add_argument(
+        "--scale",
+        choices=("demo", "bench", "test"),
+        default="demo",
+        help="demo: a Chongqing-like alliance; bench: 1M persons; test: a small one",
+    )
     seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
     seed.set_defaults(handler=_seed)
-    backup = commands.add_parser("backup", help="write a consistent backup of the database to a new file")
+    backup = commands.add_parser(
+        "backup", help="write a consistent backup of the database to a new file"
+    )
     backup.add_argument("out", type=Path)
     backup.set_defaults(handler=_backup)
-    restore = commands.add_parser("restore", help="load a backup into the (empty) database of YULU_DATABASE_URL")
+    restore = commands.add_parser(
+        "restore", help="load a backup into the (empty) database of YULU_DATABASE_URL"
+    )
     restore.add_argument("file", type=Path)
     restore.set_defaults(handler=_restore)
     schema = commands.add_parser("schema", help="print the GraphQL SDL to schema/alliance.graphql")
@@ -94,7 +107,9 @@ def main(argv: list[str] | None = None) -> None:
         check_production(get_settings())  # every command: `keys rotate` uses the secret too
         args.handler(args)
     except SettingsError as error:
-        sys.exit("yulu: 配置有误，拒绝运行：\n" + "\n".join(f"  {problem}" for problem in error.problems))
+        sys.exit(
+            "yulu: 配置有误，拒绝运行：\n" + "\n".join(f"  {problem}" for problem in error.problems)
+        )
     except BackupError as error:
         sys.exit(f"yulu: {error}")
 

@@ -61,7 +61,9 @@ class FormSpec:
 
     def values(self, form: FormData) -> dict[str, Any]:
         """What the user typed, kept as text, to show the form again."""
-        shown: dict[str, Any] = {name: form.get(name, "") for name in self.texts + self.integers + self.dates}
+        shown: dict[str, Any] = {
+            name: form.get(name, "") for name in self.texts + self.integers + self.dates
+        }
         shown.update({name: form.getlist(name) for name in self.lists})
         shown.update({name: name in form for name in self.flags})
         return shown

@@ -40,7 +40,9 @@ RETRY_LATER = {"Retry-After": "30"}
 
 
 class BadRequest(Exception):
-    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, message: str, status: int = 400, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
@@ -92,12 +94,14 @@ def _json_parameter(value: str | None, name: str) -> Any:
 
 def _get_parameters(request: Request) -> dict[str, Any]:
     params = request.query_params
-    return _parameters({
-        "query": params.get("query"),
-        "operationName": params.get("operationName"),
-        "variables": _json_parameter(params.get("variables"), "variables"),
-        "extensions": _json_parameter(params.get("extensions"), "extensions"),
-    })
+    return _parameters(
+        {
+            "query": params.get("query"),
+            "operationName": params.get("operationName"),
+            "variables": _json_parameter(params.get("variables"), "variables"),
+            "extensions": _json_parameter(params.get("extensions"), "extensions"),
+        }
+    )
 
 
 async def _read_body(request: Request) -> bytes:
@@ -124,12 +128,20 @@ async def _post_parameters(request: Request) -> dict[str, Any]:
     return _parameters(body)
 
 
-def _encode(payload: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(orjson.dumps(payload), status_code=status, headers=headers,
-                    media_type=f"{media_type}; charset=utf-8")
+def _encode(
+    payload: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(payload),
+        status_code=status,
+        headers=headers,
+        media_type=f"{media_type}; charset=utf-8",
+    )
 
 
-def _error_response(message: str, status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+def _error_response(
+    message: str, status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
     return _encode({"errors": [{"message": message}]}, status, media_type, headers)
 
 
@@ -142,10 +154,14 @@ def _failed_before_data(data: Any, errors: list[GraphQLError]) -> bool:
     """The service failed outside any field (an extension: the audit insert, say), not the
     request: no data, and an internal error tied to no field."""
     return data is None and any(
-        error.path is None and (error.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR" for error in errors)
+        error.path is None and (error.extensions or {}).get("code") == "INTERNAL_SERVER_ERROR"
+        for error in errors
+    )
 
 
-def _result_body(data: Any, errors: list[GraphQLError] | None, request_error: bool) -> dict[str, Any]:
+def _result_body(
+    data: Any, errors: list[GraphQLError] | None, request_error: bool
+) -> dict[str, Any]:
     body: dict[str, Any] = {} if request_error else {"data": data}
     if errors:
         body["errors"] = [error.formatted for error in errors]
@@ -153,8 +169,12 @@ def _result_body(data: Any, errors: list[GraphQLError] | None, request_error: bo
 
 
 def _wants_ide(request: Request, production: bool) -> bool:
-    return (not production and request.method == "GET" and "query" not in request.query_params
-            and "text/html" in request.headers.get("accept", ""))
+    return (
+        not production
+        and request.method == "GET"
+        and "query" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
 
 
 def failure_response(error: BaseException, request_id: str, media_type: str = JSON) -> Response:
@@ -169,7 +189,9 @@ def failure_response(error: BaseException, request_id: str, media_type: str = JS
 def failure_before_endpoint(request: Request, error: BaseException) -> Response:
     """``failure_response`` for a request that failed in a middleware (the bearer-token check
     reads the database), in the media type the client accepts."""
-    return failure_response(error, uuid.uuid4().hex, negotiate(request.headers.get("accept")) or JSON)
+    return failure_response(
+        error, uuid.uuid4().hex, negotiate(request.headers.get("accept")) or JSON
+    )
 
 
 def _unavailable(errors: list[GraphQLError]) -> bool:
@@ -178,21 +200,36 @@ def _unavailable(errors: list[GraphQLError]) -> bool:
 
 async def _execute(request: Request, parameters: dict[str, Any], media_type: str) -> Response:
     schema = build_schema(request.app.state.settings.production)
-    allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+    allowed = (
+        {OperationType.QUERY}
+        if request.method == "GET"
+        else {OperationType.QUERY, OperationType.MUTATION}
+    )
     async with request.app.state.sessions() as session:
         context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
         try:
-            result = await schema.execute(context_value=context, allowed_operation_types=allowed, **parameters)
+            result = await schema.execute(
+                context_value=context, allowed_operation_types=allowed, **parameters
+            )
             await context.session.settled()
             errors = public_errors(result.errors or [], context.request_id)
             if _unavailable(errors):  # whatever ran is rolled back with the session
-                return _encode(_result_body(result.data, errors, False), 503, media_type, RETRY_LATER)
+                return _encode(
+                    _result_body(result.data, errors, False), 503, media_type, RETRY_LATER
+                )
             await context.session.commit()
         except InvalidOperationTypeError:
-            return _error_response("Only queries over GET; send mutations with POST.", 405, media_type, {"Allow": "POST"})
+            return _error_response(
+                "Only queries over GET; send mutations with POST.",
+                405,
+                media_type,
+                {"Allow": "POST"},
+            )
         except MissingQueryError:
             return _error_response("query is required", 400, media_type)
-        except Exception as error:  # the commit, or anything strawberry let through: masked, never the text
+        except (
+            Exception
+        ) as error:  # the commit, or anything strawberry let through: masked, never the text
             await context.session.settled()
             return failure_response(error, context.request_id, media_type)
     if _failed_before_data(result.data, errors):
@@ -211,7 +248,9 @@ async def graphql_endpoint(request: Request) -> Response:
     if media_type is None:
         return _error_response(f"Accept {GRAPHQL_RESPONSE} or {JSON}", 406, JSON)
     try:
-        parameters = _get_parameters(request) if request.method == "GET" else await _post_parameters(request)
+        parameters = (
+            _get_parameters(request) if request.method == "GET" else await _post_parameters(request)
+        )
     except BadRequest as error:
         return _error_response(str(error), error.status, media_type, error.headers)
     return await _execute(request, parameters, media_type)

@@ -7,31 +7,81 @@ One table per enum, registered as a Jinja filter of the same name, so templates 
 from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
-    "position_kind": {"REGULAR": "全职", "INTERNSHIP": "就业见习", "PUBLIC_WELFARE": "公益性岗位",
-                      "ASSISTANCE_WORKSHOP": "帮扶车间"},
+    "position_kind": {
+        "REGULAR": "全职",
+        "INTERNSHIP": "就业见习",
+        "PUBLIC_WELFARE": "公益性岗位",
+        "ASSISTANCE_WORKSHOP": "帮扶车间",
+    },
     "position_state": {"DRAFT": "草稿", "OPEN": "招聘中", "CLOSED": "已关闭"},
-    "education": {"JUNIOR_MIDDLE": "初中", "SECONDARY_VOCATIONAL": "中职", "HIGHER_VOCATIONAL": "高职专科",
-                  "BACHELOR": "本科"},
-    "stage": {"RECOMMENDED": "已推荐", "APPLIED": "已投递", "INTERVIEW": "面试", "OFFER": "录用意向",
-              "HIRED": "已入职", "REJECTED": "未通过", "WITHDRAWN": "已撤回"},
-    "rejection_reason": {"SKILLS_MISMATCH": "技能不匹配", "EDUCATION": "学历不符", "LOCATION": "工作地点不合适",
-                         "SALARY": "薪酬未谈拢", "POSITION_FILLED": "岗位已满", "NO_SHOW": "未到场",
-                         "OTHER": "其他原因"},
+    "education": {
+        "JUNIOR_MIDDLE": "初中",
+        "SECONDARY_VOCATIONAL": "中职",
+        "HIGHER_VOCATIONAL": "高职专科",
+        "BACHELOR": "本科",
+    },
+    "stage": {
+        "RECOMMENDED": "已推荐",
+        "APPLIED": "已投递",
+        "INTERVIEW": "面试",
+        "OFFER": "录用意向",
+        "HIRED": "已入职",
+        "REJECTED": "未通过",
+        "WITHDRAWN": "已撤回",
+    },
+    "rejection_reason": {
+        "SKILLS_MISMATCH": "技能不匹配",
+        "EDUCATION": "学历不符",
+        "LOCATION": "工作地点不合适",
+        "SALARY": "薪酬未谈拢",
+        "POSITION_FILLED": "岗位已满",
+        "NO_SHOW": "未到场",
+        "OTHER": "其他原因",
+    },
     "source": {"SELF": "本人投递", "SCHOOL": "学校推荐", "AGENCY": "机构推荐", "FAIR": "招聘会"},
     "class_kind": {"TARGETED": "定向班", "CUSTOMISED": "订单班", "SHORT_TRAINING": "短期技能培训"},
-    "fair_kind": {"INDUSTRY": "行业专场", "REGIONAL": "区域专场", "SPECIALITY": "专业专场", "GENERAL": "综合招聘"},
+    "fair_kind": {
+        "INDUSTRY": "行业专场",
+        "REGIONAL": "区域专场",
+        "SPECIALITY": "专业专场",
+        "GENERAL": "综合招聘",
+    },
     "fair_mode": {"ONLINE": "线上", "OFFLINE": "线下", "HYBRID": "线上线下结合"},
-    "household_category": {"LIFTED": "脱贫户", "UNSTABLE": "脱贫不稳定户", "MARGINAL": "边缘易致贫户",
-                           "SUDDEN_HARDSHIP": "突发严重困难户"},
+    "household_category": {
+        "LIFTED": "脱贫户",
+        "UNSTABLE": "脱贫不稳定户",
+        "MARGINAL": "边缘易致贫户",
+        "SUDDEN_HARDSHIP": "突发严重困难户",
+    },
     "student_status": {"STUDYING": "在读", "GRADUATED": "已毕业", "WITHDRAWN": "已退学"},
     "location_tier": {"IN_COUNTY": "县内", "IN_PROVINCE": "省内县外", "CROSS_PROVINCE": "跨省"},
-    "follow_up_status": {"EMPLOYED": "在岗", "UNEMPLOYED": "未就业", "STUDYING": "升学", "OWN_BUSINESS": "自主创业"},
+    "follow_up_status": {
+        "EMPLOYED": "在岗",
+        "UNEMPLOYED": "未就业",
+        "STUDYING": "升学",
+        "OWN_BUSINESS": "自主创业",
+    },
     "gender": {"FEMALE": "女", "MALE": "男"},
-    "organisation_kind": {"SCHOOL": "职业院校", "ENTERPRISE": "用工企业", "AGENCY": "人力资源服务机构",
-                          "BUREAU": "乡村振兴部门"},
-    "membership": {"PENDING": "待审核", "APPROVED": "已批准", "REJECTED": "已驳回", "SUSPENDED": "已暂停"},
-    "role": {"ENTERPRISE": "用工企业", "SCHOOL": "职业院校", "AGENCY": "人力资源服务机构", "BUREAU": "乡村振兴部门",
-             "GRADUATE": "雨露计划学生", "ADMIN": "系统管理员"},
+    "organisation_kind": {
+        "SCHOOL": "职业院校",
+        "ENTERPRISE": "用工企业",
+        "AGENCY": "人力资源服务机构",
+        "BUREAU": "乡村振兴部门",
+    },
+    "membership": {
+        "PENDING": "待审核",
+        "APPROVED": "已批准",
+        "REJECTED": "已驳回",
+        "SUSPENDED": "已暂停",
+    },
+    "role": {
+        "ENTERPRISE": "用工企业",
+        "SCHOOL": "职业院校",
+        "AGENCY": "人力资源服务机构",
+        "BUREAU": "乡村振兴部门",
+        "GRADUATE": "雨露计划学生",
+        "ADMIN": "系统管理员",
+    },
 }
 
 
@@ -41,7 +91,10 @@ def label_filter(table: dict[str, str]):
 
 def code_choices(items: list[dict], with_code: bool = True) -> list[tuple[str, str]]:
     """(code, label) pairs for catalogue entries and regions: 电工（6-31-01-03）."""
-    return [(item["code"], f"{item['name']}（{item['code']}）" if with_code else item["name"]) for item in items]
+    return [
+        (item["code"], f"{item['name']}（{item['code']}）" if with_code else item["name"])
+        for item in items
+    ]
 
 
 def options(name: str) -> list[tuple[str, str]]:
@@ -77,5 +130,5 @@ def error_message(error: dict) -> str:
 def named_field(message: str, label: str | None) -> str:
     """A message about one field, with that field's label as its subject (a Jinja filter)."""
     if label and message.startswith(FIELD):
-        return f"「{label}」" + message[len(FIELD):]
+        return f"「{label}」" + message[len(FIELD) :]
     return message

@@ -19,7 +19,10 @@ class NoticeLine:
 
 
 WORDING: dict[tuple[str, str], tuple[str, str]] = {
-    ("GRADUATE", "REFERRALS_AWAITING"): ("收到 {n} 条推荐，等待您接受或谢绝", "/me#referrals-title"),
+    ("GRADUATE", "REFERRALS_AWAITING"): (
+        "收到 {n} 条推荐，等待您接受或谢绝",
+        "/me#referrals-title",
+    ),
     ("GRADUATE", "APPLICATIONS_MOVED"): ("{n} 份申请近 30 天有新进展", "/me#applications-title"),
     ("SCHOOL", "REFERRALS_AWAITING"): ("学生收到的推荐中有 {n} 条待确认", "/school/referrals"),
     ("SCHOOL", "FOLLOW_UPS_DUE"): ("{n} 名毕业生近 3 个月没有回访记录", "/school?ledger=GRADUATES"),

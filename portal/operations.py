@@ -71,7 +71,9 @@ def _spreads(node) -> set[str]:
     return collector.names
 
 
-def _fragments_used(node, fragments: dict[str, FragmentDefinitionNode]) -> list[FragmentDefinitionNode]:
+def _fragments_used(
+    node, fragments: dict[str, FragmentDefinitionNode]
+) -> list[FragmentDefinitionNode]:
     """Every fragment ``node`` spreads, directly or through other fragments."""
     found: dict[str, FragmentDefinitionNode] = {}
     pending = list(_spreads(node))
@@ -107,8 +109,9 @@ def operations() -> dict[str, Operation]:
     return parse_operations([parse(path.read_text(encoding="utf-8")) for path in files])
 
 
-async def run(request: Request, name: str, variables: dict[str, Any] | None = None, *,
-              signed_in: bool = True) -> dict[str, Any]:
+async def run(
+    request: Request, name: str, variables: dict[str, Any] | None = None, *, signed_in: bool = True
+) -> dict[str, Any]:
     """The ``data`` of operation ``name`` run as the current user (anonymously if not signed in
     and the page is public). Authorization failures become sign-in redirects and 403 pages."""
     token = await portal_access_token(request)
@@ -119,7 +122,9 @@ async def run(request: Request, name: str, variables: dict[str, Any] | None = No
     return body["data"]
 
 
-async def _post(request: Request, operation: Operation, variables: dict, token: str | None) -> tuple[int, dict]:
+async def _post(
+    request: Request, operation: Operation, variables: dict, token: str | None
+) -> tuple[int, dict]:
     headers = {"Accept": "application/graphql-response+json, application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -158,7 +163,9 @@ def _raise_for_errors(name: str, status: int, errors: list[dict]) -> None:
     raise OperationFailed(f"{name}: {errors[0].get('message')}")
 
 
-async def mutate(request: Request, name: str, variables: dict[str, Any]) -> tuple[dict | None, list[dict]]:
+async def mutate(
+    request: Request, name: str, variables: dict[str, Any]
+) -> tuple[dict | None, list[dict]]:
     """A mutation's ``result`` and its user ``errors`` (every portal mutation has one payload)."""
     data = await run(request, name, variables)
     payload = next(iter(data.values()))

@@ -41,7 +41,9 @@ async def _all_regions(request: Request) -> list[dict]:
     if _regions is None:
         regions, after = [], None
         while True:
-            page = (await operations.run(request, "RegionChoices", {"after": after}))["regionSearch"]
+            page = (await operations.run(request, "RegionChoices", {"after": after}))[
+                "regionSearch"
+            ]
             regions.extend(edge["node"] for edge in page["edges"])
             if not page["pageInfo"]["hasNextPage"]:
                 break
@@ -54,7 +56,9 @@ async def _all_regions(request: Request) -> list[dict]:
 
 def _option_text(region: dict) -> str:
     """城口县（500229） · 重点帮扶县; a province or city as a place of its own: 杭州市（全域，330100）."""
-    whole = "全域，" if region["level"] in (RegionLevel.PROVINCE.name, RegionLevel.CITY.name) else ""
+    whole = (
+        "全域，" if region["level"] in (RegionLevel.PROVINCE.name, RegionLevel.CITY.name) else ""
+    )
     key = " · 重点帮扶县" if region["isKeyCounty"] else ""
     return f"{region['name']}（{whole}{region['code']}）{key}"
 
@@ -81,7 +85,10 @@ def group_regions(regions: list[dict], first_province: str | None = None) -> lis
 
     mine = (first_province or "")[:2]
     order = sorted(grouped, key=lambda code: (code[:2] != mine, code))
-    return [RegionGroup(label(code), [(r["code"], _option_text(r)) for r in grouped[code]]) for code in order]
+    return [
+        RegionGroup(label(code), [(r["code"], _option_text(r)) for r in grouped[code]])
+        for code in order
+    ]
 
 
 async def region_groups(request: Request, user: dict | None) -> list[RegionGroup]:
@@ -99,8 +106,11 @@ def viewer_of(user: dict) -> Viewer:
     """The rules' view of the signed-in user, enough to ask auth.rules what a page may offer
     (which filters): the role, the region's level and the scopes the portal signs in with."""
     level = (user.get("region") or {}).get("level")
-    return Viewer(role=Role[user["role"]], region_level=RegionLevel[level] if level else None,
-                  scopes=frozenset(PORTAL_SCOPES))
+    return Viewer(
+        role=Role[user["role"]],
+        region_level=RegionLevel[level] if level else None,
+        scopes=frozenset(PORTAL_SCOPES),
+    )
 
 
 def may_filter_households(user: dict) -> bool:
@@ -135,10 +145,15 @@ def person_filter(query: dict, offered: list[tuple[str, str]], **fixed) -> dict:
     return person_filter
 
 
-async def person_choices(request: Request, ledger: str, query: dict, offered: list[tuple[str, str]],
-                         **fixed) -> dict:
+async def person_choices(
+    request: Request, ledger: str, query: dict, offered: list[tuple[str, str]], **fixed
+) -> dict:
     """One page (20) of the persons matching the picker's query, with ``totalCount``."""
-    variables = {"ledger": ledger, "filter": person_filter(query, offered, **fixed), "after": query.get("after")}
+    variables = {
+        "ledger": ledger,
+        "filter": person_filter(query, offered, **fixed),
+        "after": query.get("after"),
+    }
     return (await operations.run(request, "PersonChoices", variables))["persons"]
 
 

@@ -27,20 +27,26 @@ ECHARTS = HERE / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 async def echarts(_request: Request) -> FileResponse:
     if not ECHARTS.exists():
         raise HTTPException(404)
-    return FileResponse(ECHARTS, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        ECHARTS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 async def favicon(_request: Request) -> FileResponse:
     """Browsers ask for /favicon.ico on every page, the sign-in page included."""
-    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(
+        HERE / "static" / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 # Blank values stay in the address: a blank choice can mean "all" where the page's default filters
 # (portal.pickers.person_query: job seekers unless 正在求职 is set to 全部).
 def _without(query: dict, *names: str) -> str:
-    return urlencode({key: value for key, value in query.items() if key not in names and value is not None})
+    return urlencode(
+        {key: value for key, value in query.items() if key not in names and value is not None}
+    )
 
 
 def page_number(query: dict) -> int:
@@ -51,8 +57,13 @@ def page_number(query: dict) -> int:
 
 def _with_cursor(query: dict, cursor: str) -> str:
     """The next page's address: the cursor, and the page number one on."""
-    return urlencode({**{key: value for key, value in query.items() if value is not None}, "after": cursor,
-                      "page": page_number(query) + 1})
+    return urlencode(
+        {
+            **{key: value for key, value in query.items() if value is not None},
+            "after": cursor,
+            "page": page_number(query) + 1,
+        }
+    )
 
 
 def _consent_clears(role: str | None) -> bool:
@@ -63,18 +74,27 @@ def _consent_clears(role: str | None) -> bool:
 # The filters and globals depend on no app: registered on import, so templates render outside a
 # request too.
 templates.env.globals["consent_clears"] = _consent_clears
-templates.env.filters.update(without=_without, with_cursor=_with_cursor, page_number=page_number,
-                             named_field=named_field)
+templates.env.filters.update(
+    without=_without, with_cursor=_with_cursor, page_number=page_number, named_field=named_field
+)
 templates.env.filters.update({name: label_filter(table) for name, table in LABELS.items()})
 
 
 def install_portal(app: Starlette) -> None:
-    app.router.routes.extend([
-        *public.ROUTES, *enterprise.ROUTES, *school.ROUTES, *graduate.ROUTES,
-        *agency.ROUTES, *bureau.ROUTES, *admin.ROUTES, *applications.ROUTES,
-        Route("/static/vendor/echarts.min.js", echarts),
-        Route("/favicon.ico", favicon),
-        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-    ])
+    app.router.routes.extend(
+        [
+            *public.ROUTES,
+            *enterprise.ROUTES,
+            *school.ROUTES,
+            *graduate.ROUTES,
+            *agency.ROUTES,
+            *bureau.ROUTES,
+            *admin.ROUTES,
+            *applications.ROUTES,
+            Route("/static/vendor/echarts.min.js", echarts),
+            Route("/favicon.ico", favicon),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+    )
     for key, handler in EXCEPTION_HANDLERS.items():
         app.add_exception_handler(key, handler)

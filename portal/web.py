@@ -47,15 +47,29 @@ class NavItem:
 
 # Each role's home comes first: it is where sign-in lands.
 NAVIGATION: dict[str, tuple[NavItem, ...]] = {
-    "enterprise": (NavItem("我的岗位", "/enterprise"), NavItem("发布岗位", "/enterprise/positions/new")),
-    "school": (NavItem("学生台账", "/school"), NavItem("推荐与投递", "/school/referrals"),
-               NavItem("订单班", "/school/classes")),
-    "agency": (NavItem("岗位匹配", "/agency"), NavItem("我的推荐", "/agency/referrals"),
-               NavItem("专场招聘会", "/agency/fairs"), NavItem("一对一帮扶", "/agency/people")),
+    "enterprise": (
+        NavItem("我的岗位", "/enterprise"),
+        NavItem("发布岗位", "/enterprise/positions/new"),
+    ),
+    "school": (
+        NavItem("学生台账", "/school"),
+        NavItem("推荐与投递", "/school/referrals"),
+        NavItem("订单班", "/school/classes"),
+    ),
+    "agency": (
+        NavItem("岗位匹配", "/agency"),
+        NavItem("我的推荐", "/agency/referrals"),
+        NavItem("专场招聘会", "/agency/fairs"),
+        NavItem("一对一帮扶", "/agency/people"),
+    ),
     "bureau": (NavItem("区域看板", "/bureau"),),
     "graduate": (NavItem("我的就业", "/me"),),
-    "admin": (NavItem("成员审核", "/admin"), NavItem("用户账号", "/admin/users"),
-              NavItem("OAuth 客户端", "/admin/clients"), NavItem("联盟概况", "/")),
+    "admin": (
+        NavItem("成员审核", "/admin"),
+        NavItem("用户账号", "/admin/users"),
+        NavItem("OAuth 客户端", "/admin/clients"),
+        NavItem("联盟概况", "/"),
+    ),
 }
 
 
@@ -95,8 +109,12 @@ async def require_role(request: Request, role: str) -> dict:
 async def render(request: Request, template: str, status_code: int = 200, **context) -> Response:
     user = await signed_in_user(request)
     role = user["role"].lower() if user else None
-    context.update(user=user, navigation=NAVIGATION.get(role or "", ()), home=home_path(role),
-                   notice=request.session.pop(NOTICE, None))
+    context.update(
+        user=user,
+        navigation=NAVIGATION.get(role or "", ()),
+        home=home_path(role),
+        notice=request.session.pop(NOTICE, None),
+    )
     return templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -115,16 +133,22 @@ def post(path: str, handler: FormHandler) -> Route:
     return Route(path, endpoint, methods=["POST"], name=handler.__name__)
 
 
-def redirect(path: str, notice: str | None = None, request: Request | None = None,
-             failed: bool = False) -> RedirectResponse:
+def redirect(
+    path: str, notice: str | None = None, request: Request | None = None, failed: bool = False
+) -> RedirectResponse:
     """303 to ``path`` (after a POST: a reload never resubmits); ``notice`` shows there once."""
     if notice and request is not None:
         request.session[NOTICE] = {"text": notice, "failed": failed}
     return RedirectResponse(path, status_code=303)
 
 
-async def submit(request: Request, form: FormData, spec: FormSpec, operation: str,
-                 variables: Callable[[dict], dict]) -> tuple[dict | None, dict, FormErrors]:
+async def submit(
+    request: Request,
+    form: FormData,
+    spec: FormSpec,
+    operation: str,
+    variables: Callable[[dict], dict],
+) -> tuple[dict | None, dict, FormErrors]:
     """A form's mutation: ``spec`` parses and checks ``form``; if it passes, ``operation`` runs with
     ``variables(values)``. Returns the payload's result (None when refused), the values to show
     again, and the errors, each next to its field."""
@@ -162,17 +186,28 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-async def error_page(request: Request, status: int, detail: str | None = None,
-                     headers: dict[str, str] | None = None) -> Response:
+async def error_page(
+    request: Request, status: int, detail: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
     if not _wants_html(request):
-        return PlainTextResponse(detail or ERROR_TEXT[status][0], status_code=status, headers=headers)
+        return PlainTextResponse(
+            detail or ERROR_TEXT[status][0], status_code=status, headers=headers
+        )
     title, message = ERROR_TEXT[status]
     try:
-        page = await render(request, "error.html", status, title=title, status=status, message=detail or message)
+        page = await render(
+            request, "error.html", status, title=title, status=status, message=detail or message
+        )
     except Exception:  # the page must render even when the API behind the user menu is down
         log.warning("error page without user menu", exc_info=True)
-        context = {"title": title, "status": status, "message": detail or message,
-                   "user": None, "navigation": (), "home": "/"}
+        context = {
+            "title": title,
+            "status": status,
+            "message": detail or message,
+            "user": None,
+            "navigation": (),
+            "home": "/",
+        }
         page = templates.TemplateResponse(request, "error.html", context, status_code=status)
     page.headers.update(headers or {})
     return page

@@ -43,8 +43,10 @@ MESSAGES = {
 MAX_ADMIN_LIST = 1000
 
 ROLE_KINDS = {
-    Role.SCHOOL: OrganisationKind.SCHOOL, Role.ENTERPRISE: OrganisationKind.ENTERPRISE,
-    Role.AGENCY: OrganisationKind.AGENCY, Role.BUREAU: OrganisationKind.BUREAU,
+    Role.SCHOOL: OrganisationKind.SCHOOL,
+    Role.ENTERPRISE: OrganisationKind.ENTERPRISE,
+    Role.AGENCY: OrganisationKind.AGENCY,
+    Role.BUREAU: OrganisationKind.BUREAU,
 }
 """A member's user signs in for an organisation of the matching kind."""
 
@@ -62,12 +64,22 @@ class DeletedClient:
 
 def _rejected(error: admin.AdminError, field_names: dict[str, str] | None = None) -> Rejected:
     field_name = (field_names or {}).get(error.field, error.field)
-    return Rejected(UserError(camel(field_name) if field_name else None, error.code,
-                              MESSAGES.get(error.code, "无法完成此操作。")))
+    return Rejected(
+        UserError(
+            camel(field_name) if field_name else None,
+            error.code,
+            MESSAGES.get(error.code, "无法完成此操作。"),
+        )
+    )
 
 
-async def _run(ctx: Context, function: Callable[..., Any], *args: Any,
-               field_names: dict[str, str] | None = None, **kwargs: Any) -> Any:
+async def _run(
+    ctx: Context,
+    function: Callable[..., Any],
+    *args: Any,
+    field_names: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
     try:
         return await ctx.session.run_sync(lambda session: function(session, *args, **kwargs))
     except admin.AdminError as error:
@@ -101,10 +113,16 @@ async def create_client(ctx: Context, values: dict[str, Any]) -> Outcome[Created
 
     async def work() -> CreatedClient:
         client, secret = await _run(
-            ctx, admin.create_client, values["client_id"], values.get("name") or values["client_id"],
-            confidential=values.get("confidential", True), grant_types=values["grant_types"],
-            redirect_uris=values.get("redirect_uris") or [], scope=values.get("scope") or "",
-            first_party=values.get("first_party", False), service_username=values.get("service_username"),
+            ctx,
+            admin.create_client,
+            values["client_id"],
+            values.get("name") or values["client_id"],
+            confidential=values.get("confidential", True),
+            grant_types=values["grant_types"],
+            redirect_uris=values.get("redirect_uris") or [],
+            scope=values.get("scope") or "",
+            first_party=values.get("first_party", False),
+            service_username=values.get("service_username"),
             field_names={"username": "service_username"},
         )
         return CreatedClient(client, secret)
@@ -129,11 +147,17 @@ async def _person_by_id_number(ctx: Context, id_number: str) -> int:
     createUser (auth.rules), so only an admin learns whether the number is registered."""
     number = id_number.strip().upper()
     checks = Checks()
-    checks.require(ric.is_valid(number), "id_number", "INVALID_ID_NUMBER",
-                   "身份证号无效：须为 18 位，最后一位为校验码（GB 11643）。")
+    checks.require(
+        ric.is_valid(number),
+        "id_number",
+        "INVALID_ID_NUMBER",
+        "身份证号无效：须为 18 位，最后一位为校验码（GB 11643）。",
+    )
     checks.done()
     person_id = await ctx.session.scalar(select(Person.id).where(Person.id_number == number))
-    checks.require(person_id is not None, "id_number", "UNKNOWN_ID_NUMBER", "没有登记这个身份证号的人员。")
+    checks.require(
+        person_id is not None, "id_number", "UNKNOWN_ID_NUMBER", "没有登记这个身份证号的人员。"
+    )
     checks.done()
     return person_id
 
@@ -144,32 +168,71 @@ async def _person_of(ctx: Context, values: dict[str, Any]) -> tuple[int | None, 
         raise Rejected(UserError("idNumber", "ONE_OF", "请只填身份证号或档案 ID 其中一项。"))
     if values.get("id_number"):
         return await _person_by_id_number(ctx, values["id_number"]), "id_number"
-    return (key_of(values["person_id"], "Person", "person_id") if values.get("person_id") else None), "person_id"
+    return (
+        key_of(values["person_id"], "Person", "person_id") if values.get("person_id") else None
+    ), "person_id"
 
 
 async def _check_new_user(ctx: Context, values: dict[str, Any]) -> tuple[int | None, int | None]:
     role = Role(values["role"])
-    organisation_id = key_of(values["organisation_id"], "Organisation", "organisation_id") \
-        if values.get("organisation_id") else None
+    organisation_id = (
+        key_of(values["organisation_id"], "Organisation", "organisation_id")
+        if values.get("organisation_id")
+        else None
+    )
     person_id, person_field = await _person_of(ctx, values)
     checks = Checks()
-    checks.require(len(values.get("password", "")) >= admin.MIN_PASSWORD_LENGTH, "password",
-                   "PASSWORD_TOO_SHORT", MESSAGES["PASSWORD_TOO_SHORT"])
+    checks.require(
+        len(values.get("password", "")) >= admin.MIN_PASSWORD_LENGTH,
+        "password",
+        "PASSWORD_TOO_SHORT",
+        MESSAGES["PASSWORD_TOO_SHORT"],
+    )
     if role in ROLE_KINDS:
-        kind = await ctx.session.scalar(select(Organisation.kind).where(Organisation.id == organisation_id)) \
-            if organisation_id else None
-        checks.require(kind is not None, "organisation_id", "ORGANISATION_REQUIRED",
-                       "该角色的账号须属于一个已登记的单位。")
-        checks.require(kind is None or kind == ROLE_KINDS[role], "organisation_id", "ROLE_MISMATCH",
-                       "账号角色与单位类型不符（如学校账号须属于学校）。")
+        kind = (
+            await ctx.session.scalar(
+                select(Organisation.kind).where(Organisation.id == organisation_id)
+            )
+            if organisation_id
+            else None
+        )
+        checks.require(
+            kind is not None,
+            "organisation_id",
+            "ORGANISATION_REQUIRED",
+            "该角色的账号须属于一个已登记的单位。",
+        )
+        checks.require(
+            kind is None or kind == ROLE_KINDS[role],
+            "organisation_id",
+            "ROLE_MISMATCH",
+            "账号角色与单位类型不符（如学校账号须属于学校）。",
+        )
     else:
-        checks.require(organisation_id is None, "organisation_id", "NO_ORGANISATION",
-                       "毕业生和管理员账号不属于任何单位。")
+        checks.require(
+            organisation_id is None,
+            "organisation_id",
+            "NO_ORGANISATION",
+            "毕业生和管理员账号不属于任何单位。",
+        )
     if role == Role.GRADUATE:
-        found = await ctx.session.scalar(select(Person.id).where(Person.id == person_id)) if person_id else None
-        checks.require(found is not None, person_field, "PERSON_REQUIRED", "毕业生账号须关联一名已登记的毕业生。")
-        taken = found is not None and await ctx.session.scalar(select(User.id).where(User.person_id == found))
-        checks.require(not taken, person_field, "HAS_ACCOUNT", "这名毕业生已有登录账号，请为其重置密码。")
+        found = (
+            await ctx.session.scalar(select(Person.id).where(Person.id == person_id))
+            if person_id
+            else None
+        )
+        checks.require(
+            found is not None,
+            person_field,
+            "PERSON_REQUIRED",
+            "毕业生账号须关联一名已登记的毕业生。",
+        )
+        taken = found is not None and await ctx.session.scalar(
+            select(User.id).where(User.person_id == found)
+        )
+        checks.require(
+            not taken, person_field, "HAS_ACCOUNT", "这名毕业生已有登录账号，请为其重置密码。"
+        )
     else:
         checks.require(person_id is None, person_field, "NO_PERSON", "只有毕业生账号关联个人。")
     checks.done()
@@ -179,11 +242,20 @@ async def _check_new_user(ctx: Context, values: dict[str, Any]) -> tuple[int | N
 async def create_user(ctx: Context, values: dict[str, Any]) -> Outcome[User]:
     async def work() -> User:
         organisation_id, person_id = await _check_new_user(ctx, values)
-        return await _run(ctx, admin.create_user, values["username"], values["password"],
-                          role=Role(values["role"]), display_name=values.get("display_name"),
-                          organisation_id=organisation_id, person_id=person_id)
+        return await _run(
+            ctx,
+            admin.create_user,
+            values["username"],
+            values["password"],
+            role=Role(values["role"]),
+            display_name=values.get("display_name"),
+            organisation_id=organisation_id,
+            person_id=person_id,
+        )
 
-    return await attempt(ctx, "createUser", work, username=values["username"], role=str(values["role"]))
+    return await attempt(
+        ctx, "createUser", work, username=values["username"], role=str(values["role"])
+    )
 
 
 async def reset_password(ctx: Context, username: str, password: str) -> Outcome[User]:
@@ -202,8 +274,11 @@ async def unlock_user(ctx: Context, username: str) -> Outcome[User]:
 
 async def deactivate_user(ctx: Context, username: str) -> Outcome[User]:
     async def work() -> User:
-        me = await ctx.session.scalar(select(User.username).where(User.id == ctx.viewer.user_id)) \
-            if ctx.viewer.user_id else None
+        me = (
+            await ctx.session.scalar(select(User.username).where(User.id == ctx.viewer.user_id))
+            if ctx.viewer.user_id
+            else None
+        )
         if me is not None and me == username:
             raise Rejected(UserError("username", "SELF", "不能停用自己的账号。"))
         return await _run(ctx, admin.deactivate_user, username)

@@ -53,8 +53,12 @@ class AuditTrail:
         self.reads[person_id].add(field_name)
 
     def mutated(
-        self, name: str, ok: bool, subject_person_id: int | None = None,
-        region_code: str | None = None, **detail: Any,
+        self,
+        name: str,
+        ok: bool,
+        subject_person_id: int | None = None,
+        region_code: str | None = None,
+        **detail: Any,
     ) -> None:
         self.mutations.append(MutationNote(name, ok, subject_person_id, region_code, detail))
 
@@ -85,7 +89,9 @@ async def flush(ctx: Context) -> None:
     trail = ctx.audit
     if not trail:
         return
-    subjects = set(trail.reads) | {n.subject_person_id for n in trail.mutations if n.subject_person_id}
+    subjects = set(trail.reads) | {
+        n.subject_person_id for n in trail.mutations if n.subject_person_id
+    }
     regions = await _household_regions(ctx, subjects)
     viewer = ctx.viewer
     actor = {
@@ -95,16 +101,24 @@ async def flush(ctx: Context) -> None:
     }
     records = [
         dict(
-            action=AuditAction.READ_PERSONAL, operation=_fitted(trail.operation), subject_person_id=person_id,
-            region_code=regions.get(person_id), fields=sorted(fields),
-            detail={"request_id": ctx.request_id}, **actor,
+            action=AuditAction.READ_PERSONAL,
+            operation=_fitted(trail.operation),
+            subject_person_id=person_id,
+            region_code=regions.get(person_id),
+            fields=sorted(fields),
+            detail={"request_id": ctx.request_id},
+            **actor,
         )
         for person_id, fields in trail.reads.items()
     ] + [
         dict(
-            action=AuditAction.MUTATION, operation=_fitted(note.name), subject_person_id=note.subject_person_id,
-            region_code=note.region_code or regions.get(note.subject_person_id), fields=[],
-            detail={"request_id": ctx.request_id, "ok": note.ok, **note.detail}, **actor,
+            action=AuditAction.MUTATION,
+            operation=_fitted(note.name),
+            subject_person_id=note.subject_person_id,
+            region_code=note.region_code or regions.get(note.subject_person_id),
+            fields=[],
+            detail={"request_id": ctx.request_id, "ok": note.ok, **note.detail},
+            **actor,
         )
         for note in trail.mutations
     ]
@@ -115,8 +129,15 @@ async def flush(ctx: Context) -> None:
     await ctx.session.execute(insert(AuditRecord), records)
 
 
-async def audit_records(ctx: Context, first: int | None, after: str | None, *, person_id: int | None = None,
-                        action: str | None = None, region: str | None = None) -> Page:
+async def audit_records(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    person_id: int | None = None,
+    action: str | None = None,
+    region: str | None = None,
+) -> Page:
     """The log's read side: bureaus within their region subtree, admins everything."""
     conditions = [rules.rows(ctx.viewer, "audit_records")]
     if person_id is not None:
@@ -124,8 +145,18 @@ async def audit_records(ctx: Context, first: int | None, after: str | None, *, p
     if action:
         conditions.append(AuditRecord.action == action)
     if region:
-        conditions.append(rules.argument(ctx.viewer, "auditLog", "region", in_region(AuditRecord.region_code, region),
-                                         AuditRecord.subject_person_id))
-    statement = select(AuditRecord).where(*conditions).order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+        conditions.append(
+            rules.argument(
+                ctx.viewer,
+                "auditLog",
+                "region",
+                in_region(AuditRecord.region_code, region),
+                AuditRecord.subject_person_id,
+            )
+        )
+    statement = (
+        select(AuditRecord)
+        .where(*conditions)
+        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+    )
     return await paginate(ctx, statement, first, after)
-

@@ -62,11 +62,18 @@ def _first_per_key(statement: Select, key: Any, order_by: Any, limit: int) -> tu
     returns the cut statement and the subquery whose columns it selects."""
     rank = func.row_number().over(partition_by=key, order_by=order_by).label("rank_in_key")
     ranked = statement.add_columns(rank).subquery()
-    return select(ranked).where(ranked.c.rank_in_key <= limit).order_by(ranked.c.rank_in_key), ranked
+    return select(ranked).where(ranked.c.rank_in_key <= limit).order_by(
+        ranked.c.rank_in_key
+    ), ranked
 
 
-def many_by(ctx: Context, column: Any, table: str | None = None, order_by: Any = None,
-            limit: int = MAX_RELATED) -> DataLoader:
+def many_by(
+    ctx: Context,
+    column: Any,
+    table: str | None = None,
+    order_by: Any = None,
+    limit: int = MAX_RELATED,
+) -> DataLoader:
     """Loader: key → the rows whose ``column`` equals it (the many side of a foreign key), the
     first ``limit`` of each key in ``order_by`` order, then by primary key."""
     model = column.class_
@@ -85,8 +92,15 @@ def many_by(ctx: Context, column: Any, table: str | None = None, order_by: Any =
     return ctx.loader(("many", column, table, order_by, limit), batch)
 
 
-def linked(ctx: Context, link: Table, owner: str, target: str, column: Any, table: str | None = None,
-           limit: int = MAX_RELATED) -> DataLoader:
+def linked(
+    ctx: Context,
+    link: Table,
+    owner: str,
+    target: str,
+    column: Any,
+    table: str | None = None,
+    limit: int = MAX_RELATED,
+) -> DataLoader:
     """Loader: owner key → the rows of ``column``'s model linked to it through ``link``
     (``link.c[owner]`` holds the owner key, ``link.c[target]`` the value of ``column``), the
     first ``limit`` of each owner in ``column`` order."""

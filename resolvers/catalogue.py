@@ -15,6 +15,10 @@ MAX_SEARCH_RESULTS = 200
 async def search(ctx: Context, model: type[Major] | type[Occupation], text: str | None) -> list:
     statement = select(model).order_by(model.code).limit(MAX_SEARCH_RESULTS)
     if text:
-        statement = statement.where(or_(model.code.startswith(text, autoescape=True),
-                                        model.name.icontains(text, autoescape=True)))
+        statement = statement.where(
+            or_(
+                model.code.startswith(text, autoescape=True),
+                model.name.icontains(text, autoescape=True),
+            )
+        )
     return list(await ctx.session.scalars(statement))

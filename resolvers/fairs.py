@@ -20,12 +20,24 @@ from resolvers.pagination import Page, paginate
 from resolvers.people import writable_person
 from resolvers.regions import in_region
 
-FAIR_SORTS = {"starts": (Fair.starts_on,), "newest": (Fair.created_at.desc(),), "name": (Fair.name,)}
+FAIR_SORTS = {
+    "starts": (Fair.starts_on,),
+    "newest": (Fair.created_at.desc(),),
+    "name": (Fair.name,),
+}
 
 
-def fairs_statement(ctx: Context, *, region: str | None = None, kind: str | None = None, mode: str | None = None,
-                    organiser_id: int | None = None, search: str | None = None, ends_from: date | None = None,
-                    sort: str = "starts") -> Select:
+def fairs_statement(
+    ctx: Context,
+    *,
+    region: str | None = None,
+    kind: str | None = None,
+    mode: str | None = None,
+    organiser_id: int | None = None,
+    search: str | None = None,
+    ends_from: date | None = None,
+    sort: str = "starts",
+) -> Select:
     conditions = [rules.rows(ctx.viewer, "fairs")]
     if region:
         conditions.append(in_region(Fair.region_code, region))
@@ -52,12 +64,22 @@ async def create_fair(ctx: Context, values: dict[str, Any]) -> Outcome[Fair]:
         checks.require(bool(values["name"].strip()), "name", "REQUIRED", "请填写招聘会名称。")
         checks.date_in_years(values["starts_on"], "starts_on", "招聘会开始日期")
         checks.date_in_years(values["ends_on"], "ends_on", "招聘会结束日期")
-        checks.require(values["starts_on"] <= values["ends_on"], "ends_on", "DATE_RANGE",
-                       "招聘会结束日期不能早于开始日期。")
-        checks.require(await one_by(ctx, Region.code).load(values["region_code"]) is not None, "region_code",
-                       "UNKNOWN_REGION", "没有该行政区划代码。")
+        checks.require(
+            values["starts_on"] <= values["ends_on"],
+            "ends_on",
+            "DATE_RANGE",
+            "招聘会结束日期不能早于开始日期。",
+        )
+        checks.require(
+            await one_by(ctx, Region.code).load(values["region_code"]) is not None,
+            "region_code",
+            "UNKNOWN_REGION",
+            "没有该行政区划代码。",
+        )
         checks.done()
-        fair = Fair(organiser_id=ctx.viewer.organisation_id, **{**values, "kind": FairKind(values["kind"])})
+        fair = Fair(
+            organiser_id=ctx.viewer.organisation_id, **{**values, "kind": FairKind(values["kind"])}
+        )
         ctx.session.add(fair)
         await ctx.session.flush()
         return fair
@@ -75,18 +97,27 @@ async def _own_fair(ctx: Context, fair_global_id: str) -> Fair:
 
 
 async def _link(ctx: Context, link: Table, fair_id: int, column: str, keys: set[int]) -> None:
-    present = set(await ctx.session.scalars(select(link.c[column]).where(link.c.fair_id == fair_id)))
+    present = set(
+        await ctx.session.scalars(select(link.c[column]).where(link.c.fair_id == fair_id))
+    )
     rows = [{"fair_id": fair_id, column: key} for key in sorted(keys - present)]
     if rows:
         await ctx.session.execute(insert(link), rows)
 
 
-async def add_fair_enterprises(ctx: Context, fair_global_id: str, enterprise_global_ids: list[str]) -> Outcome[Fair]:
+async def add_fair_enterprises(
+    ctx: Context, fair_global_id: str, enterprise_global_ids: list[str]
+) -> Outcome[Fair]:
     async def work() -> Fair:
         fair = await _own_fair(ctx, fair_global_id)
         ids = {key_of(g, "Organisation", "enterprise_ids") for g in enterprise_global_ids}
-        found = set(await ctx.session.scalars(select(Organisation.id).where(
-            Organisation.id.in_(ids), Organisation.kind == OrganisationKind.ENTERPRISE)))
+        found = set(
+            await ctx.session.scalars(
+                select(Organisation.id).where(
+                    Organisation.id.in_(ids), Organisation.kind == OrganisationKind.ENTERPRISE
+                )
+            )
+        )
         if found != ids:
             raise reject("enterprise_ids", "NOT_AN_ENTERPRISE", "参会单位须为联盟内的企业。")
         await _link(ctx, fair_enterprises, fair.id, "enterprise_id", ids)
@@ -95,13 +126,22 @@ async def add_fair_enterprises(ctx: Context, fair_global_id: str, enterprise_glo
     return await attempt(ctx, "addFairEnterprises", work)
 
 
-async def add_fair_positions(ctx: Context, fair_global_id: str, position_global_ids: list[str]) -> Outcome[Fair]:
+async def add_fair_positions(
+    ctx: Context, fair_global_id: str, position_global_ids: list[str]
+) -> Outcome[Fair]:
     async def work() -> Fair:
         fair = await _own_fair(ctx, fair_global_id)
         ids = {key_of(g, "Position", "position_ids") for g in position_global_ids}
-        participants = select(fair_enterprises.c.enterprise_id).where(fair_enterprises.c.fair_id == fair.id)
-        found = set(await ctx.session.scalars(select(Position.id).where(
-            Position.id.in_(ids), Position.enterprise_id.in_(participants))))
+        participants = select(fair_enterprises.c.enterprise_id).where(
+            fair_enterprises.c.fair_id == fair.id
+        )
+        found = set(
+            await ctx.session.scalars(
+                select(Position.id).where(
+                    Position.id.in_(ids), Position.enterprise_id.in_(participants)
+                )
+            )
+        )
         if found != ids:
             raise reject("position_ids", "NOT_PARTICIPANT", "岗位须属于参会企业。")
         await _link(ctx, fair_positions, fair.id, "position_id", ids)
@@ -131,15 +171,27 @@ def _with_consent(ctx: Context, fair: Fair) -> bool:
 
 async def _register(ctx: Context, fair: Fair, person_id: int) -> None:
     consent = _with_consent(ctx, fair)
-    registration = and_(fair_registrations.c.fair_id == fair.id, fair_registrations.c.person_id == person_id)
-    if await ctx.session.scalar(select(fair_registrations.c.with_consent).where(registration)) is None:
-        await ctx.session.execute(insert(fair_registrations).values(fair_id=fair.id, person_id=person_id,
-                                                                    with_consent=consent))
+    registration = and_(
+        fair_registrations.c.fair_id == fair.id, fair_registrations.c.person_id == person_id
+    )
+    if (
+        await ctx.session.scalar(select(fair_registrations.c.with_consent).where(registration))
+        is None
+    ):
+        await ctx.session.execute(
+            insert(fair_registrations).values(
+                fair_id=fair.id, person_id=person_id, with_consent=consent
+            )
+        )
     elif consent:  # registering confirms a registration the organiser made
-        await ctx.session.execute(update(fair_registrations).where(registration).values(with_consent=True))
+        await ctx.session.execute(
+            update(fair_registrations).where(registration).values(with_consent=True)
+        )
 
 
-async def register_for_fair(ctx: Context, fair_global_id: str, person_global_id: str) -> Outcome[Fair]:
+async def register_for_fair(
+    ctx: Context, fair_global_id: str, person_global_id: str
+) -> Outcome[Fair]:
     """A graduate registers; the organiser or a school registers those it keeps."""
 
     async def work() -> Fair:

@@ -19,7 +19,12 @@ def parse_integer(text: str) -> int | None:
     """``text`` as a non-negative integer a database column can hold, else None. The length is
     checked first: int() refuses more than 4,300 digits with a ValueError of its own, and
     converting a long number costs quadratic time before that."""
-    if len(text) <= len(str(MAX_INTEGER)) and text.isascii() and text.isdigit() and int(text) <= MAX_INTEGER:
+    if (
+        len(text) <= len(str(MAX_INTEGER))
+        and text.isascii()
+        and text.isdigit()
+        and int(text) <= MAX_INTEGER
+    ):
         return int(text)
     return None
 

@@ -80,19 +80,28 @@ def _counter(ctx: Context, kind: NoticeKind, today: date):
     if kind == NoticeKind.APPLICATIONS_WAITING:
         return _applications(ctx, Application.stage == Stage.APPLIED)
     if kind == NoticeKind.APPLICATIONS_MOVED:
-        moved = exists().where(ApplicationEvent.application_id == Application.id,
-                               ApplicationEvent.to_stage.in_(ENTERPRISE_MOVES),
-                               ApplicationEvent.at >= datetime.combine(today - MOVED_WITHIN, time(), UTC))
+        moved = exists().where(
+            ApplicationEvent.application_id == Application.id,
+            ApplicationEvent.to_stage.in_(ENTERPRISE_MOVES),
+            ApplicationEvent.at >= datetime.combine(today - MOVED_WITHIN, time(), UTC),
+        )
         return _applications(ctx, moved)
     if kind == NoticeKind.FOLLOW_UPS_DUE:
-        graduated_here = exists().where(StudentRecord.person_id == Person.id,
-                                        StudentRecord.school_id == viewer.organisation_id,
-                                        StudentRecord.status == StudentStatus.GRADUATED)
-        recent = exists().where(FollowUp.person_id == Person.id,
-                                FollowUp.on_date >= months_ago(today, FOLLOW_UP_MONTHS))
+        graduated_here = exists().where(
+            StudentRecord.person_id == Person.id,
+            StudentRecord.school_id == viewer.organisation_id,
+            StudentRecord.status == StudentStatus.GRADUATED,
+        )
+        recent = exists().where(
+            FollowUp.person_id == Person.id, FollowUp.on_date >= months_ago(today, FOLLOW_UP_MONTHS)
+        )
         return _count(Person, rules.rows(viewer, "persons"), graduated_here, ~recent)
     if kind == NoticeKind.JOIN_REQUESTS:
-        return _count(Organisation, rules.writes(viewer, "organisations"), Organisation.membership == Membership.PENDING)
+        return _count(
+            Organisation,
+            rules.writes(viewer, "organisations"),
+            Organisation.membership == Membership.PENDING,
+        )
     raise AssertionError(kind)
 
 
@@ -102,5 +111,7 @@ async def notices(ctx: Context, today: date | None = None) -> list[Notice]:
     if not kinds:
         return []
     today = today or date.today()
-    counts = (await ctx.session.execute(select(*(_counter(ctx, kind, today) for kind in kinds)))).one()
+    counts = (
+        await ctx.session.execute(select(*(_counter(ctx, kind, today) for kind in kinds)))
+    ).one()
     return [Notice(kind, count) for kind, count in zip(kinds, counts)]

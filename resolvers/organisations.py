@@ -20,8 +20,15 @@ from resolvers.regions import in_region
 ORGANISATION_SORTS = {"name": (Organisation.name,), "newest": (Organisation.created_at.desc(),)}
 
 
-def organisations_statement(ctx: Context, *, kind: str | None = None, membership: str | None = None,
-                            region: str | None = None, search: str | None = None, sort: str = "name") -> Select:
+def organisations_statement(
+    ctx: Context,
+    *,
+    kind: str | None = None,
+    membership: str | None = None,
+    region: str | None = None,
+    search: str | None = None,
+    sort: str = "name",
+) -> Select:
     conditions = [rules.rows(ctx.viewer, "organisations")]
     if kind:
         conditions.append(Organisation.kind == kind)
@@ -31,7 +38,9 @@ def organisations_statement(ctx: Context, *, kind: str | None = None, membership
         conditions.append(in_region(Organisation.region_code, region))
     if search:
         conditions.append(Organisation.name.icontains(search, autoescape=True))
-    return select(Organisation).where(*conditions).order_by(*ORGANISATION_SORTS[sort], Organisation.id)
+    return (
+        select(Organisation).where(*conditions).order_by(*ORGANISATION_SORTS[sort], Organisation.id)
+    )
 
 
 async def organisations(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
@@ -41,15 +50,31 @@ async def organisations(ctx: Context, first: int | None, after: str | None, **fi
 async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
     checks = Checks()
     checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写单位名称。")
-    checks.require(uscc.is_valid(values.get("credit_code", "")), "credit_code", "INVALID_CREDIT_CODE",
-                   "统一社会信用代码无效（GB 32100：18 位，含校验码）。")
+    checks.require(
+        uscc.is_valid(values.get("credit_code", "")),
+        "credit_code",
+        "INVALID_CREDIT_CODE",
+        "统一社会信用代码无效（GB 32100：18 位，含校验码）。",
+    )
     is_school = values.get("kind") == OrganisationKind.SCHOOL
-    checks.require(is_school == (values.get("school_level") is not None), "school_level", "SCHOOL_LEVEL",
-                   "只有院校填写办学层次，且院校必须填写。")
-    checks.require(values.get("kind") != OrganisationKind.BUREAU, "kind", "NOT_BY_REQUEST",
-                   "乡村振兴局由管理员设立，不能通过入盟申请加入。")
-    checks.require(await one_by(ctx, Region.code).load(values.get("region_code", "")) is not None,
-                   "region_code", "UNKNOWN_REGION", "没有该行政区划代码。")
+    checks.require(
+        is_school == (values.get("school_level") is not None),
+        "school_level",
+        "SCHOOL_LEVEL",
+        "只有院校填写办学层次，且院校必须填写。",
+    )
+    checks.require(
+        values.get("kind") != OrganisationKind.BUREAU,
+        "kind",
+        "NOT_BY_REQUEST",
+        "乡村振兴局由管理员设立，不能通过入盟申请加入。",
+    )
+    checks.require(
+        await one_by(ctx, Region.code).load(values.get("region_code", "")) is not None,
+        "region_code",
+        "UNKNOWN_REGION",
+        "没有该行政区划代码。",
+    )
     checks.done()
     taken = select(Organisation.id).where(Organisation.credit_code == values["credit_code"].upper())
     if await ctx.session.scalar(taken) is not None:
@@ -63,7 +88,8 @@ async def request_membership(ctx: Context, values: dict[str, Any]) -> Outcome[Or
         await _validate_request(ctx, values)
         level = values.pop("school_level", None)
         organisation = Organisation(
-            **{**values, "credit_code": values["credit_code"].upper()}, membership=Membership.PENDING,
+            **{**values, "credit_code": values["credit_code"].upper()},
+            membership=Membership.PENDING,
             school_level=SchoolLevel(level) if level else None,
         )
         ctx.session.add(organisation)
@@ -74,13 +100,18 @@ async def request_membership(ctx: Context, values: dict[str, Any]) -> Outcome[Or
 
 
 MEMBERSHIP_NAMES = {
-    Membership.PENDING: "待审核", Membership.APPROVED: "已批准", Membership.REJECTED: "未批准", Membership.SUSPENDED: "已暂停",
+    Membership.PENDING: "待审核",
+    Membership.APPROVED: "已批准",
+    Membership.REJECTED: "未批准",
+    Membership.SUSPENDED: "已暂停",
 }
 
 
 async def _decidable(ctx: Context, organisation_global_id: str) -> Organisation:
     organisation_id = key_of(organisation_global_id, "Organisation", "id")
-    statement = select(Organisation).where(Organisation.id == organisation_id, rules.writes(ctx.viewer, "organisations"))
+    statement = select(Organisation).where(
+        Organisation.id == organisation_id, rules.writes(ctx.viewer, "organisations")
+    )
     organisation = (await ctx.session.scalars(statement)).first()
     if organisation is None:
         raise reject("id", "NOT_FOUND", "您的辖区内没有该单位。")
@@ -95,17 +126,25 @@ async def _decide(ctx: Context, organisation: Organisation, decision: Membership
     return organisation
 
 
-async def decide_membership(ctx: Context, organisation_global_id: str, decision: Membership) -> Outcome[Organisation]:
+async def decide_membership(
+    ctx: Context, organisation_global_id: str, decision: Membership
+) -> Outcome[Organisation]:
     async def work() -> Organisation:
         organisation = await _decidable(ctx, organisation_global_id)
         if decision == Membership.PENDING or organisation.membership == decision:
-            raise reject("decision", "NO_CHANGE", f"该单位的成员状态已是“{MEMBERSHIP_NAMES[organisation.membership]}”。")
+            raise reject(
+                "decision",
+                "NO_CHANGE",
+                f"该单位的成员状态已是“{MEMBERSHIP_NAMES[organisation.membership]}”。",
+            )
         return await _decide(ctx, organisation, decision)
 
     return await attempt(ctx, "decideMembership", work)
 
 
-async def suspend_membership(ctx: Context, organisation_global_id: str, reason: str) -> Outcome[Organisation]:
+async def suspend_membership(
+    ctx: Context, organisation_global_id: str, reason: str
+) -> Outcome[Organisation]:
     """A bureau (in its region) or an admin suspends an approved member; the reason is audited.
     A suspended member calls no member mutation until approved again (auth.rules)."""
 
@@ -113,8 +152,12 @@ async def suspend_membership(ctx: Context, organisation_global_id: str, reason: 
         organisation = await _decidable(ctx, organisation_global_id)
         checks = Checks()
         checks.require(bool(reason.strip()), "reason", "REQUIRED", "请填写暂停原因。")
-        checks.require(organisation.membership == Membership.APPROVED, "id", "NOT_APPROVED",
-                       "只能暂停已批准的成员。")
+        checks.require(
+            organisation.membership == Membership.APPROVED,
+            "id",
+            "NOT_APPROVED",
+            "只能暂停已批准的成员。",
+        )
         checks.done()
         return await _decide(ctx, organisation, Membership.SUSPENDED)
 

@@ -85,13 +85,21 @@ class Checks:
     def year(self, value: int | None, field_name: str, label: str) -> None:
         """``label`` is the field as the form calls it (毕业年份), so the message names it."""
         low, high = sane_years()
-        self.require(value is None or low <= value <= high, field_name, "YEAR_RANGE",
-                     f"{label}须在 {low} 至 {high} 之间。")
+        self.require(
+            value is None or low <= value <= high,
+            field_name,
+            "YEAR_RANGE",
+            f"{label}须在 {low} 至 {high} 之间。",
+        )
 
     def date_in_years(self, value: date | None, field_name: str, label: str) -> None:
         low, high = sane_years()
-        self.require(value is None or low <= value.year <= high, field_name, "YEAR_RANGE",
-                     f"{label}须在 {low} 年至 {high} 年之间。")
+        self.require(
+            value is None or low <= value.year <= high,
+            field_name,
+            "YEAR_RANGE",
+            f"{label}须在 {low} 年至 {high} 年之间。",
+        )
 
     def done(self) -> None:
         if self.errors:
@@ -108,7 +116,9 @@ def key_of(global_id: str, type_name: str, field_name: str) -> int:
 def check_version(current: int, expected: int | None) -> None:
     """Optimistic concurrency: the client must have read the version it is changing."""
     if expected is not None and expected != current:
-        raise reject("version", "STALE_VERSION", f"数据已被他人修改（当前版本 {current}），请刷新后重试。")
+        raise reject(
+            "version", "STALE_VERSION", f"数据已被他人修改（当前版本 {current}），请刷新后重试。"
+        )
 
 
 def _conflict(error: IntegrityError) -> UserError:
@@ -125,7 +135,8 @@ async def attempt(
     await ctx.session.lock_for_writing()
     if rules.needs_approved_membership(ctx.viewer, name):
         membership = await ctx.session.scalar(
-            select(Organisation.membership).where(Organisation.id == ctx.viewer.organisation_id))
+            select(Organisation.membership).where(Organisation.id == ctx.viewer.organisation_id)
+        )
         rules.require_approved_membership(ctx.viewer, name, membership)
     ctx.audit.take_staged()
     try:
@@ -151,4 +162,8 @@ def _audit_subject(result: Any) -> dict[str, Any]:
     """Which person and region a successful mutation touched, for the bureau's view of the log."""
     person_id = result.id if isinstance(result, Person) else getattr(result, "person_id", None)
     region = getattr(result, "region_code", None)
-    return {"subject_person_id": person_id, "region_code": region, "record_id": getattr(result, "id", None)}
+    return {
+        "subject_person_id": person_id,
+        "region_code": region,
+        "record_id": getattr(result, "id", None),
+    }

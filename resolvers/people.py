@@ -45,7 +45,11 @@ class Ledger(enum.StrEnum):
     ALL = "all"
 
 
-PERSON_SORTS = {"name": Person.name, "newest": Person.created_at.desc(), "birth_date": Person.birth_date}
+PERSON_SORTS = {
+    "name": Person.name,
+    "newest": Person.created_at.desc(),
+    "birth_date": Person.birth_date,
+}
 """Sort keys; those on a personal field (auth.rules.PERSONAL_ARGUMENTS) sort masked rows last."""
 
 
@@ -57,7 +61,9 @@ STORED_AS = {"household": "household_id"}
 
 def _unmasked_loader(ctx: Context):
     async def batch(person_ids):
-        statement = select(Person.id).where(any_of(ctx, Person.id, person_ids), rules.unmasked(ctx.viewer))
+        statement = select(Person.id).where(
+            any_of(ctx, Person.id, person_ids), rules.unmasked(ctx.viewer)
+        )
         shown = set(await ctx.session.scalars(statement))
         return [person_id in shown for person_id in person_ids]
 
@@ -107,12 +113,16 @@ async def shown_audit_detail(ctx: Context, record: AuditRecord) -> dict[str, Any
         field = AUDITED_IDENTITY[name]
         if not rules.may_read(ctx.viewer, "persons", field):
             continue
-        if record.subject_person_id is not None and await sees_in_clear(ctx, record.subject_person_id, field):
+        if record.subject_person_id is not None and await sees_in_clear(
+            ctx, record.subject_person_id, field
+        ):
             shown[name] = change
         else:
             mask = rules.PERSONAL_FIELDS[field].mask
-            shown[name] = {side: mask(value) if mask and isinstance(value, str) else None
-                           for side, value in change.items()}
+            shown[name] = {
+                side: mask(value) if mask and isinstance(value, str) else None
+                for side, value in change.items()
+            }
     return {**detail, "changes": shown}
 
 
@@ -125,10 +135,16 @@ def _ledger_filter(ledger: Ledger):
     if ledger == Ledger.INTENTIONS:
         return Person.id.in_(select(EnrolmentIntention.person_id))
     if ledger == Ledger.STUDENTS:
-        return Person.id.in_(select(StudentRecord.person_id).where(StudentRecord.status == StudentStatus.STUDYING))
+        return Person.id.in_(
+            select(StudentRecord.person_id).where(StudentRecord.status == StudentStatus.STUDYING)
+        )
     if ledger == Ledger.GRADUATES:
         return or_(
-            Person.id.in_(select(StudentRecord.person_id).where(StudentRecord.status == StudentStatus.GRADUATED)),
+            Person.id.in_(
+                select(StudentRecord.person_id).where(
+                    StudentRecord.status == StudentStatus.GRADUATED
+                )
+            ),
             Person.id.in_(select(EmploymentIntention.person_id)),
         )
     return None
@@ -156,36 +172,57 @@ def _search(viewer: Viewer, text: str) -> ColumnElement[bool]:
     return or_(by_name, and_(rules.clear(viewer, "id_number"), Person.id_number == id_number))
 
 
-def person_filters(viewer: Viewer, *, search: str | None = None, region: str | None = None,
-                   school_id: int | None = None, major: str | None = None, cohort_year: int | None = None,
-                   monitored: bool | None = None, relocated: bool | None = None, key_county: bool | None = None,
-                   seeking: bool | None = None) -> dict[str, ColumnElement[bool] | None]:
+def person_filters(
+    viewer: Viewer,
+    *,
+    search: str | None = None,
+    region: str | None = None,
+    school_id: int | None = None,
+    major: str | None = None,
+    cohort_year: int | None = None,
+    monitored: bool | None = None,
+    relocated: bool | None = None,
+    key_county: bool | None = None,
+    seeking: bool | None = None,
+) -> dict[str, ColumnElement[bool] | None]:
     """``PersonFilter``'s arguments as conditions on persons, by argument name."""
     key_counties = select(Region.code).where(Region.is_key_county)
     return {
         "search": _search(viewer, search) if search else None,
         "region": _households(in_region(Household.region_code, region)) if region else None,
-        "school": _students(StudentRecord.school_id == school_id) if school_id is not None else None,
+        "school": _students(StudentRecord.school_id == school_id)
+        if school_id is not None
+        else None,
         "major": _students(StudentRecord.major_code == major) if major else None,
-        "cohort_year": _students(StudentRecord.expected_graduation_year == cohort_year) if cohort_year is not None else None,
+        "cohort_year": _students(StudentRecord.expected_graduation_year == cohort_year)
+        if cohort_year is not None
+        else None,
         "monitored": _flag(monitored, _households(Household.category.in_(MONITORED_CATEGORIES))),
         "relocated": _flag(relocated, _households(Household.relocated.is_(True))),
         "key_county": _flag(key_county, _households(Household.region_code.in_(key_counties))),
-        "seeking": None if seeking is None else Person.id.in_(
-            select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(seeking))),
+        "seeking": None
+        if seeking is None
+        else Person.id.in_(
+            select(EmploymentIntention.person_id).where(EmploymentIntention.seeking.is_(seeking))
+        ),
     }
 
 
-def persons_statement(ctx: Context, ledger: Ledger = Ledger.ALL, *, sort: str = "name", **filters: Any) -> Select:
+def persons_statement(
+    ctx: Context, ledger: Ledger = Ledger.ALL, *, sort: str = "name", **filters: Any
+) -> Select:
     """The persons of a ledger the viewer may see, each filter and the sort held to the rows where
     the personal field it reads is clear (auth.rules.PERSONAL_ARGUMENTS)."""
     viewer = ctx.viewer
     conditions = [rules.rows(viewer, "persons"), _ledger_filter(ledger)] + [
         rules.argument(viewer, "PersonFilter", name, condition)
-        for name, condition in person_filters(viewer, **filters).items() if condition is not None
+        for name, condition in person_filters(viewer, **filters).items()
+        if condition is not None
     ]
     order = rules.sort_key(viewer, "PersonSort", sort, PERSON_SORTS[sort])
-    return select(Person).where(*(c for c in conditions if c is not None)).order_by(order, Person.id)
+    return (
+        select(Person).where(*(c for c in conditions if c is not None)).order_by(order, Person.id)
+    )
 
 
 async def persons(ctx: Context, first: int | None, after: str | None, **filters: Any) -> Page:
@@ -203,8 +240,12 @@ async def persons(ctx: Context, first: int | None, after: str | None, **filters:
 # person's current school or county bureau decides (resolvers.transfers).
 
 AUDITED_IDENTITY = {
-    "name": "name", "id_number": "id_number", "phone": "phone",
-    "household_region": "household", "household_category": "household", "relocated": "household",
+    "name": "name",
+    "id_number": "id_number",
+    "phone": "phone",
+    "household_region": "household",
+    "household_category": "household",
+    "relocated": "household",
 }
 """Identity fields whose every change is audited with the value before and after, each with the
 personal field (auth.rules.PERSONAL_FIELDS) that governs who reads the change in the log."""
@@ -218,15 +259,28 @@ def id_number_of(identity: dict[str, Any]) -> str:
 def _check_identity(identity: dict[str, Any]) -> None:
     checks = Checks()
     id_number = identity.get("id_number", "")
-    checks.require(ric.is_valid(id_number), "id_number", "INVALID_ID_NUMBER",
-                   "身份证号无效（GB 11643：18 位，含校验码）。")
+    checks.require(
+        ric.is_valid(id_number),
+        "id_number",
+        "INVALID_ID_NUMBER",
+        "身份证号无效（GB 11643：18 位，含校验码）。",
+    )
     checks.require(bool(identity.get("name", "").strip()), "name", "REQUIRED", "请填写姓名。")
     phone = identity.get("phone")
-    checks.require(phone is None or (phone.isdigit() and len(phone) == 11 and phone.startswith("1")),
-                   "phone", "INVALID_PHONE", "手机号应为以 1 开头的 11 位数字。")
+    checks.require(
+        phone is None or (phone.isdigit() and len(phone) == 11 and phone.startswith("1")),
+        "phone",
+        "INVALID_PHONE",
+        "手机号应为以 1 开头的 11 位数字。",
+    )
     if ric.is_valid(id_number):
-        checks.require(ric.get_birth_date(id_number) == identity.get("birth_date", ric.get_birth_date(id_number)),
-                       "birth_date", "MISMATCH", "出生日期与身份证号中的不一致。")
+        checks.require(
+            ric.get_birth_date(id_number)
+            == identity.get("birth_date", ric.get_birth_date(id_number)),
+            "birth_date",
+            "MISMATCH",
+            "出生日期与身份证号中的不一致。",
+        )
     checks.done()
 
 
@@ -234,7 +288,12 @@ async def _check_claimed_household(ctx: Context, identity: dict[str, Any]) -> No
     """The household a person not yet the viewer's must be given with: a county and a category."""
     checks = Checks()
     for name, label in (("household_region", "户籍地（县）"), ("household_category", "家庭类别")):
-        checks.require(identity.get(name) is not None, name, "REQUIRED", f"{label}必填：此人还不是您已管理的人员。")
+        checks.require(
+            identity.get(name) is not None,
+            name,
+            "REQUIRED",
+            f"{label}必填：此人还不是您已管理的人员。",
+        )
     checks.done()
     region = await one_by(ctx, Region.code).load(identity["household_region"])
     if region is None or region.level != RegionLevel.COUNTY:
@@ -245,7 +304,9 @@ async def writable_by_id_number(ctx: Context, identity: dict[str, Any]) -> Perso
     """The person with this ID number if the viewer may write them; otherwise None, whether the
     number is unknown or someone else's, once the claimed household has passed its checks."""
     _check_identity(identity)
-    statement = select(Person).where(Person.id_number == id_number_of(identity), rules.writes(ctx.viewer, "persons"))
+    statement = select(Person).where(
+        Person.id_number == id_number_of(identity), rules.writes(ctx.viewer, "persons")
+    )
     person = (await ctx.session.scalars(statement)).first()
     if person is None:
         await _check_claimed_household(ctx, identity)
@@ -259,32 +320,46 @@ async def registered_person(ctx: Context, id_number: str) -> Person | None:
 
 async def _identity_of(ctx: Context, person: Person) -> dict[str, Any]:
     household = await ctx.session.get(Household, person.household_id)
-    return {"name": person.name, "id_number": person.id_number, "phone": person.phone,
-            "household_region": household.region_code, "household_category": household.category.value,
-            "relocated": household.relocated}
+    return {
+        "name": person.name,
+        "id_number": person.id_number,
+        "phone": person.phone,
+        "household_region": household.region_code,
+        "household_category": household.category.value,
+        "relocated": household.relocated,
+    }
 
 
 def _stage_identity_changes(ctx: Context, before: dict[str, Any], after: dict[str, Any]) -> None:
-    changes = {name: {"before": before.get(name), "after": after[name]}
-               for name in AUDITED_IDENTITY if before.get(name) != after[name]}
+    changes = {
+        name: {"before": before.get(name), "after": after[name]}
+        for name in AUDITED_IDENTITY
+        if before.get(name) != after[name]
+    }
     if changes:
         ctx.audit.stage(changes=changes)
 
 
 async def create_person(ctx: Context, identity: dict[str, Any]) -> Person:
     """A new household and person from ``identity`` (its household already checked)."""
-    household = Household(region_code=identity["household_region"],
-                          category=HouseholdCategory(identity["household_category"]),
-                          relocated=bool(identity.get("relocated") or False))
+    household = Household(
+        region_code=identity["household_region"],
+        category=HouseholdCategory(identity["household_category"]),
+        relocated=bool(identity.get("relocated") or False),
+    )
     ctx.session.add(household)
     await ctx.session.flush()
     id_number = id_number_of(identity)
     person = Person(
-        name=identity["name"].strip(), id_number=id_number, phone=identity.get("phone"),
+        name=identity["name"].strip(),
+        id_number=id_number,
+        phone=identity.get("phone"),
         # GB 11643: the 17th character is odd for men.
         gender=Gender.MALE if int(id_number[16]) % 2 else Gender.FEMALE,
-        birth_date=ric.get_birth_date(id_number), household_id=household.id,
-        education=identity.get("education") or "junior_middle", certificates=[],
+        birth_date=ric.get_birth_date(id_number),
+        household_id=household.id,
+        education=identity.get("education") or "junior_middle",
+        certificates=[],
     )
     ctx.session.add(person)
     await ctx.session.flush()
@@ -292,7 +367,9 @@ async def create_person(ctx: Context, identity: dict[str, Any]) -> Person:
     return person
 
 
-async def update_identity(ctx: Context, person: Person, identity: dict[str, Any], *, household: bool) -> None:
+async def update_identity(
+    ctx: Context, person: Person, identity: dict[str, Any], *, household: bool
+) -> None:
     """Name, phone and education as given; the household too when ``household`` (the census's
     work: a school's claim about the family counts for a new person only). Audited before/after."""
     check_version(person.version, identity.get("version"))
@@ -304,8 +381,11 @@ async def update_identity(ctx: Context, person: Person, identity: dict[str, Any]
             setattr(person, name, identity[name])
     if household:
         row = await ctx.session.get(Household, person.household_id)
-        for name, column in (("household_region", "region_code"), ("household_category", "category"),
-                             ("relocated", "relocated")):
+        for name, column in (
+            ("household_region", "region_code"),
+            ("household_category", "category"),
+            ("relocated", "relocated"),
+        ):
             if identity.get(name) is not None:
                 setattr(row, column, identity[name])
     await ctx.session.flush()
@@ -314,7 +394,11 @@ async def update_identity(ctx: Context, person: Person, identity: dict[str, Any]
 
 def _require_in_my_region(ctx: Context, region_code: str | None) -> None:
     viewer = ctx.viewer
-    bounds = subtree_bounds(viewer.region_code or "", viewer.region_level) if viewer.region_level else None
+    bounds = (
+        subtree_bounds(viewer.region_code or "", viewer.region_level)
+        if viewer.region_level
+        else None
+    )
     if region_code is not None and bounds is not None and not bounds[0] <= region_code <= bounds[1]:
         raise reject(*NOT_IN_REGION)
 
@@ -327,7 +411,9 @@ def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, An
 
 
 async def upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
-    existing = (await ctx.session.scalars(select(model).where(model.person_id == person.id))).first()
+    existing = (
+        await ctx.session.scalars(select(model).where(model.person_id == person.id))
+    ).first()
     row = _ledger_row(existing, model, person.id, values)
     ctx.session.add(row)
     await ctx.session.flush()
@@ -347,7 +433,9 @@ async def _census_person(ctx: Context, identity: dict[str, Any]) -> Person:
     return await create_person(ctx, identity)
 
 
-async def upsert_enrolment_intention(ctx: Context, identity: dict[str, Any], values: dict[str, Any]):
+async def upsert_enrolment_intention(
+    ctx: Context, identity: dict[str, Any], values: dict[str, Any]
+):
     """Ledger (a), kept by the county bureau's census for the persons of its county."""
 
     async def work():
@@ -357,7 +445,9 @@ async def upsert_enrolment_intention(ctx: Context, identity: dict[str, Any], val
         checks.year(values.get("survey_year"), "survey_year", "摸底年份")
         checks.done()
         if values.get("preferred_school_id") is not None:
-            values["preferred_school_id"] = key_of(values["preferred_school_id"], "Organisation", "preferred_school_id")
+            values["preferred_school_id"] = key_of(
+                values["preferred_school_id"], "Organisation", "preferred_school_id"
+            )
         person = await _census_person(ctx, identity)
         return await upsert_ledger(ctx, EnrolmentIntention, person, values)
 
@@ -382,30 +472,53 @@ async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[st
     """The desired occupations and regions (catalogue codes, at most ``MAX_DESIRED`` each) and the
     person's certificates, each error naming its field."""
     for name, key, code, wish, meaning in (
-            ("occupation_codes", Occupation.code, "UNKNOWN_OCCUPATION", "意向职业", "职业代码（GB/T 6565）"),
-            ("region_codes", Region.code, "UNKNOWN_REGION", "意向地区", "行政区划代码")):
+        (
+            "occupation_codes",
+            Occupation.code,
+            "UNKNOWN_OCCUPATION",
+            "意向职业",
+            "职业代码（GB/T 6565）",
+        ),
+        ("region_codes", Region.code, "UNKNOWN_REGION", "意向地区", "行政区划代码"),
+    ):
         codes = values.get(name)
         if codes is None:
             continue
-        checks.require(len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。")
-        unknown = [c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None]
+        checks.require(
+            len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。"
+        )
+        unknown = [
+            c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None
+        ]
         checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
     certificates = values.get("certificates")
     if certificates is not None:
-        checks.require(len(certificates) <= MAX_CERTIFICATES, "certificates", "TOO_MANY",
-                       f"证书最多填写 {MAX_CERTIFICATES} 项。")
-        checks.require(all(0 < len(c.strip()) <= CERTIFICATE_LENGTH for c in certificates), "certificates",
-                       "TOO_LONG", f"每项证书名称须为 1 至 {CERTIFICATE_LENGTH} 个字。")
+        checks.require(
+            len(certificates) <= MAX_CERTIFICATES,
+            "certificates",
+            "TOO_MANY",
+            f"证书最多填写 {MAX_CERTIFICATES} 项。",
+        )
+        checks.require(
+            all(0 < len(c.strip()) <= CERTIFICATE_LENGTH for c in certificates),
+            "certificates",
+            "TOO_LONG",
+            f"每项证书名称须为 1 至 {CERTIFICATE_LENGTH} 个字。",
+        )
 
 
-async def _set_links(ctx: Context, table: Any, intention_id: int, column: str, codes: list[str]) -> None:
+async def _set_links(
+    ctx: Context, table: Any, intention_id: int, column: str, codes: list[str]
+) -> None:
     """Replace the intention's rows of a link table. Matching reads these tables directly (its
     bands and the intention and location factors), so nothing derived needs refreshing here;
     the matching keys on the intention row are refreshed by its own flush (models.matching_keys)."""
     await ctx.session.execute(table.delete().where(table.c.intention_id == intention_id))
     if codes:
-        await ctx.session.execute(insert(table), [{"intention_id": intention_id, column: code}
-                                                  for code in dict.fromkeys(codes)])
+        await ctx.session.execute(
+            insert(table),
+            [{"intention_id": intention_id, column: code} for code in dict.fromkeys(codes)],
+        )
 
 
 async def upsert_employment_intention(ctx: Context, person_global_id: str, values: dict[str, Any]):
@@ -416,20 +529,31 @@ async def upsert_employment_intention(ctx: Context, person_global_id: str, value
         checks = Checks()
         checks.year(values.get("graduation_year"), "graduation_year", "毕业年份")
         salary = values.get("expected_salary")
-        checks.require(salary is None or 0 <= salary <= 1_000_000, "expected_salary", "OUT_OF_RANGE",
-                       "期望月薪（元）应在 0 至 1,000,000 之间。")
+        checks.require(
+            salary is None or 0 <= salary <= 1_000_000,
+            "expected_salary",
+            "OUT_OF_RANGE",
+            "期望月薪（元）应在 0 至 1,000,000 之间。",
+        )
         await _check_intention_choices(ctx, checks, values)
         checks.done()
         person = await writable_person(ctx, person_global_id)
-        occupations, regions = values.pop("occupation_codes", None), values.pop("region_codes", None)
+        occupations, regions = (
+            values.pop("occupation_codes", None),
+            values.pop("region_codes", None),
+        )
         certificates = values.pop("certificates", None)
         if certificates is not None:
             person.certificates = list(dict.fromkeys(c.strip() for c in certificates))
         intention = await upsert_ledger(ctx, EmploymentIntention, person, values)
         if occupations is not None:
-            await _set_links(ctx, employment_intention_occupations, intention.id, "occupation_code", occupations)
+            await _set_links(
+                ctx, employment_intention_occupations, intention.id, "occupation_code", occupations
+            )
         if regions is not None:
-            await _set_links(ctx, employment_intention_regions, intention.id, "region_code", regions)
+            await _set_links(
+                ctx, employment_intention_regions, intention.id, "region_code", regions
+            )
         return intention
 
     return await attempt(ctx, "upsertEmploymentIntention", work)
@@ -448,4 +572,3 @@ async def set_consent(ctx: Context, consent: bool, version: int | None):
         return person
 
     return await attempt(ctx, "setConsent", work)
-

@@ -42,7 +42,12 @@ async def region(ctx: Context, code: str) -> Region | None:
 async def children(ctx: Context, code: str | None) -> list[Region]:
     """The regions directly below ``code`` (the provinces when ``code`` is None)."""
     if code is None:
-        statement = select(Region).where(Region.level == RegionLevel.PROVINCE).order_by(Region.code).limit(MAX_RELATED)
+        statement = (
+            select(Region)
+            .where(Region.level == RegionLevel.PROVINCE)
+            .order_by(Region.code)
+            .limit(MAX_RELATED)
+        )
         return list(await ctx.session.scalars(statement))
     return await many_by(ctx, Region.parent_code, order_by=Region.code).load(code)
 
@@ -55,21 +60,36 @@ def _matching(search: str) -> ColumnElement[bool]:
     """Part of the name, or the start of the code (``5002`` finds the counties of 500200)."""
     text = search.strip()
     by_name = Region.name.icontains(text, autoescape=True)
-    return or_(by_name, Region.code.startswith(text, autoescape=True)) if text.isdigit() else by_name
+    return (
+        or_(by_name, Region.code.startswith(text, autoescape=True)) if text.isdigit() else by_name
+    )
 
 
-async def search(ctx: Context, first: int | None, after: str | None, *, search: str | None = None,
-                 within_code: str | None = None, level: RegionLevel | None = None) -> Page:
+async def search(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    search: str | None = None,
+    within_code: str | None = None,
+    level: RegionLevel | None = None,
+) -> Page:
     """Places one may choose, by code: every province, city and county — not the nation's root,
     nor a municipality's 市辖区 / 县 grouping (their districts and counties are found all the same)."""
-    conditions = [rules.rows(ctx.viewer, "regions"), Region.level != RegionLevel.NATIONAL, ~Region.is_grouping]
+    conditions = [
+        rules.rows(ctx.viewer, "regions"),
+        Region.level != RegionLevel.NATIONAL,
+        ~Region.is_grouping,
+    ]
     if search and search.strip():
         conditions.append(_matching(search))
     if within_code:
         conditions.append(in_region(Region.code, within_code))
     if level is not None:
         conditions.append(Region.level == level)
-    return await paginate(ctx, select(Region).where(*conditions).order_by(Region.code), first, after)
+    return await paginate(
+        ctx, select(Region).where(*conditions).order_by(Region.code), first, after
+    )
 
 
 def _partner_codes(ctx: Context):
@@ -77,7 +97,10 @@ def _partner_codes(ctx: Context):
 
     async def batch(codes: Sequence[str]) -> list[list[str]]:
         statement = select(RegionPairing).where(
-            or_(any_of(ctx, RegionPairing.west_code, codes), any_of(ctx, RegionPairing.east_code, codes))
+            or_(
+                any_of(ctx, RegionPairing.west_code, codes),
+                any_of(ctx, RegionPairing.east_code, codes),
+            )
         )
         partners: dict[str, list[str]] = defaultdict(list)
         for pairing in await ctx.session.scalars(statement):

@@ -38,15 +38,27 @@ async def _check_record(ctx: Context, values: dict[str, Any]) -> None:
     checks = Checks()
     checks.year(values["entry_year"], "entry_year", "入学年份")
     checks.year(values["expected_graduation_year"], "expected_graduation_year", "预计毕业年份")
-    checks.require(values["entry_year"] <= values["expected_graduation_year"], "expected_graduation_year",
-                   "BEFORE_ENTRY", "毕业年份不能早于入学年份。")
-    checks.require(await one_by(ctx, Major.code).load(values["major_code"]) is not None, "major_code",
-                   "UNKNOWN_MAJOR", "专业目录中没有该专业。")
+    checks.require(
+        values["entry_year"] <= values["expected_graduation_year"],
+        "expected_graduation_year",
+        "BEFORE_ENTRY",
+        "毕业年份不能早于入学年份。",
+    )
+    checks.require(
+        await one_by(ctx, Major.code).load(values["major_code"]) is not None,
+        "major_code",
+        "UNKNOWN_MAJOR",
+        "专业目录中没有该专业。",
+    )
     checks.done()
 
 
-async def _set_record(ctx: Context, person: Person, school_id: int, values: dict[str, Any]) -> StudentRecord:
-    return await people.upsert_ledger(ctx, StudentRecord, person, {**values, "school_id": school_id})
+async def _set_record(
+    ctx: Context, person: Person, school_id: int, values: dict[str, Any]
+) -> StudentRecord:
+    return await people.upsert_ledger(
+        ctx, StudentRecord, person, {**values, "school_id": school_id}
+    )
 
 
 def _typed_identity(identity: dict[str, Any]) -> dict[str, Any]:
@@ -60,10 +72,13 @@ async def _file(ctx: Context, identity: dict[str, Any], values: dict[str, Any]) 
     """The school's pending request for this ID number: new, or its earlier one refiled."""
     school_id, id_number = ctx.viewer.organisation_id, people.id_number_of(identity)
     pending = select(StudentTransfer).where(
-        StudentTransfer.requesting_school_id == school_id, StudentTransfer.id_number == id_number,
-        StudentTransfer.state == TransferState.PENDING)
+        StudentTransfer.requesting_school_id == school_id,
+        StudentTransfer.id_number == id_number,
+        StudentTransfer.state == TransferState.PENDING,
+    )
     transfer = (await ctx.session.scalars(pending)).first() or StudentTransfer(
-        requesting_school_id=school_id, id_number=id_number, state=TransferState.PENDING)
+        requesting_school_id=school_id, id_number=id_number, state=TransferState.PENDING
+    )
     registered = await people.registered_person(ctx, id_number)
     transfer.person_id = registered.id if registered else None
     transfer.identity = _typed_identity(identity)
@@ -96,12 +111,18 @@ async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: 
 async def _decidable(ctx: Context, transfer_id: int) -> StudentTransfer:
     viewer = ctx.viewer
     if viewer.role == Role.BUREAU and viewer.region_level != RegionLevel.COUNTY:
-        raise reject(None, "COUNTY_ONLY", "转学与入学申请由学生现就读学校或户籍地县级乡村振兴局审批。")
-    statement = select(StudentTransfer).where(StudentTransfer.id == transfer_id, rules.decides_transfers(viewer))
+        raise reject(
+            None, "COUNTY_ONLY", "转学与入学申请由学生现就读学校或户籍地县级乡村振兴局审批。"
+        )
+    statement = select(StudentTransfer).where(
+        StudentTransfer.id == transfer_id, rules.decides_transfers(viewer)
+    )
     transfer = (await ctx.session.scalars(statement)).first()
     if transfer is not None:
         return transfer
-    own = select(StudentTransfer.id).where(StudentTransfer.id == transfer_id, rules.filed_transfers(viewer))
+    own = select(StudentTransfer.id).where(
+        StudentTransfer.id == transfer_id, rules.filed_transfers(viewer)
+    )
     if await ctx.session.scalar(own) is not None:
         raise reject("id", "OWN_REQUEST", "不能审批本校提交的申请。")
     raise reject("id", "NOT_FOUND", "没有找到您可审批的申请。")
@@ -110,18 +131,33 @@ async def _decidable(ctx: Context, transfer_id: int) -> StudentTransfer:
 async def _accept(ctx: Context, transfer: StudentTransfer) -> None:
     person = await people.registered_person(ctx, transfer.id_number)
     if person is None:
-        person = await people.create_person(ctx, {
-            **transfer.identity, "id_number": transfer.id_number, "household_region": transfer.claimed_region_code})
-    current = (await ctx.session.scalars(select(StudentRecord).where(StudentRecord.person_id == person.id))).first()
+        person = await people.create_person(
+            ctx,
+            {
+                **transfer.identity,
+                "id_number": transfer.id_number,
+                "household_region": transfer.claimed_region_code,
+            },
+        )
+    current = (
+        await ctx.session.scalars(select(StudentRecord).where(StudentRecord.person_id == person.id))
+    ).first()
     if current is not None:
-        transfer.replaced_record = {"school_id": current.school_id, "status": current.status.value,
-                                    **{name: getattr(current, name) for name in RECORD_FIELDS}}
+        transfer.replaced_record = {
+            "school_id": current.school_id,
+            "status": current.status.value,
+            **{name: getattr(current, name) for name in RECORD_FIELDS},
+        }
     values = {name: getattr(transfer, name) for name in RECORD_FIELDS}
-    await _set_record(ctx, person, transfer.requesting_school_id, {**values, "status": transfer.record_status})
+    await _set_record(
+        ctx, person, transfer.requesting_school_id, {**values, "status": transfer.record_status}
+    )
     transfer.person_id = person.id
 
 
-async def decide_student_transfer(ctx: Context, transfer_global_id: str, accept: bool, reason: str | None):
+async def decide_student_transfer(
+    ctx: Context, transfer_global_id: str, accept: bool, reason: str | None
+):
     """Accept (the record moves or is created) or decline (nothing changes, a reason is given)."""
 
     async def work():
@@ -148,16 +184,27 @@ async def decide_student_transfer(ctx: Context, transfer_global_id: str, accept:
 TRANSFER_READERS = frozenset({Role.SCHOOL, Role.BUREAU})
 
 
-async def student_transfers(ctx: Context, first: int | None, after: str | None, *, to_decide: bool,
-                            state: TransferState | None) -> Page:
+async def student_transfers(
+    ctx: Context,
+    first: int | None,
+    after: str | None,
+    *,
+    to_decide: bool,
+    state: TransferState | None,
+) -> Page:
     """The requests the viewer may decide, or the ones its school filed; newest first."""
     if ctx.viewer.role not in TRANSFER_READERS:
         raise rules.denial(ctx.viewer)
-    conditions = [rules.decides_transfers(ctx.viewer) if to_decide else rules.filed_transfers(ctx.viewer)]
+    conditions = [
+        rules.decides_transfers(ctx.viewer) if to_decide else rules.filed_transfers(ctx.viewer)
+    ]
     if state is not None:
         conditions.append(StudentTransfer.state == state)
-    statement = select(StudentTransfer).where(*conditions).order_by(StudentTransfer.created_at.desc(),
-                                                                   StudentTransfer.id.desc())
+    statement = (
+        select(StudentTransfer)
+        .where(*conditions)
+        .order_by(StudentTransfer.created_at.desc(), StudentTransfer.id.desc())
+    )
     return await paginate(ctx, statement, first, after)
 
 

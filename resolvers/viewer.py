@@ -22,7 +22,11 @@ class Me:
 async def me(ctx: Context) -> Me:
     viewer = ctx.viewer
     user = await one_by(ctx, User.id).load(viewer.user_id) if viewer.user_id else None
-    organisation = await one_by(ctx, Organisation.id).load(viewer.organisation_id) if viewer.organisation_id else None
+    organisation = (
+        await one_by(ctx, Organisation.id).load(viewer.organisation_id)
+        if viewer.organisation_id
+        else None
+    )
     region = await one_by(ctx, Region.code).load(viewer.region_code) if viewer.region_code else None
     person = await one_by(ctx, Person.id).load(viewer.person_id) if viewer.person_id else None
     return Me(user, organisation, region, person)

@@ -44,7 +44,9 @@ class OAuthClient:
     grant_types: list[str]
     redirect_uris: list[str]
     scope: str
-    first_party: bool = strawberry.field(description="Skips the consent screen (the portal itself).")
+    first_party: bool = strawberry.field(
+        description="Skips the consent screen (the portal itself)."
+    )
     created_at: datetime | None
 
     @strawberry.field(description="False for a public client (PKCE only, no secret).")
@@ -56,7 +58,9 @@ class OAuthClient:
         return await resolve.service_username(ctx(info), self)
 
 
-@strawberry.type(description="A new client and its secret: shown in this answer only; store it now.")
+@strawberry.type(
+    description="A new client and its secret: shown in this answer only; store it now."
+)
 class CreatedOAuthClient:
     client: OAuthClient
     client_secret: str | None = strawberry.field(description="Null for a public client.")
@@ -80,8 +84,10 @@ class UserAccount:
     def id(self) -> strawberry.ID:
         return global_id("User", self.id)
 
-    @strawberry.field(description="Some network address is locked out of this account for now, after its own "
-                                  "failed sign-ins; other addresses are not.")
+    @strawberry.field(
+        description="Some network address is locked out of this account for now, after its own "
+        "failed sign-ins; other addresses are not."
+    )
     def locked(self) -> bool:
         return self.locked_until is not None and as_utc(self.locked_until) > utcnow()
 
@@ -89,9 +95,13 @@ class UserAccount:
     async def organisation(self, info: Info) -> LazyOrganisation | None:
         if self.organisation_id is None:
             return None
-        return await one_by(ctx(info), organisation_model.Organisation.id).load(self.organisation_id)
+        return await one_by(ctx(info), organisation_model.Organisation.id).load(
+            self.organisation_id
+        )
 
-    @strawberry.field(description="A graduate's own record, masked as the reader sees persons (admins: always).")
+    @strawberry.field(
+        description="A graduate's own record, masked as the reader sees persons (admins: always)."
+    )
     async def person(self, info: Info) -> LazyPerson | None:
         if self.person_id is None:
             return None
@@ -109,35 +119,52 @@ class SigningKey:
 class CreateOAuthClientInput:
     client_id: str
     name: str | None = strawberry.UNSET
-    confidential: bool = strawberry.field(default=True, description="False: a public client (browser/native app).")
+    confidential: bool = strawberry.field(
+        default=True, description="False: a public client (browser/native app)."
+    )
     grant_types: list[str] = strawberry.field(
         default_factory=lambda: ["authorization_code", "refresh_token"],
-        description="authorization_code, refresh_token, client_credentials.")
+        description="authorization_code, refresh_token, client_credentials.",
+    )
     redirect_uris: list[str] | None = strawberry.UNSET
-    scope: str | None = strawberry.field(default=strawberry.UNSET, description="Space-separated; default: every scope.")
+    scope: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Space-separated; default: every scope."
+    )
     first_party: bool = False
     service_username: str | None = strawberry.field(
-        default=strawberry.UNSET, description="For client_credentials: the user its tokens act as.")
+        default=strawberry.UNSET, description="For client_credentials: the user its tokens act as."
+    )
 
 
 @strawberry.input
 class CreateUserInput:
     username: str
-    password: str = strawberry.field(description="At least 12 characters; stored as an Argon2 hash.")
+    password: str = strawberry.field(
+        description="At least 12 characters; stored as an Argon2 hash."
+    )
     role: Role
     display_name: str | None = strawberry.UNSET
     organisation_id: strawberry.ID | None = strawberry.field(
-        default=strawberry.UNSET, description="Members' roles: an organisation of the matching kind.")
-    person_id: strawberry.ID | None = strawberry.field(default=strawberry.UNSET, description="Graduates: their record.")
+        default=strawberry.UNSET,
+        description="Members' roles: an organisation of the matching kind.",
+    )
+    person_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="Graduates: their record."
+    )
     id_number: str | None = strawberry.field(
         default=strawberry.UNSET,
         description="Graduates, instead of personId: the resident ID number (身份证号) of their record. Admins "
-                    "see persons masked and may not search them; the number is looked up here, for the admin only.")
+        "see persons masked and may not search them; the number is looked up here, for the admin only.",
+    )
 
 
 @strawberry.type
 class AdminQueries:
-    @strawberry.field(name="oauthClients", description="Registered OAuth clients (admins).", directives=ADMIN_READS)
+    @strawberry.field(
+        name="oauthClients",
+        description="Registered OAuth clients (admins).",
+        directives=ADMIN_READS,
+    )
     async def oauth_clients(self, info: Info) -> list[OAuthClient]:
         return await resolve.oauth_clients(ctx(info))
 
@@ -152,13 +179,21 @@ def _values(input_object: Any) -> dict[str, Any]:
 
 @strawberry.type
 class AdminMutations:
-    @strawberry.mutation(name="createOAuthClient", directives=ADMIN_WRITES,
-                         description="Register an OAuth client; a confidential client's secret is in this answer only.")
-    async def create_o_auth_client(self, info: Info, input: CreateOAuthClientInput) -> Payload[CreatedOAuthClient]:
+    @strawberry.mutation(
+        name="createOAuthClient",
+        directives=ADMIN_WRITES,
+        description="Register an OAuth client; a confidential client's secret is in this answer only.",
+    )
+    async def create_o_auth_client(
+        self, info: Info, input: CreateOAuthClientInput
+    ) -> Payload[CreatedOAuthClient]:
         return Payload.of(await resolve.create_client(ctx(info), _values(input)))
 
-    @strawberry.mutation(name="deleteOAuthClient", directives=ADMIN_WRITES,
-                         description="Remove a client; its codes and refresh tokens go with it.")
+    @strawberry.mutation(
+        name="deleteOAuthClient",
+        directives=ADMIN_WRITES,
+        description="Remove a client; its codes and refresh tokens go with it.",
+    )
     async def delete_o_auth_client(self, info: Info, client_id: str) -> Payload[DeletedOAuthClient]:
         return Payload.of(await resolve.delete_client(ctx(info), client_id))
 
@@ -166,21 +201,31 @@ class AdminMutations:
     async def create_user(self, info: Info, input: CreateUserInput) -> Payload[UserAccount]:
         return Payload.of(await resolve.create_user(ctx(info), _values(input)))
 
-    @strawberry.mutation(description="Set a new password (at least 12 characters); also lifts a sign-in lock.",
-                         directives=ADMIN_WRITES)
-    async def reset_password(self, info: Info, username: str, password: str) -> Payload[UserAccount]:
+    @strawberry.mutation(
+        description="Set a new password (at least 12 characters); also lifts a sign-in lock.",
+        directives=ADMIN_WRITES,
+    )
+    async def reset_password(
+        self, info: Info, username: str, password: str
+    ) -> Payload[UserAccount]:
         return Payload.of(await resolve.reset_password(ctx(info), username, password))
 
-    @strawberry.mutation(description="Lift the sign-in lock after repeated failures.", directives=ADMIN_WRITES)
+    @strawberry.mutation(
+        description="Lift the sign-in lock after repeated failures.", directives=ADMIN_WRITES
+    )
     async def unlock_user(self, info: Info, username: str) -> Payload[UserAccount]:
         return Payload.of(await resolve.unlock_user(ctx(info), username))
 
-    @strawberry.mutation(description="The user can no longer sign in; their refresh tokens are revoked.",
-                         directives=ADMIN_WRITES)
+    @strawberry.mutation(
+        description="The user can no longer sign in; their refresh tokens are revoked.",
+        directives=ADMIN_WRITES,
+    )
     async def deactivate_user(self, info: Info, username: str) -> Payload[UserAccount]:
         return Payload.of(await resolve.deactivate_user(ctx(info), username))
 
-    @strawberry.mutation(description="A new signing key; the previous one stays published until the next rotation.",
-                         directives=ADMIN_WRITES)
+    @strawberry.mutation(
+        description="A new signing key; the previous one stays published until the next rotation.",
+        directives=ADMIN_WRITES,
+    )
     async def rotate_signing_keys(self, info: Info) -> Payload[SigningKey]:
         return Payload.of(await resolve.rotate_keys(ctx(info)))

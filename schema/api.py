@@ -7,7 +7,12 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxTokensLimiter,
+    ParserCache,
+    ValidationCache,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import Info
@@ -37,20 +42,49 @@ from schema.viewer import ViewerQueries
 
 @strawberry.type
 class NodeQueries:
-    @strawberry.field(description="Any object by its global ID; null when unknown or not visible to you.")
+    @strawberry.field(
+        description="Any object by its global ID; null when unknown or not visible to you."
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await node(ctx(info), id)
 
 
-Query = merge_types("Query", (
-    NodeQueries, ViewerQueries, StatisticsQueries, RegionQueries, CatalogueQueries, OrganisationQueries,
-    PersonQueries, PositionQueries, ClassQueries, ApplicationQueries, TrackingQueries, FairQueries, AuditQueries,
-    TransferQueries, AdminQueries, PartnerRemitQueries,
-))
-Mutation = merge_types("Mutation", (
-    OrganisationMutations, PersonMutations, PositionMutations, ClassMutations, ApplicationMutations, FairMutations,
-    MatchingMutations, TrackingMutations, TransferMutations, AdminMutations,
-))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        ViewerQueries,
+        StatisticsQueries,
+        RegionQueries,
+        CatalogueQueries,
+        OrganisationQueries,
+        PersonQueries,
+        PositionQueries,
+        ClassQueries,
+        ApplicationQueries,
+        TrackingQueries,
+        FairQueries,
+        AuditQueries,
+        TransferQueries,
+        AdminQueries,
+        PartnerRemitQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        OrganisationMutations,
+        PersonMutations,
+        PositionMutations,
+        ClassMutations,
+        ApplicationMutations,
+        FairMutations,
+        MatchingMutations,
+        TrackingMutations,
+        TransferMutations,
+        AdminMutations,
+    ),
+)
 
 
 def _extensions(production: bool) -> list[Any]:
@@ -78,10 +112,14 @@ def build_schema(production: bool = False) -> AllianceSchema:
     A list field without a declared bound (schema.list_bounds) stops the service from starting:
     the cost limit could not count it."""
     schema = AllianceSchema(
-        query=Query, mutation=Mutation, federation_version="2.9",
+        query=Query,
+        mutation=Mutation,
+        federation_version="2.9",
         config=StrawberryConfig(disable_field_suggestions=production),
         extensions=_extensions(production),
     )
     if unbounded := unbounded_lists(schema._schema):
-        raise RuntimeError(f"list fields without a bound in schema/list_bounds.py: {', '.join(unbounded)}")
+        raise RuntimeError(
+            f"list fields without a bound in schema/list_bounds.py: {', '.join(unbounded)}"
+        )
     return schema

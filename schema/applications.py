@@ -17,7 +17,17 @@ from models import positions as position_model
 from resolvers import applications as resolve
 from resolvers.batching import many_by, one_by
 from resolvers.nodes import node
-from schema.base import SIGNED_IN, WRITES, Connection, Node, Payload, ctx, filter_arguments, global_id, instance_of
+from schema.base import (
+    SIGNED_IN,
+    WRITES,
+    Connection,
+    Node,
+    Payload,
+    ctx,
+    filter_arguments,
+    global_id,
+    instance_of,
+)
 
 if TYPE_CHECKING:
     from schema.organisations import Organisation
@@ -40,7 +50,9 @@ class ApplicationEvent:
     at: datetime
 
 
-@strawberry.federation.type(keys=["id"], directives=SIGNED_IN, description="A person's application to a position.")
+@strawberry.federation.type(
+    keys=["id"], directives=SIGNED_IN, description="A person's application to a position."
+)
 class Application(Node):
     is_type_of = instance_of(model.Application)
     source: ApplicationSource
@@ -69,7 +81,11 @@ class Application(Node):
     @strawberry.field(description="The school or agency that recommended or referred.")
     async def referrer(self, info: Info) -> LazyOrganisation | None:
         referrer_id = self.referrer_id
-        return await one_by(ctx(info), organisation_model.Organisation.id).load(referrer_id) if referrer_id else None
+        return (
+            await one_by(ctx(info), organisation_model.Organisation.id).load(referrer_id)
+            if referrer_id
+            else None
+        )
 
     @strawberry.field
     async def events(self, info: Info) -> list[ApplicationEvent]:
@@ -96,34 +112,66 @@ class TransitionInput:
     id: strawberry.ID
     version: int
     stage: Stage
-    reason: RejectionReason | None = strawberry.field(default=None, description="Required exactly when rejecting.")
+    reason: RejectionReason | None = strawberry.field(
+        default=None, description="Required exactly when rejecting."
+    )
     note: str | None = None
-    start_date: date | None = strawberry.field(default=None, description="Hiring: the first working day.")
-    monthly_income: int | None = strawberry.field(default=None, description="Hiring: yuan per month.")
+    start_date: date | None = strawberry.field(
+        default=None, description="Hiring: the first working day."
+    )
+    monthly_income: int | None = strawberry.field(
+        default=None, description="Hiring: yuan per month."
+    )
 
 
 @strawberry.type
 class ApplicationQueries:
     @strawberry.field(description="Applications you may see.", directives=SIGNED_IN)
-    async def applications(self, info: Info, filter: ApplicationFilter | None = None,
-                           sort: ApplicationSort = ApplicationSort.NEWEST, first: int | None = None,
-                           after: str | None = None) -> Connection[Application]:
-        arguments = filter_arguments(filter, position="Position", person="Person", enterprise="Organisation")
-        return Connection.of(await resolve.applications(ctx(info), first, after, sort=sort.value, **arguments))
+    async def applications(
+        self,
+        info: Info,
+        filter: ApplicationFilter | None = None,
+        sort: ApplicationSort = ApplicationSort.NEWEST,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Application]:
+        arguments = filter_arguments(
+            filter, position="Position", person="Person", enterprise="Organisation"
+        )
+        return Connection.of(
+            await resolve.applications(ctx(info), first, after, sort=sort.value, **arguments)
+        )
 
 
 @strawberry.type
 class ApplicationMutations:
-    @strawberry.mutation(description="Apply (graduates), recommend (schools) or refer (agencies).", directives=WRITES)
-    async def create_application(self, info: Info, person_id: strawberry.ID, position_id: strawberry.ID,
-                                 note: str | None = None) -> Payload[Application]:
+    @strawberry.mutation(
+        description="Apply (graduates), recommend (schools) or refer (agencies).", directives=WRITES
+    )
+    async def create_application(
+        self,
+        info: Info,
+        person_id: strawberry.ID,
+        position_id: strawberry.ID,
+        note: str | None = None,
+    ) -> Payload[Application]:
         return Payload.of(await resolve.create_application(ctx(info), person_id, position_id, note))
 
-    @strawberry.mutation(description="Move an application one stage on; hiring records the employment.",
-                         directives=WRITES)
-    async def transition_application(self, info: Info, input: TransitionInput) -> Payload[Application]:
+    @strawberry.mutation(
+        description="Move an application one stage on; hiring records the employment.",
+        directives=WRITES,
+    )
+    async def transition_application(
+        self, info: Info, input: TransitionInput
+    ) -> Payload[Application]:
         outcome = await resolve.transition_application(
-            ctx(info), input.id, input.version, input.stage, reason=input.reason, note=input.note,
-            start_date=input.start_date, monthly_income=input.monthly_income,
+            ctx(info),
+            input.id,
+            input.version,
+            input.stage,
+            reason=input.reason,
+            note=input.note,
+            start_date=input.start_date,
+            monthly_income=input.monthly_income,
         )
         return Payload.of(outcome)

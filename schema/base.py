@@ -52,7 +52,9 @@ def key_argument(value: str | None, type_name: str) -> int | None:
 
 def provided(input_object: Any) -> dict[str, Any]:
     """The fields the client set (UNSET dropped), for the resolvers (enums are the models' own)."""
-    return {name: value for name, value in vars(input_object).items() if value is not strawberry.UNSET}
+    return {
+        name: value for name, value in vars(input_object).items() if value is not strawberry.UNSET
+    }
 
 
 def changes_of(input_object: Any, model: type) -> dict[str, Any]:
@@ -60,7 +62,8 @@ def changes_of(input_object: Any, model: type) -> dict[str, Any]:
     may leave empty, and leaves a required one as it is."""
     columns = model.__table__.c
     return {
-        name: value for name, value in provided(input_object).items()
+        name: value
+        for name, value in provided(input_object).items()
         if value is not None or (name in columns and columns[name].nullable)
     }
 
@@ -103,8 +106,10 @@ class Connection(Generic[T]):
         return cls(
             edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows)],
             page_info=PageInfo(
-                has_next_page=page.has_next_page, has_previous_page=page.offset > 0,
-                start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None,
+                has_next_page=page.has_next_page,
+                has_previous_page=page.offset > 0,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
             ),
             page=page,
         )

@@ -15,7 +15,9 @@ from schema.base import Node, ctx, global_id, instance_of
 MajorLevel = strawberry.enum(model.MajorLevel)
 
 
-@strawberry.federation.type(keys=["id"], description="A major of the vocational education catalogue (2021).")
+@strawberry.federation.type(
+    keys=["id"], description="A major of the vocational education catalogue (2021)."
+)
 class Major(Node):
     is_type_of = instance_of(model.Major)
     code: str
@@ -50,10 +52,14 @@ class Occupation(Node):
 
 @strawberry.type
 class CatalogueQueries:
-    @strawberry.field(description="Majors whose code starts with, or whose name contains, `search`.")
+    @strawberry.field(
+        description="Majors whose code starts with, or whose name contains, `search`."
+    )
     async def majors(self, info: Info, search: str | None = None) -> list[Major]:
         return await resolve.search(ctx(info), model.Major, search)
 
-    @strawberry.field(description="Occupations whose code starts with, or whose name contains, `search`.")
+    @strawberry.field(
+        description="Occupations whose code starts with, or whose name contains, `search`."
+    )
     async def occupations(self, info: Info, search: str | None = None) -> list[Occupation]:
         return await resolve.search(ctx(info), model.Occupation, search)

@@ -17,7 +17,20 @@ from models import positions as position_model
 from resolvers import classes as resolve
 from resolvers.batching import linked, one_by
 from resolvers.nodes import node
-from schema.base import CHANGES_DESCRIPTION, SIGNED_IN, WRITES, Connection, Node, Payload, changes_of, ctx, filter_arguments, global_id, instance_of, provided
+from schema.base import (
+    CHANGES_DESCRIPTION,
+    SIGNED_IN,
+    WRITES,
+    Connection,
+    Node,
+    Payload,
+    changes_of,
+    ctx,
+    filter_arguments,
+    global_id,
+    instance_of,
+    provided,
+)
 from schema.catalogue import Major
 
 if TYPE_CHECKING:
@@ -31,7 +44,9 @@ LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 
-@strawberry.federation.type(keys=["id"], directives=SIGNED_IN, description="A class run by a school with a partner.")
+@strawberry.federation.type(
+    keys=["id"], directives=SIGNED_IN, description="A class run by a school with a partner."
+)
 class TrainingClass(Node):
     is_type_of = instance_of(model.TrainingClass)
     kind: ClassKind
@@ -59,21 +74,43 @@ class TrainingClass(Node):
     @strawberry.field
     async def enterprise(self, info: Info) -> LazyOrganisation | None:
         enterprise_id = self.enterprise_id
-        return await one_by(ctx(info), organisation_model.Organisation.id).load(enterprise_id) if enterprise_id else None
+        return (
+            await one_by(ctx(info), organisation_model.Organisation.id).load(enterprise_id)
+            if enterprise_id
+            else None
+        )
 
     @strawberry.field
     async def major(self, info: Info) -> Major | None:
-        return await one_by(ctx(info), catalogue_model.Major.code).load(self.major_code) if self.major_code else None
+        return (
+            await one_by(ctx(info), catalogue_model.Major.code).load(self.major_code)
+            if self.major_code
+            else None
+        )
 
-    @strawberry.field(description="Positions reserved for the class's graduates (that you may see).")
+    @strawberry.field(
+        description="Positions reserved for the class's graduates (that you may see)."
+    )
     async def reserved_positions(self, info: Info) -> list[LazyPosition]:
-        return await linked(ctx(info), model.class_reserved_positions, "class_id", "position_id",
-                            position_model.Position.id, "positions").load(self.id)
+        return await linked(
+            ctx(info),
+            model.class_reserved_positions,
+            "class_id",
+            "position_id",
+            position_model.Position.id,
+            "positions",
+        ).load(self.id)
 
     @strawberry.field(description="Enrolled students that you may see.")
     async def students(self, info: Info) -> list[LazyPerson]:
-        return await linked(ctx(info), model.Enrolment.__table__, "class_id", "person_id",
-                            people_model.Person.id, "persons").load(self.id)
+        return await linked(
+            ctx(info),
+            model.Enrolment.__table__,
+            "class_id",
+            "person_id",
+            people_model.Person.id,
+            "persons",
+        ).load(self.id)
 
 
 @strawberry.enum
@@ -90,7 +127,9 @@ class ClassFilter:
     kind: ClassKind | None = strawberry.UNSET
     major: str | None = strawberry.UNSET
     cohort_year: int | None = strawberry.UNSET
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="The school's region: its subtree.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The school's region: its subtree."
+    )
     search: str | None = strawberry.field(default=strawberry.UNSET, description="Part of the name.")
 
 
@@ -131,10 +170,18 @@ class EnrolmentResult:
 @strawberry.type
 class ClassQueries:
     @strawberry.field(description="Training classes.", directives=SIGNED_IN)
-    async def classes(self, info: Info, filter: ClassFilter | None = None, sort: ClassSort = ClassSort.NEWEST,
-                      first: int | None = None, after: str | None = None) -> Connection[TrainingClass]:
+    async def classes(
+        self,
+        info: Info,
+        filter: ClassFilter | None = None,
+        sort: ClassSort = ClassSort.NEWEST,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[TrainingClass]:
         arguments = filter_arguments(filter, school="Organisation", enterprise="Organisation")
-        return Connection.of(await resolve.classes(ctx(info), first, after, sort=sort.value, **arguments))
+        return Connection.of(
+            await resolve.classes(ctx(info), first, after, sort=sort.value, **arguments)
+        )
 
 
 @strawberry.type
@@ -144,14 +191,27 @@ class ClassMutations:
         return Payload.of(await resolve.create_class(ctx(info), provided(input)))
 
     @strawberry.mutation(directives=WRITES)
-    async def update_class(self, info: Info, id: strawberry.ID, version: int, changes: ClassChanges) -> Payload[TrainingClass]:
-        return Payload.of(await resolve.update_class(ctx(info), id, version, changes_of(changes, model.TrainingClass)))
+    async def update_class(
+        self, info: Info, id: strawberry.ID, version: int, changes: ClassChanges
+    ) -> Payload[TrainingClass]:
+        return Payload.of(
+            await resolve.update_class(
+                ctx(info), id, version, changes_of(changes, model.TrainingClass)
+            )
+        )
 
-    @strawberry.mutation(description="Take one seat for a student; never more than the seats.", directives=WRITES)
-    async def enrol_student(self, info: Info, class_id: strawberry.ID, person_id: strawberry.ID) -> Payload[EnrolmentResult]:
+    @strawberry.mutation(
+        description="Take one seat for a student; never more than the seats.", directives=WRITES
+    )
+    async def enrol_student(
+        self, info: Info, class_id: strawberry.ID, person_id: strawberry.ID
+    ) -> Payload[EnrolmentResult]:
         return Payload.of(await resolve.enrol_student(ctx(info), class_id, person_id))
 
-    @strawberry.mutation(description="Reserve partner positions for the class's graduates.", directives=WRITES)
-    async def reserve_class_positions(self, info: Info, class_id: strawberry.ID,
-                                      position_ids: list[strawberry.ID]) -> Payload[TrainingClass]:
+    @strawberry.mutation(
+        description="Reserve partner positions for the class's graduates.", directives=WRITES
+    )
+    async def reserve_class_positions(
+        self, info: Info, class_id: strawberry.ID, position_ids: list[strawberry.ID]
+    ) -> Payload[TrainingClass]:
         return Payload.of(await resolve.reserve_positions(ctx(info), class_id, position_ids))

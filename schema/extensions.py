@@ -54,7 +54,10 @@ MAX_TOKENS = 5000
 # cases and each case's actions, costs about 34,000: tests/privacy/test_cost_limits.py).
 ANONYMOUS_BUDGET = 3_000
 MEMBER_BUDGET = 50_000
-COST_BUDGETS: dict[Role | None, int] = {None: ANONYMOUS_BUDGET, **{role: MEMBER_BUDGET for role in Role}}
+COST_BUDGETS: dict[Role | None, int] = {
+    None: ANONYMOUS_BUDGET,
+    **{role: MEMBER_BUDGET for role in Role},
+}
 CALLERS = {None: "未登录访问", Role.GRADUATE: "毕业生账号", Role.ADMIN: "管理员账号"}
 
 
@@ -66,9 +69,13 @@ class CostEstimate:
     The cost of a selection is linear in how many objects it is asked on, so each fragment is
     costed once per (fragment, page) and reused: fragments spread many times stay cheap."""
 
-    def __init__(self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]) -> None:
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, variables: dict[str, Any]
+    ) -> None:
         self.schema = schema
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
         self.variables = variables
         self.memo: dict[tuple[str, int], int] = {}
 
@@ -102,18 +109,24 @@ class CostEstimate:
             return 1
         returned = get_named_type(definition.type)
         first = definition.args.get("first")
-        child_page = page_size(node, self.variables, first.default_value if first else None) \
-            if is_connection(returned) else DEFAULT_PAGE_SIZE
+        child_page = (
+            page_size(node, self.variables, first.default_value if first else None)
+            if is_connection(returned)
+            else DEFAULT_PAGE_SIZE
+        )
         below = self._selections(node.selection_set, returned, child_page)
         if not is_list_type(get_nullable_type(definition.type)):
             return 1 + below
         return bound_of(parent, node.name.value).size(node, self.variables, page) * (1 + below)
 
 
-def _variables_with_defaults(operation: OperationDefinitionNode, given: dict[str, Any] | None) -> dict[str, Any]:
+def _variables_with_defaults(
+    operation: OperationDefinitionNode, given: dict[str, Any] | None
+) -> dict[str, Any]:
     defaults = {
         definition.variable.name.value: value_from_ast_untyped(definition.default_value)
-        for definition in operation.variable_definitions or () if definition.default_value is not None
+        for definition in operation.variable_definitions or ()
+        if definition.default_value is not None
     }
     return {**defaults, **(given or {})}
 
@@ -137,7 +150,9 @@ class CostBudget(SchemaExtension):
         operation = get_operation_ast(context.graphql_document, context.operation_name)
         if operation is not None:
             variables = _variables_with_defaults(operation, context.variables)
-            cost = CostEstimate(context.schema._schema, context.graphql_document, variables).of(operation)
+            cost = CostEstimate(context.schema._schema, context.graphql_document, variables).of(
+                operation
+            )
             role = context.context.viewer.role
             if cost > COST_BUDGETS[role]:
                 context.result = GraphQLExecutionResult(data=None, errors=[cost_error(cost, role)])
@@ -176,7 +191,9 @@ class DepthAndAliases(ValidationRule):
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         document = context.document
-        self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
         self.measured: dict[str, tuple[int, int]] = {}
         self.measuring: set[str] = set()  # a fragment cycle is NoFragmentCyclesRule's to report
         aliases = 0
@@ -186,8 +203,11 @@ class DepthAndAliases(ValidationRule):
                 aliases += found
                 if depth > MAX_DEPTH:
                     name = operation.name.value if operation.name else "anonymous"
-                    context.report_error(GraphQLError(
-                        f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", operation))
+                    context.report_error(
+                        GraphQLError(
+                            f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}", operation
+                        )
+                    )
         if aliases > MAX_ALIASES:
             context.report_error(GraphQLError(f"{aliases} aliases found. Allowed: {MAX_ALIASES}"))
 
@@ -201,8 +221,11 @@ class DepthAndAliases(ValidationRule):
                 depth = max(depth, 0 if introspection or not selection.selection_set else 1 + below)
                 aliases += found + (selection.alias is not None)
             else:
-                below, found = (self._measure(selection.selection_set) if isinstance(selection, InlineFragmentNode)
-                                else self._fragment(selection.name.value))
+                below, found = (
+                    self._measure(selection.selection_set)
+                    if isinstance(selection, InlineFragmentNode)
+                    else self._fragment(selection.name.value)
+                )
                 depth, aliases = max(depth, below), aliases + found
         return depth, aliases
 
@@ -234,7 +257,9 @@ SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 
 def is_expected(error: GraphQLError) -> bool:
     # Errors without an original exception are the document's own (syntax, validation, variables).
-    return error.original_error is None or isinstance(error.original_error, (*EXPECTED_ERRORS, GraphQLError))
+    return error.original_error is None or isinstance(
+        error.original_error, (*EXPECTED_ERRORS, GraphQLError)
+    )
 
 
 def masked(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -244,12 +269,26 @@ def masked(error: GraphQLError, request_id: str) -> GraphQLError:
     Logged here, once, with the traceback."""
     if database_unavailable(error.original_error):
         log.warning("database unavailable in request %s: %r", request_id, error.original_error)
-        message, code = f"数据库暂时无法访问，请稍后重试（请求编号 {request_id}）。", SERVICE_UNAVAILABLE
+        message, code = (
+            f"数据库暂时无法访问，请稍后重试（请求编号 {request_id}）。",
+            SERVICE_UNAVAILABLE,
+        )
     else:
-        log.error("unexpected error in request %s at %s", request_id, error.path, exc_info=error.original_error)
+        log.error(
+            "unexpected error in request %s at %s",
+            request_id,
+            error.path,
+            exc_info=error.original_error,
+        )
         message, code = f"服务器内部错误（请求编号 {request_id}）。", "INTERNAL_SERVER_ERROR"
-    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
-                        path=error.path, extensions={"code": code, "requestId": request_id})
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": code, "requestId": request_id},
+    )
 
 
 def public_errors(errors: list[GraphQLError], request_id: str) -> list[GraphQLError]:
@@ -281,6 +320,8 @@ class AuditFlush(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
-        context.audit.operation = self.execution_context.operation_name or self.execution_context.operation_type.value
+        context.audit.operation = (
+            self.execution_context.operation_name or self.execution_context.operation_type.value
+        )
         yield
         await audit.flush(context)

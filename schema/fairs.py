@@ -17,7 +17,18 @@ from resolvers import fairs as resolve
 from resolvers import regions
 from resolvers.batching import linked, one_by
 from resolvers.nodes import node
-from schema.base import SIGNED_IN, WRITES, Connection, Node, Payload, ctx, filter_arguments, global_id, instance_of, provided
+from schema.base import (
+    SIGNED_IN,
+    WRITES,
+    Connection,
+    Node,
+    Payload,
+    ctx,
+    filter_arguments,
+    global_id,
+    instance_of,
+    provided,
+)
 from schema.regions import Region
 
 if TYPE_CHECKING:
@@ -61,21 +72,42 @@ class Fair(Node):
 
     @strawberry.field
     async def enterprises(self, info: Info) -> list[LazyOrganisation]:
-        return await linked(ctx(info), model.fair_enterprises, "fair_id", "enterprise_id",
-                            organisation_model.Organisation.id, "organisations").load(self.id)
+        return await linked(
+            ctx(info),
+            model.fair_enterprises,
+            "fair_id",
+            "enterprise_id",
+            organisation_model.Organisation.id,
+            "organisations",
+        ).load(self.id)
 
     @strawberry.field(description="Positions on offer that you may see.")
     async def positions(self, info: Info) -> list[LazyPosition]:
-        return await linked(ctx(info), model.fair_positions, "fair_id", "position_id",
-                            position_model.Position.id, "positions").load(self.id)
+        return await linked(
+            ctx(info),
+            model.fair_positions,
+            "fair_id",
+            "position_id",
+            position_model.Position.id,
+            "positions",
+        ).load(self.id)
 
     @strawberry.field(description="Registered graduates that you may see.", directives=SIGNED_IN)
     async def registrations(self, info: Info) -> list[LazyPerson]:
-        return await linked(ctx(info), model.fair_registrations, "fair_id", "person_id",
-                            people_model.Person.id, "persons").load(self.id)
+        return await linked(
+            ctx(info),
+            model.fair_registrations,
+            "fair_id",
+            "person_id",
+            people_model.Person.id,
+            "persons",
+        ).load(self.id)
 
-    @strawberry.field(description="The optimal assignment of registered graduates to the fair's positions "
-                                  "under their headcounts; for the fair's organiser.", directives=SIGNED_IN)
+    @strawberry.field(
+        description="The optimal assignment of registered graduates to the fair's positions "
+        "under their headcounts; for the fair's organiser.",
+        directives=SIGNED_IN,
+    )
     async def shortlist(self, info: Info) -> LazyShortlist | None:
         from schema.matching import shortlist
 
@@ -91,13 +123,17 @@ class FairSort(enum.Enum):
 
 @strawberry.input
 class FairFilter:
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="A region code: its subtree.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A region code: its subtree."
+    )
     kind: FairKind | None = strawberry.UNSET
     mode: FairMode | None = strawberry.UNSET
     organiser: strawberry.ID | None = strawberry.UNSET
     search: str | None = strawberry.field(default=strawberry.UNSET, description="Part of the name.")
-    ends_from: date | None = strawberry.field(default=strawberry.UNSET,
-                                              description="Fairs ending on or after this day (upcoming ones: today).")
+    ends_from: date | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Fairs ending on or after this day (upcoming ones: today).",
+    )
 
 
 @strawberry.input
@@ -113,10 +149,18 @@ class FairInput:
 @strawberry.type
 class FairQueries:
     @strawberry.field(description="Recruitment fairs (public).")
-    async def fairs(self, info: Info, filter: FairFilter | None = None, sort: FairSort = FairSort.STARTS,
-                    first: int | None = None, after: str | None = None) -> Connection[Fair]:
+    async def fairs(
+        self,
+        info: Info,
+        filter: FairFilter | None = None,
+        sort: FairSort = FairSort.STARTS,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Fair]:
         arguments = filter_arguments(filter, organiser="Organisation")
-        return Connection.of(await resolve.fairs(ctx(info), first, after, sort=sort.value, **arguments))
+        return Connection.of(
+            await resolve.fairs(ctx(info), first, after, sort=sort.value, **arguments)
+        )
 
 
 @strawberry.type
@@ -126,16 +170,22 @@ class FairMutations:
         return Payload.of(await resolve.create_fair(ctx(info), provided(input)))
 
     @strawberry.mutation(directives=WRITES)
-    async def add_fair_enterprises(self, info: Info, fair_id: strawberry.ID,
-                                   enterprise_ids: list[strawberry.ID]) -> Payload[Fair]:
+    async def add_fair_enterprises(
+        self, info: Info, fair_id: strawberry.ID, enterprise_ids: list[strawberry.ID]
+    ) -> Payload[Fair]:
         return Payload.of(await resolve.add_fair_enterprises(ctx(info), fair_id, enterprise_ids))
 
     @strawberry.mutation(directives=WRITES)
-    async def add_fair_positions(self, info: Info, fair_id: strawberry.ID,
-                                 position_ids: list[strawberry.ID]) -> Payload[Fair]:
+    async def add_fair_positions(
+        self, info: Info, fair_id: strawberry.ID, position_ids: list[strawberry.ID]
+    ) -> Payload[Fair]:
         return Payload.of(await resolve.add_fair_positions(ctx(info), fair_id, position_ids))
 
-    @strawberry.mutation(description="Register a graduate (yourself, your student, or at your own fair).",
-                         directives=WRITES)
-    async def register_for_fair(self, info: Info, fair_id: strawberry.ID, person_id: strawberry.ID) -> Payload[Fair]:
+    @strawberry.mutation(
+        description="Register a graduate (yourself, your student, or at your own fair).",
+        directives=WRITES,
+    )
+    async def register_for_fair(
+        self, info: Info, fair_id: strawberry.ID, person_id: strawberry.ID
+    ) -> Payload[Fair]:
         return Payload.of(await resolve.register_for_fair(ctx(info), fair_id, person_id))

@@ -78,15 +78,24 @@ class ListArgument:
 
 Bound = Fixed | PageOfParent | ListArgument
 
-RELATED = Fixed(MAX_RELATED, "a relation loader answers at most MAX_RELATED rows per parent (resolvers.batching)")
-USER_ERRORS = Fixed(50, "Checks reports at most one error per rule of a mutation's input; none has 50")
-MATCH_TEXTS = Fixed(10, "five requirements and five priorities, one text each (resolvers.matching.explain)")
+RELATED = Fixed(
+    MAX_RELATED,
+    "a relation loader answers at most MAX_RELATED rows per parent (resolvers.batching)",
+)
+USER_ERRORS = Fixed(
+    50, "Checks reports at most one error per rule of a mutation's input; none has 50"
+)
+MATCH_TEXTS = Fixed(
+    10, "five requirements and five priorities, one text each (resolvers.matching.explain)"
+)
 
 BOUNDS: dict[str, Bound] = {
     "AllianceSummary.members": Fixed(len(OrganisationKind), "one count per organisation kind"),
     "Application.events": RELATED,
     "AssistanceCase.actions": RELATED,
-    "AuditRecord.fields": Fixed(20, "names of a person's fields read in clear; a Person has fewer than 20 personal fields"),
+    "AuditRecord.fields": Fixed(
+        20, "names of a person's fields read in clear; a Person has fewer than 20 personal fields"
+    ),
     "EmploymentIntention.occupations": RELATED,
     "EmploymentIntention.regions": RELATED,
     "Fair.enterprises": RELATED,
@@ -95,29 +104,49 @@ BOUNDS: dict[str, Bound] = {
     "Match.missing": MATCH_TEXTS,
     "Match.reasons": MATCH_TEXTS,
     "OAuthClient.grantTypes": Fixed(len(GRANT_TYPES), "a subset of the server's grant types"),
-    "OAuthClient.redirectUris": Fixed(MAX_REDIRECT_URIS, "createOAuthClient refuses more (auth.admin)"),
+    "OAuthClient.redirectUris": Fixed(
+        MAX_REDIRECT_URIS, "createOAuthClient refuses more (auth.admin)"
+    ),
     "Organisation.positions": RELATED,
-    "Person.certificates": Fixed(MAX_CERTIFICATES, "the ledger import writes at most MAX_CERTIFICATES; no API write"),
+    "Person.certificates": Fixed(
+        MAX_CERTIFICATES, "the ledger import writes at most MAX_CERTIFICATES; no API write"
+    ),
     "Person.applications": RELATED,
     "Person.employmentRecords": RELATED,
     "Person.followUps": RELATED,
     "Person.assistanceCases": RELATED,
     "Person.classes": RELATED,
-    "Position.requiredCertificates": Fixed(MAX_CERTIFICATES, "createPosition and updatePosition refuse more"),
-    "Position.majors": Fixed(MAX_ACCEPTED_MAJORS, "createPosition and updatePosition refuse more; loader LIMIT"),
+    "Position.requiredCertificates": Fixed(
+        MAX_CERTIFICATES, "createPosition and updatePosition refuse more"
+    ),
+    "Position.majors": Fixed(
+        MAX_ACCEPTED_MAJORS, "createPosition and updatePosition refuse more; loader LIMIT"
+    ),
     "Position.applications": RELATED,
     "Query._entities": ListArgument("representations", "one entity per representation sent"),
-    "Query.regions": Fixed(MAX_RELATED, "the provinces (LIMIT in resolvers.regions) or a region's children (loader)"),
+    "Query.regions": Fixed(
+        MAX_RELATED, "the provinces (LIMIT in resolvers.regions) or a region's children (loader)"
+    ),
     "Query.majors": Fixed(MAX_SEARCH_RESULTS, "catalogue search LIMIT (resolvers.catalogue)"),
     "Query.occupations": Fixed(MAX_SEARCH_RESULTS, "catalogue search LIMIT (resolvers.catalogue)"),
-    "Query.personsWithVisibleEmployment": ListArgument("ids", "a subset of the ids asked (at most MAX_PERSONS)"),
+    "Query.personsWithVisibleEmployment": ListArgument(
+        "ids", "a subset of the ids asked (at most MAX_PERSONS)"
+    ),
     "Query.oauthClients": Fixed(MAX_ADMIN_LIST, "admin list LIMIT (resolvers.admin)"),
     "Query.userAccounts": Fixed(MAX_ADMIN_LIST, "admin list LIMIT (resolvers.admin)"),
     "Region.children": RELATED,
-    "Region.partners": Fixed(MAX_PARTNERS, "east-west partners of a province (cut in resolvers.regions)"),
-    "RegionStatistics.children": Fixed(MAX_RELATED, "a region's direct children (LIMIT in resolvers.statistics)"),
-    "RegionStatistics.keyCounties": Fixed(MAX_KEY_COUNTIES, "key counties inside the region (LIMIT in resolvers.statistics)"),
-    "Shortlist.assignments": Fixed(MAX_RELATED, "the best MAX_RELATED pairs (cut in schema.matching)"),
+    "Region.partners": Fixed(
+        MAX_PARTNERS, "east-west partners of a province (cut in resolvers.regions)"
+    ),
+    "RegionStatistics.children": Fixed(
+        MAX_RELATED, "a region's direct children (LIMIT in resolvers.statistics)"
+    ),
+    "RegionStatistics.keyCounties": Fixed(
+        MAX_KEY_COUNTIES, "key counties inside the region (LIMIT in resolvers.statistics)"
+    ),
+    "Shortlist.assignments": Fixed(
+        MAX_RELATED, "the best MAX_RELATED pairs (cut in schema.matching)"
+    ),
     "Shortlist.unassigned": Fixed(MAX_RELATED, "the first MAX_RELATED (cut in schema.matching)"),
     "TrainingClass.reservedPositions": RELATED,
     "TrainingClass.students": RELATED,
@@ -146,7 +175,9 @@ def bound_of(parent: GraphQLObjectType | GraphQLInterfaceType, field_name: str) 
 
 
 def argument_node(field: FieldNode, name: str) -> Any:
-    return next((argument.value for argument in field.arguments or () if argument.name.value == name), None)
+    return next(
+        (argument.value for argument in field.arguments or () if argument.name.value == name), None
+    )
 
 
 def page_size(field: FieldNode, variables: dict[str, Any], default: Any) -> int:
@@ -160,15 +191,21 @@ def page_size(field: FieldNode, variables: dict[str, Any], default: Any) -> int:
         first = variables.get(value.name.value)
     else:
         first = default
-    if not isinstance(first, int) or isinstance(first, bool):  # null, absent, or a value the executor refuses
+    if not isinstance(first, int) or isinstance(
+        first, bool
+    ):  # null, absent, or a value the executor refuses
         first = default if isinstance(default, int) else DEFAULT_PAGE_SIZE
     return min(max(first, 0), MAX_PAGE_SIZE)
 
 
-def list_fields(schema: GraphQLSchema) -> Iterator[tuple[GraphQLObjectType | GraphQLInterfaceType, str]]:
+def list_fields(
+    schema: GraphQLSchema,
+) -> Iterator[tuple[GraphQLObjectType | GraphQLInterfaceType, str]]:
     """Every field of an output type whose value is a list (introspection's own types aside)."""
     for type_ in schema.type_map.values():
-        if isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType)) and not type_.name.startswith("__"):
+        if isinstance(
+            type_, (GraphQLObjectType, GraphQLInterfaceType)
+        ) and not type_.name.startswith("__"):
             for name, field in type_.fields.items():
                 if is_list_type(get_nullable_type(field.type)):
                     yield type_, name
@@ -176,4 +213,8 @@ def list_fields(schema: GraphQLSchema) -> Iterator[tuple[GraphQLObjectType | Gra
 
 def unbounded_lists(schema: GraphQLSchema) -> list[str]:
     """``Type.field`` of each list field without a declared bound."""
-    return [f"{type_.name}.{name}" for type_, name in list_fields(schema) if bound_of(type_, name) is None]
+    return [
+        f"{type_.name}.{name}"
+        for type_, name in list_fields(schema)
+        if bound_of(type_, name) is None
+    ]

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 
+
 async def _household_shown(info: Info, person_id: int) -> bool:
     """Whether this viewer sees the person's household in clear (as ``Person.household``)."""
     return await people_resolvers.sees_in_clear(ctx(info), person_id, "household")
@@ -44,28 +45,42 @@ async def _household_shown(info: Info, person_id: int) -> bool:
 
 @strawberry.type(description="Each factor of a match, in [0, 1].")
 class MatchFactors:
-    major: float = strawberry.field(description="1 the same major; partial credit for its class and category.")
-    intention: float = strawberry.field(description="The position's occupation among the desired ones.")
-    location: float = strawberry.field(description="Work place against the graduate's location intention.")
+    major: float = strawberry.field(
+        description="1 the same major; partial credit for its class and category."
+    )
+    intention: float = strawberry.field(
+        description="The position's occupation among the desired ones."
+    )
+    location: float = strawberry.field(
+        description="Work place against the graduate's location intention."
+    )
     salary: float = strawberry.field(description="The position's pay against the expectation.")
     certificates: float = strawberry.field(description="Share of the required certificates held.")
 
 
-@strawberry.type(description="Policy priority that raised a match. The household flags are null where "
-                             "the household would be (they state the family's poverty status).")
+@strawberry.type(
+    description="Policy priority that raised a match. The household flags are null where "
+    "the household would be (they state the family's poverty status)."
+)
 class MatchPriority:
     monitored_household: bool | None = strawberry.field(description="防止返贫监测对象")
     key_county: bool | None = strawberry.field(description="国家乡村振兴重点帮扶县")
     relocated: bool | None = strawberry.field(description="易地扶贫搬迁")
-    yulu_priority_position: bool = strawberry.field(description="A position giving priority to Yulu graduates.")
-    reserved_for_class: bool = strawberry.field(description="Reserved for the graduate's class (定向班).")
+    yulu_priority_position: bool = strawberry.field(
+        description="A position giving priority to Yulu graduates."
+    )
+    reserved_for_class: bool = strawberry.field(
+        description="Reserved for the graduate's class (定向班)."
+    )
 
 
 @strawberry.type(description="A graduate and a position, scored and explained.")
 class Match:
     score: float
     factors: MatchFactors
-    missing: list[str] = strawberry.field(description="缺少什么: the requirements the graduate does not meet.")
+    missing: list[str] = strawberry.field(
+        description="缺少什么: the requirements the graduate does not meet."
+    )
 
     @strawberry.field
     async def priority(self, info: Info) -> MatchPriority:
@@ -96,7 +111,9 @@ class Match:
 
     @strawberry.field
     async def position(self, info: Info) -> LazyPosition:
-        return await one_by(ctx(info), position_model.Position.id, "positions").load(self.position_id)
+        return await one_by(ctx(info), position_model.Position.id, "positions").load(
+            self.position_id
+        )
 
 
 @strawberry.type(description="A page of matches, best first.")
@@ -110,33 +127,53 @@ class MatchConnection:
         return cls(
             edges=[Edge(cursor=c, node=match) for c, match in zip(cursors, window.matches)],
             page_info=PageInfo(
-                has_next_page=window.has_next_page, has_previous_page=window.offset > 0,
-                start_cursor=cursors[0] if cursors else None, end_cursor=cursors[-1] if cursors else None,
+                has_next_page=window.has_next_page,
+                has_previous_page=window.offset > 0,
+                start_cursor=cursors[0] if cursors else None,
+                end_cursor=cursors[-1] if cursors else None,
             ),
         )
 
 
 @strawberry.input(description="Narrows matched graduates; every field set must hold.")
 class MatchedGraduatesFilter:
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="Household region code: its subtree.")
-    major: str | None = strawberry.field(default=strawberry.UNSET, description="The major on record.")
-    occupation: str | None = strawberry.field(default=strawberry.UNSET, description="A desired occupation.")
-    monitored: bool | None = strawberry.field(default=strawberry.UNSET, description="防止返贫监测对象 families.")
-    key_county: bool | None = strawberry.field(default=strawberry.UNSET, description="From a key assistance county.")
-    relocated: bool | None = strawberry.field(default=strawberry.UNSET, description="易地扶贫搬迁 families.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Household region code: its subtree."
+    )
+    major: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The major on record."
+    )
+    occupation: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A desired occupation."
+    )
+    monitored: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="防止返贫监测对象 families."
+    )
+    key_county: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="From a key assistance county."
+    )
+    relocated: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="易地扶贫搬迁 families."
+    )
 
 
 @strawberry.input(description="Narrows matched positions; every field set must hold.")
 class MatchedPositionsFilter:
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="Work region code: its subtree.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Work region code: its subtree."
+    )
     kind: PositionKind | None = strawberry.UNSET
     occupation: str | None = strawberry.UNSET
     yulu_priority: bool | None = strawberry.UNSET
 
 
-@strawberry.type(description="A fair's optimal assignment of registered graduates to its positions.")
+@strawberry.type(
+    description="A fair's optimal assignment of registered graduates to its positions."
+)
 class Shortlist:
-    total_score: float = strawberry.field(description="Sum of the assigned pairs' scores (the maximum).")
+    total_score: float = strawberry.field(
+        description="Sum of the assigned pairs' scores (the maximum)."
+    )
     pairs: strawberry.Private[list[EngineMatch]]
     unassigned_ids: strawberry.Private[list[int]]
 
@@ -144,11 +181,15 @@ class Shortlist:
     async def assignments(self, info: Info) -> list[Match]:
         loader = one_by(ctx(info), people_model.Person.id, "persons")
         visible = await loader.load_many([match.person_id for match in self.pairs])
-        return [match for match, person in zip(self.pairs, visible) if person is not None][:MAX_RELATED]
+        return [match for match, person in zip(self.pairs, visible) if person is not None][
+            :MAX_RELATED
+        ]
 
     @strawberry.field(description="Registered graduates you may see who got no position.")
     async def unassigned(self, info: Info) -> list[LazyPerson]:
-        persons = await one_by(ctx(info), people_model.Person.id, "persons").load_many(self.unassigned_ids)
+        persons = await one_by(ctx(info), people_model.Person.id, "persons").load_many(
+            self.unassigned_ids
+        )
         return [person for person in persons if person is not None][:MAX_RELATED]
 
 
@@ -156,32 +197,61 @@ class Shortlist:
 
 
 def _filters(filter_input: Any) -> dict[str, Any]:
-    return {name: value for name, value in provided(filter_input).items() if value is not None} if filter_input else {}
+    return (
+        {name: value for name, value in provided(filter_input).items() if value is not None}
+        if filter_input
+        else {}
+    )
 
 
-async def matched_graduates(info: Info, position_id: int, first: int | None, after: str | None,
-                            filter_input: MatchedGraduatesFilter | None) -> MatchConnection:
-    window = await api.graduates_for_position(ctx(info), position_id, first, after, _filters(filter_input))
+async def matched_graduates(
+    info: Info,
+    position_id: int,
+    first: int | None,
+    after: str | None,
+    filter_input: MatchedGraduatesFilter | None,
+) -> MatchConnection:
+    window = await api.graduates_for_position(
+        ctx(info), position_id, first, after, _filters(filter_input)
+    )
     return MatchConnection.of(window)
 
 
-async def matched_positions(info: Info, person_id: int, first: int | None, after: str | None,
-                            filter_input: MatchedPositionsFilter | None) -> MatchConnection:
-    window = await api.positions_for_person(ctx(info), person_id, first, after, _filters(filter_input))
+async def matched_positions(
+    info: Info,
+    person_id: int,
+    first: int | None,
+    after: str | None,
+    filter_input: MatchedPositionsFilter | None,
+) -> MatchConnection:
+    window = await api.positions_for_person(
+        ctx(info), person_id, first, after, _filters(filter_input)
+    )
     return MatchConnection.of(window)
 
 
 async def shortlist(info: Info, fair_id: int) -> Shortlist:
     found = await api.shortlist_for_fair(ctx(info), fair_id)
-    return Shortlist(total_score=found.total_score, pairs=found.assignments,
-                     unassigned_ids=found.unassigned_person_ids)
+    return Shortlist(
+        total_score=found.total_score,
+        pairs=found.assignments,
+        unassigned_ids=found.unassigned_person_ids,
+    )
 
 
 @strawberry.type
 class MatchingMutations:
-    @strawberry.mutation(description="A school or agency refers a graduate to a position: an application in "
-                                     "stage RECOMMENDED; a second referral of the pair is refused "
-                                     "(DUPLICATE_REFERRAL).", directives=WRITES)
-    async def refer_candidate(self, info: Info, person_id: strawberry.ID, position_id: strawberry.ID,
-                              note: str | None = None) -> Payload[Application]:
+    @strawberry.mutation(
+        description="A school or agency refers a graduate to a position: an application in "
+        "stage RECOMMENDED; a second referral of the pair is refused "
+        "(DUPLICATE_REFERRAL).",
+        directives=WRITES,
+    )
+    async def refer_candidate(
+        self,
+        info: Info,
+        person_id: strawberry.ID,
+        position_id: strawberry.ID,
+        note: str | None = None,
+    ) -> Payload[Application]:
         return Payload.of(await api.refer_candidate(ctx(info), person_id, position_id, note))

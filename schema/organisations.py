@@ -45,7 +45,9 @@ def _restricted(info: Info, column: str, value: Any) -> Any:
     return value
 
 
-@strawberry.federation.type(keys=["id"], description="An alliance member (or an applicant to be one).")
+@strawberry.federation.type(
+    keys=["id"], description="An alliance member (or an applicant to be one)."
+)
 class Organisation(Node):
     is_type_of = instance_of(model.Organisation)
     kind: OrganisationKind
@@ -81,7 +83,9 @@ class Organisation(Node):
 
     @strawberry.field(description="The enterprise's positions that you may see.")
     async def positions(self, info: Info) -> list[LazyPosition]:
-        return await many_by(ctx(info), position_model.Position.enterprise_id, "positions").load(self.id)
+        return await many_by(ctx(info), position_model.Position.enterprise_id, "positions").load(
+            self.id
+        )
 
 
 @strawberry.enum
@@ -94,7 +98,9 @@ class OrganisationSort(enum.Enum):
 class OrganisationFilter:
     kind: OrganisationKind | None = strawberry.UNSET
     membership: Membership | None = strawberry.UNSET
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="A region code: its whole subtree.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A region code: its whole subtree."
+    )
     search: str | None = strawberry.field(default=strawberry.UNSET, description="Part of the name.")
 
 
@@ -102,7 +108,9 @@ class OrganisationFilter:
 class MembershipRequestInput:
     kind: OrganisationKind
     name: str
-    credit_code: str = strawberry.field(description="统一社会信用代码, checked with its check character.")
+    credit_code: str = strawberry.field(
+        description="统一社会信用代码, checked with its check character."
+    )
     region_code: str
     school_level: SchoolLevel | None = strawberry.UNSET
     is_central_soe: bool = False
@@ -112,26 +120,46 @@ class MembershipRequestInput:
 
 @strawberry.type
 class OrganisationQueries:
-    @strawberry.field(description="Alliance members you may see (anonymous: approved members only).")
-    async def organisations(self, info: Info, filter: OrganisationFilter | None = None,
-                            sort: OrganisationSort = OrganisationSort.NAME, first: int | None = None,
-                            after: str | None = None) -> Connection[Organisation]:
-        page = await resolve.organisations(ctx(info), first, after, sort=sort.value, **filter_arguments(filter))
+    @strawberry.field(
+        description="Alliance members you may see (anonymous: approved members only)."
+    )
+    async def organisations(
+        self,
+        info: Info,
+        filter: OrganisationFilter | None = None,
+        sort: OrganisationSort = OrganisationSort.NAME,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Organisation]:
+        page = await resolve.organisations(
+            ctx(info), first, after, sort=sort.value, **filter_arguments(filter)
+        )
         return Connection.of(page)
 
 
 @strawberry.type
 class OrganisationMutations:
     @strawberry.mutation(description="Ask to join the alliance; a bureau of the region decides.")
-    async def request_membership(self, info: Info, input: MembershipRequestInput) -> Payload[Organisation]:
+    async def request_membership(
+        self, info: Info, input: MembershipRequestInput
+    ) -> Payload[Organisation]:
         return Payload.of(await resolve.request_membership(ctx(info), provided(input)))
 
-    @strawberry.mutation(description="A bureau (in its region) or an admin approves, rejects or suspends a member.",
-                         directives=WRITES)
-    async def decide_membership(self, info: Info, id: strawberry.ID, decision: Membership) -> Payload[Organisation]:
+    @strawberry.mutation(
+        description="A bureau (in its region) or an admin approves, rejects or suspends a member.",
+        directives=WRITES,
+    )
+    async def decide_membership(
+        self, info: Info, id: strawberry.ID, decision: Membership
+    ) -> Payload[Organisation]:
         return Payload.of(await resolve.decide_membership(ctx(info), id, decision))
 
-    @strawberry.mutation(description="A bureau (in its region) or an admin suspends an approved member; it may call no "
-                                     "member mutation until approved again.", directives=WRITES)
-    async def suspend_membership(self, info: Info, id: strawberry.ID, reason: str) -> Payload[Organisation]:
+    @strawberry.mutation(
+        description="A bureau (in its region) or an admin suspends an approved member; it may call no "
+        "member mutation until approved again.",
+        directives=WRITES,
+    )
+    async def suspend_membership(
+        self, info: Info, id: strawberry.ID, reason: str
+    ) -> Payload[Organisation]:
         return Payload.of(await resolve.suspend_membership(ctx(info), id, reason))

@@ -31,11 +31,14 @@ MAX_PERSONS = 500
 @strawberry.type
 class PartnerRemitQueries:
     @strawberry.federation.field(
-        inaccessible=True, directives=SIGNED_IN,
+        inaccessible=True,
+        directives=SIGNED_IN,
         description="Of these persons, those whose employment records you may see (at least one is "
-                    "shown to you), in the order given; for partner subgraphs extending Person.",
+        "shown to you), in the order given; for partner subgraphs extending Person.",
     )
-    async def persons_with_visible_employment(self, info: Info, ids: list[strawberry.ID]) -> list[strawberry.ID]:
+    async def persons_with_visible_employment(
+        self, info: Info, ids: list[strawberry.ID]
+    ) -> list[strawberry.ID]:
         if len(ids) > MAX_PERSONS:
             raise InvalidArgument(f"ids 最多 {MAX_PERSONS} 个，收到 {len(ids)} 个。")
         keys = _person_keys(ids)
@@ -45,10 +48,12 @@ class PartnerRemitQueries:
         viewer = context.viewer
         if not rules.may_read(viewer, "persons", "employment_records"):
             return []
-        shown_records = exists().where(EmploymentRecord.person_id == Person.id,
-                                       rules.rows(viewer, "employment_records"))
-        statement = select(Person.id).where(any_of(context, Person.id, keys), rules.rows(viewer, "persons"),
-                                            shown_records)
+        shown_records = exists().where(
+            EmploymentRecord.person_id == Person.id, rules.rows(viewer, "employment_records")
+        )
+        statement = select(Person.id).where(
+            any_of(context, Person.id, keys), rules.rows(viewer, "persons"), shown_records
+        )
         visible = set(await context.session.scalars(statement))
         return [global_id("Person", key) for key in keys if key in visible]
 

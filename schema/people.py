@@ -91,7 +91,11 @@ class EnrolmentIntention:
     @strawberry.field
     async def preferred_school(self, info: Info) -> LazyOrganisation | None:
         school_id = self.preferred_school_id
-        return await one_by(ctx(info), organisation_model.Organisation.id).load(school_id) if school_id else None
+        return (
+            await one_by(ctx(info), organisation_model.Organisation.id).load(school_id)
+            if school_id
+            else None
+        )
 
 
 @strawberry.type(description="Ledger (b): a Yulu student's record at a school (学籍).")
@@ -112,7 +116,9 @@ class StudentRecord:
 @strawberry.type(description="Ledger (c): a graduate's employment intention (求职意向).")
 class EmploymentIntention:
     graduation_year: int
-    preferred_tier: LocationTier | None = strawberry.field(description="Farthest the graduate will go; null: anywhere.")
+    preferred_tier: LocationTier | None = strawberry.field(
+        description="Farthest the graduate will go; null: anywhere."
+    )
     expected_salary: int | None
     wants_further_study: bool
     wants_own_business: bool
@@ -120,23 +126,38 @@ class EmploymentIntention:
 
     @strawberry.field
     async def occupations(self, info: Info) -> list[Occupation]:
-        return await linked(ctx(info), model.employment_intention_occupations, "intention_id", "occupation_code",
-                            catalogue_model.Occupation.code).load(self.id)
+        return await linked(
+            ctx(info),
+            model.employment_intention_occupations,
+            "intention_id",
+            "occupation_code",
+            catalogue_model.Occupation.code,
+        ).load(self.id)
 
     @strawberry.field
     async def regions(self, info: Info) -> list[Region]:
-        return await linked(ctx(info), model.employment_intention_regions, "intention_id", "region_code",
-                            region_model.Region.code).load(self.id)
+        return await linked(
+            ctx(info),
+            model.employment_intention_regions,
+            "intention_id",
+            "region_code",
+            region_model.Region.code,
+        ).load(self.id)
 
 
-@strawberry.federation.type(keys=["id"], directives=SIGNED_IN,
-                            description="A person of the target group. Personal fields may come masked.")
+@strawberry.federation.type(
+    keys=["id"],
+    directives=SIGNED_IN,
+    description="A person of the target group. Personal fields may come masked.",
+)
 class Person(Node):
     is_type_of = instance_of(model.Person)
     gender: Gender
     education: Education
     certificates: list[str]
-    consent_to_share: bool = strawberry.field(description="Visible unmasked to enterprises and agencies.")
+    consent_to_share: bool = strawberry.field(
+        description="Visible unmasked to enterprises and agencies."
+    )
     version: int
 
     @strawberry.field
@@ -177,7 +198,9 @@ class Person(Node):
 
     @strawberry.field
     async def employment_intention(self, info: Info) -> EmploymentIntention | None:
-        return await _ledger(info, self, "employment_intention", model.EmploymentIntention.person_id)
+        return await _ledger(
+            info, self, "employment_intention", model.EmploymentIntention.person_id
+        )
 
     @strawberry.field(description="Applications you may see.")
     async def applications(self, info: Info) -> list[LazyApplication]:
@@ -185,7 +208,9 @@ class Person(Node):
 
     @strawberry.field(description="Employment records you may see.")
     async def employment_records(self, info: Info) -> list[LazyEmploymentRecord]:
-        return await _related(info, self, "employment_records", tracking_model.EmploymentRecord.person_id)
+        return await _related(
+            info, self, "employment_records", tracking_model.EmploymentRecord.person_id
+        )
 
     @strawberry.field(description="Follow-ups (跟踪监测) you may see.")
     async def follow_ups(self, info: Info) -> list[LazyFollowUp]:
@@ -193,17 +218,33 @@ class Person(Node):
 
     @strawberry.field(description="One-to-one assistance cases (一人一档) you may see.")
     async def assistance_cases(self, info: Info) -> list[LazyAssistanceCase]:
-        return await _related(info, self, "assistance_cases", tracking_model.AssistanceCase.person_id)
+        return await _related(
+            info, self, "assistance_cases", tracking_model.AssistanceCase.person_id
+        )
 
     @strawberry.field(description="Classes the person is enrolled in.")
     async def classes(self, info: Info) -> list[LazyTrainingClass]:
-        return await linked(ctx(info), class_model.Enrolment.__table__, "person_id", "class_id",
-                            class_model.TrainingClass.id, "training_classes").load(self.id)
+        return await linked(
+            ctx(info),
+            class_model.Enrolment.__table__,
+            "person_id",
+            "class_id",
+            class_model.TrainingClass.id,
+            "training_classes",
+        ).load(self.id)
 
-    @strawberry.field(description="Open positions matched to this graduate, best first, each explained "
-                                  "(the graduate, their school, agencies).", directives=SIGNED_IN)
-    async def matched_positions(self, info: Info, first: int | None = 20, after: str | None = None,
-                                filter: LazyMatchedPositionsFilter | None = None) -> LazyMatchConnection:
+    @strawberry.field(
+        description="Open positions matched to this graduate, best first, each explained "
+        "(the graduate, their school, agencies).",
+        directives=SIGNED_IN,
+    )
+    async def matched_positions(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: LazyMatchedPositionsFilter | None = None,
+    ) -> LazyMatchConnection:
         from schema.matching import matched_positions
 
         return await matched_positions(info, self.id, first, after, filter)
@@ -231,28 +272,48 @@ class PersonSort(enum.Enum):
 @strawberry.input
 class PersonFilter:
     search: str | None = strawberry.field(default=strawberry.UNSET, description="Part of the name.")
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="Household region code: its subtree.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Household region code: its subtree."
+    )
     school: strawberry.ID | None = strawberry.UNSET
     major: str | None = strawberry.UNSET
-    cohort_year: int | None = strawberry.field(default=strawberry.UNSET, description="Expected graduation year.")
-    monitored: bool | None = strawberry.field(default=strawberry.UNSET, description="防止返贫监测对象 families.")
-    relocated: bool | None = strawberry.field(default=strawberry.UNSET, description="易地扶贫搬迁 families.")
-    key_county: bool | None = strawberry.field(default=strawberry.UNSET, description="From a key assistance county.")
-    seeking: bool | None = strawberry.field(default=strawberry.UNSET, description="Graduates looking for a job.")
+    cohort_year: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Expected graduation year."
+    )
+    monitored: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="防止返贫监测对象 families."
+    )
+    relocated: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="易地扶贫搬迁 families."
+    )
+    key_county: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="From a key assistance county."
+    )
+    seeking: bool | None = strawberry.field(
+        default=strawberry.UNSET, description="Graduates looking for a job."
+    )
 
 
 @strawberry.input(description="Who the ledger entry is about; matched by resident ID number.")
 class PersonIdentityInput:
     name: str
-    id_number: str = strawberry.field(description="身份证号, checked with its check character (GB 11643).")
+    id_number: str = strawberry.field(
+        description="身份证号, checked with its check character (GB 11643)."
+    )
     phone: str | None = strawberry.UNSET
     education: Education | None = strawberry.UNSET
     household_region: str | None = strawberry.field(
-        default=strawberry.UNSET, description="County code; required unless the person is already yours to write.")
+        default=strawberry.UNSET,
+        description="County code; required unless the person is already yours to write.",
+    )
     household_category: HouseholdCategory | None = strawberry.field(
-        default=strawberry.UNSET, description="Required unless the person is already yours to write.")
+        default=strawberry.UNSET,
+        description="Required unless the person is already yours to write.",
+    )
     relocated: bool | None = strawberry.UNSET
-    version: int | None = strawberry.field(default=strawberry.UNSET, description="The version you read, if any.")
+    version: int | None = strawberry.field(
+        default=strawberry.UNSET, description="The version you read, if any."
+    )
 
 
 @strawberry.input
@@ -281,38 +342,64 @@ class EmploymentIntentionInput:
     wants_own_business: bool = False
     seeking: bool = True
     occupation_codes: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="Desired occupations (GB/T 6565 codes), at most 5; absent: unchanged.")
+        default=strawberry.UNSET,
+        description="Desired occupations (GB/T 6565 codes), at most 5; absent: unchanged.",
+    )
     region_codes: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="Desired work regions (GB/T 2260 codes of any level), at most 5; "
-                                              "absent: unchanged.")
+        default=strawberry.UNSET,
+        description="Desired work regions (GB/T 2260 codes of any level), at most 5; "
+        "absent: unchanged.",
+    )
     certificates: list[str] | None = strawberry.field(
-        default=strawberry.UNSET, description="The person's certificates (each up to 32 characters); absent: unchanged.")
+        default=strawberry.UNSET,
+        description="The person's certificates (each up to 32 characters); absent: unchanged.",
+    )
 
 
 @strawberry.type
 class PersonQueries:
     @strawberry.field(description="Persons of a ledger that you may see.", directives=SIGNED_IN)
-    async def persons(self, info: Info, ledger: Ledger = resolve.Ledger.ALL, filter: PersonFilter | None = None,
-                      sort: PersonSort = PersonSort.NAME, first: int | None = None,
-                      after: str | None = None) -> Connection[Person]:
+    async def persons(
+        self,
+        info: Info,
+        ledger: Ledger = resolve.Ledger.ALL,
+        filter: PersonFilter | None = None,
+        sort: PersonSort = PersonSort.NAME,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Person]:
         arguments = filter_arguments(filter, school="Organisation")
-        page = await resolve.persons(ctx(info), first, after, ledger=ledger, sort=sort.value, **arguments)
+        page = await resolve.persons(
+            ctx(info), first, after, ledger=ledger, sort=sort.value, **arguments
+        )
         return Connection.of(page)
 
 
 @strawberry.type
 class PersonMutations:
     @strawberry.mutation(description="Census ledger (a); county bureaus.", directives=WRITES)
-    async def upsert_enrolment_intention(self, info: Info, person: PersonIdentityInput,
-                                         input: EnrolmentIntentionInput) -> Payload[EnrolmentIntention]:
-        return Payload.of(await resolve.upsert_enrolment_intention(ctx(info), provided(person), provided(input)))
+    async def upsert_enrolment_intention(
+        self, info: Info, person: PersonIdentityInput, input: EnrolmentIntentionInput
+    ) -> Payload[EnrolmentIntention]:
+        return Payload.of(
+            await resolve.upsert_enrolment_intention(ctx(info), provided(person), provided(input))
+        )
 
-    @strawberry.mutation(description="Graduate ledger (c); the graduate or their school.", directives=WRITES)
-    async def upsert_employment_intention(self, info: Info, person_id: strawberry.ID,
-                                          input: EmploymentIntentionInput) -> Payload[EmploymentIntention]:
-        return Payload.of(await resolve.upsert_employment_intention(ctx(info), person_id, provided(input)))
+    @strawberry.mutation(
+        description="Graduate ledger (c); the graduate or their school.", directives=WRITES
+    )
+    async def upsert_employment_intention(
+        self, info: Info, person_id: strawberry.ID, input: EmploymentIntentionInput
+    ) -> Payload[EmploymentIntention]:
+        return Payload.of(
+            await resolve.upsert_employment_intention(ctx(info), person_id, provided(input))
+        )
 
-    @strawberry.mutation(description="The graduate's consent to be shown unmasked to enterprises and agencies.",
-                         directives=WRITES)
-    async def set_consent(self, info: Info, consent: bool, version: int | None = None) -> Payload[Person]:
+    @strawberry.mutation(
+        description="The graduate's consent to be shown unmasked to enterprises and agencies.",
+        directives=WRITES,
+    )
+    async def set_consent(
+        self, info: Info, consent: bool, version: int | None = None
+    ) -> Payload[Person]:
         return Payload.of(await resolve.set_consent(ctx(info), consent, version))

@@ -18,7 +18,20 @@ from resolvers import positions as resolve
 from resolvers import regions
 from resolvers.batching import linked, many_by, one_by
 from resolvers.nodes import node
-from schema.base import CHANGES_DESCRIPTION, SIGNED_IN, WRITES, Connection, Node, Payload, changes_of, ctx, filter_arguments, global_id, instance_of, provided
+from schema.base import (
+    CHANGES_DESCRIPTION,
+    SIGNED_IN,
+    WRITES,
+    Connection,
+    Node,
+    Payload,
+    changes_of,
+    ctx,
+    filter_arguments,
+    global_id,
+    instance_of,
+    provided,
+)
 from schema.catalogue import Major, Occupation
 from schema.regions import Region
 
@@ -53,7 +66,9 @@ class Position(Node):
     yulu_priority: bool = strawberry.field(description="Gives priority to Yulu graduates.")
     valid_from: date
     valid_until: date
-    version: int = strawberry.field(description="Send it back with a change (optimistic concurrency).")
+    version: int = strawberry.field(
+        description="Send it back with a change (optimistic concurrency)."
+    )
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -81,18 +96,36 @@ class Position(Node):
 
     @strawberry.field(description="Majors the position accepts.")
     async def majors(self, info: Info) -> list[Major]:
-        return await linked(ctx(info), model.position_majors, "position_id", "major_code",
-                            catalogue_model.Major.code, limit=resolve.MAX_ACCEPTED_MAJORS).load(self.id)
+        return await linked(
+            ctx(info),
+            model.position_majors,
+            "position_id",
+            "major_code",
+            catalogue_model.Major.code,
+            limit=resolve.MAX_ACCEPTED_MAJORS,
+        ).load(self.id)
 
-    @strawberry.field(description="Applications to this position that you may see.", directives=SIGNED_IN)
+    @strawberry.field(
+        description="Applications to this position that you may see.", directives=SIGNED_IN
+    )
     async def applications(self, info: Info) -> list[LazyApplication]:
-        return await many_by(ctx(info), application_model.Application.position_id, "applications").load(self.id)
+        return await many_by(
+            ctx(info), application_model.Application.position_id, "applications"
+        ).load(self.id)
 
-    @strawberry.field(description="Graduates matched to this open position, best first, each explained "
-                                  "(the enterprise for its own positions, agencies, a school for its own "
-                                  "graduates, a bureau for its region).", directives=SIGNED_IN)
-    async def matched_graduates(self, info: Info, first: int | None = 20, after: str | None = None,
-                                filter: LazyMatchedGraduatesFilter | None = None) -> LazyMatchConnection:
+    @strawberry.field(
+        description="Graduates matched to this open position, best first, each explained "
+        "(the enterprise for its own positions, agencies, a school for its own "
+        "graduates, a bureau for its region).",
+        directives=SIGNED_IN,
+    )
+    async def matched_graduates(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        filter: LazyMatchedGraduatesFilter | None = None,
+    ) -> LazyMatchConnection:
         from schema.matching import matched_graduates
 
         return await matched_graduates(info, self.id, first, after, filter)
@@ -109,15 +142,23 @@ class PositionSort(enum.Enum):
 
 @strawberry.input
 class PositionFilter:
-    region: str | None = strawberry.field(default=strawberry.UNSET, description="Work region code: its subtree.")
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Work region code: its subtree."
+    )
     enterprise: strawberry.ID | None = strawberry.UNSET
-    major: str | None = strawberry.field(default=strawberry.UNSET, description="A major code the position accepts.")
+    major: str | None = strawberry.field(
+        default=strawberry.UNSET, description="A major code the position accepts."
+    )
     occupation: str | None = strawberry.UNSET
     kind: PositionKind | None = strawberry.UNSET
     state: PositionState | None = strawberry.UNSET
     yulu_priority: bool | None = strawberry.UNSET
-    min_salary: int | None = strawberry.field(default=strawberry.UNSET, description="Pays at least this much.")
-    search: str | None = strawberry.field(default=strawberry.UNSET, description="Part of the title.")
+    min_salary: int | None = strawberry.field(
+        default=strawberry.UNSET, description="Pays at least this much."
+    )
+    search: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Part of the title."
+    )
 
 
 @strawberry.input
@@ -160,29 +201,47 @@ class PositionChanges:
 
 @strawberry.type
 class PositionQueries:
-    @strawberry.field(description="The position demand list across enterprises (anonymous: open positions).")
-    async def positions(self, info: Info, filter: PositionFilter | None = None,
-                        sort: PositionSort = PositionSort.NEWEST, first: int | None = None,
-                        after: str | None = None) -> Connection[Position]:
+    @strawberry.field(
+        description="The position demand list across enterprises (anonymous: open positions)."
+    )
+    async def positions(
+        self,
+        info: Info,
+        filter: PositionFilter | None = None,
+        sort: PositionSort = PositionSort.NEWEST,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Position]:
         arguments = filter_arguments(filter, enterprise="Organisation")
-        return Connection.of(await resolve.positions(ctx(info), first, after, sort=sort.value, **arguments))
+        return Connection.of(
+            await resolve.positions(ctx(info), first, after, sort=sort.value, **arguments)
+        )
 
 
 @strawberry.type
 class PositionMutations:
-    @strawberry.mutation(description="An enterprise posts a position (as a draft).", directives=WRITES)
+    @strawberry.mutation(
+        description="An enterprise posts a position (as a draft).", directives=WRITES
+    )
     async def create_position(self, info: Info, input: PositionInput) -> Payload[Position]:
         return Payload.of(await resolve.create_position(ctx(info), provided(input)))
 
     @strawberry.mutation(directives=WRITES)
-    async def update_position(self, info: Info, id: strawberry.ID, version: int,
-                              changes: PositionChanges) -> Payload[Position]:
-        return Payload.of(await resolve.update_position(ctx(info), id, version, changes_of(changes, model.Position)))
+    async def update_position(
+        self, info: Info, id: strawberry.ID, version: int, changes: PositionChanges
+    ) -> Payload[Position]:
+        return Payload.of(
+            await resolve.update_position(
+                ctx(info), id, version, changes_of(changes, model.Position)
+            )
+        )
 
     @strawberry.mutation(directives=WRITES)
     async def open_position(self, info: Info, id: strawberry.ID, version: int) -> Payload[Position]:
         return Payload.of(await resolve.set_position_state(ctx(info), id, version, open_it=True))
 
     @strawberry.mutation(directives=WRITES)
-    async def close_position(self, info: Info, id: strawberry.ID, version: int) -> Payload[Position]:
+    async def close_position(
+        self, info: Info, id: strawberry.ID, version: int
+    ) -> Payload[Position]:
         return Payload.of(await resolve.set_position_state(ctx(info), id, version, open_it=False))

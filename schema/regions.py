@@ -24,7 +24,8 @@ class Region(Node):
     path: str
     is_key_county: bool = strawberry.field(description="国家乡村振兴重点帮扶县")
     is_grouping: bool = strawberry.field(
-        description="A municipality's 市辖区 / 县 grouping of GB/T 2260: no place of its own, never a choice.")
+        description="A municipality's 市辖区 / 县 grouping of GB/T 2260: no place of its own, never a choice."
+    )
 
     @strawberry.field
     def id(self) -> strawberry.ID:
@@ -57,13 +58,22 @@ class RegionQueries:
     async def regions(self, info: Info, parent: str | None = None) -> list[Region]:
         return await resolve.children(ctx(info), parent)
 
-    @strawberry.field(description="Regions one may choose as a place, by code (provinces, cities, counties; no 市辖区 / 县 "
-                                   "groupings): "
-                                   "`search` part of the name or the start of the code, `within` a region's "
-                                   "subtree, `level` one level only.")
-    async def region_search(self, info: Info, search: str | None = None, within: str | None = None,
-                            level: RegionLevel | None = None, first: int | None = None,
-                            after: str | None = None) -> Connection[Region]:
-        page = await resolve.search(ctx(info), first, after, search=search, within_code=within,
-                                    level=level)
+    @strawberry.field(
+        description="Regions one may choose as a place, by code (provinces, cities, counties; no 市辖区 / 县 "
+        "groupings): "
+        "`search` part of the name or the start of the code, `within` a region's "
+        "subtree, `level` one level only."
+    )
+    async def region_search(
+        self,
+        info: Info,
+        search: str | None = None,
+        within: str | None = None,
+        level: RegionLevel | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Region]:
+        page = await resolve.search(
+            ctx(info), first, after, search=search, within_code=within, level=level
+        )
         return Connection.of(page)

@@ -36,8 +36,15 @@ def selects_service(document) -> bool:
 class ServiceSdlNeedsToken(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         execution = self.execution_context
-        if not execution.context.viewer.is_authenticated and selects_service(execution.graphql_document):
-            execution.result = ExecutionResult(data=None, errors=[
-                GraphQLError(MESSAGE, path=[SERVICE_FIELD], extensions={"code": "UNAUTHENTICATED"}),
-            ])
+        if not execution.context.viewer.is_authenticated and selects_service(
+            execution.graphql_document
+        ):
+            execution.result = ExecutionResult(
+                data=None,
+                errors=[
+                    GraphQLError(
+                        MESSAGE, path=[SERVICE_FIELD], extensions={"code": "UNAUTHENTICATED"}
+                    ),
+                ],
+            )
         yield

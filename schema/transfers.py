@@ -24,7 +24,14 @@ from resolvers import transfers as resolve
 from resolvers.batching import one_by
 from schema.base import SIGNED_IN, WRITES, Connection, Payload, UserError, ctx, global_id, provided
 from schema.catalogue import Major
-from schema.people import HouseholdCategory, Person, PersonIdentityInput, StudentRecord, StudentRecordInput, StudentStatus
+from schema.people import (
+    HouseholdCategory,
+    Person,
+    PersonIdentityInput,
+    StudentRecord,
+    StudentRecordInput,
+    StudentStatus,
+)
 from schema.positions import Education
 from schema.regions import Region
 
@@ -41,8 +48,10 @@ class TransferView(enum.Enum):
     FILED = "filed"
 
 
-@strawberry.type(description="A school's request to hold a person it does not hold (转学 / 入学), "
-                             "with the identity as the school typed it.")
+@strawberry.type(
+    description="A school's request to hold a person it does not hold (转学 / 入学), "
+    "with the identity as the school typed it."
+)
 class StudentTransfer:
     state: TransferState
     entry_year: int
@@ -59,7 +68,8 @@ class StudentTransfer:
     @strawberry.field
     async def requesting_school(self, info: Info) -> LazyOrganisation | None:
         return await one_by(ctx(info), organisation_model.Organisation.id, "organisations").load(
-            self.requesting_school_id)
+            self.requesting_school_id
+        )
 
     @strawberry.field
     async def major(self, info: Info) -> Major:
@@ -82,23 +92,33 @@ class StudentTransfer:
         value = resolve.typed_value(ctx(info), self, "education")
         return people_model.Education(value) if value else None
 
-    @strawberry.field(description="The household category the requesting school gave; null when masked.")
+    @strawberry.field(
+        description="The household category the requesting school gave; null when masked."
+    )
     def household_category(self, info: Info) -> HouseholdCategory | None:
         value = resolve.typed_value(ctx(info), self, "household_category")
         return people_model.HouseholdCategory(value) if value else None
 
-    @strawberry.field(description="The household region (户籍地) the requesting school gave; null when masked.")
+    @strawberry.field(
+        description="The household region (户籍地) the requesting school gave; null when masked."
+    )
     async def household_region(self, info: Info) -> Region | None:
         code = resolve.typed_value(ctx(info), self, "household_region")
         return await regions.region(ctx(info), code) if code else None
 
-    @strawberry.field(description="The stored person, where your row rules show them (the requester: once accepted).")
+    @strawberry.field(
+        description="The stored person, where your row rules show them (the requester: once accepted)."
+    )
     async def person(self, info: Info) -> Person | None:
-        return await one_by(ctx(info), people_model.Person.id_number, "persons").load(self.id_number)
+        return await one_by(ctx(info), people_model.Person.id_number, "persons").load(
+            self.id_number
+        )
 
 
-@strawberry.type(description="Your own student's record, updated; or, for anyone else, the pending request — "
-                             "the same answer whether or not the ID number is registered.")
+@strawberry.type(
+    description="Your own student's record, updated; or, for anyone else, the pending request — "
+    "the same answer whether or not the ID number is registered."
+)
 class StudentRecordPayload:
     result: StudentRecord | None
     transfer: StudentTransfer | None
@@ -107,32 +127,49 @@ class StudentRecordPayload:
 
 @strawberry.type
 class TransferQueries:
-    @strawberry.field(description="Student transfer and enrolment requests (schools and county bureaus).",
-                      directives=SIGNED_IN)
-    async def student_transfers(self, info: Info, view: TransferView = TransferView.TO_DECIDE,
-                                state: TransferState | None = None, first: int | None = None,
-                                after: str | None = None) -> Connection[StudentTransfer]:
-        page = await resolve.student_transfers(ctx(info), first, after, to_decide=view == TransferView.TO_DECIDE,
-                                               state=state)
+    @strawberry.field(
+        description="Student transfer and enrolment requests (schools and county bureaus).",
+        directives=SIGNED_IN,
+    )
+    async def student_transfers(
+        self,
+        info: Info,
+        view: TransferView = TransferView.TO_DECIDE,
+        state: TransferState | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[StudentTransfer]:
+        page = await resolve.student_transfers(
+            ctx(info), first, after, to_decide=view == TransferView.TO_DECIDE, state=state
+        )
         return Connection.of(page)
 
 
 @strawberry.type
 class TransferMutations:
-    @strawberry.mutation(description="Student ledger (b): your own student is updated; anyone else becomes a "
-                                     "request their current school or county bureau decides.", directives=WRITES)
-    async def upsert_student_record(self, info: Info, person: PersonIdentityInput,
-                                    input: StudentRecordInput) -> StudentRecordPayload:
+    @strawberry.mutation(
+        description="Student ledger (b): your own student is updated; anyone else becomes a "
+        "request their current school or county bureau decides.",
+        directives=WRITES,
+    )
+    async def upsert_student_record(
+        self, info: Info, person: PersonIdentityInput, input: StudentRecordInput
+    ) -> StudentRecordPayload:
         outcome = await resolve.upsert_student_record(ctx(info), provided(person), provided(input))
         found = outcome.result
         return StudentRecordPayload(
             result=found if isinstance(found, people_model.StudentRecord) else None,
             transfer=found if isinstance(found, model.StudentTransfer) else None,
-            errors=[UserError(field=e.field, code=e.code, message=e.message) for e in outcome.errors],
+            errors=[
+                UserError(field=e.field, code=e.code, message=e.message) for e in outcome.errors
+            ],
         )
 
-    @strawberry.mutation(description="Accept (the record moves, or the person is registered) or decline a request.",
-                         directives=WRITES)
-    async def decide_student_transfer(self, info: Info, id: strawberry.ID, accept: bool,
-                                      reason: str | None = None) -> Payload[StudentTransfer]:
+    @strawberry.mutation(
+        description="Accept (the record moves, or the person is registered) or decline a request.",
+        directives=WRITES,
+    )
+    async def decide_student_transfer(
+        self, info: Info, id: strawberry.ID, accept: bool, reason: str | None = None
+    ) -> Payload[StudentTransfer]:
         return Payload.of(await resolve.decide_student_transfer(ctx(info), id, accept, reason))

@@ -21,10 +21,14 @@ LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisatio
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 
-NoticeKind = strawberry.enum(notice_resolvers.NoticeKind, description="What waits for the viewer's role.")
+NoticeKind = strawberry.enum(
+    notice_resolvers.NoticeKind, description="What waits for the viewer's role."
+)
 
 
-@strawberry.type(description="A count of work waiting for the viewer, through the role's own row rules.")
+@strawberry.type(
+    description="A count of work waiting for the viewer, through the role's own row rules."
+)
 class Notice:
     kind: NoticeKind
     count: int
@@ -40,11 +44,15 @@ class Viewer:
     region: Region | None
     person: LazyPerson | None = strawberry.field(description="A graduate's own record.")
 
-    @strawberry.field(description="What needs the viewer (referrals awaiting an answer, applications moved or "
-                                  "waiting, follow-ups due, join requests), counted in one statement; empty "
-                                  "for anonymous callers.")
+    @strawberry.field(
+        description="What needs the viewer (referrals awaiting an answer, applications moved or "
+        "waiting, follow-ups due, join requests), counted in one statement; empty "
+        "for anonymous callers."
+    )
     async def notices(self, info: Info) -> list[Notice]:
-        return [Notice(kind=n.kind, count=n.count) for n in await notice_resolvers.notices(ctx(info))]
+        return [
+            Notice(kind=n.kind, count=n.count) for n in await notice_resolvers.notices(ctx(info))
+        ]
 
 
 @strawberry.type
@@ -54,7 +62,11 @@ class ViewerQueries:
         context = ctx(info)
         me = await resolve.me(context)
         return Viewer(
-            role=context.viewer.role, region_level=context.viewer.region_level,
-            scopes=sorted(context.viewer.scopes), display_name=me.user.display_name if me.user else None,
-            organisation=me.organisation, region=me.region, person=me.person,
+            role=context.viewer.role,
+            region_level=context.viewer.region_level,
+            scopes=sorted(context.viewer.scopes),
+            display_name=me.user.display_name if me.user else None,
+            organisation=me.organisation,
+            region=me.region,
+            person=me.person,
         )

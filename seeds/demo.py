@@ -64,13 +64,39 @@ class Scale:
 
 
 SCALES = {
-    "test": Scale(schools=4, enterprises=6, agencies=2, graduates=160, students=120, children=30,
-                  positions=60, classes=4, applications=60),
-    "demo": Scale(schools=24, enterprises=30, agencies=6, graduates=13_000, students=18_000,
-                  children=3_000, positions=360, classes=30, applications=2_400),
-    "bench": Scale(schools=300, enterprises=3_000, agencies=60, graduates=600_000,
-                   students=380_000, children=20_000, positions=100_000, classes=600,
-                   applications=50_000),
+    "test": Scale(
+        schools=4,
+        enterprises=6,
+        agencies=2,
+        graduates=160,
+        students=120,
+        children=30,
+        positions=60,
+        classes=4,
+        applications=60,
+    ),
+    "demo": Scale(
+        schools=24,
+        enterprises=30,
+        agencies=6,
+        graduates=13_000,
+        students=18_000,
+        children=3_000,
+        positions=360,
+        classes=30,
+        applications=2_400,
+    ),
+    "bench": Scale(
+        schools=300,
+        enterprises=3_000,
+        agencies=60,
+        graduates=600_000,
+        students=380_000,
+        children=20_000,
+        positions=100_000,
+        classes=600,
+        applications=50_000,
+    ),
 }
 
 SCHOOL_NAMES = [
@@ -176,8 +202,18 @@ POSITION_TITLES = {
     "public_welfare": ["乡村公益性岗位（{occupation}）"],
     "assistance_workshop": ["帮扶车间{occupation}"],
 }
-CERTIFICATES = ["电工证", "焊工证", "叉车证", "育婴员证", "养老护理员证", "计算机等级证书", "驾驶证C1",
-                "中式烹调师证", "导游证", "护士执业资格证"]
+CERTIFICATES = [
+    "电工证",
+    "焊工证",
+    "叉车证",
+    "育婴员证",
+    "养老护理员证",
+    "计算机等级证书",
+    "驾驶证C1",
+    "中式烹调师证",
+    "导游证",
+    "护士执业资格证",
+]
 
 
 @dataclass
@@ -219,28 +255,53 @@ def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[
 
 def _reference_rows() -> Iterator[tuple[Table, list[dict]]]:
     regions = [
-        {"code": "000000", "name": "全国", "level": RegionLevel.NATIONAL, "parent_code": None,
-         "path": "/", "is_key_county": False}
+        {
+            "code": "000000",
+            "name": "全国",
+            "level": RegionLevel.NATIONAL,
+            "parent_code": None,
+            "path": "/",
+            "is_key_county": False,
+        }
     ]
     for region in sorted(reference.regions(), key=lambda r: (len(r.code.rstrip("0")), r.code)):
         level = RegionLevel(region.level)
-        regions.append({
-            "code": region.code, "name": region.name, "level": level,
-            "parent_code": region.parent_code or "000000",
-            "path": _path(region.code, level), "is_key_county": region.is_key_county,
-        })
+        regions.append(
+            {
+                "code": region.code,
+                "name": region.name,
+                "level": level,
+                "parent_code": region.parent_code or "000000",
+                "path": _path(region.code, level),
+                "is_key_county": region.is_key_county,
+            }
+        )
     # Parents before children: the self-referencing foreign key is checked row by row.
-    order = {RegionLevel.NATIONAL: 0, RegionLevel.PROVINCE: 1, RegionLevel.CITY: 2,
-             RegionLevel.COUNTY: 3}
+    order = {
+        RegionLevel.NATIONAL: 0,
+        RegionLevel.PROVINCE: 1,
+        RegionLevel.CITY: 2,
+        RegionLevel.COUNTY: 3,
+    }
     regions.sort(key=lambda r: (order[r["level"]], r["code"]))
     yield Region.__table__, regions
-    yield Region.metadata.tables["region_pairings"], [
-        {"west_code": west, "east_code": east} for west, east in reference.pairings()
-    ]
-    yield Major.__table__, [
-        {"code": m.code, "name": m.name, "level": m.level, "category_code": m.category_code,
-         "class_code": m.class_code} for m in reference.majors()
-    ]
+    yield (
+        Region.metadata.tables["region_pairings"],
+        [{"west_code": west, "east_code": east} for west, east in reference.pairings()],
+    )
+    yield (
+        Major.__table__,
+        [
+            {
+                "code": m.code,
+                "name": m.name,
+                "level": m.level,
+                "category_code": m.category_code,
+                "class_code": m.class_code,
+            }
+            for m in reference.majors()
+        ],
+    )
     yield Occupation.__table__, [{"code": o.code, "name": o.name} for o in reference.occupations()]
 
 
@@ -252,15 +313,25 @@ def _path(code: str, level: RegionLevel) -> str:
 
 def _world(rng: random.Random) -> World:
     counties = sorted(
-        r.code for r in reference.regions()
-        if r.level == "county" and _issued_since_2000(r.code)
+        r.code for r in reference.regions() if r.level == "county" and _issued_since_2000(r.code)
     )
     chongqing = [c for c in counties if c.startswith("50")]
     key_counties = sorted(c for c in reference.key_county_codes() if c in set(counties))
-    return World(counties=counties, chongqing_counties=chongqing, key_counties=key_counties,
-                 majors=list(reference.majors()), occupations=list(reference.occupations()),
-                 schools=[], enterprises=[], agencies=[], bureaus=[], positions=[],
-                 graduates=[], students=[], households={})
+    return World(
+        counties=counties,
+        chongqing_counties=chongqing,
+        key_counties=key_counties,
+        majors=list(reference.majors()),
+        occupations=list(reference.occupations()),
+        schools=[],
+        enterprises=[],
+        agencies=[],
+        bureaus=[],
+        positions=[],
+        graduates=[],
+        students=[],
+        households={},
+    )
 
 
 def _issued_since_2000(code: str) -> bool:
@@ -277,11 +348,22 @@ def _organisations(rng: random.Random, scale: Scale, world: World):
 
     def add(kind: str, name: str, region: str, **extra) -> dict:
         org_id = next(ids)
-        row = {"id": org_id, "kind": kind, "name": name, "region_code": region,
-               "credit_code": identity.credit_code(kind, _credit_region(region), 10_000_000 + org_id * 37),
-               "membership": "approved", "approved_by_id": None, "approved_at": None,
-               "school_level": None, "is_central_soe": False, "industry": None,
-               "contact_phone": None}
+        row = {
+            "id": org_id,
+            "kind": kind,
+            "name": name,
+            "region_code": region,
+            "credit_code": identity.credit_code(
+                kind, _credit_region(region), 10_000_000 + org_id * 37
+            ),
+            "membership": "approved",
+            "approved_by_id": None,
+            "approved_at": None,
+            "school_level": None,
+            "is_central_soe": False,
+            "industry": None,
+            "contact_phone": None,
+        }
         row.update(extra)
         rows.append(row)
         return row
@@ -291,17 +373,34 @@ def _organisations(rng: random.Random, scale: Scale, world: World):
     approver = world.bureaus[1]["id"]  # 重庆市乡村振兴局 approves the Chongqing members
     for i in range(scale.schools):
         name, region, level = _cycled(SCHOOL_NAMES, i, rng, world, "学校")
-        world.schools.append(add("school", name, region, school_level=level, approved_by_id=approver,
-                                 contact_phone=identity.mobile(rng)))
+        world.schools.append(
+            add(
+                "school",
+                name,
+                region,
+                school_level=level,
+                approved_by_id=approver,
+                contact_phone=identity.mobile(rng),
+            )
+        )
     for i in range(scale.enterprises):
         name, region, soe, industry = _cycled(ENTERPRISE_NAMES, i, rng, world, "有限公司")
-        world.enterprises.append(add("enterprise", name, region, is_central_soe=soe,
-                                     industry=industry, approved_by_id=approver,
-                                     contact_phone=identity.mobile(rng)))
+        world.enterprises.append(
+            add(
+                "enterprise",
+                name,
+                region,
+                is_central_soe=soe,
+                industry=industry,
+                approved_by_id=approver,
+                contact_phone=identity.mobile(rng),
+            )
+        )
     for i in range(scale.agencies):
         name, region = _cycled(AGENCY_NAMES, i, rng, world, "人力资源服务有限公司")
-        world.agencies.append(add("agency", name, region, approved_by_id=approver,
-                                  contact_phone=identity.mobile(rng)))
+        world.agencies.append(
+            add("agency", name, region, approved_by_id=approver, contact_phone=identity.mobile(rng))
+        )
     for name, region, kind in PENDING_APPLICANTS:
         add(kind, name, region, membership="pending", approved_by_id=None)
     yield Organisation.__table__, rows
@@ -336,12 +435,19 @@ def _people(rng: random.Random, scale: Scale, world: World):
         male = rng.random() < 0.55
         region = household["region_code"]
         sequences[(region, birth)] += 1
-        person = {"id": next(person_ids), "name": identity.person_name(rng),
-                  "id_number": identity.resident_id(region, birth, sequences[(region, birth)], male),
-                  "phone": identity.mobile(rng), "gender": "male" if male else "female",
-                  "birth_date": birth, "household_id": household["id"], "education": education,
-                  "certificates": rng.sample(CERTIFICATES, rng.choice((0, 0, 1, 1, 2))),
-                  "consent_to_share": rng.random() < 0.7, "version": 1}
+        person = {
+            "id": next(person_ids),
+            "name": identity.person_name(rng),
+            "id_number": identity.resident_id(region, birth, sequences[(region, birth)], male),
+            "phone": identity.mobile(rng),
+            "gender": "male" if male else "female",
+            "birth_date": birth,
+            "household_id": household["id"],
+            "education": education,
+            "certificates": rng.sample(CERTIFICATES, rng.choice((0, 0, 1, 1, 2))),
+            "consent_to_share": rng.random() < 0.7,
+            "version": 1,
+        }
         batches.add(Person.__table__, person)
         world.households[person["id"]] = household
         return person
@@ -351,45 +457,84 @@ def _people(rng: random.Random, scale: Scale, world: World):
         graduation_year = AS_OF.year - rng.choice((0, 0, 0, 1, 1, 2))
         school = rng.choice(world.schools)
         education = _education_of(school)
-        person = new_person(graduation_year - (21 if education == "higher_vocational" else 18), education)
+        person = new_person(
+            graduation_year - (21 if education == "higher_vocational" else 18), education
+        )
         major = rng.choice(world.majors)
-        batches.add(StudentRecord.__table__, _student_record(person, school, major, graduation_year, "graduated"))
+        batches.add(
+            StudentRecord.__table__,
+            _student_record(person, school, major, graduation_year, "graduated"),
+        )
         intention_id = person["id"]
-        batches.add(EmploymentIntention.__table__, {
-            "id": intention_id, "person_id": person["id"], "graduation_year": graduation_year,
-            "preferred_tier": rng.choice(list(LocationTier) + [None]),
-            "expected_salary": rng.randrange(30, 80) * 100,
-            "wants_further_study": rng.random() < 0.06, "wants_own_business": rng.random() < 0.04,
-            "seeking": True, **_match_keys(person, world.households[person["id"]], major, key_counties)})
+        batches.add(
+            EmploymentIntention.__table__,
+            {
+                "id": intention_id,
+                "person_id": person["id"],
+                "graduation_year": graduation_year,
+                "preferred_tier": rng.choice(list(LocationTier) + [None]),
+                "expected_salary": rng.randrange(30, 80) * 100,
+                "wants_further_study": rng.random() < 0.06,
+                "wants_own_business": rng.random() < 0.04,
+                "seeking": True,
+                **_match_keys(person, world.households[person["id"]], major, key_counties),
+            },
+        )
         for occupation in rng.sample(world.occupations, rng.randint(1, 3)):
-            batches.add(employment_intention_occupations,
-                        {"intention_id": intention_id, "occupation_code": occupation.code})
+            batches.add(
+                employment_intention_occupations,
+                {"intention_id": intention_id, "occupation_code": occupation.code},
+            )
         for region in sorted({CHONGQING, rng.choice(EASTERN_PROVINCES)}):
-            batches.add(employment_intention_regions, {"intention_id": intention_id, "region_code": region})
-        world.graduates.append({**person, "school_id": school["id"], "major_code": major.code,
-                                "graduation_year": graduation_year})
+            batches.add(
+                employment_intention_regions, {"intention_id": intention_id, "region_code": region}
+            )
+        world.graduates.append(
+            {
+                **person,
+                "school_id": school["id"],
+                "major_code": major.code,
+                "graduation_year": graduation_year,
+            }
+        )
         yield from batches.full()
 
     for i in range(scale.students):
         school = rng.choice(world.schools)
-        education = "junior_middle" if _education_of(school) == "secondary_vocational" else "secondary_vocational"
+        education = (
+            "junior_middle"
+            if _education_of(school) == "secondary_vocational"
+            else "secondary_vocational"
+        )
         entry_year = AS_OF.year - rng.choice((0, 1, 2))
         person = new_person(entry_year - (15 if education == "junior_middle" else 18), education)
         major = rng.choice(world.majors)
         length = 3
-        batches.add(StudentRecord.__table__,
-                    _student_record(person, school, major, entry_year + length, "studying", entry_year))
+        batches.add(
+            StudentRecord.__table__,
+            _student_record(person, school, major, entry_year + length, "studying", entry_year),
+        )
         world.students.append({**person, "school_id": school["id"], "major_code": major.code})
         yield from batches.full()
 
     for i in range(scale.children):
         person = new_person(AS_OF.year - 15, "junior_middle")
-        batches.add(EnrolmentIntention.__table__, {
-            "id": i + 1, "person_id": person["id"], "survey_year": AS_OF.year,
-            "wants_vocational": rng.random() < 0.72,
-            "preferred_major_code": rng.choice(world.majors).code if rng.random() < 0.6 else None,
-            "preferred_school_id": rng.choice(world.schools)["id"] if rng.random() < 0.4 else None,
-            "note": None})
+        batches.add(
+            EnrolmentIntention.__table__,
+            {
+                "id": i + 1,
+                "person_id": person["id"],
+                "survey_year": AS_OF.year,
+                "wants_vocational": rng.random() < 0.72,
+                "preferred_major_code": rng.choice(world.majors).code
+                if rng.random() < 0.6
+                else None,
+                "preferred_school_id": rng.choice(world.schools)["id"]
+                if rng.random() < 0.4
+                else None,
+                "note": None,
+            },
+        )
         yield from batches.full()
     yield from batches.rest()
 
@@ -403,29 +548,55 @@ def _household(rng: random.Random, world: World, household_id: int) -> dict:
     else:
         region = rng.choice(world.counties)
     category = rng.choices(list(HouseholdCategory), weights=(78, 10, 8, 4))[0]
-    return {"id": household_id, "region_code": region, "category": category,
-            "relocated": rng.random() < 0.12}
+    return {
+        "id": household_id,
+        "region_code": region,
+        "category": category,
+        "relocated": rng.random() < 0.12,
+    }
 
 
-def _match_keys(person: dict, household: dict, major: reference.Major, key_counties: set[str]) -> dict:
+def _match_keys(
+    person: dict, household: dict, major: reference.Major, key_counties: set[str]
+) -> dict:
     """The intention's matching keys, as models.matching_keys would derive them (availability
     is settled by the loader once employment is known)."""
-    return {"match_available": True, "match_major_code": major.code, "match_education": person["education"],
-            "match_region_code": household["region_code"],
-            "match_monitored": household["category"] in MONITORED_CATEGORIES,
-            "match_key_county": household["region_code"] in key_counties,
-            "match_relocated": household["relocated"]}
+    return {
+        "match_available": True,
+        "match_major_code": major.code,
+        "match_education": person["education"],
+        "match_region_code": household["region_code"],
+        "match_monitored": household["category"] in MONITORED_CATEGORIES,
+        "match_key_county": household["region_code"] in key_counties,
+        "match_relocated": household["relocated"],
+    }
 
 
 def _education_of(school: dict) -> str:
-    return "higher_vocational" if school["school_level"] == "higher_vocational" else "secondary_vocational"
+    return (
+        "higher_vocational"
+        if school["school_level"] == "higher_vocational"
+        else "secondary_vocational"
+    )
 
 
-def _student_record(person: dict, school: dict, major: reference.Major, graduation_year: int,
-                    status: str, entry_year: int | None = None) -> dict:
-    return {"id": person["id"], "person_id": person["id"], "school_id": school["id"],
-            "major_code": major.code, "entry_year": entry_year or graduation_year - 3,
-            "expected_graduation_year": graduation_year, "status": status}
+def _student_record(
+    person: dict,
+    school: dict,
+    major: reference.Major,
+    graduation_year: int,
+    status: str,
+    entry_year: int | None = None,
+) -> dict:
+    return {
+        "id": person["id"],
+        "person_id": person["id"],
+        "school_id": school["id"],
+        "major_code": major.code,
+        "entry_year": entry_year or graduation_year - 3,
+        "expected_graduation_year": graduation_year,
+        "status": status,
+    }
 
 
 # ---------------------------------------------------------------- positions
@@ -436,26 +607,45 @@ def _positions(rng: random.Random, scale: Scale, world: World):
     kinds = rng.choices
     for position_id in range(1, scale.positions + 1):
         enterprise = world.enterprises[(position_id - 1) % len(world.enterprises)]
-        kind = kinds(["regular", "internship", "public_welfare", "assistance_workshop"],
-                     weights=(60, 20, 10, 10))[0]
+        kind = kinds(
+            ["regular", "internship", "public_welfare", "assistance_workshop"],
+            weights=(60, 20, 10, 10),
+        )[0]
         occupation = rng.choice(world.occupations)
         low = rng.randrange(25, 60) * 100 if kind != "public_welfare" else 2_000
         headcount = rng.randint(1, 20)
         position = {
-            "id": position_id, "enterprise_id": enterprise["id"],
+            "id": position_id,
+            "enterprise_id": enterprise["id"],
             "title": rng.choice(POSITION_TITLES[kind]).format(occupation=occupation.name),
-            "occupation_code": occupation.code, "kind": kind,
+            "occupation_code": occupation.code,
+            "kind": kind,
             "state": rng.choices(["open", "draft", "closed"], weights=(85, 5, 10))[0],
-            "min_education": rng.choice(["junior_middle", "secondary_vocational", "secondary_vocational",
-                                         "higher_vocational"]),
-            "headcount": headcount, "filled": 0, "salary_min": low,
+            "min_education": rng.choice(
+                [
+                    "junior_middle",
+                    "secondary_vocational",
+                    "secondary_vocational",
+                    "higher_vocational",
+                ]
+            ),
+            "headcount": headcount,
+            "filled": 0,
+            "salary_min": low,
             "salary_max": low + rng.randrange(5, 30) * 100,
-            "region_code": enterprise["region_code"] if rng.random() < 0.8 else rng.choice(world.chongqing_counties),
-            "benefits": rng.choice(["五险一金", "五险一金、包食宿", "五险、餐补、交通补贴", "包住、年终奖"]),
+            "region_code": enterprise["region_code"]
+            if rng.random() < 0.8
+            else rng.choice(world.chongqing_counties),
+            "benefits": rng.choice(
+                ["五险一金", "五险一金、包食宿", "五险、餐补、交通补贴", "包住、年终奖"]
+            ),
             "description": f"{enterprise['name']}招聘{occupation.name}，雨露计划毕业生优先。",
             "required_certificates": rng.sample(CERTIFICATES, rng.choice((0, 0, 0, 1))),
             "yulu_priority": rng.random() < 0.4,
-            "valid_from": date(2026, 9, 1), "valid_until": date(2027, 6, 30), "version": 1}
+            "valid_from": date(2026, 9, 1),
+            "valid_until": date(2027, 6, 30),
+            "version": 1,
+        }
         world.positions.append(position)
         batches.add(Position.__table__, position)
         category = rng.choice(world.majors).category_code
@@ -484,20 +674,35 @@ def _classes(rng: random.Random, scale: Scale, world: World):
         seats = rng.randint(20, 50)
         enrolled = rng.sample(pool, min(len(pool), rng.randint(0, seats)))
         label = {"targeted": "定向班", "customised": "定制班", "short_training": "技能培训班"}[kind]
-        batches.add(TrainingClass.__table__, {
-            "id": class_id, "school_id": school["id"],
-            "enterprise_id": None if kind == "short_training" else enterprise["id"], "kind": kind,
-            "name": f"{enterprise['name'][:6]}{major.name}{label}", "major_code": major.code,
-            "cohort_year": AS_OF.year, "seats": seats, "enrolled": len(enrolled),
-            "starts_on": date(AS_OF.year, 9, 1), "ends_on": date(AS_OF.year + 2, 6, 30),
-            "training_plan": f"校企共同制定培养方案：{major.name}专业课程 + 企业岗位实训。", "version": 1})
+        batches.add(
+            TrainingClass.__table__,
+            {
+                "id": class_id,
+                "school_id": school["id"],
+                "enterprise_id": None if kind == "short_training" else enterprise["id"],
+                "kind": kind,
+                "name": f"{enterprise['name'][:6]}{major.name}{label}",
+                "major_code": major.code,
+                "cohort_year": AS_OF.year,
+                "seats": seats,
+                "enrolled": len(enrolled),
+                "starts_on": date(AS_OF.year, 9, 1),
+                "ends_on": date(AS_OF.year + 2, 6, 30),
+                "training_plan": f"校企共同制定培养方案：{major.name}专业课程 + 企业岗位实训。",
+                "version": 1,
+            },
+        )
         for student in enrolled:
-            batches.add(Enrolment.__table__, {"id": next(enrolment_ids), "class_id": class_id,
-                                              "person_id": student["id"]})
+            batches.add(
+                Enrolment.__table__,
+                {"id": next(enrolment_ids), "class_id": class_id, "person_id": student["id"]},
+            )
         if kind != "short_training":
             own = [p for p in world.positions if p["enterprise_id"] == enterprise["id"]]
             for position in rng.sample(own, min(len(own), 2)):
-                batches.add(class_reserved_positions, {"class_id": class_id, "position_id": position["id"]})
+                batches.add(
+                    class_reserved_positions, {"class_id": class_id, "position_id": position["id"]}
+                )
         yield from batches.full()
     yield from batches.rest()
 
@@ -521,27 +726,59 @@ def _applications(rng: random.Random, scale: Scale, world: World):
         if stage is Stage.HIRED and position["filled"] >= position["headcount"]:
             stage = Stage.OFFER
         source = rng.choice(["self", "school", "agency", "fair"])
-        referrer = {"school": graduate["school_id"], "agency": rng.choice(world.agencies)["id"]}.get(source)
-        batches.add(Application.__table__, {
-            "id": application_id, "person_id": graduate["id"], "position_id": position["id"],
-            "source": source, "referrer_id": referrer, "fair_id": None, "stage": stage,
-            "rejection_reason": rng.choice(list(RejectionReason)) if stage is Stage.REJECTED else None,
-            "note": None, "version": 1})
+        referrer = {
+            "school": graduate["school_id"],
+            "agency": rng.choice(world.agencies)["id"],
+        }.get(source)
+        batches.add(
+            Application.__table__,
+            {
+                "id": application_id,
+                "person_id": graduate["id"],
+                "position_id": position["id"],
+                "source": source,
+                "referrer_id": referrer,
+                "fair_id": None,
+                "stage": stage,
+                "rejection_reason": rng.choice(list(RejectionReason))
+                if stage is Stage.REJECTED
+                else None,
+                "note": None,
+                "version": 1,
+            },
+        )
         for previous, current in _history(stage):
-            batches.add(ApplicationEvent.__table__, {
-                "id": next(event_ids), "application_id": application_id, "from_stage": previous,
-                "to_stage": current, "actor_user_id": None, "note": None})
+            batches.add(
+                ApplicationEvent.__table__,
+                {
+                    "id": next(event_ids),
+                    "application_id": application_id,
+                    "from_stage": previous,
+                    "to_stage": current,
+                    "actor_user_id": None,
+                    "note": None,
+                },
+            )
         if stage is Stage.HIRED:
             position["filled"] += 1
             hired.add(graduate["id"])
-            batches.add(EmploymentRecord.__table__, _employment(
-                next(record_ids), graduate, world, position, application_id, rng))
+            batches.add(
+                EmploymentRecord.__table__,
+                _employment(next(record_ids), graduate, world, position, application_id, rng),
+            )
         yield from batches.full()
     # Earlier cohorts found work outside the alliance's own pipeline (the article: all employed).
     for graduate in world.graduates:
-        if graduate["id"] in hired or graduate["graduation_year"] == AS_OF.year or rng.random() < 0.15:
+        if (
+            graduate["id"] in hired
+            or graduate["graduation_year"] == AS_OF.year
+            or rng.random() < 0.15
+        ):
             continue
-        batches.add(EmploymentRecord.__table__, _employment(next(record_ids), graduate, world, None, None, rng))
+        batches.add(
+            EmploymentRecord.__table__,
+            _employment(next(record_ids), graduate, world, None, None, rng),
+        )
         hired.add(graduate["id"])
         yield from batches.full()
     yield from batches.rest()
@@ -551,30 +788,62 @@ def _applications(rng: random.Random, scale: Scale, world: World):
 
 def _history(stage: Stage) -> list[tuple[Stage | None, Stage]]:
     if stage in (Stage.REJECTED, Stage.WITHDRAWN):
-        return [(None, Stage.RECOMMENDED), (Stage.RECOMMENDED, Stage.APPLIED), (Stage.APPLIED, stage)]
+        return [
+            (None, Stage.RECOMMENDED),
+            (Stage.RECOMMENDED, Stage.APPLIED),
+            (Stage.APPLIED, stage),
+        ]
     path = STAGE_PATH[: STAGE_PATH.index(stage) + 1]
     return list(zip([None, *path[:-1]], path))
 
 
-def _employment(record_id: int, graduate: dict, world: World, position: dict | None,
-                application_id: int | None, rng: random.Random) -> dict:
+def _employment(
+    record_id: int,
+    graduate: dict,
+    world: World,
+    position: dict | None,
+    application_id: int | None,
+    rng: random.Random,
+) -> dict:
     if position is not None:
         employer = next(e for e in world.enterprises if e["id"] == position["enterprise_id"])
-        employer_id, employer_name, region = employer["id"], employer["name"], position["region_code"]
+        employer_id, employer_name, region = (
+            employer["id"],
+            employer["name"],
+            position["region_code"],
+        )
         income = rng.randint(position["salary_min"], position["salary_max"])
     else:
         employer_id = None
-        employer_name = rng.choice(["重庆某机械加工厂", "深圳某电子厂", "本地个体商户", "杭州某物流公司",
-                                    "县城某酒店", "青岛某食品厂", "广州某制衣厂"])
+        employer_name = rng.choice(
+            [
+                "重庆某机械加工厂",
+                "深圳某电子厂",
+                "本地个体商户",
+                "杭州某物流公司",
+                "县城某酒店",
+                "青岛某食品厂",
+                "广州某制衣厂",
+            ]
+        )
         household_region = world.households[graduate["id"]]["region_code"]
-        region = rng.choice([household_region, rng.choice(world.chongqing_counties),
-                             rng.choice(world.counties)])
+        region = rng.choice(
+            [household_region, rng.choice(world.chongqing_counties), rng.choice(world.counties)]
+        )
         income = rng.randrange(28, 70) * 100
-    return {"id": record_id, "person_id": graduate["id"], "employer_id": employer_id,
-            "employer_name": employer_name, "position_id": position["id"] if position else None,
-            "application_id": application_id, "start_date": date(graduate["graduation_year"], 7, 15),
-            "end_date": None, "monthly_income": income, "work_region_code": region,
-            "location_tier": location_tier(world.households[graduate["id"]]["region_code"], region)}
+    return {
+        "id": record_id,
+        "person_id": graduate["id"],
+        "employer_id": employer_id,
+        "employer_name": employer_name,
+        "position_id": position["id"] if position else None,
+        "application_id": application_id,
+        "start_date": date(graduate["graduation_year"], 7, 15),
+        "end_date": None,
+        "monthly_income": income,
+        "work_region_code": region,
+        "location_tier": location_tier(world.households[graduate["id"]]["region_code"], region),
+    }
 
 
 def _tracking(rng: random.Random, world: World, employed: set[int]):
@@ -583,19 +852,37 @@ def _tracking(rng: random.Random, world: World, employed: set[int]):
     case_ids = count(1)
     for graduate in world.graduates:
         is_employed = graduate["id"] in employed
-        batches.add(FollowUp.__table__, {
-            "id": next(follow_up_ids), "person_id": graduate["id"], "on_date": date(AS_OF.year, 10, 15),
-            "status": "employed" if is_employed else rng.choice(["unemployed", "unemployed", "studying",
-                                                                   "own_business"]),
-            "monthly_income": rng.randrange(28, 70) * 100 if is_employed else None,
-            "note": None, "recorded_by_id": None})
+        batches.add(
+            FollowUp.__table__,
+            {
+                "id": next(follow_up_ids),
+                "person_id": graduate["id"],
+                "on_date": date(AS_OF.year, 10, 15),
+                "status": "employed"
+                if is_employed
+                else rng.choice(["unemployed", "unemployed", "studying", "own_business"]),
+                "monthly_income": rng.randrange(28, 70) * 100 if is_employed else None,
+                "note": None,
+                "recorded_by_id": None,
+            },
+        )
         if not is_employed and graduate["graduation_year"] < AS_OF.year and rng.random() < 0.5:
             agency = rng.choice(world.agencies)
-            batches.add(AssistanceCase.__table__, {
-                "id": next(case_ids), "person_id": graduate["id"], "owner_org_id": agency["id"],
-                "owner_user_id": None, "reason": "毕业后未就业，需一对一帮扶",
-                "plan": "推送匹配岗位，安排职业指导与见习", "state": "open", "outcome": None,
-                "opened_on": date(AS_OF.year, 9, 1), "closed_on": None})
+            batches.add(
+                AssistanceCase.__table__,
+                {
+                    "id": next(case_ids),
+                    "person_id": graduate["id"],
+                    "owner_org_id": agency["id"],
+                    "owner_user_id": None,
+                    "reason": "毕业后未就业，需一对一帮扶",
+                    "plan": "推送匹配岗位，安排职业指导与见习",
+                    "state": "open",
+                    "outcome": None,
+                    "opened_on": date(AS_OF.year, 9, 1),
+                    "closed_on": None,
+                },
+            )
         yield from batches.full()
     yield from batches.rest()
 
@@ -605,20 +892,34 @@ def _tracking(rng: random.Random, world: World, employed: set[int]):
 
 def _fairs(rng: random.Random, world: World):
     organiser = world.agencies[0]
-    fair = {"id": 1, "organiser_id": organiser["id"], "name": "2026年雨露计划毕业生就业专场招聘会",
-            "kind": "general", "mode": "hybrid", "region_code": CHONGQING,
-            "starts_on": date(AS_OF.year, 11, 20), "ends_on": date(AS_OF.year, 11, 21)}
+    fair = {
+        "id": 1,
+        "organiser_id": organiser["id"],
+        "name": "2026年雨露计划毕业生就业专场招聘会",
+        "kind": "general",
+        "mode": "hybrid",
+        "region_code": CHONGQING,
+        "starts_on": date(AS_OF.year, 11, 20),
+        "ends_on": date(AS_OF.year, 11, 21),
+    }
     yield Fair.__table__, [fair]
     enterprises = world.enterprises[: min(10, len(world.enterprises))]
     yield fair_enterprises, [{"fair_id": 1, "enterprise_id": e["id"]} for e in enterprises]
     ids = {e["id"] for e in enterprises}
-    positions = [p for p in world.positions if p["enterprise_id"] in ids and p["state"] == "open"][:40]
+    positions = [p for p in world.positions if p["enterprise_id"] in ids and p["state"] == "open"][
+        :40
+    ]
     yield fair_positions, [{"fair_id": 1, "position_id": p["id"]} for p in positions]
     seeking = [g for g in world.graduates if g["graduation_year"] == AS_OF.year]
     registered = rng.sample(seeking, min(len(seeking), 60))
     # Every other graduate registered themself (with consent); the organiser registered the rest.
-    yield fair_registrations, [{"fair_id": 1, "person_id": g["id"], "with_consent": index % 2 == 0}
-                               for index, g in enumerate(registered)]
+    yield (
+        fair_registrations,
+        [
+            {"fair_id": 1, "person_id": g["id"], "with_consent": index % 2 == 0}
+            for index, g in enumerate(registered)
+        ],
+    )
 
 
 def _users(world: World, password_hash: str):
@@ -635,11 +936,20 @@ def _users(world: World, password_hash: str):
     for user_id, (username, role, title) in enumerate(DEMO_ACCOUNTS, start=1):
         organisation = organisation_of.get(username)
         display = f"{organisation['name']} {title}" if organisation else title
-        rows.append({"id": user_id, "username": username, "password_hash": password_hash,
-                     "display_name": graduate["name"] if role == "graduate" else display,
-                     "role": role, "organisation_id": organisation and organisation["id"],
-                     "person_id": graduate["id"] if role == "graduate" else None,
-                     "is_active": True, "failed_logins": 0, "locked_until": None})
+        rows.append(
+            {
+                "id": user_id,
+                "username": username,
+                "password_hash": password_hash,
+                "display_name": graduate["name"] if role == "graduate" else display,
+                "role": role,
+                "organisation_id": organisation and organisation["id"],
+                "person_id": graduate["id"] if role == "graduate" else None,
+                "is_active": True,
+                "failed_logins": 0,
+                "locked_until": None,
+            }
+        )
     yield User.__table__, rows
 
 

@@ -18,7 +18,14 @@ from seeds import demo
 
 # Left out of the content fingerprint: columns the database fills with the clock, and salted
 # password hashes (a fresh salt each time is the point of a salt).
-UNFINGERPRINTED = {"created_at", "updated_at", "registered_at", "enrolled_at", "at", "password_hash"}
+UNFINGERPRINTED = {
+    "created_at",
+    "updated_at",
+    "registered_at",
+    "enrolled_at",
+    "at",
+    "password_hash",
+}
 
 
 async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
@@ -26,7 +33,9 @@ async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
     engine = create_engine(database_url)
     try:
         async with engine.begin() as connection:
-            existing = (await connection.execute(select(func.count()).select_from(Person))).scalar_one()
+            existing = (
+                await connection.execute(select(func.count()).select_from(Person))
+            ).scalar_one()
             if existing and if_empty:
                 return f"database already holds {existing} persons; seed skipped"
             if existing:
@@ -59,7 +68,9 @@ async def _settle_filled(connection: AsyncConnection, positions: list[dict]) -> 
     filled = [{"position_id": p["id"], "filled": p["filled"]} for p in positions if p["filled"]]
     if filled:
         table = Position.__table__
-        statement = update(table).where(table.c.id == text(":position_id")).values(filled=text(":filled"))
+        statement = (
+            update(table).where(table.c.id == text(":position_id")).values(filled=text(":filled"))
+        )
         await connection.execute(statement, filled)
 
 
@@ -84,10 +95,12 @@ async def _reset_sequences(connection: AsyncConnection) -> None:
         return
     for table in models.metadata.sorted_tables:
         if "id" in table.c and table.c.id.autoincrement is not False and table.c.id.primary_key:
-            await connection.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"GREATEST((SELECT MAX(id) FROM {table.name}), 1))"
-            ))
+            await connection.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"GREATEST((SELECT MAX(id) FROM {table.name}), 1))"
+                )
+            )
 
 
 async def content_hash(connection: AsyncConnection) -> str:

@@ -21,17 +21,50 @@ _DIR = Path(__file__).with_name("reference")
 # partners in east–west cooperation (东西部协作), and Guangdong/Zhejiang/Jiangsu/Fujian/
 # Shandong where most cross-province jobs are.
 PROVINCES: frozenset[str] = frozenset(
-    {"11", "12", "15", "31", "32", "33", "35", "37", "44",
-     "45", "50", "51", "52", "53", "61", "62", "63", "64"}
+    {
+        "11",
+        "12",
+        "15",
+        "31",
+        "32",
+        "33",
+        "35",
+        "37",
+        "44",
+        "45",
+        "50",
+        "51",
+        "52",
+        "53",
+        "61",
+        "62",
+        "63",
+        "64",
+    }
 )
 
 # The catalogue (教职成〔2021〕2号) numbers the same 19 categories three times:
 # 21–39 for bachelor-level vocational, 41–59 for higher (专科), 61–79 for secondary.
 _CATEGORY_NAMES = (
-    "农林牧渔大类", "资源环境与安全大类", "能源动力与材料大类", "土木建筑大类", "水利大类",
-    "装备制造大类", "生物与化工大类", "轻工纺织大类", "食品药品与粮食大类", "交通运输大类",
-    "电子与信息大类", "医药卫生大类", "财经商贸大类", "旅游大类", "文化艺术大类",
-    "新闻传播大类", "教育与体育大类", "公安与司法大类", "公共管理与服务大类",
+    "农林牧渔大类",
+    "资源环境与安全大类",
+    "能源动力与材料大类",
+    "土木建筑大类",
+    "水利大类",
+    "装备制造大类",
+    "生物与化工大类",
+    "轻工纺织大类",
+    "食品药品与粮食大类",
+    "交通运输大类",
+    "电子与信息大类",
+    "医药卫生大类",
+    "财经商贸大类",
+    "旅游大类",
+    "文化艺术大类",
+    "新闻传播大类",
+    "教育与体育大类",
+    "公安与司法大类",
+    "公共管理与服务大类",
 )
 _LEVEL_BASES = {"bachelor": 21, "higher": 41, "secondary": 61}
 MAJOR_CATEGORIES: dict[str, str] = {

@@ -13,8 +13,12 @@ async def reachable(url: str) -> bool:
     parsed = make_url(url)
     try:
         connection = await asyncpg.connect(
-            host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-            password=parsed.password, database=parsed.database, timeout=5,
+            host=parsed.host,
+            port=parsed.port or 5432,
+            user=parsed.username,
+            password=parsed.password,
+            database=parsed.database,
+            timeout=5,
         )
     except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
         return False

@@ -26,7 +26,12 @@ from graphql import (
 )
 import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.federation.schema import FederationAny
 from strawberry.types import Info
 
@@ -49,29 +54,52 @@ class PartnerCostLimit(ValidationRule):
         root = self.context.schema.get_root_type(node.operation)
         cost = self._cost(node.selection_set, root, 1, frozenset())
         if cost > MAX_COST:
-            self.report_error(GraphQLError(f"该操作的开销可能达到 {cost}，上限为 {MAX_COST}。", node))
+            self.report_error(
+                GraphQLError(f"该操作的开销可能达到 {cost}，上限为 {MAX_COST}。", node)
+            )
 
-    def _cost(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType | None, multiplier: int,
-              fragments: frozenset[str]) -> int:
+    def _cost(
+        self,
+        selection_set: SelectionSetNode | None,
+        parent: GraphQLNamedType | None,
+        multiplier: int,
+        fragments: frozenset[str],
+    ) -> int:
         total = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
                 field = getattr(parent, "fields", {}).get(selection.name.value)
-                size = list_size(selection, field) if field is not None and is_list_type(get_nullable_type(field.type)) else 1
+                size = (
+                    list_size(selection, field)
+                    if field is not None and is_list_type(get_nullable_type(field.type))
+                    else 1
+                )
                 child = get_named_type(field.type) if field is not None else None
-                total += multiplier + self._cost(selection.selection_set, child, multiplier * size, fragments)
+                total += multiplier + self._cost(
+                    selection.selection_set, child, multiplier * size, fragments
+                )
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
-                total += self._cost(selection.selection_set, self._type(condition, parent), multiplier, fragments)
-            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in fragments:
+                total += self._cost(
+                    selection.selection_set, self._type(condition, parent), multiplier, fragments
+                )
+            elif (
+                isinstance(selection, FragmentSpreadNode) and selection.name.value not in fragments
+            ):
                 fragment = self.context.get_fragment(selection.name.value)
                 if fragment is not None:
-                    total += self._cost(fragment.selection_set, self._type(fragment.type_condition, parent),
-                                        multiplier, fragments | {selection.name.value})
+                    total += self._cost(
+                        fragment.selection_set,
+                        self._type(fragment.type_condition, parent),
+                        multiplier,
+                        fragments | {selection.name.value},
+                    )
         return total
 
     def _type(self, condition, parent: GraphQLNamedType | None) -> GraphQLNamedType | None:
-        return self.context.schema.get_type(condition.name.value) if condition is not None else parent
+        return (
+            self.context.schema.get_type(condition.name.value) if condition is not None else parent
+        )
 
 
 def list_size(node: FieldNode, field: GraphQLField) -> int:
@@ -113,9 +141,12 @@ class PartnerSchema(strawberry.federation.Schema):
         extensions = [lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS), PartnerLimits]
         super().__init__(federation_version="2.9", extensions=extensions, **options)
 
-    def entities_resolver(self, info: Info, representations: list[FederationAny]) -> list[FederationAny]:
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
         if len(representations) > MAX_REPRESENTATIONS:
             raise StrawberryGraphQLError(
                 f"representations 最多 {MAX_REPRESENTATIONS} 个，收到 {len(representations)} 个。",
-                extensions={"code": "BAD_USER_INPUT"})
+                extensions={"code": "BAD_USER_INPUT"},
+            )
         return super().entities_resolver(info, representations)

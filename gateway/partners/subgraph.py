@@ -104,7 +104,9 @@ def create_engine(settings: PartnerSettings) -> AsyncEngine:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(settings.database_url)
     if settings.sql_log is not None:
-        event.listen(engine.sync_engine, "before_cursor_execute", _statement_logger(settings.sql_log))
+        event.listen(
+            engine.sync_engine, "before_cursor_execute", _statement_logger(settings.sql_log)
+        )
     return engine
 
 
@@ -167,8 +169,13 @@ class TokenVerifier:
 
     def _verify(self, token: str, keys: KeySet) -> dict:
         return verify(
-            token, keys, issuer=self.settings.issuer, audience=self.settings.audience,
-            algorithms=ALGORITHMS, token_types=(ACCESS_TOKEN_TYPE,), leeway=LEEWAY_SECONDS,
+            token,
+            keys,
+            issuer=self.settings.issuer,
+            audience=self.settings.audience,
+            algorithms=ALGORITHMS,
+            token_types=(ACCESS_TOKEN_TYPE,),
+            leeway=LEEWAY_SECONDS,
         )
 
     async def _fetch_jwks(self) -> dict:
@@ -194,11 +201,16 @@ class AllianceRemit:
         self.url = settings.alliance_graphql_url
         self.client = client
 
-    async def persons_with_visible_employment(self, token: str, person_ids: Sequence[int]) -> set[int]:
+    async def persons_with_visible_employment(
+        self, token: str, person_ids: Sequence[int]
+    ) -> set[int]:
         ids = [to_global_id("Person", person_id) for person_id in dict.fromkeys(person_ids)]
         try:
-            response = await self.client.post(self.url, json={"query": VISIBLE_EMPLOYMENT, "variables": {"ids": ids}},
-                                              headers={"Authorization": f"Bearer {token}"})
+            response = await self.client.post(
+                self.url,
+                json={"query": VISIBLE_EMPLOYMENT, "variables": {"ids": ids}},
+                headers={"Authorization": f"Bearer {token}"},
+            )
         except httpx.HTTPError as error:
             log.warning("alliance remit check failed: %s", error)
             raise refuse("暂时无法向联盟核实查看范围，请稍后再试。", "REMIT_UNAVAILABLE") from error
@@ -207,7 +219,9 @@ class AllianceRemit:
         body = _json_object(response)
         visible = (body.get("data") or {}).get("personsWithVisibleEmployment")
         if response.status_code != 200 or body.get("errors") or not isinstance(visible, list):
-            log.warning("alliance remit check refused (%s): %s", response.status_code, body.get("errors"))
+            log.warning(
+                "alliance remit check refused (%s): %s", response.status_code, body.get("errors")
+            )
             raise refuse("联盟未确认您对这些人员的查看范围。", "REMIT_UNAVAILABLE")
         return {decode_id(global_id, "Person") for global_id in visible}
 
@@ -247,8 +261,11 @@ async def _request_parameters(request: Request) -> dict[str, Any] | None:
     if request.method == "GET":
         params = request.query_params
         try:
-            return {"query": params.get("query"), "variables": json.loads(params.get("variables") or "null"),
-                    "extensions": json.loads(params.get("extensions") or "null")}
+            return {
+                "query": params.get("query"),
+                "variables": json.loads(params.get("variables") or "null"),
+                "extensions": json.loads(params.get("extensions") or "null"),
+            }
         except (ValueError, RecursionError):
             return None
     if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
@@ -260,9 +277,13 @@ async def _request_parameters(request: Request) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def create_app(schema: strawberry.Schema, settings: PartnerSettings, metadata: MetaData) -> Starlette:
+def create_app(
+    schema: strawberry.Schema, settings: PartnerSettings, metadata: MetaData
+) -> Starlette:
     if not settings.gateway_secret:
-        raise SystemExit(f"{SECRET_VARIABLE} is not set: a partner subgraph answers only requests signed by the gateway")
+        raise SystemExit(
+            f"{SECRET_VARIABLE} is not set: a partner subgraph answers only requests signed by the gateway"
+        )
     engine = create_engine(settings)
     verifier = TokenVerifier(settings)
     alliance = httpx.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
@@ -303,8 +324,11 @@ def create_app(schema: strawberry.Schema, settings: PartnerSettings, metadata: M
         await alliance.aclose()
         await engine.dispose()
 
-    routes = [Route("/graphql", graphql_endpoint, methods=["GET", "POST"]), Route("/healthz", healthz),
-              Route("/livez", livez)]
+    routes = [
+        Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/livez", livez),
+    ]
     return Starlette(routes=routes, lifespan=lifespan)
 
 
@@ -360,7 +384,9 @@ def run_cli(partner: Partner, argv: list[str] | None = None) -> None:
     serve = commands.add_parser("serve", help="serve /graphql")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, required=True)
-    serve.add_argument("--seed", choices=SCALES, help=f"recreate and fill the database first: {SCALE_HELP}")
+    serve.add_argument(
+        "--seed", choices=SCALES, help=f"recreate and fill the database first: {SCALE_HELP}"
+    )
     commands.add_parser("sdl", help="write the subgraph SDL next to the code")
     args = parser.parse_args(argv)
 

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -35,23 +35,47 @@ UPDATE employment_intentions SET
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('employment_intentions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('match_major_code', sa.String(length=6), nullable=True))
-        batch_op.add_column(sa.Column('match_monitored', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('match_key_county', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column('match_relocated', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.create_index('ix_employment_intentions_matching', [
-            'match_major_code', 'match_monitored', 'match_key_county', 'match_relocated', 'expected_salary',
-            'seeking', 'id', 'person_id'], unique=False)
-        batch_op.create_foreign_key(batch_op.f('fk_employment_intentions_match_major_code_majors'), 'majors', ['match_major_code'], ['code'])
+    with op.batch_alter_table("employment_intentions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("match_major_code", sa.String(length=6), nullable=True))
+        batch_op.add_column(
+            sa.Column("match_monitored", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("match_key_county", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("match_relocated", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+        batch_op.create_index(
+            "ix_employment_intentions_matching",
+            [
+                "match_major_code",
+                "match_monitored",
+                "match_key_county",
+                "match_relocated",
+                "expected_salary",
+                "seeking",
+                "id",
+                "person_id",
+            ],
+            unique=False,
+        )
+        batch_op.create_foreign_key(
+            batch_op.f("fk_employment_intentions_match_major_code_majors"),
+            "majors",
+            ["match_major_code"],
+            ["code"],
+        )
     op.execute(BACKFILL)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('employment_intentions', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_employment_intentions_match_major_code_majors'), type_='foreignkey')
-        batch_op.drop_index('ix_employment_intentions_matching')
-        batch_op.drop_column('match_relocated')
-        batch_op.drop_column('match_key_county')
-        batch_op.drop_column('match_monitored')
-        batch_op.drop_column('match_major_code')
+    with op.batch_alter_table("employment_intentions", schema=None) as batch_op:
+        batch_op.drop_constraint(
+            batch_op.f("fk_employment_intentions_match_major_code_majors"), type_="foreignkey"
+        )
+        batch_op.drop_index("ix_employment_intentions_matching")
+        batch_op.drop_column("match_relocated")
+        batch_op.drop_column("match_key_county")
+        batch_op.drop_column("match_monitored")
+        batch_op.drop_column("match_major_code")

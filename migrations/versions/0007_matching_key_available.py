@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0007'
-down_revision = '0006'
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -26,20 +26,31 @@ UPDATE employment_intentions SET match_available = (
   seeking OR NOT EXISTS (SELECT 1 FROM employment_records r
                          WHERE r.person_id = employment_intentions.person_id AND r.end_date IS NULL))
 """
-COVERING = ['match_major_code', 'match_monitored', 'match_key_county', 'match_relocated', 'expected_salary', 'seeking']
-TAIL = ['match_education', 'preferred_tier', 'match_region_code', 'id', 'person_id']
+COVERING = [
+    "match_major_code",
+    "match_monitored",
+    "match_key_county",
+    "match_relocated",
+    "expected_salary",
+    "seeking",
+]
+TAIL = ["match_education", "preferred_tier", "match_region_code", "id", "person_id"]
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('employment_intentions', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('match_available', sa.Boolean(), server_default=sa.true(), nullable=False))
-        batch_op.drop_index('ix_employment_intentions_matching')
-        batch_op.create_index('ix_employment_intentions_matching', COVERING + ['match_available'] + TAIL, unique=False)
+    with op.batch_alter_table("employment_intentions", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("match_available", sa.Boolean(), server_default=sa.true(), nullable=False)
+        )
+        batch_op.drop_index("ix_employment_intentions_matching")
+        batch_op.create_index(
+            "ix_employment_intentions_matching", COVERING + ["match_available"] + TAIL, unique=False
+        )
     op.execute(BACKFILL)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('employment_intentions', schema=None) as batch_op:
-        batch_op.drop_index('ix_employment_intentions_matching')
-        batch_op.create_index('ix_employment_intentions_matching', COVERING + TAIL, unique=False)
-        batch_op.drop_column('match_available')
+    with op.batch_alter_table("employment_intentions", schema=None) as batch_op:
+        batch_op.drop_index("ix_employment_intentions_matching")
+        batch_op.create_index("ix_employment_intentions_matching", COVERING + TAIL, unique=False)
+        batch_op.drop_column("match_available")

@@ -11,21 +11,21 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0008'
-down_revision = '0007'
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('oauth_authorization_codes', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('used_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('access_token_jti', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('refresh_family_id', sa.String(length=32), nullable=True))
+    with op.batch_alter_table("oauth_authorization_codes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("used_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("access_token_jti", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("refresh_family_id", sa.String(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('oauth_authorization_codes', schema=None) as batch_op:
-        batch_op.drop_column('refresh_family_id')
-        batch_op.drop_column('access_token_jti')
-        batch_op.drop_column('used_at')
+    with op.batch_alter_table("oauth_authorization_codes", schema=None) as batch_op:
+        batch_op.drop_column("refresh_family_id")
+        batch_op.drop_column("access_token_jti")
+        batch_op.drop_column("used_at")

@@ -21,22 +21,34 @@ from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ADMIN"
 DECISIONS = {"APPROVED": "已批准{name}加入联盟。", "REJECTED": "已驳回{name}的入盟申请。"}
-GRANT_TYPES = (("authorization_code", "授权码（authorization_code，需 PKCE）"),
-               ("refresh_token", "刷新令牌（refresh_token）"),
-               ("client_credentials", "客户端凭据（client_credentials，系统对接）"))
-CLIENT_FORM = FormSpec(texts=("clientId", "name", "scope", "serviceUsername"), lists=("grantTypes",),
-                       flags=("confidential", "firstParty"), required=("clientId", "grantTypes"))
-USER_FORM = FormSpec(texts=("username", "password", "role", "displayName", "organisationId", "idNumber"),
-                     required=("username", "password", "role"))
+GRANT_TYPES = (
+    ("authorization_code", "授权码（authorization_code，需 PKCE）"),
+    ("refresh_token", "刷新令牌（refresh_token）"),
+    ("client_credentials", "客户端凭据（client_credentials，系统对接）"),
+)
+CLIENT_FORM = FormSpec(
+    texts=("clientId", "name", "scope", "serviceUsername"),
+    lists=("grantTypes",),
+    flags=("confidential", "firstParty"),
+    required=("clientId", "grantTypes"),
+)
+USER_FORM = FormSpec(
+    texts=("username", "password", "role", "displayName", "organisationId", "idNumber"),
+    required=("username", "password", "role"),
+)
 
 
 async def pending_members(request: Request) -> Response:
     user = await require_role(request, ROLE)
     data = await operations.run(request, "PendingMembers")
     organisations = data["organisations"]
-    return await render(request, "admin/members.html", total=organisations["totalCount"],
-                        pending=[edge["node"] for edge in organisations["edges"]],
-                        notices=await home_notices(request, user))
+    return await render(
+        request,
+        "admin/members.html",
+        total=organisations["totalCount"],
+        pending=[edge["node"] for edge in organisations["edges"]],
+        notices=await home_notices(request, user),
+    )
 
 
 async def decide(request: Request, form: FormData) -> Response:
@@ -46,7 +58,9 @@ async def decide(request: Request, form: FormData) -> Response:
         return redirect("/admin", "请选择批准或驳回。", request, failed=True)
     name = str(form.get("name", "")) or "该单位"
     variables = {"id": request.path_params["id"], "decision": decision}
-    return await act(request, "DecideMembership", variables, "/admin", DECISIONS[decision].format(name=name))
+    return await act(
+        request, "DecideMembership", variables, "/admin", DECISIONS[decision].format(name=name)
+    )
 
 
 # --- OAuth clients and signing keys ----------------------------------------------------------
@@ -60,22 +74,42 @@ LOOPBACK_REDIRECT = "http://127.0.0.1/callback"
 
 def _unused_client_id(clients: list[dict]) -> str:
     taken = {client["clientId"] for client in clients}
-    return next(f"app-{number}" for number in range(1, len(taken) + 2) if f"app-{number}" not in taken)
+    return next(
+        f"app-{number}" for number in range(1, len(taken) + 2) if f"app-{number}" not in taken
+    )
 
 
 def _blank_client(clients: list[dict]) -> dict:
-    return {"clientId": _unused_client_id(clients), "confidential": False, "firstParty": False,
-            "grantTypes": ["authorization_code", "refresh_token"], "redirectUris": LOOPBACK_REDIRECT}
+    return {
+        "clientId": _unused_client_id(clients),
+        "confidential": False,
+        "firstParty": False,
+        "grantTypes": ["authorization_code", "refresh_token"],
+        "redirectUris": LOOPBACK_REDIRECT,
+    }
 
 
-async def _clients_page(request: Request, values: dict | None, errors: FormErrors, created: dict | None = None,
-                        status: int = 200) -> Response:
+async def _clients_page(
+    request: Request,
+    values: dict | None,
+    errors: FormErrors,
+    created: dict | None = None,
+    status: int = 200,
+) -> Response:
     """``values`` None: the blank form."""
     data = await operations.run(request, "OAuthClients")
     clients = data["oauthClients"]
-    return await render(request, "admin/clients.html", status, clients=clients,
-                        values=_blank_client(clients) if values is None else values,
-                        errors=errors, created=created, grant_types=GRANT_TYPES, portal_client=PORTAL_CLIENT_ID)
+    return await render(
+        request,
+        "admin/clients.html",
+        status,
+        clients=clients,
+        values=_blank_client(clients) if values is None else values,
+        errors=errors,
+        created=created,
+        grant_types=GRANT_TYPES,
+        portal_client=PORTAL_CLIENT_ID,
+    )
 
 
 async def clients(request: Request) -> Response:
@@ -96,7 +130,9 @@ async def create_client(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     values, errors = _client_input(form)
     if not errors:
-        result, payload_errors = await operations.mutate(request, "CreateOAuthClient", {"input": values})
+        result, payload_errors = await operations.mutate(
+            request, "CreateOAuthClient", {"input": values}
+        )
         if result:
             return await _clients_page(request, None, FormErrors(), created=result)
         errors = FormErrors.from_payload(payload_errors, CLIENT_FORM.names | {"redirectUris"})
@@ -107,16 +143,24 @@ async def create_client(request: Request, form: FormData) -> Response:
 async def delete_client(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     client_id = request.path_params["client_id"]
-    return await act(request, "DeleteOAuthClient", {"clientId": client_id}, "/admin/clients",
-                     f"已删除客户端 {client_id}，其授权码和刷新令牌一并失效。")
+    return await act(
+        request,
+        "DeleteOAuthClient",
+        {"clientId": client_id},
+        "/admin/clients",
+        f"已删除客户端 {client_id}，其授权码和刷新令牌一并失效。",
+    )
 
 
 async def rotate_keys(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     result, errors = await operations.mutate(request, "RotateSigningKeys", {})
     if result:
-        return redirect("/admin/clients", f"已生成新的签名密钥 {result['kid']}；上一把密钥在下次轮换前仍可验证。",
-                        request)
+        return redirect(
+            "/admin/clients",
+            f"已生成新的签名密钥 {result['kid']}；上一把密钥在下次轮换前仍可验证。",
+            request,
+        )
     message = "；".join(FormErrors.from_payload(errors, set()).general) or FALLBACK_ERROR
     return redirect("/admin/clients", message, request, failed=True)
 
@@ -124,14 +168,26 @@ async def rotate_keys(request: Request, form: FormData) -> Response:
 # --- user accounts ---------------------------------------------------------------------------
 
 
-async def _users_page(request: Request, values: dict, errors: FormErrors, status: int = 200) -> Response:
+async def _users_page(
+    request: Request, values: dict, errors: FormErrors, status: int = 200
+) -> Response:
     data = await operations.run(request, "UserAccounts")
     organisations = await operations.run(request, "AccountOrganisations")
     kinds = LABELS["organisation_kind"]
-    choices = [(edge["node"]["id"], f"{edge['node']['name']}（{kinds.get(edge['node']['kind'], '')}）")
-               for edge in organisations["organisations"]["edges"]]
-    return await render(request, "admin/users.html", status, accounts=data["userAccounts"], values=values,
-                        errors=errors, roles=options("role"), organisations=choices)
+    choices = [
+        (edge["node"]["id"], f"{edge['node']['name']}（{kinds.get(edge['node']['kind'], '')}）")
+        for edge in organisations["organisations"]["edges"]
+    ]
+    return await render(
+        request,
+        "admin/users.html",
+        status,
+        accounts=data["userAccounts"],
+        values=values,
+        errors=errors,
+        roles=options("role"),
+        organisations=choices,
+    )
 
 
 async def users(request: Request) -> Response:
@@ -141,7 +197,9 @@ async def users(request: Request) -> Response:
 
 async def create_user(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
-    result, shown, errors = await submit(request, form, USER_FORM, "CreateUser", lambda values: {"input": values})
+    result, shown, errors = await submit(
+        request, form, USER_FORM, "CreateUser", lambda values: {"input": values}
+    )
     if result:
         person = result["person"]  # masked: the admin confirms the number named the right person
         linked = f"，已关联毕业生 {person['name']}（{person['idNumber']}）" if person else ""
@@ -162,12 +220,19 @@ async def account_action(request: Request, form: FormData) -> Response:
     action = request.path_params["action"]
     if action == "password":
         variables = {"username": username, "password": str(form.get("password", ""))}
-        return await act(request, "ResetPassword", variables, "/admin/users",
-                         f"已为 {username} 设置新密码，登录锁定同时解除；其已登录的会话和全部令牌随即失效。")
+        return await act(
+            request,
+            "ResetPassword",
+            variables,
+            "/admin/users",
+            f"已为 {username} 设置新密码，登录锁定同时解除；其已登录的会话和全部令牌随即失效。",
+        )
     if action not in ACCOUNT_ACTIONS:
         return redirect("/admin/users", "未知的操作。", request, failed=True)
     operation, done = ACCOUNT_ACTIONS[action]
-    return await act(request, operation, {"username": username}, "/admin/users", done.format(username=username))
+    return await act(
+        request, operation, {"username": username}, "/admin/users", done.format(username=username)
+    )
 
 
 ROUTES = [

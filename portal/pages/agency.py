@@ -19,8 +19,11 @@ from portal.labels import options
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "AGENCY"
-FAIR_FORM = FormSpec(texts=("name", "kind", "mode", "regionCode"), dates=("startsOn", "endsOn"),
-                     required=("name", "kind", "mode", "regionCode", "startsOn", "endsOn"))
+FAIR_FORM = FormSpec(
+    texts=("name", "kind", "mode", "regionCode"),
+    dates=("startsOn", "endsOn"),
+    required=("name", "kind", "mode", "regionCode", "startsOn", "endsOn"),
+)
 
 
 async def demand_list(request: Request) -> Response:
@@ -31,9 +34,16 @@ async def demand_list(request: Request) -> Response:
         position_filter["search"] = params["search"]
     if params.get("yuluPriority") == "true":
         position_filter["yuluPriority"] = True
-    data = await operations.run(request, "DemandList", {"filter": position_filter, "after": params.get("after")})
-    return await render(request, "agency/positions.html", positions=data["positions"], query=dict(params),
-                        notices=await home_notices(request, user))
+    data = await operations.run(
+        request, "DemandList", {"filter": position_filter, "after": params.get("after")}
+    )
+    return await render(
+        request,
+        "agency/positions.html",
+        positions=data["positions"],
+        query=dict(params),
+        notices=await home_notices(request, user),
+    )
 
 
 async def position_candidates(request: Request) -> Response:
@@ -44,34 +54,57 @@ async def position_candidates(request: Request) -> Response:
     after = request.query_params.get("after")
     position, matches = await asyncio.gather(
         operations.run(request, "ReferralPosition", {"id": position_id}),
-        operations.run(request, "MatchedGraduates", {"id": position_id, "first": 10, "after": after}),
+        operations.run(
+            request, "MatchedGraduates", {"id": position_id, "first": 10, "after": after}
+        ),
     )
     position = position["node"]
     if not position:
         raise HTTPException(404)
     applied = {application["person"]["id"] for application in position["applications"]}
     connection = matches["node"]["matchedGraduates"]
-    return await render(request, "agency/position.html", position=position,
-                        matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
-                        query={"after": after}, applied=applied)
+    return await render(
+        request,
+        "agency/position.html",
+        position=position,
+        matches=[edge["node"] for edge in connection["edges"]],
+        page_info=connection["pageInfo"],
+        query={"after": after},
+        applied=applied,
+    )
 
 
 async def refer(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     position_id = request.path_params["id"]
     variables = {"personId": form.get("personId", ""), "positionId": position_id}
-    return await act(request, "ReferCandidate", variables, f"/agency/positions/{position_id}",
-                     "已推荐，企业将在应聘进度中看到这位毕业生。")
+    return await act(
+        request,
+        "ReferCandidate",
+        variables,
+        f"/agency/positions/{position_id}",
+        "已推荐，企业将在应聘进度中看到这位毕业生。",
+    )
 
 
 # --- fairs -------------------------------------------------------------------------------------
 
 
-async def _fairs_page(request: Request, user: dict, values: dict, errors: FormErrors, status: int = 200) -> Response:
+async def _fairs_page(
+    request: Request, user: dict, values: dict, errors: FormErrors, status: int = 200
+) -> Response:
     fairs = await operations.run(request, "MyFairs", {"organiser": user["organisation"]["id"]})
-    return await render(request, "agency/fairs.html", status, fairs=[e["node"] for e in fairs["fairs"]["edges"]],
-                        values=values, errors=errors, kinds=options("fair_kind"), modes=options("fair_mode"),
-                        regions=await pickers.region_groups(request, user))
+    return await render(
+        request,
+        "agency/fairs.html",
+        status,
+        fairs=[e["node"] for e in fairs["fairs"]["edges"]],
+        values=values,
+        errors=errors,
+        kinds=options("fair_kind"),
+        modes=options("fair_mode"),
+        regions=await pickers.region_groups(request, user),
+    )
 
 
 async def fairs(request: Request) -> Response:
@@ -82,9 +115,13 @@ async def fairs(request: Request) -> Response:
 
 async def create_fair(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
-    result, shown, errors = await submit(request, form, FAIR_FORM, "CreateFair", lambda values: {"input": values})
+    result, shown, errors = await submit(
+        request, form, FAIR_FORM, "CreateFair", lambda values: {"input": values}
+    )
     if result:
-        return redirect(f"/agency/fairs/{result['id']}", "招聘会已创建，请添加岗位并登记毕业生。", request)
+        return redirect(
+            f"/agency/fairs/{result['id']}", "招聘会已创建，请添加岗位并登记毕业生。", request
+        )
     return await _fairs_page(request, user, shown, errors, status=400)
 
 
@@ -102,27 +139,47 @@ async def fair_detail(request: Request) -> Response:
     if not fair:
         raise HTTPException(404)
     added = {position["id"] for position in fair["positions"]}
-    position_choices = [(p["id"], f"{p['title']}（{p['enterprise']['name']}）")
-                        for p in (e["node"] for e in data["positions"]["edges"]) if p["id"] not in added]
+    position_choices = [
+        (p["id"], f"{p['title']}（{p['enterprise']['name']}）")
+        for p in (e["node"] for e in data["positions"]["edges"])
+        if p["id"] not in added
+    ]
     shortlist = None
     if request.query_params.get("shortlist"):  # 生成推荐名单: a read, so a GET the page links to
-        shortlist = (await operations.run(request, "FairShortlist", {"id": fair["id"]}))["node"]["shortlist"]
-    return await render(request, "agency/fair.html", fair=fair, position_choices=position_choices,
-                        graduates=graduates, query=query, filters=offered,
-                        registered={person["id"] for person in fair["registrations"]}, shortlist=shortlist)
+        shortlist = (await operations.run(request, "FairShortlist", {"id": fair["id"]}))["node"][
+            "shortlist"
+        ]
+    return await render(
+        request,
+        "agency/fair.html",
+        fair=fair,
+        position_choices=position_choices,
+        graduates=graduates,
+        query=query,
+        filters=offered,
+        registered={person["id"] for person in fair["registrations"]},
+        shortlist=shortlist,
+    )
 
 
 async def add_fair_position(request: Request, form: FormData) -> Response:
     """Invites the position's enterprise (if it is not taking part yet), then adds the position."""
     await require_role(request, ROLE)
     fair_id, back = request.path_params["id"], f"/agency/fairs/{request.path_params['id']}"
-    position = (await operations.run(request, "PositionEnterprise", {"id": form.get("positionId", "")}))["node"]
+    position = (
+        await operations.run(request, "PositionEnterprise", {"id": form.get("positionId", "")})
+    )["node"]
     if not position:
         return redirect(back, "请选择一个在招岗位。", request, failed=True)
     invited, errors = await operations.mutate(
-        request, "AddFairEnterprise", {"fairId": fair_id, "enterpriseIds": [position["enterprise"]["id"]]})
+        request,
+        "AddFairEnterprise",
+        {"fairId": fair_id, "enterpriseIds": [position["enterprise"]["id"]]},
+    )
     if not invited:
-        return redirect(back, "；".join(FormErrors.from_payload(errors, set()).general), request, failed=True)
+        return redirect(
+            back, "；".join(FormErrors.from_payload(errors, set()).general), request, failed=True
+        )
     variables = {"fairId": fair_id, "positionIds": [position["id"]]}
     return await act(request, "AddFairPosition", variables, back, "岗位及其企业已加入招聘会。")
 
@@ -140,8 +197,10 @@ async def register_graduate(request: Request, form: FormData) -> Response:
 OPEN_CASE_FORM = FormSpec(texts=("reason", "plan"), required=("reason",))
 ACTION_FORM = FormSpec(texts=("action",), dates=("onDate",), required=("onDate", "action"))
 CLOSE_FORM = FormSpec(texts=("outcome",), dates=("closedOn",), required=("outcome", "closedOn"))
-CASE_FORMS = {"actions": ("AddAssistanceAction", ACTION_FORM, "帮扶措施已记录。"),
-              "close": ("CloseAssistanceCase", CLOSE_FORM, "已结案。")}
+CASE_FORMS = {
+    "actions": ("AddAssistanceAction", ACTION_FORM, "帮扶措施已记录。"),
+    "close": ("CloseAssistanceCase", CLOSE_FORM, "已结案。"),
+}
 
 
 async def help_candidates(request: Request) -> Response:
@@ -152,7 +211,9 @@ async def help_candidates(request: Request) -> Response:
     offered = pickers.filters_offered(user, pickers.SEEKING)
     variables = {"filter": pickers.person_filter(query, offered), "after": query.get("after")}
     data = await operations.run(request, "HelpCandidates", variables)
-    return await render(request, "agency/people.html", persons=data["persons"], query=query, filters=offered)
+    return await render(
+        request, "agency/people.html", persons=data["persons"], query=query, filters=offered
+    )
 
 
 async def _help_page(request: Request, forms: dict, status: int = 200) -> Response:
@@ -163,10 +224,20 @@ async def _help_page(request: Request, forms: dict, status: int = 200) -> Respon
     if not person:
         raise HTTPException(404)
     mine = user["organisation"]["id"]
-    cases = sorted(person["assistanceCases"], key=lambda case: (case["state"] != "OPEN", case["openedOn"]))
+    cases = sorted(
+        person["assistanceCases"], key=lambda case: (case["state"] != "OPEN", case["openedOn"])
+    )
     today = date.today().isoformat()
-    return await render(request, "agency/person.html", status, person=person, cases=cases, mine=mine,
-                        forms=forms, today=today)
+    return await render(
+        request,
+        "agency/person.html",
+        status,
+        person=person,
+        cases=cases,
+        mine=mine,
+        forms=forms,
+        today=today,
+    )
 
 
 async def help_person(request: Request) -> Response:
@@ -176,10 +247,17 @@ async def help_person(request: Request) -> Response:
 async def open_case(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     person_id = request.path_params["id"]
-    result, shown, errors = await submit(request, form, OPEN_CASE_FORM, "OpenAssistanceCase",
-                                         lambda values: {"personId": person_id, **values})
+    result, shown, errors = await submit(
+        request,
+        form,
+        OPEN_CASE_FORM,
+        "OpenAssistanceCase",
+        lambda values: {"personId": person_id, **values},
+    )
     if result:
-        return redirect(f"/agency/people/{person_id}", "已建立帮扶档案，请按计划记录每一次帮扶。", request)
+        return redirect(
+            f"/agency/people/{person_id}", "已建立帮扶档案，请按计划记录每一次帮扶。", request
+        )
     return await _help_page(request, {"open": (shown, errors)}, status=400)
 
 
@@ -190,7 +268,9 @@ async def case_step(request: Request, form: FormData) -> Response:
     if step not in CASE_FORMS:
         raise HTTPException(404)
     operation, spec, done = CASE_FORMS[step]
-    result, shown, errors = await submit(request, form, spec, operation, lambda values: {"caseId": case_id, **values})
+    result, shown, errors = await submit(
+        request, form, spec, operation, lambda values: {"caseId": case_id, **values}
+    )
     if result:
         return redirect(f"/agency/people/{person_id}", done, request)
     return await _help_page(request, {f"{step}-{case_id}": (shown, errors)}, status=400)

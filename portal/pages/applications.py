@@ -30,10 +30,16 @@ class ListPage:
 
 
 PAGES = (
-    ListPage("SCHOOL", "/school/referrals",
-             "本校学生收到的推荐和投递的申请。学生本人不便办理时，您可以代为接受或谢绝推荐；接受后企业才能看到学生的完整信息。"),
-    ListPage("AGENCY", "/agency/referrals",
-             "本机构推荐的人选及其进展。推荐须由毕业生本人或其学校接受后才投递给企业；在此之前您可以撤回推荐。"),
+    ListPage(
+        "SCHOOL",
+        "/school/referrals",
+        "本校学生收到的推荐和投递的申请。学生本人不便办理时，您可以代为接受或谢绝推荐；接受后企业才能看到学生的完整信息。",
+    ),
+    ListPage(
+        "AGENCY",
+        "/agency/referrals",
+        "本机构推荐的人选及其进展。推荐须由毕业生本人或其学校接受后才投递给企业；在此之前您可以撤回推荐。",
+    ),
 )
 
 
@@ -49,9 +55,17 @@ def _list_page(page: ListPage):
         stage = None if chosen == ALL_STAGES else chosen
         data = await operations.run(request, "ApplicationList", {"stage": stage, "after": after})
         applications = data["applications"]
-        return await render(request, "applications.html", applications=applications, page=page, stage=stage,
-                            chosen=chosen, stages=STAGE_CHOICES, query={"stage": chosen, "after": after},
-                            actions=actions_by_id(user, [edge["node"] for edge in applications["edges"]]))
+        return await render(
+            request,
+            "applications.html",
+            applications=applications,
+            page=page,
+            stage=stage,
+            chosen=chosen,
+            stages=STAGE_CHOICES,
+            query={"stage": chosen, "after": after},
+            actions=actions_by_id(user, [edge["node"] for edge in applications["edges"]]),
+        )
 
     async def move_application(request: Request, form: FormData) -> Response:
         user = await require_role(request, page.role)

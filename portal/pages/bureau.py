@@ -41,20 +41,32 @@ def percent(value: float | None) -> str:
 
 def _location(figures: dict) -> list[list]:
     split = figures["locationSplit"]
-    return [["县内就业", split["inCounty"]], ["省内县外", split["inProvince"]], ["跨省就业", split["crossProvince"]]]
+    return [
+        ["县内就业", split["inCounty"]],
+        ["省内县外", split["inProvince"]],
+        ["跨省就业", split["crossProvince"]],
+    ]
 
 
 def _chart_data(stats: dict) -> str:
     """What static/dashboard.js draws, embedded in the page as JSON (the tables hold the same)."""
     children, counties = stats["children"], stats["keyCounties"]
-    return json.dumps({
-        "region": stats["region"]["name"],
-        "location": _location(stats),
-        "subregions": [child["region"]["name"] for child in children],
-        "ledgers": {name: [child[name] for child in children] for name in ("intentions", "students", "graduates")},
-        "keyCounties": [county["region"]["name"] for county in counties],
-        "keyCountyFigures": {name: [county[name] for county in counties] for name in ("graduates", "employed")},
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "region": stats["region"]["name"],
+            "location": _location(stats),
+            "subregions": [child["region"]["name"] for child in children],
+            "ledgers": {
+                name: [child[name] for child in children]
+                for name in ("intentions", "students", "graduates")
+            },
+            "keyCounties": [county["region"]["name"] for county in counties],
+            "keyCountyFigures": {
+                name: [county[name] for county in counties] for name in ("graduates", "employed")
+            },
+        },
+        ensure_ascii=False,
+    )
 
 
 async def dashboard(request: Request) -> Response:
@@ -67,10 +79,18 @@ async def dashboard(request: Request) -> Response:
     if stats is None:
         raise HTTPException(404)
     region = stats["region"]
-    return await render(request, "bureau/dashboard.html", stats=stats, region=region, year=year,
-                        years=year_choices(), year_query=f"&year={year}" if year else "",
-                        chart_data=_chart_data(stats), percent=percent,
-                        can_go_up=region["parent"] is not None and code != home)
+    return await render(
+        request,
+        "bureau/dashboard.html",
+        stats=stats,
+        region=region,
+        year=year,
+        years=year_choices(),
+        year_query=f"&year={year}" if year else "",
+        chart_data=_chart_data(stats),
+        percent=percent,
+        can_go_up=region["parent"] is not None and code != home,
+    )
 
 
 ROUTES = [Route("/bureau", dashboard)]

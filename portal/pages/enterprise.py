@@ -20,48 +20,94 @@ from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ENTERPRISE"
 POSITION_FORM = FormSpec(
-    texts=("title", "occupationCode", "kind", "minEducation", "regionCode", "benefits", "description"),
+    texts=(
+        "title",
+        "occupationCode",
+        "kind",
+        "minEducation",
+        "regionCode",
+        "benefits",
+        "description",
+    ),
     integers=("headcount", "salaryMin", "salaryMax"),
     dates=("validFrom", "validUntil"),
     lists=("majorCodes",),
     flags=("yuluPriority",),
 )
 # A new position needs every field PositionInput requires; an edit sends only what changed.
-NEW_POSITION_FORM = replace(POSITION_FORM, required=(
-    "title", "occupationCode", "kind", "minEducation", "headcount", "salaryMin", "salaryMax", "regionCode",
-    "validFrom", "validUntil"))
+NEW_POSITION_FORM = replace(
+    POSITION_FORM,
+    required=(
+        "title",
+        "occupationCode",
+        "kind",
+        "minEducation",
+        "headcount",
+        "salaryMin",
+        "salaryMax",
+        "regionCode",
+        "validFrom",
+        "validUntil",
+    ),
+)
 PIPELINE = ("RECOMMENDED", "APPLIED", "INTERVIEW", "OFFER", "HIRED")
 
 
 async def my_positions(request: Request) -> Response:
     user = await require_role(request, ROLE)
     after = request.query_params.get("after")
-    data = await operations.run(request, "EnterprisePositions",
-                                {"enterprise": user["organisation"]["id"], "after": after})
+    data = await operations.run(
+        request, "EnterprisePositions", {"enterprise": user["organisation"]["id"], "after": after}
+    )
     positions = data["positions"]
-    return await render(request, "enterprise/positions.html", positions=positions,
-                        query={"after": after}, notices=await home_notices(request, user))
+    return await render(
+        request,
+        "enterprise/positions.html",
+        positions=positions,
+        query={"after": after},
+        notices=await home_notices(request, user),
+    )
 
 
 # --- the position form -----------------------------------------------------------------------
 
 
-async def _form_page(request: Request, user: dict, values: dict, errors: FormErrors,
-                     position: dict | None = None, status: int = 200) -> Response:
+async def _form_page(
+    request: Request,
+    user: dict,
+    values: dict,
+    errors: FormErrors,
+    position: dict | None = None,
+    status: int = 200,
+) -> Response:
     choices = await operations.run(request, "PositionFormOptions")
     return await render(
-        request, "enterprise/position_form.html", status, values=values, errors=errors,
-        position=position, occupations=code_choices(choices["occupations"]),
-        majors=code_choices(choices["majors"]), regions=await pickers.region_groups(request, user),
-        kinds=options("position_kind"), educations=options("education"),
+        request,
+        "enterprise/position_form.html",
+        status,
+        values=values,
+        errors=errors,
+        position=position,
+        occupations=code_choices(choices["occupations"]),
+        majors=code_choices(choices["majors"]),
+        regions=await pickers.region_groups(request, user),
+        kinds=options("position_kind"),
+        educations=options("education"),
     )
 
 
 def _blank_position(user: dict) -> dict:
     today = date.today()
-    return {"kind": "REGULAR", "minEducation": "SECONDARY_VOCATIONAL", "regionCode": user["region"]["code"],
-            "headcount": 1, "majorCodes": [], "yuluPriority": True, "validFrom": today.isoformat(),
-            "validUntil": (today + timedelta(days=180)).isoformat()}
+    return {
+        "kind": "REGULAR",
+        "minEducation": "SECONDARY_VOCATIONAL",
+        "regionCode": user["region"]["code"],
+        "headcount": 1,
+        "majorCodes": [],
+        "yuluPriority": True,
+        "validFrom": today.isoformat(),
+        "validUntil": (today + timedelta(days=180)).isoformat(),
+    }
 
 
 async def new_position(request: Request) -> Response:
@@ -71,10 +117,13 @@ async def new_position(request: Request) -> Response:
 
 async def create_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
-    result, shown, errors = await submit(request, form, NEW_POSITION_FORM, "CreatePosition",
-                                         lambda values: {"input": values})
+    result, shown, errors = await submit(
+        request, form, NEW_POSITION_FORM, "CreatePosition", lambda values: {"input": values}
+    )
     if result:
-        return redirect(f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request)
+        return redirect(
+            f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request
+        )
     return await _form_page(request, user, shown, errors, status=400)
 
 
@@ -87,8 +136,11 @@ async def _position(request: Request, operation: str) -> dict:
 
 def _editable_values(position: dict) -> dict:
     values = {name: position.get(name) for name in POSITION_FORM.names}
-    values.update(occupationCode=position["occupation"]["code"], regionCode=position["region"]["code"],
-                  majorCodes=[major["code"] for major in position["majors"]])
+    values.update(
+        occupationCode=position["occupation"]["code"],
+        regionCode=position["region"]["code"],
+        majorCodes=[major["code"] for major in position["majors"]],
+    )
     return values
 
 
@@ -102,8 +154,13 @@ async def update_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionForEditing")
     version = int(form.get("version", 0))
-    result, shown, errors = await submit(request, form, POSITION_FORM, "UpdatePosition", lambda changes: {
-        "id": position["id"], "version": version, "changes": changes})
+    result, shown, errors = await submit(
+        request,
+        form,
+        POSITION_FORM,
+        "UpdatePosition",
+        lambda changes: {"id": position["id"], "version": version, "changes": changes},
+    )
     if result:
         return redirect(f"/enterprise/positions/{position['id']}", "岗位信息已更新。", request)
     return await _form_page(request, user, shown, errors, position, status=400)
@@ -117,7 +174,9 @@ def _pipeline(applications: list[dict]) -> tuple[dict[str, list[dict]], list[dic
     columns: dict[str, list[dict]] = {stage: [] for stage in PIPELINE}
     ended = []
     for application in applications:
-        (columns[application["stage"]] if application["stage"] in columns else ended).append(application)
+        (columns[application["stage"]] if application["stage"] in columns else ended).append(
+            application
+        )
     return columns, ended
 
 
@@ -128,19 +187,31 @@ async def _matches(request: Request, position: dict) -> list[dict]:
     """Matched candidates of an open position (names masked unless the graduate consented)."""
     if position["state"] != "OPEN":
         return []
-    data = await operations.run(request, "MatchedGraduates", {"id": position["id"], "first": MATCHES_SHOWN})
+    data = await operations.run(
+        request, "MatchedGraduates", {"id": position["id"], "first": MATCHES_SHOWN}
+    )
     applied = {application["person"]["id"] for application in position["applications"]}
-    return [edge["node"] for edge in data["node"]["matchedGraduates"]["edges"]
-            if edge["node"]["graduate"]["id"] not in applied]
+    return [
+        edge["node"]
+        for edge in data["node"]["matchedGraduates"]["edges"]
+        if edge["node"]["graduate"]["id"] not in applied
+    ]
 
 
 async def position_detail(request: Request) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionPipeline")
     columns, ended = _pipeline(position["applications"])
-    return await render(request, "enterprise/position.html", position=position, columns=columns,
-                        ended=ended, actions=actions_by_id(user, position["applications"]),
-                        reasons=options("rejection_reason"), matches=await _matches(request, position))
+    return await render(
+        request,
+        "enterprise/position.html",
+        position=position,
+        columns=columns,
+        ended=ended,
+        actions=actions_by_id(user, position["applications"]),
+        reasons=options("rejection_reason"),
+        matches=await _matches(request, position),
+    )
 
 
 async def _set_state(request: Request, form: FormData, operation: str, done: str) -> Response:
@@ -151,7 +222,9 @@ async def _set_state(request: Request, form: FormData, operation: str, done: str
 
 
 async def open_position(request: Request, form: FormData) -> Response:
-    return await _set_state(request, form, "OpenPosition", "岗位已发布，求职者和服务机构现在可以看到它。")
+    return await _set_state(
+        request, form, "OpenPosition", "岗位已发布，求职者和服务机构现在可以看到它。"
+    )
 
 
 async def close_position(request: Request, form: FormData) -> Response:

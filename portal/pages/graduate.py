@@ -22,9 +22,13 @@ from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
 ACTIONS_URL = "/me/applications/move"
-INTENTION_FORM = FormSpec(texts=("preferredTier", "certificates"), integers=("graduationYear", "expectedSalary"),
-                          lists=("occupationCodes", "regionCodes"),
-                          flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"), required=("graduationYear",))
+INTENTION_FORM = FormSpec(
+    texts=("preferredTier", "certificates"),
+    integers=("graduationYear", "expectedSalary"),
+    lists=("occupationCodes", "regionCodes"),
+    flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"),
+    required=("graduationYear",),
+)
 
 
 async def _my_file(request: Request) -> dict:
@@ -33,40 +37,79 @@ async def _my_file(request: Request) -> dict:
     return data["node"]
 
 
-async def _home(request: Request, intention: dict | None = None, errors: FormErrors | None = None,
-                status: int = 200) -> Response:
+async def _home(
+    request: Request,
+    intention: dict | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
     user = await require_role(request, ROLE)
     after = request.query_params.get("after")
     person, matched, choices, regions, fairs, notices = await asyncio.gather(
-        _my_file(request), operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}),
-        operations.run(request, "IntentionChoices"), pickers.region_groups(request, user),
-        operations.run(request, "UpcomingFairs", {"today": date.today().isoformat(),
-                                                  "after": request.query_params.get("fairs_after")}),
-        home_notices(request, user))
+        _my_file(request),
+        operations.run(request, "MatchedPositions", {"id": user["person"]["id"], "after": after}),
+        operations.run(request, "IntentionChoices"),
+        pickers.region_groups(request, user),
+        operations.run(
+            request,
+            "UpcomingFairs",
+            {"today": date.today().isoformat(), "after": request.query_params.get("fairs_after")},
+        ),
+        home_notices(request, user),
+    )
     connection = matched["node"]["matchedPositions"]
     applied = {application["position"]["id"] for application in person["applications"]}
     # Referrals waiting for an answer get their own section (who referred, why); the file's
     # applications table offers the actions on every other application.
-    referrals = [application for application in person["applications"] if application["stage"] == "RECOMMENDED"]
-    others = [application for application in person["applications"] if application["stage"] != "RECOMMENDED"]
-    return await render(request, "graduate/home.html", status, person=person, referrals=referrals,
-                        referral_actions=actions_by_id(user, referrals), actions=actions_by_id(user, others),
-                        actions_url=ACTIONS_URL,
-                        intention=intention or _intention_values(person["employmentIntention"], person["certificates"]),
-                        occupations=code_choices(choices["occupations"]), region_groups=regions,
-                        fairs=fairs["fairs"], notices=notices,
-                        errors=errors or FormErrors(), tiers=options("location_tier"),
-                        matches=[edge["node"] for edge in connection["edges"]], page_info=connection["pageInfo"],
-                        query={"after": after}, applied=applied)
+    referrals = [
+        application
+        for application in person["applications"]
+        if application["stage"] == "RECOMMENDED"
+    ]
+    others = [
+        application
+        for application in person["applications"]
+        if application["stage"] != "RECOMMENDED"
+    ]
+    return await render(
+        request,
+        "graduate/home.html",
+        status,
+        person=person,
+        referrals=referrals,
+        referral_actions=actions_by_id(user, referrals),
+        actions=actions_by_id(user, others),
+        actions_url=ACTIONS_URL,
+        intention=intention
+        or _intention_values(person["employmentIntention"], person["certificates"]),
+        occupations=code_choices(choices["occupations"]),
+        region_groups=regions,
+        fairs=fairs["fairs"],
+        notices=notices,
+        errors=errors or FormErrors(),
+        tiers=options("location_tier"),
+        matches=[edge["node"] for edge in connection["edges"]],
+        page_info=connection["pageInfo"],
+        query={"after": after},
+        applied=applied,
+    )
 
 
 def _intention_values(intention: dict | None, certificates: list[str]) -> dict:
     """The stored intention (and the person's certificates) as the form's values."""
     if intention is None:
-        return {"seeking": True, "occupationCodes": [], "regionCodes": [], "certificates": "、".join(certificates)}
-    return {**intention, "occupationCodes": [o["code"] for o in intention["occupations"]],
+        return {
+            "seeking": True,
+            "occupationCodes": [],
+            "regionCodes": [],
             "certificates": "、".join(certificates),
-            "regionCodes": [r["code"] for r in intention["regions"]]}
+        }
+    return {
+        **intention,
+        "occupationCodes": [o["code"] for o in intention["occupations"]],
+        "certificates": "、".join(certificates),
+        "regionCodes": [r["code"] for r in intention["regions"]],
+    }
 
 
 async def apply(request: Request, form: FormData) -> Response:
@@ -80,7 +123,9 @@ async def register_for_fair(request: Request, form: FormData) -> Response:
     """报名: register myself at an upcoming fair (its organiser then sees me, see the privacy model)."""
     user = await require_role(request, ROLE)
     variables = {"fairId": str(form.get("fairId", "")), "personId": user["person"]["id"]}
-    return await act(request, "RegisterForFair", variables, "/me", "已报名招聘会，主办方将通知您参会安排。")
+    return await act(
+        request, "RegisterForFair", variables, "/me", "已报名招聘会，主办方将通知您参会安排。"
+    )
 
 
 async def home(request: Request) -> Response:
@@ -96,8 +141,14 @@ async def move_application(request: Request, form: FormData) -> Response:
 async def set_consent(request: Request, form: FormData) -> Response:
     person = await _my_file(request)
     consent = form.get("consent") == "on"
-    done = "已授权：用工企业和人力资源服务机构可以看到您的完整信息。" if consent else "已撤回授权：您的信息将对企业和服务机构脱敏显示。"
-    return await act(request, "SetConsent", {"consent": consent, "version": person["version"]}, "/me", done)
+    done = (
+        "已授权：用工企业和人力资源服务机构可以看到您的完整信息。"
+        if consent
+        else "已撤回授权：您的信息将对企业和服务机构脱敏显示。"
+    )
+    return await act(
+        request, "SetConsent", {"consent": consent, "version": person["version"]}, "/me", done
+    )
 
 
 CERTIFICATE_SEPARATORS = re.compile(r"[、，,；;\s]+")
@@ -112,8 +163,13 @@ def _intention_input(values: dict) -> dict:
 
 async def save_intention(request: Request, form: FormData) -> Response:
     person = await _my_file(request)
-    result, shown, errors = await submit(request, form, INTENTION_FORM, "SaveIntention",
-                                         lambda values: {"personId": person["id"], "input": _intention_input(values)})
+    result, shown, errors = await submit(
+        request,
+        form,
+        INTENTION_FORM,
+        "SaveIntention",
+        lambda values: {"personId": person["id"], "input": _intention_input(values)},
+    )
     if result:
         return redirect("/me", "求职意向已保存。", request)
     return await _home(request, shown, errors, status=400)

@@ -17,8 +17,13 @@ async def landing(request: Request) -> Response:
     data = await operations.run(request, "Landing", {"first": LANDING_POSITIONS}, signed_in=False)
     summary = data["allianceSummary"]
     members = {member["kind"]: member["count"] for member in summary["members"]}
-    return await render(request, "landing.html", summary=summary, members=members,
-                        positions=[edge["node"] for edge in data["positions"]["edges"]])
+    return await render(
+        request,
+        "landing.html",
+        summary=summary,
+        members=members,
+        positions=[edge["node"] for edge in data["positions"]["edges"]],
+    )
 
 
 async def home(request: Request) -> Response:

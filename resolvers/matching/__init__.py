@@ -16,6 +16,17 @@ from resolvers.matching.referral import ReferralRefused, refer
 from resolvers.matching.scoring import FitWeights, MatchPolicy, PriorityWeights
 
 __all__ = [
-    "FitWeights", "Match", "MatchPage", "MatchPolicy", "PriorityWeights", "Reference", "ReferralRefused",
-    "Shortlist", "fair_shortlist", "matched_graduates", "matched_positions", "optimal_assignment", "refer",
+    "FitWeights",
+    "Match",
+    "MatchPage",
+    "MatchPolicy",
+    "PriorityWeights",
+    "Reference",
+    "ReferralRefused",
+    "Shortlist",
+    "fair_shortlist",
+    "matched_graduates",
+    "matched_positions",
+    "optimal_assignment",
+    "refer",
 ]

@@ -14,7 +14,21 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import False_, True_
 
@@ -73,7 +87,9 @@ class Reference:
     async def load(cls, session: AsyncSession) -> Reference:
         majors = (await session.execute(select(Major.code, Major.name))).all()
         occupations = (await session.execute(select(Occupation.code, Occupation.name))).all()
-        pairings = (await session.execute(select(RegionPairing.west_code, RegionPairing.east_code))).all()
+        pairings = (
+            await session.execute(select(RegionPairing.west_code, RegionPairing.east_code))
+        ).all()
         return cls(
             major_codes=tuple(sorted(code for code, _ in majors)),
             names=Names(majors=dict(majors), occupations=dict(occupations)),
@@ -83,7 +99,9 @@ class Reference:
     @classmethod
     async def cached(cls, session: AsyncSession) -> Reference:
         """``load``, kept per database for REFERENCE_TTL_SECONDS: three queries fewer per call."""
-        engine = getattr(session.bind, "engine", session.bind)  # a connection's engine, or the engine
+        engine = getattr(
+            session.bind, "engine", session.bind
+        )  # a connection's engine, or the engine
         key = engine.url.render_as_string(hide_password=True)
         found = _cached_references.get(key)
         if found is None or time.monotonic() - found[0] > REFERENCE_TTL_SECONDS:
@@ -99,8 +117,10 @@ class Reference:
         accepted = frozenset(accepted)
         classes = {code[:4] for code in accepted}
         categories = {code[:2] for code in accepted}
-        groups: dict[float, set[str]] = {level: set() for level in (MAJOR_EXACT, MAJOR_SAME_CLASS,
-                                                                     MAJOR_SAME_CATEGORY, MAJOR_NONE)}
+        groups: dict[float, set[str]] = {
+            level: set()
+            for level in (MAJOR_EXACT, MAJOR_SAME_CLASS, MAJOR_SAME_CATEGORY, MAJOR_NONE)
+        }
         for code in set(self.major_codes) | accepted:
             if code in accepted:
                 groups[MAJOR_EXACT].add(code)
@@ -149,13 +169,26 @@ def graduates_statement(household_clear: ColumnElement[bool] | None = None) -> S
         .where(intention_regions.c.intention_id == EmploymentIntention.id)
         .scalar_subquery()
     )
-    classes = select(_joined(Enrolment.class_id)).where(Enrolment.person_id == Person.id).scalar_subquery()
+    classes = (
+        select(_joined(Enrolment.class_id))
+        .where(Enrolment.person_id == Person.id)
+        .scalar_subquery()
+    )
     return (
         select(
-            Person.id, Person.education, Person.certificates, Household.region_code, Household.category,
-            Household.relocated, Region.is_key_county, StudentRecord.major_code,
-            EmploymentIntention.preferred_tier, EmploymentIntention.expected_salary,
-            occupations.label("occupations"), regions.label("regions"), classes.label("classes"),
+            Person.id,
+            Person.education,
+            Person.certificates,
+            Household.region_code,
+            Household.category,
+            Household.relocated,
+            Region.is_key_county,
+            StudentRecord.major_code,
+            EmploymentIntention.preferred_tier,
+            EmploymentIntention.expected_salary,
+            occupations.label("occupations"),
+            regions.label("regions"),
+            classes.label("classes"),
             case((household_clear, True), else_=False).label("household_clear"),
         )
         .select_from(EmploymentIntention)
@@ -192,12 +225,17 @@ def _full_profile(row) -> GraduateProfile:
 
 def graduate_pool(position: PositionProfile) -> ColumnElement[bool]:
     """The hard filters on the intention row alone (its matching keys), for reading bands."""
-    return and_(available(), EmploymentIntention.match_education.in_(educations_at_least(position.min_education)))
+    return and_(
+        available(),
+        EmploymentIntention.match_education.in_(educations_at_least(position.min_education)),
+    )
 
 
 def graduates_for(position: PositionProfile) -> ColumnElement[bool]:
     """Hard filters on graduates for one position: enough education, not already applied."""
-    applied = exists().where(Application.person_id == Person.id, Application.position_id == position.position_id)
+    applied = exists().where(
+        Application.person_id == Person.id, Application.position_id == position.position_id
+    )
     return and_(Person.education.in_(educations_at_least(position.min_education)), ~applied)
 
 
@@ -207,8 +245,14 @@ def graduate_major_band(codes: frozenset[str], include_unknown: bool) -> ColumnE
     return or_(in_band, major.is_(None)) if include_unknown else in_band
 
 
-def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: float, intention: float,
-                   household_clear: ColumnElement[bool]) -> ColumnElement:
+def graduate_bound(
+    policy: MatchPolicy,
+    position: PositionProfile,
+    *,
+    major: float,
+    intention: float,
+    household_clear: ColumnElement[bool],
+) -> ColumnElement:
     """SQL: the best score a graduate of a band can reach, from the intention row alone.
 
     The band fixes the major and intention fit; the row's own priority flags, salary
@@ -223,17 +267,27 @@ def graduate_bound(policy: MatchPolicy, position: PositionProfile, *, major: flo
     fit, priority = policy.fit, policy.priority
     expected = EmploymentIntention.expected_salary
     salary = case((or_(expected.is_(None), expected <= position.salary_max), 1.0), else_=0.5)
-    flags = literal(0.0) if isinstance(household_clear, False_) else (
-        _weight_if(EmploymentIntention.match_monitored, priority.monitored_household)
-        + _weight_if(EmploymentIntention.match_key_county, priority.key_county)
-        + _weight_if(EmploymentIntention.match_relocated, priority.relocated)
+    flags = (
+        literal(0.0)
+        if isinstance(household_clear, False_)
+        else (
+            _weight_if(EmploymentIntention.match_monitored, priority.monitored_household)
+            + _weight_if(EmploymentIntention.match_key_county, priority.key_county)
+            + _weight_if(EmploymentIntention.match_relocated, priority.relocated)
+        )
     )
     known = (
-        fit.major * major + fit.intention * intention + fit.certificates
+        fit.major * major
+        + fit.intention * intention
+        + fit.certificates
         + priority.yulu_priority_position * position.yulu_priority
     )
     tier_known = isinstance(household_clear, True_)
-    location = case((_beyond_tier(position.region_code), 0.0), else_=fit.location) if tier_known else literal(fit.location)
+    location = (
+        case((_beyond_tier(position.region_code), 0.0), else_=fit.location)
+        if tier_known
+        else literal(fit.location)
+    )
     return (literal(known) + fit.salary * salary + location + flags) / policy.total_weight
 
 
@@ -252,17 +306,22 @@ def _weight_if(flag: ColumnElement[bool], weight: float) -> ColumnElement:
 
 def graduate_intention_band(occupation_code: str, wants_it: bool) -> ColumnElement[bool]:
     wanting = EmploymentIntention.id.in_(
-        select(intention_occupations.c.intention_id).where(intention_occupations.c.occupation_code == occupation_code)
+        select(intention_occupations.c.intention_id).where(
+            intention_occupations.c.occupation_code == occupation_code
+        )
     )
     return wanting if wants_it else ~wanting
 
 
 def in_classes(class_ids: frozenset[int]) -> ColumnElement[bool]:
-    return Person.id.in_(select(Enrolment.person_id).where(Enrolment.class_id.in_(sorted(class_ids))))
+    return Person.id.in_(
+        select(Enrolment.person_id).where(Enrolment.class_id.in_(sorted(class_ids)))
+    )
 
 
-async def graduate(session: AsyncSession, person_id: int,
-                   household_clear: ColumnElement[bool] | None = None) -> GraduateProfile | None:
+async def graduate(
+    session: AsyncSession, person_id: int, household_clear: ColumnElement[bool] | None = None
+) -> GraduateProfile | None:
     """The graduate's profile if they are available for matching."""
     statement = graduates_statement(household_clear).where(Person.id == person_id, available())
     row = (await session.execute(statement)).first()
@@ -289,9 +348,16 @@ def positions_statement() -> Select:
         .scalar_subquery()
     )
     return select(
-        Position.id, Position.occupation_code, Position.min_education, Position.salary_min,
-        Position.salary_max, Position.region_code, Position.required_certificates,
-        Position.yulu_priority, majors.label("majors"), reserved.label("reserved"),
+        Position.id,
+        Position.occupation_code,
+        Position.min_education,
+        Position.salary_min,
+        Position.salary_max,
+        Position.region_code,
+        Position.required_certificates,
+        Position.yulu_priority,
+        majors.label("majors"),
+        reserved.label("reserved"),
     )
 
 
@@ -312,15 +378,21 @@ def position_profile(row) -> PositionProfile:
 
 def positions_for(graduate: GraduateProfile) -> ColumnElement[bool]:
     """Hard filters on positions for one graduate: education suffices, not already applied."""
-    reachable = [level for level in Education if EDUCATION_RANK[level] <= EDUCATION_RANK[graduate.education]]
-    applied = exists().where(Application.position_id == Position.id, Application.person_id == graduate.person_id)
+    reachable = [
+        level for level in Education if EDUCATION_RANK[level] <= EDUCATION_RANK[graduate.education]
+    ]
+    applied = exists().where(
+        Application.position_id == Position.id, Application.person_id == graduate.person_id
+    )
     return and_(Position.min_education.in_(reachable), ~applied)
 
 
 def accepting_any(codes: frozenset[str]) -> ColumnElement[bool]:
     if not codes:
         return false()
-    return Position.id.in_(select(position_majors.c.position_id).where(position_majors.c.major_code.in_(sorted(codes))))
+    return Position.id.in_(
+        select(position_majors.c.position_id).where(position_majors.c.major_code.in_(sorted(codes)))
+    )
 
 
 def position_major_band(better: frozenset[str], band: frozenset[str] | None) -> ColumnElement[bool]:
@@ -330,7 +402,9 @@ def position_major_band(better: frozenset[str], band: frozenset[str] | None) -> 
     return rest if band is None else and_(accepting_any(band), rest)
 
 
-def position_bound(policy: MatchPolicy, graduate: GraduateProfile, *, major: float, intention: float) -> ColumnElement:
+def position_bound(
+    policy: MatchPolicy, graduate: GraduateProfile, *, major: float, intention: float
+) -> ColumnElement:
     """SQL: the best score a position of a band can reach for this graduate, from its own row.
 
     The band fixes major and intention fit, the graduate fixes the household flags; the
@@ -338,9 +412,11 @@ def position_bound(policy: MatchPolicy, graduate: GraduateProfile, *, major: flo
     """
     fit, priority = policy.fit, policy.priority
     known = (
-        fit.major * major + fit.intention * intention
+        fit.major * major
+        + fit.intention * intention
         + priority.monitored_household * (graduate.household_category in MONITORED_CATEGORIES)
-        + priority.key_county * graduate.key_county + priority.relocated * graduate.relocated
+        + priority.key_county * graduate.key_county
+        + priority.relocated * graduate.relocated
     )
     flags = _weight_if(Position.yulu_priority, priority.yulu_priority_position)
     location = fit.location * _location_fit(graduate, policy)
@@ -373,7 +449,13 @@ def _certificates_bound(held: frozenset[str]) -> ColumnElement:
 def _location_fit(graduate: GraduateProfile, policy: MatchPolicy) -> ColumnElement:
     """SQL: scoring.location_fit of the position's work region for this graduate."""
     home = graduate.household_region
-    desired = or_(false(), *(Position.region_code.startswith(region_prefix(code)) for code in graduate.desired_regions))
+    desired = or_(
+        false(),
+        *(
+            Position.region_code.startswith(region_prefix(code))
+            for code in graduate.desired_regions
+        ),
+    )
     if home is None:  # scoring.without_household
         return case((desired, LOCATION_HOME_OR_DESIRED), else_=LOCATION_ELSEWHERE)
     province = func.substr(Position.region_code, 1, 2)
@@ -383,8 +465,16 @@ def _location_fit(graduate: GraduateProfile, policy: MatchPolicy) -> ColumnEleme
         LocationTier.IN_COUNTY: ~in_county,
         LocationTier.IN_PROVINCE: ~in_province,
     }.get(graduate.preferred_tier, false())
-    paired = [p for p in {province_pair for pair in policy.paired_provinces if home[:2] in pair
-                          for province_pair in pair} if p != home[:2]]
+    paired = [
+        p
+        for p in {
+            province_pair
+            for pair in policy.paired_provinces
+            if home[:2] in pair
+            for province_pair in pair
+        }
+        if p != home[:2]
+    ]
     return case(
         (beyond, LOCATION_BEYOND_INTENTION),
         (or_(in_county, desired), LOCATION_HOME_OR_DESIRED),
@@ -403,11 +493,17 @@ def position_intention_band(desired: frozenset[str], wanted: bool) -> ColumnElem
 
 def reserved_for(class_ids: frozenset[int]) -> ColumnElement[bool]:
     return Position.id.in_(
-        select(class_reserved_positions.c.position_id).where(class_reserved_positions.c.class_id.in_(sorted(class_ids)))
+        select(class_reserved_positions.c.position_id).where(
+            class_reserved_positions.c.class_id.in_(sorted(class_ids))
+        )
     )
 
 
 async def position(session: AsyncSession, position_id: int) -> PositionProfile | None:
     """The position's profile if it is open with headcount left."""
-    row = (await session.execute(positions_statement().where(Position.id == position_id, open_with_headcount()))).first()
+    row = (
+        await session.execute(
+            positions_statement().where(Position.id == position_id, open_with_headcount())
+        )
+    ).first()
     return position_profile(row) if row else None

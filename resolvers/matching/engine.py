@@ -102,9 +102,15 @@ class TopK:
 
 
 async def matched_graduates(
-    session: AsyncSession, position_id: int, *, first: int, offset: int = 0,
-    person_filter: ColumnElement[bool] | None = None, household_clear: ColumnElement[bool] | None = None,
-    policy: MatchPolicy | None = None, reference: Reference | None = None,
+    session: AsyncSession,
+    position_id: int,
+    *,
+    first: int,
+    offset: int = 0,
+    person_filter: ColumnElement[bool] | None = None,
+    household_clear: ColumnElement[bool] | None = None,
+    policy: MatchPolicy | None = None,
+    reference: Reference | None = None,
 ) -> MatchPage:
     """The best graduates for an open position, best first; empty if it is not open or full.
 
@@ -135,12 +141,16 @@ async def matched_graduates(
     return _page(search.top.best(), offset, first, reference, policy)
 
 
-def _graduate_bands(position, policy: MatchPolicy, reference: Reference,
-                    household_clear: ColumnElement[bool]) -> list[Band]:
+def _graduate_bands(
+    position, policy: MatchPolicy, reference: Reference, household_clear: ColumnElement[bool]
+) -> list[Band]:
     if position.accepted_majors:
         groups = reference.majors_by_fit(position.accepted_majors)
         majors = [
-            (level, candidates.graduate_major_band(groups[level], include_unknown=level == MAJOR_NONE))
+            (
+                level,
+                candidates.graduate_major_band(groups[level], include_unknown=level == MAJOR_NONE),
+            )
             for level in MAJOR_LEVELS
         ]
     else:
@@ -150,8 +160,13 @@ def _graduate_bands(position, policy: MatchPolicy, reference: Reference,
         Band(
             bound=upper_bound(policy, major=level, intention=float(wants), priority=known),
             where=where_major & candidates.graduate_intention_band(position.occupation_code, wants),
-            row_bound=candidates.graduate_bound(policy, position, major=level, intention=float(wants),
-                                                household_clear=household_clear),
+            row_bound=candidates.graduate_bound(
+                policy,
+                position,
+                major=level,
+                intention=float(wants),
+                household_clear=household_clear,
+            ),
         )
         for level, where_major in majors
         for wants in (True, False)
@@ -159,9 +174,15 @@ def _graduate_bands(position, policy: MatchPolicy, reference: Reference,
 
 
 async def matched_positions(
-    session: AsyncSession, person_id: int, *, first: int, offset: int = 0,
-    position_filter: ColumnElement[bool] | None = None, household_clear: ColumnElement[bool] | None = None,
-    policy: MatchPolicy | None = None, reference: Reference | None = None,
+    session: AsyncSession,
+    person_id: int,
+    *,
+    first: int,
+    offset: int = 0,
+    position_filter: ColumnElement[bool] | None = None,
+    household_clear: ColumnElement[bool] | None = None,
+    policy: MatchPolicy | None = None,
+    reference: Reference | None = None,
 ) -> MatchPage:
     """The best open positions for a graduate, best first; empty if they are not available.
 
@@ -177,7 +198,11 @@ async def matched_positions(
         session,
         details=candidates.positions_statement(),
         driving_id=candidates.Position.id,
-        pool=and_(candidates.open_with_headcount(), candidates.positions_for(graduate), _or_true(position_filter)),
+        pool=and_(
+            candidates.open_with_headcount(),
+            candidates.positions_for(graduate),
+            _or_true(position_filter),
+        ),
         filters=true(),
         top=TopK(offset + first + 1, key=lambda scored: scored.position.position_id),
         score_row=lambda row: score(graduate, candidates.position_profile(row), policy),
@@ -204,11 +229,16 @@ def _position_bands(graduate, policy: MatchPolicy, reference: Reference) -> list
         where_major = candidates.position_major_band(better, in_group)
         better |= groups[level]
         for wants in (True, False):
-            bands.append(Band(
-                bound=upper_bound(policy, major=level, intention=float(wants), priority=known),
-                where=where_major & candidates.position_intention_band(graduate.desired_occupations, wants),
-                row_bound=candidates.position_bound(policy, graduate, major=level, intention=float(wants)),
-            ))
+            bands.append(
+                Band(
+                    bound=upper_bound(policy, major=level, intention=float(wants), priority=known),
+                    where=where_major
+                    & candidates.position_intention_band(graduate.desired_occupations, wants),
+                    row_bound=candidates.position_bound(
+                        policy, graduate, major=level, intention=float(wants)
+                    ),
+                )
+            )
     return bands
 
 
@@ -223,14 +253,25 @@ class Search:
     the rest of the band is read with the filters in the WHERE clause, where they drive the plan.
     """
 
-    def __init__(self, session: AsyncSession, *, details: Select, driving_id, pool: ColumnElement[bool],
-                 filters: ColumnElement[bool], top: TopK, score_row: Callable[[Row], Scored]) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        *,
+        details: Select,
+        driving_id,
+        pool: ColumnElement[bool],
+        filters: ColumnElement[bool],
+        top: TopK,
+        score_row: Callable[[Row], Scored],
+    ) -> None:
         self.session, self.details, self.driving_id = session, details, driving_id
         self.pool, self.filters = pool, filters
         self.top, self.score_row = top, score_row
 
     async def read_all(self, where: ColumnElement[bool]) -> None:
-        await self._offer(await self.session.execute(self.details.where(self.pool, self.filters, where)))
+        await self._offer(
+            await self.session.execute(self.details.where(self.pool, self.filters, where))
+        )
 
     async def read_bands(self, bands: list[Band]) -> None:
         for band in sorted(bands, key=lambda band: -band.bound):
@@ -249,40 +290,59 @@ class Search:
                 return
             after, size = rows[-1], min(2 * size, LAST_CHUNK)
             if len(passing) < MIN_PASSING * len(rows):
-                await self._offer(await self.session.execute(self.details.where(
-                    self.pool, self.filters, band.where, self._after(band.row_bound, self.driving_id, after)
-                )))
+                await self._offer(
+                    await self.session.execute(
+                        self.details.where(
+                            self.pool,
+                            self.filters,
+                            band.where,
+                            self._after(band.row_bound, self.driving_id, after),
+                        )
+                    )
+                )
                 return
 
     def _chunk(self, band: Band, after: Row | None, size: int) -> Select:
-        ordered = select(self.driving_id.label("chunk_id"), band.row_bound.label("row_bound")).where(
-            self.pool, band.where
-        )
+        ordered = select(
+            self.driving_id.label("chunk_id"), band.row_bound.label("row_bound")
+        ).where(self.pool, band.where)
         if after is not None:
             ordered = ordered.where(self._after(band.row_bound, self.driving_id, after))
         chunk = ordered.order_by(band.row_bound.desc(), self.driving_id).limit(size).subquery()
         return (
             self.details.join(chunk, chunk.c.chunk_id == self.driving_id)
-            .add_columns(chunk.c.row_bound, chunk.c.chunk_id, case((self.filters, True), else_=False).label("passes"))
+            .add_columns(
+                chunk.c.row_bound,
+                chunk.c.chunk_id,
+                case((self.filters, True), else_=False).label("passes"),
+            )
             .order_by(chunk.c.row_bound.desc(), chunk.c.chunk_id)
         )
 
     @staticmethod
     def _after(row_bound: ColumnElement, driving_id, after: Row) -> ColumnElement[bool]:
         """Rows after ``after`` in the band's order (row bound descending, then id)."""
-        return or_(row_bound < after.row_bound, and_(row_bound == after.row_bound, driving_id > after.chunk_id))
+        return or_(
+            row_bound < after.row_bound,
+            and_(row_bound == after.row_bound, driving_id > after.chunk_id),
+        )
 
     async def _offer(self, rows) -> None:
         for row in rows:
             self.top.offer(self.score_row(row))
 
+
 def _or_true(condition: ColumnElement[bool] | None) -> ColumnElement[bool]:
     return condition if condition is not None else true()
 
 
-def _page(best: list[Scored], offset: int, first: int, reference: Reference, policy: MatchPolicy) -> MatchPage:
-    window = best[offset:offset + first]
-    return MatchPage([explained(scored, reference, policy) for scored in window], len(best) > offset + first)
+def _page(
+    best: list[Scored], offset: int, first: int, reference: Reference, policy: MatchPolicy
+) -> MatchPage:
+    window = best[offset : offset + first]
+    return MatchPage(
+        [explained(scored, reference, policy) for scored in window], len(best) > offset + first
+    )
 
 
 def explained(scored: Scored, reference: Reference, policy: MatchPolicy) -> Match:

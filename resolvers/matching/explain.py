@@ -20,7 +20,11 @@ from resolvers.matching.scoring import (
     in_desired_region,
 )
 
-TIER_WORDS = {LocationTier.IN_COUNTY: "本县", LocationTier.IN_PROVINCE: "本省", LocationTier.CROSS_PROVINCE: "省外"}
+TIER_WORDS = {
+    LocationTier.IN_COUNTY: "本县",
+    LocationTier.IN_PROVINCE: "本省",
+    LocationTier.CROSS_PROVINCE: "省外",
+}
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,11 @@ def _location_reason(scored: Scored, policy: MatchPolicy) -> str | None:
     if scored.factors.location == LOCATION_BEYOND_INTENTION:
         return None
     if graduate.household_region is None:  # scored without the household: desired regions only
-        return "工作地在求职意向地区" if in_desired_region(graduate.desired_regions, work_region) else None
+        return (
+            "工作地在求职意向地区"
+            if in_desired_region(graduate.desired_regions, work_region)
+            else None
+        )
     tier = location_tier(graduate.household_region, work_region)
     if tier is LocationTier.IN_COUNTY:
         return "工作地在户籍所在县，可就近就业"

@@ -25,7 +25,13 @@ from models.positions import Position
 from resolvers.matching import candidates
 from resolvers.matching.candidates import Reference
 from resolvers.matching.engine import Match, explained, with_pairings
-from resolvers.matching.scoring import GraduateProfile, MatchPolicy, PositionProfile, education_suffices, score
+from resolvers.matching.scoring import (
+    GraduateProfile,
+    MatchPolicy,
+    PositionProfile,
+    education_suffices,
+    score,
+)
 
 # Stands for "may not be paired"; any real total is far above it, so the solver never takes it.
 FORBIDDEN = -1e9
@@ -47,7 +53,9 @@ def optimal_assignment(scores: dict[Pair, float], seats: dict[int, int]) -> dict
     if not persons:
         return {}
     # More seats than persons are never used; capping them keeps the matrix small.
-    columns = [position for position in sorted(seats) for _ in range(min(seats[position], len(persons)))]
+    columns = [
+        position for position in sorted(seats) for _ in range(min(seats[position], len(persons)))
+    ]
     first_column: dict[int, int] = {}
     for column, position in enumerate(columns):
         first_column.setdefault(position, column)
@@ -56,7 +64,7 @@ def optimal_assignment(scores: dict[Pair, float], seats: dict[int, int]) -> dict
     for (person, position), pair_score in scores.items():
         if position in first_column:
             start = first_column[position]
-            matrix[row_of[person], start:start + min(seats[position], len(persons))] = pair_score
+            matrix[row_of[person], start : start + min(seats[position], len(persons))] = pair_score
     matrix[np.arange(len(persons)), len(columns) + np.arange(len(persons))] = 0.0  # not shortlisted
     rows, chosen = linear_sum_assignment(matrix, maximize=True)
     return {
@@ -67,8 +75,12 @@ def optimal_assignment(scores: dict[Pair, float], seats: dict[int, int]) -> dict
 
 
 async def fair_shortlist(
-    session: AsyncSession, fair_id: int, *, person_filter: ColumnElement[bool] | None = None,
-    household_clear: ColumnElement[bool] | None = None, policy: MatchPolicy | None = None,
+    session: AsyncSession,
+    fair_id: int,
+    *,
+    person_filter: ColumnElement[bool] | None = None,
+    household_clear: ColumnElement[bool] | None = None,
+    policy: MatchPolicy | None = None,
     reference: Reference | None = None,
 ) -> Shortlist:
     """The optimal shortlist of a fair's registered, available graduates for its open positions
@@ -88,23 +100,36 @@ async def fair_shortlist(
     # The solver is pure CPU (about 0.1 s for 1,000 graduates): off the event loop, so the other
     # requests of this worker are not held up while it runs (scipy releases the GIL).
     chosen = await asyncio.to_thread(
-        optimal_assignment, {pair: pair_score.score for pair, pair_score in scored.items()}, seats)
-    matches = sorted((explained(scored[pair], reference, policy) for pair in chosen.items()),
-                     key=lambda match: (-match.score, match.person_id))
+        optimal_assignment, {pair: pair_score.score for pair, pair_score in scored.items()}, seats
+    )
+    matches = sorted(
+        (explained(scored[pair], reference, policy) for pair in chosen.items()),
+        key=lambda match: (-match.score, match.person_id),
+    )
     unassigned = sorted(g.person_id for g in graduates if g.person_id not in chosen)
     return Shortlist(matches, sum(match.score for match in matches), unassigned)
 
 
-async def _registered_graduates(session: AsyncSession, fair_id: int, person_filter: ColumnElement[bool] | None,
-                                household_clear: ColumnElement[bool] | None) -> list[GraduateProfile]:
-    registered = select(fair_registrations.c.person_id).where(fair_registrations.c.fair_id == fair_id)
+async def _registered_graduates(
+    session: AsyncSession,
+    fair_id: int,
+    person_filter: ColumnElement[bool] | None,
+    household_clear: ColumnElement[bool] | None,
+) -> list[GraduateProfile]:
+    registered = select(fair_registrations.c.person_id).where(
+        fair_registrations.c.fair_id == fair_id
+    )
     statement = candidates.graduates_statement(household_clear).where(
-        Person.id.in_(registered), candidates.available(), person_filter if person_filter is not None else true()
+        Person.id.in_(registered),
+        candidates.available(),
+        person_filter if person_filter is not None else true(),
     )
     return [candidates.graduate_profile(row) for row in await session.execute(statement)]
 
 
-async def _open_positions(session: AsyncSession, fair_id: int) -> tuple[list[PositionProfile], dict[int, int]]:
+async def _open_positions(
+    session: AsyncSession, fair_id: int
+) -> tuple[list[PositionProfile], dict[int, int]]:
     """The fair's open positions and the seats each has left (headcount − filled)."""
     offered = select(fair_positions.c.position_id).where(fair_positions.c.fair_id == fair_id)
     statement = (
@@ -118,10 +143,13 @@ async def _open_positions(session: AsyncSession, fair_id: int) -> tuple[list[Pos
 
 async def _applied_pairs(session: AsyncSession, fair_id: int) -> set[Pair]:
     """(person, position) pairs of the fair that already have an application: not shortlisted again."""
-    registered = select(fair_registrations.c.person_id).where(fair_registrations.c.fair_id == fair_id)
+    registered = select(fair_registrations.c.person_id).where(
+        fair_registrations.c.fair_id == fair_id
+    )
     offered = select(fair_positions.c.position_id).where(fair_positions.c.fair_id == fair_id)
     rows = await session.execute(
-        select(Application.person_id, Application.position_id)
-        .where(Application.person_id.in_(registered), Application.position_id.in_(offered))
+        select(Application.person_id, Application.position_id).where(
+            Application.person_id.in_(registered), Application.position_id.in_(offered)
+        )
     )
     return {(person, position) for person, position in rows}

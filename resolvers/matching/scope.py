@@ -22,10 +22,14 @@ from models.positions import Position
 from models.regions import within
 
 
-async def graduates_filter(session: AsyncSession, viewer: Viewer, position_id: int) -> ColumnElement[bool] | None:
+async def graduates_filter(
+    session: AsyncSession, viewer: Viewer, position_id: int
+) -> ColumnElement[bool] | None:
     """The person filter for ``matched_graduates``; AccessDenied when the viewer may not ask."""
     if viewer.role is Role.ENTERPRISE:
-        owner = await session.scalar(select(Position.enterprise_id).where(Position.id == position_id))
+        owner = await session.scalar(
+            select(Position.enterprise_id).where(Position.id == position_id)
+        )
         if owner != viewer.organisation_id:
             raise rules.denial(viewer)
         return EmploymentIntention.seeking.is_(True)
@@ -38,14 +42,18 @@ async def graduates_filter(session: AsyncSession, viewer: Viewer, position_id: i
     raise rules.denial(viewer)
 
 
-async def positions_filter(session: AsyncSession, viewer: Viewer, person_id: int) -> ColumnElement[bool]:
+async def positions_filter(
+    session: AsyncSession, viewer: Viewer, person_id: int
+) -> ColumnElement[bool]:
     """The position filter for ``matched_positions``; AccessDenied when the viewer may not ask."""
     if viewer.role is Role.GRADUATE and viewer.person_id == person_id:
         return rules.rows(viewer, "positions")
     if viewer.role is Role.AGENCY:
         return rules.rows(viewer, "positions")
     if viewer.role is Role.SCHOOL:
-        school = await session.scalar(select(StudentRecord.school_id).where(StudentRecord.person_id == person_id))
+        school = await session.scalar(
+            select(StudentRecord.school_id).where(StudentRecord.person_id == person_id)
+        )
         if school == viewer.organisation_id:
             return rules.rows(viewer, "positions")
     raise rules.denial(viewer)

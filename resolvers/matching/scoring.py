@@ -34,7 +34,11 @@ LOCATION_PAIRED_PROVINCE = 0.8
 LOCATION_ELSEWHERE = 0.5
 LOCATION_BEYOND_INTENTION = 0.0
 
-TIER_DISTANCE = {LocationTier.IN_COUNTY: 0, LocationTier.IN_PROVINCE: 1, LocationTier.CROSS_PROVINCE: 2}
+TIER_DISTANCE = {
+    LocationTier.IN_COUNTY: 0,
+    LocationTier.IN_PROVINCE: 1,
+    LocationTier.CROSS_PROVINCE: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -194,16 +198,25 @@ def without_household(graduate: GraduateProfile) -> GraduateProfile:
     """The profile as scored for a viewer who does not see the household in clear: no household
     flags and no home, so neither the priority weights nor the location factor can reveal the
     family's status or county (auth.rules.PERSONAL_FIELDS, "household")."""
-    return replace(graduate, household_region=None, household_category=None, relocated=False, key_county=False)
+    return replace(
+        graduate, household_region=None, household_category=None, relocated=False, key_county=False
+    )
 
 
 def location_fit(graduate: GraduateProfile, work_region: str, policy: MatchPolicy) -> float:
     """Without the home (``without_household``), only the desired regions speak: a desired
     region scores as home, anywhere else as elsewhere."""
     if graduate.household_region is None:
-        return LOCATION_HOME_OR_DESIRED if in_desired_region(graduate.desired_regions, work_region) else LOCATION_ELSEWHERE
+        return (
+            LOCATION_HOME_OR_DESIRED
+            if in_desired_region(graduate.desired_regions, work_region)
+            else LOCATION_ELSEWHERE
+        )
     tier = location_tier(graduate.household_region, work_region)
-    if graduate.preferred_tier is not None and TIER_DISTANCE[tier] > TIER_DISTANCE[graduate.preferred_tier]:
+    if (
+        graduate.preferred_tier is not None
+        and TIER_DISTANCE[tier] > TIER_DISTANCE[graduate.preferred_tier]
+    ):
         return LOCATION_BEYOND_INTENTION
     if tier is LocationTier.IN_COUNTY or in_desired_region(graduate.desired_regions, work_region):
         return LOCATION_HOME_OR_DESIRED
@@ -251,7 +264,9 @@ def certificates_fit(held: frozenset[str], required: frozenset[str]) -> float:
 # ------------------------------------------------------------------------------- the score
 
 
-def factors_of(graduate: GraduateProfile, position: PositionProfile, policy: MatchPolicy) -> Factors:
+def factors_of(
+    graduate: GraduateProfile, position: PositionProfile, policy: MatchPolicy
+) -> Factors:
     return Factors(
         major=major_fit(graduate.major_code, position.accepted_majors),
         intention=intention_fit(graduate.desired_occupations, position.occupation_code),
@@ -282,8 +297,13 @@ def _weighted(values, weights) -> float:
     return sum(float(getattr(values, f.name)) * getattr(weights, f.name) for f in fields(weights))
 
 
-def upper_bound(policy: MatchPolicy, *, major: float | None = None, intention: float | None = None,
-                priority: dict[str, bool | None] | None = None) -> float:
+def upper_bound(
+    policy: MatchPolicy,
+    *,
+    major: float | None = None,
+    intention: float | None = None,
+    priority: dict[str, bool | None] | None = None,
+) -> float:
     """The highest score any pair can reach when some factors or flags are already known.
 
     Unknown factors count as 1 and unknown flags as set (None or missing means unknown). The
@@ -297,7 +317,8 @@ def upper_bound(policy: MatchPolicy, *, major: float | None = None, intention: f
     )
     flags = priority or {}
     boost = sum(
-        getattr(policy.priority, f.name) * (1.0 if flags.get(f.name) is None else float(flags[f.name]))
+        getattr(policy.priority, f.name)
+        * (1.0 if flags.get(f.name) is None else float(flags[f.name]))
         for f in fields(policy.priority)
     )
     return (fit + boost) / policy.total_weight

@@ -49,7 +49,9 @@ def run(session: AsyncSession):
 
     async def execute(query: str, viewer: Viewer = ADMIN, **variables: Any):
         context = Context(session=session, viewer=viewer)
-        result = await build_schema().execute(query, variable_values=variables, context_value=context)
+        result = await build_schema().execute(
+            query, variable_values=variables, context_value=context
+        )
         return result.data, result.errors, context
 
     return execute

@@ -19,7 +19,9 @@ from schema.extensions import ANONYMOUS_BUDGET, MAX_ALIASES, MAX_DEPTH, MAX_TOKE
 
 
 async def errors_of(query: str, session, production: bool = False) -> list[str]:
-    result = await build_schema(production).execute(query, context_value=Context(session=session, viewer=ANONYMOUS))
+    result = await build_schema(production).execute(
+        query, context_value=Context(session=session, viewer=ANONYMOUS)
+    )
     return [error.message for error in result.errors or ()]
 
 
@@ -58,11 +60,20 @@ async def test_page_size_is_at_most_100(session):
 
 def connections(count: int) -> str:
     fields = "title kind state headcount filled salaryMin salaryMax validFrom validUntil"
-    return "{ " + " ".join(f"p{i}: positions(first: 100) {{ edges {{ node {{ {fields} }} }} }}" for i in range(count)) + " }"
+    return (
+        "{ "
+        + " ".join(
+            f"p{i}: positions(first: 100) {{ edges {{ node {{ {fields} }} }} }}"
+            for i in range(count)
+        )
+        + " }"
+    )
 
 
 async def test_cost_is_limited(session):
-    one_connection_cost = 1 + 100 * (1 + 1 + 9)  # positions, then edges, node and 9 fields for each of 100 rows
+    one_connection_cost = 1 + 100 * (
+        1 + 1 + 9
+    )  # positions, then edges, node and 9 fields for each of 100 rows
     affordable = ANONYMOUS_BUDGET // one_connection_cost
     assert await errors_of(connections(affordable), session) == []
     (error,) = await errors_of(connections(affordable + 1), session)
@@ -85,14 +96,18 @@ async def test_production_makes_no_field_suggestions(session):
     assert "Did you mean" not in production and "positons" in production
 
 
-async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(session, monkeypatch, caplog):
+async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(
+    session, monkeypatch, caplog
+):
     async def broken(*_args, **_kwargs):
         raise RuntimeError("password=hunter2 in SELECT ...")
 
     monkeypatch.setattr(resolvers.positions, "positions", broken)
     context = Context(session=session, viewer=ANONYMOUS)
     with caplog.at_level(logging.ERROR, logger="yulu.graphql"):
-        result = await build_schema(True).execute("{ positions { edges { cursor } } }", context_value=context)
+        result = await build_schema(True).execute(
+            "{ positions { edges { cursor } } }", context_value=context
+        )
     (error,) = result.errors
     assert error.message == f"服务器内部错误（请求编号 {context.request_id}）。"
     assert error.extensions == {"code": "INTERNAL_SERVER_ERROR", "requestId": context.request_id}
@@ -102,11 +117,17 @@ async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(sessi
 
 @pytest.mark.parametrize("production", [False, True])
 async def test_graphiql_only_outside_production(seeded_url, production):
-    settings = dataclasses.replace(get_settings(), database_url=seeded_url, production=production,
-                                   issuer="https://yulu.example",
-                                   secret_key="a-production-secret-of-48-characters-0123456789")
+    settings = dataclasses.replace(
+        get_settings(),
+        database_url=seeded_url,
+        production=production,
+        issuer="https://yulu.example",
+        secret_key="a-production-secret-of-48-characters-0123456789",
+    )
     app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
         response = await client.get("/graphql", headers={"Accept": "text/html"})
     await app.state.engine.dispose()
     assert ("graphiql" in response.text.lower()) is not production

@@ -25,8 +25,11 @@ A_JOIN_REQUEST = {"kind": "ENTERPRISE", "name": "某公司", "creditCode": "x", 
 @pytest.fixture(scope="module")
 async def client(seeded_url):
     app = create_app(dataclasses.replace(get_settings(), database_url=seeded_url))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
-                                 headers={"Accept": GRAPHQL_RESPONSE}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Accept": GRAPHQL_RESPONSE},
+    ) as client:
         yield client
     await app.state.engine.dispose()
 
@@ -50,7 +53,9 @@ REQUEST_ERRORS = {  # refused before execution: 400 in the graphql-response medi
     "query not a string": {"query": {"positions": True}},
     # PostgreSQL text cannot hold U+0000: refused before it reaches a LIKE or an INSERT.
     "NUL in a variable": {"query": POSITIONS, "variables": {"filter": {"search": "a\x00b"}}},
-    "NUL in a literal": {"query": '{ positions(filter: {search: "a\\u0000b"}) { edges { node { title } } } }'},
+    "NUL in a literal": {
+        "query": '{ positions(filter: {search: "a\\u0000b"}) { edges { node { title } } } }'
+    },
 }
 
 ARGUMENT_ERRORS = {  # valid documents whose argument values a resolver refuses: BAD_USER_INPUT
@@ -62,7 +67,9 @@ ARGUMENT_ERRORS = {  # valid documents whose argument values a resolver refuses:
     "global ID of another type": {"filter": {"enterprise": "UmVnaW9uOjUwMDAwMA=="}},
     "region code not 6 digits": {"filter": {"region": "50"}},
     "cursor offset beyond any INTEGER": {"after": _b64("offset:99999999999999999999")},
-    "global ID key beyond any INTEGER": {"filter": {"enterprise": _b64("Organisation:99999999999999999999")}},
+    "global ID key beyond any INTEGER": {
+        "filter": {"enterprise": _b64("Organisation:99999999999999999999")}
+    },
 }
 
 
@@ -84,30 +91,54 @@ async def test_bad_argument_values_are_graphql_errors_with_a_code(client, variab
 @pytest.mark.parametrize("key", ["99999999999999999999", "2147483648", "١٢"])
 async def test_an_id_naming_no_possible_row_is_null(client, key):
     query = "query($id: ID!) { node(id: $id) { id } }"
-    response = await client.post("/graphql", json={"query": query, "variables": {"id": _b64(f"Position:{key}")}})
-    assert response.status_code == 200 and response.json() == {"data": {"node": None}}, response.text
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": {"id": _b64(f"Position:{key}")}}
+    )
+    assert response.status_code == 200 and response.json() == {"data": {"node": None}}, (
+        response.text
+    )
 
 
 async def test_a_malformed_body_answers_400(client):
-    response = await client.post("/graphql", content=b'{"query": "{ positions', headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/graphql", content=b'{"query": "{ positions', headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
 
 
 async def test_bad_values_inside_a_valid_mutation_are_user_errors(client):
-    response = await client.post("/graphql", json={"query": JOIN, "variables": {"input": A_JOIN_REQUEST}})
+    response = await client.post(
+        "/graphql", json={"query": JOIN, "variables": {"input": A_JOIN_REQUEST}}
+    )
     assert response.status_code == 200
-    assert response.json() == {"data": {"requestMembership": {"errors": [{"code": "INVALID_CREDIT_CODE"}]}}}
+    assert response.json() == {
+        "data": {"requestMembership": {"errors": [{"code": "INVALID_CREDIT_CODE"}]}}
+    }
 
 
 async def test_a_value_longer_than_its_column_is_a_user_error_on_both_databases(client, seeded_url):
     """PostgreSQL would refuse it naming no column, SQLite would store it whole: both answer
     TOO_LONG on the field instead, and nothing is written."""
     name = "重庆市" + "长" * 200 + "有限公司"
-    request = {**A_JOIN_REQUEST, "name": name, "creditCode": credit_code("enterprise", "500229", 987_654)}
-    response = await client.post("/graphql", json={"query": JOIN.replace("code }", "field code message }"),
-                                                   "variables": {"input": request}})
-    assert response.json() == {"data": {"requestMembership": {"errors": [
-        {"field": "name", "code": "TOO_LONG", "message": "最多 128 个字符。"}]}}}
+    request = {
+        **A_JOIN_REQUEST,
+        "name": name,
+        "creditCode": credit_code("enterprise", "500229", 987_654),
+    }
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": JOIN.replace("code }", "field code message }"),
+            "variables": {"input": request},
+        },
+    )
+    assert response.json() == {
+        "data": {
+            "requestMembership": {
+                "errors": [{"field": "name", "code": "TOO_LONG", "message": "最多 128 个字符。"}]
+            }
+        }
+    }
     engine = create_engine(seeded_url)
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).where(Organisation.name == name)) == 0

@@ -26,12 +26,19 @@ def base_url(seeded_url):
         yield url
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is needed for the graphql-http audit")
+@pytest.mark.skipif(
+    shutil.which("node") is None, reason="node is needed for the graphql-http audit"
+)
 async def test_graphql_http_audit_passes_61_of_61(base_url):
     assert (AUDIT_DIR / "node_modules" / "graphql-http").is_dir(), "run `make graphql-http-audit`"
     completed = await asyncio.to_thread(
-        subprocess.run, ["node", "audit.mjs", f"{base_url}/graphql"], cwd=AUDIT_DIR,
-        capture_output=True, text=True, timeout=120, check=True,
+        subprocess.run,
+        ["node", "audit.mjs", f"{base_url}/graphql"],
+        cwd=AUDIT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
     )
     results = json.loads(completed.stdout)
     not_ok = [r for r in results if r["status"] != "ok"]

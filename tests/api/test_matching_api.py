@@ -44,13 +44,24 @@ REFER = """mutation($person: ID!, $position: ID!) {
 
 
 async def _organisation(session: AsyncSession, kind: OrganisationKind) -> Organisation:
-    return (await session.scalars(select(Organisation).where(
-        Organisation.kind == kind, Organisation.membership == Membership.APPROVED).order_by(Organisation.id).limit(1))).one()
+    return (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == kind, Organisation.membership == Membership.APPROVED)
+            .order_by(Organisation.id)
+            .limit(1)
+        )
+    ).one()
 
 
 async def _open_positions(session: AsyncSession) -> list[Position]:
-    return list(await session.scalars(select(Position).where(
-        Position.state == PositionState.OPEN, Position.filled < Position.headcount).order_by(Position.id)))
+    return list(
+        await session.scalars(
+            select(Position)
+            .where(Position.state == PositionState.OPEN, Position.filled < Position.headcount)
+            .order_by(Position.id)
+        )
+    )
 
 
 def gid(type_name: str, key: int) -> str:
@@ -72,9 +83,19 @@ async def test_an_enterprise_matches_its_own_positions_only(run, session):
     assert errors is None, errors
     assert _matches(data), "the test alliance has candidates for its first open position"
     assert {m["position"]["id"] for m in _matches(data)} == {gid("Position", position.id)}
-    other = (await session.scalars(select(Organisation.id).where(
-        Organisation.kind == OrganisationKind.ENTERPRISE, Organisation.id != position.enterprise_id).limit(1))).one()
-    data, errors, _ = await run(GRADUATES, member(Role.ENTERPRISE, other), id=gid("Position", position.id), first=5)
+    other = (
+        await session.scalars(
+            select(Organisation.id)
+            .where(
+                Organisation.kind == OrganisationKind.ENTERPRISE,
+                Organisation.id != position.enterprise_id,
+            )
+            .limit(1)
+        )
+    ).one()
+    data, errors, _ = await run(
+        GRADUATES, member(Role.ENTERPRISE, other), id=gid("Position", position.id), first=5
+    )
     assert _codes(errors) == ["FORBIDDEN"]
 
 
@@ -86,8 +107,12 @@ async def test_an_agency_sees_candidates_masked_unless_consented(run, session):
     assert errors is None, errors
     matches = _matches(data)
     ids = [int(_key(m["graduate"]["id"])) for m in matches]
-    stored = dict((await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))).all())
-    unmasked = set(await session.scalars(select(Person.id).where(Person.id.in_(ids), rules.unmasked(viewer))))
+    stored = dict(
+        (await session.execute(select(Person.id, Person.name).where(Person.id.in_(ids)))).all()
+    )
+    unmasked = set(
+        await session.scalars(select(Person.id).where(Person.id.in_(ids), rules.unmasked(viewer)))
+    )
     for match, person_id in zip(matches, ids):
         expected = stored[person_id] if person_id in unmasked else mask_name(stored[person_id])
         assert match["graduate"]["name"] == expected
@@ -97,10 +122,14 @@ async def test_an_agency_sees_candidates_masked_unless_consented(run, session):
     assert masked["graduate"]["name"] != stored[int(_key(masked["graduate"]["id"]))]
 
     # Referring the candidate is the agency's own act: it leaves them masked to the agency.
-    referred = await run(REFER, viewer, person=masked["graduate"]["id"], position=gid("Position", position.id))
+    referred = await run(
+        REFER, viewer, person=masked["graduate"]["id"], position=gid("Position", position.id)
+    )
     result = referred[0]["referCandidate"]
     assert result["errors"] == [] and result["result"]["stage"] == "RECOMMENDED"
-    assert result["result"]["person"]["name"] == mask_name(stored[int(_key(masked["graduate"]["id"]))])
+    assert result["result"]["person"]["name"] == mask_name(
+        stored[int(_key(masked["graduate"]["id"]))]
+    )
 
 
 async def test_reasons_are_chinese_and_the_household_stays_with_its_readers(run, session):
@@ -109,22 +138,38 @@ async def test_reasons_are_chinese_and_the_household_stays_with_its_readers(run,
     data, errors, _ = await run(GRADUATES, agency, id=gid("Position", position.id), first=50)
     assert errors is None, errors
     for match in _matches(data):
-        assert match["reasons"] and all(CHINESE.search(text) for text in match["reasons"] + match["missing"])
+        assert match["reasons"] and all(
+            CHINESE.search(text) for text in match["reasons"] + match["missing"]
+        )
         assert 0 <= match["score"] and all(0 <= value <= 1 for value in match["factors"].values())
         # An agency reads no household: neither the flags nor the reasons that state them.
         assert not HOUSEHOLD_REASONS & set(match["reasons"])
         priority = match["priority"]
-        assert (priority["monitoredHousehold"], priority["keyCounty"], priority["relocated"]) == (None, None, None)
+        assert (priority["monitoredHousehold"], priority["keyCounty"], priority["relocated"]) == (
+            None,
+            None,
+            None,
+        )
 
     # A school sees its own students' households: flags and reasons come back.
-    monitored = (await session.execute(
-        select(StudentRecord.school_id, Person.id).join(Person, Person.id == StudentRecord.person_id)
-        .join(Household, Household.id == Person.household_id)
-        .where(Household.category.in_(MONITORED_CATEGORIES)).order_by(Person.id))).all()
+    monitored = (
+        await session.execute(
+            select(StudentRecord.school_id, Person.id)
+            .join(Person, Person.id == StudentRecord.person_id)
+            .join(Household, Household.id == Person.household_id)
+            .where(Household.category.in_(MONITORED_CATEGORIES))
+            .order_by(Person.id)
+        )
+    ).all()
     school = member(Role.SCHOOL, monitored[0].school_id)
     for candidate in await _open_positions(session):
-        data, errors, _ = await run(GRADUATES, school, id=gid("Position", candidate.id), first=50,
-                                    filter={"monitored": True})
+        data, errors, _ = await run(
+            GRADUATES,
+            school,
+            id=gid("Position", candidate.id),
+            first=50,
+            filter={"monitored": True},
+        )
         assert errors is None, errors
         if _matches(data):
             break
@@ -152,11 +197,17 @@ async def test_filters_narrow_the_matches(run, session):
     viewer = member(Role.AGENCY, (await _organisation(session, OrganisationKind.AGENCY)).id)
     position = gid("Position", (await _open_positions(session))[0].id)
     everyone, _, _ = await run(GRADUATES, viewer, id=position, first=50)
-    majors = [m["graduate"]["studentRecord"]["major"]["code"] for m in _matches(everyone) if m["graduate"]["studentRecord"]]
+    majors = [
+        m["graduate"]["studentRecord"]["major"]["code"]
+        for m in _matches(everyone)
+        if m["graduate"]["studentRecord"]
+    ]
     major = majors[-1]
     data, errors, _ = await run(GRADUATES, viewer, id=position, first=50, filter={"major": major})
     assert errors is None, errors
-    assert _matches(data) and {m["graduate"]["studentRecord"]["major"]["code"] for m in _matches(data)} == {major}
+    assert _matches(data) and {
+        m["graduate"]["studentRecord"]["major"]["code"] for m in _matches(data)
+    } == {major}
     # Target-group flags state the family's poverty status: not for a viewer who reads no household.
     _, errors, _ = await run(GRADUATES, viewer, id=position, first=5, filter={"monitored": True})
     assert _codes(errors) == ["FORBIDDEN"]
@@ -168,10 +219,14 @@ async def test_filters_narrow_the_matches(run, session):
     assert positions
     kind = positions[-1]["kind"]
     province = positions[0]["region"]["code"][:2] + "0000"
-    for filter_input, holds in (({"kind": kind}, lambda p: p["kind"] == kind),
-                                ({"yuluPriority": True}, lambda p: p["yuluPriority"]),
-                                ({"region": province}, lambda p: p["region"]["code"].startswith(province[:2]))):
-        data, errors, _ = await run(POSITIONS, viewer, id=gid("Person", int(graduate)), first=50, filter=filter_input)
+    for filter_input, holds in (
+        ({"kind": kind}, lambda p: p["kind"] == kind),
+        ({"yuluPriority": True}, lambda p: p["yuluPriority"]),
+        ({"region": province}, lambda p: p["region"]["code"].startswith(province[:2])),
+    ):
+        data, errors, _ = await run(
+            POSITIONS, viewer, id=gid("Person", int(graduate)), first=50, filter=filter_input
+        )
         assert errors is None, errors
         found = [edge["node"]["position"] for edge in data["node"]["matchedPositions"]["edges"]]
         assert all(holds(p) for p in found), filter_input
@@ -184,16 +239,27 @@ async def test_refer_candidate_once(run, session):
     position = (await _open_positions(session))[0]
     data, _, _ = await run(GRADUATES, viewer, id=gid("Position", position.id), first=1)
     person = _matches(data)[0]["graduate"]["id"]
-    created, errors, _ = await run(REFER, viewer, person=person, position=gid("Position", position.id))
+    created, errors, _ = await run(
+        REFER, viewer, person=person, position=gid("Position", position.id)
+    )
     assert errors is None, errors
     assert created["referCandidate"]["errors"] == []
     assert created["referCandidate"]["result"]["stage"] == "RECOMMENDED"
-    stored = (await session.scalars(select(Application).where(
-        Application.person_id == int(_key(person)), Application.position_id == position.id))).one()
+    stored = (
+        await session.scalars(
+            select(Application).where(
+                Application.person_id == int(_key(person)), Application.position_id == position.id
+            )
+        )
+    ).one()
     assert stored.stage == "recommended" and stored.referrer_id == viewer.organisation_id
-    again, errors, _ = await run(REFER, viewer, person=person, position=gid("Position", position.id))
+    again, errors, _ = await run(
+        REFER, viewer, person=person, position=gid("Position", position.id)
+    )
     assert errors is None, errors
-    assert [(e["field"], e["code"]) for e in again["referCandidate"]["errors"]] == [("personId", "DUPLICATE_REFERRAL")]
+    assert [(e["field"], e["code"]) for e in again["referCandidate"]["errors"]] == [
+        ("personId", "DUPLICATE_REFERRAL")
+    ]
     assert again["referCandidate"]["result"] is None
     # The match list leaves out who already has an application for the position.
     data, _, _ = await run(GRADUATES, viewer, id=gid("Position", position.id), first=50)
@@ -202,8 +268,12 @@ async def test_refer_candidate_once(run, session):
 
 async def test_enterprises_may_not_refer(run, session):
     position = (await _open_positions(session))[0]
-    data, errors, _ = await run(REFER, member(Role.ENTERPRISE, position.enterprise_id),
-                                person=gid("Person", 1), position=gid("Position", position.id))
+    data, errors, _ = await run(
+        REFER,
+        member(Role.ENTERPRISE, position.enterprise_id),
+        person=gid("Person", 1),
+        position=gid("Position", position.id),
+    )
     assert _codes(errors) == ["FORBIDDEN"] and data is None
 
 
@@ -212,8 +282,15 @@ SHORTLIST = """query($id: ID!) { node(id: $id) { ... on Fair { shortlist {
 
 
 async def test_the_fair_organiser_gets_the_shortlist(run, session):
-    fair = (await session.scalars(select(Fair).join(Organisation, Organisation.id == Fair.organiser_id).where(
-        Organisation.kind == OrganisationKind.AGENCY).order_by(Fair.id).limit(1))).one()
+    fair = (
+        await session.scalars(
+            select(Fair)
+            .join(Organisation, Organisation.id == Fair.organiser_id)
+            .where(Organisation.kind == OrganisationKind.AGENCY)
+            .order_by(Fair.id)
+            .limit(1)
+        )
+    ).one()
     organiser = member(Role.AGENCY, fair.organiser_id)
     data, errors, _ = await run(SHORTLIST, organiser, id=gid("Fair", fair.id))
     assert errors is None, errors
@@ -223,8 +300,15 @@ async def test_the_fair_organiser_gets_the_shortlist(run, session):
     assert all(a["reasons"] for a in shortlist["assignments"])
     assigned = [a["graduate"]["id"] for a in shortlist["assignments"]]
     assert len(assigned) == len(set(assigned))
-    other = (await session.scalars(select(Organisation.id).where(
-        Organisation.kind == OrganisationKind.AGENCY, Organisation.id != fair.organiser_id).limit(1))).one()
+    other = (
+        await session.scalars(
+            select(Organisation.id)
+            .where(
+                Organisation.kind == OrganisationKind.AGENCY, Organisation.id != fair.organiser_id
+            )
+            .limit(1)
+        )
+    ).one()
     data, errors, _ = await run(SHORTLIST, member(Role.AGENCY, other), id=gid("Fair", fair.id))
     assert _codes(errors) == ["FORBIDDEN"] and data["node"]["shortlist"] is None
 
@@ -236,7 +320,9 @@ COUNTED = """query($id: ID!, $n: Int) { node(id: $id) { ... on Position { matche
 async def test_statements_do_not_grow_with_matches(run, session, engine):
     viewer = member(Role.AGENCY, (await _organisation(session, OrganisationKind.AGENCY)).id)
     position = gid("Position", (await _open_positions(session))[0].id)
-    await run(COUNTED, viewer, id=position, n=1)  # the session's first statement opens its savepoint
+    await run(
+        COUNTED, viewer, id=position, n=1
+    )  # the session's first statement opens its savepoint
     counts = {}
     for rows in (10, 50):
         with counting(engine) as statements:

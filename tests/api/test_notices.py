@@ -21,8 +21,12 @@ async def _scalar(session, sql: str, **values) -> int:
 
 
 async def _viewer(session, username: str) -> Viewer:
-    role, organisation, person = (await session.execute(text(
-        "SELECT role, organisation_id, person_id FROM users WHERE username = :u"), {"u": username})).one()
+    role, organisation, person = (
+        await session.execute(
+            text("SELECT role, organisation_id, person_id FROM users WHERE username = :u"),
+            {"u": username},
+        )
+    ).one()
     if role == "graduate":
         return Viewer(role=Role.GRADUATE, person_id=person, scopes=ALL_SCOPES)
     if role == "admin":
@@ -37,31 +41,61 @@ async def expected(session, username: str) -> dict[str, int]:
     own_students = "a.person_id IN (SELECT person_id FROM student_records WHERE school_id = :org)"
     if username == "graduate":
         return {
-            "REFERRALS_AWAITING": await _scalar(session, "SELECT count(*) FROM applications a WHERE a.person_id = :p "
-                                                         "AND a.stage = 'recommended'", p=person),
-            "APPLICATIONS_MOVED": await _scalar(session, "SELECT count(*) FROM applications a WHERE a.person_id = :p AND "
-                                                         "EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id "
-                                                         "AND e.to_stage IN ('interview', 'offer', 'hired', 'rejected') "
-                                                         "AND e.at >= :since)",
-                                                 p=person, since=_thirty_days_ago()),
+            "REFERRALS_AWAITING": await _scalar(
+                session,
+                "SELECT count(*) FROM applications a WHERE a.person_id = :p "
+                "AND a.stage = 'recommended'",
+                p=person,
+            ),
+            "APPLICATIONS_MOVED": await _scalar(
+                session,
+                "SELECT count(*) FROM applications a WHERE a.person_id = :p AND "
+                "EXISTS (SELECT 1 FROM application_events e WHERE e.application_id = a.id "
+                "AND e.to_stage IN ('interview', 'offer', 'hired', 'rejected') "
+                "AND e.at >= :since)",
+                p=person,
+                since=_thirty_days_ago(),
+            ),
         }
     if username == "school":
-        due = ("SELECT count(*) FROM student_records s WHERE s.school_id = :org AND s.status = 'graduated' AND NOT EXISTS "
-               "(SELECT 1 FROM follow_ups f WHERE f.person_id = s.person_id AND f.on_date >= :since)")
+        due = (
+            "SELECT count(*) FROM student_records s WHERE s.school_id = :org AND s.status = 'graduated' AND NOT EXISTS "
+            "(SELECT 1 FROM follow_ups f WHERE f.person_id = s.person_id AND f.on_date >= :since)"
+        )
         return {
-            "REFERRALS_AWAITING": await _scalar(session, f"SELECT count(*) FROM applications a WHERE {own_students} "
-                                                         "AND a.stage = 'recommended'", org=org),
-            "FOLLOW_UPS_DUE": await _scalar(session, due, org=org, since=months_ago(date.today(), 3)),
+            "REFERRALS_AWAITING": await _scalar(
+                session,
+                f"SELECT count(*) FROM applications a WHERE {own_students} "
+                "AND a.stage = 'recommended'",
+                org=org,
+            ),
+            "FOLLOW_UPS_DUE": await _scalar(
+                session, due, org=org, since=months_ago(date.today(), 3)
+            ),
         }
     if username == "agency":
-        return {"REFERRALS_AWAITING": await _scalar(
-            session, "SELECT count(*) FROM applications a WHERE a.referrer_id = :org AND a.stage = 'recommended'", org=org)}
+        return {
+            "REFERRALS_AWAITING": await _scalar(
+                session,
+                "SELECT count(*) FROM applications a WHERE a.referrer_id = :org AND a.stage = 'recommended'",
+                org=org,
+            )
+        }
     if username == "enterprise":
-        return {"APPLICATIONS_WAITING": await _scalar(
-            session, "SELECT count(*) FROM applications a JOIN positions p ON p.id = a.position_id "
-                     "WHERE p.enterprise_id = :org AND a.stage = 'applied'", org=org)}
+        return {
+            "APPLICATIONS_WAITING": await _scalar(
+                session,
+                "SELECT count(*) FROM applications a JOIN positions p ON p.id = a.position_id "
+                "WHERE p.enterprise_id = :org AND a.stage = 'applied'",
+                org=org,
+            )
+        }
     if username == "admin":
-        return {"JOIN_REQUESTS": await _scalar(session, "SELECT count(*) FROM organisations WHERE membership = 'pending'")}
+        return {
+            "JOIN_REQUESTS": await _scalar(
+                session, "SELECT count(*) FROM organisations WHERE membership = 'pending'"
+            )
+        }
     return {}
 
 
@@ -69,7 +103,9 @@ def _thirty_days_ago() -> datetime:
     return datetime.combine(date.today() - timedelta(days=30), time(), UTC)
 
 
-@pytest.mark.parametrize("username", ["graduate", "school", "agency", "enterprise", "admin", "county", "city"])
+@pytest.mark.parametrize(
+    "username", ["graduate", "school", "agency", "enterprise", "admin", "county", "city"]
+)
 async def test_each_role_gets_its_notices_in_one_statement(run, session, engine, username):
     viewer = await _viewer(session, username)
     want = await expected(session, username)

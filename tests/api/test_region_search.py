@@ -21,9 +21,16 @@ async def _search(run, **variables):
 
 
 async def test_every_region_but_the_groupings_page_by_page(run, session):
-    stored = await session.scalar(select(func.count()).select_from(Region).where(Region.level != RegionLevel.NATIONAL))
-    groupings = set(await session.scalars(select(Region.code).where(
-        Region.level == RegionLevel.CITY, Region.name.in_(("市辖区", "县")))))
+    stored = await session.scalar(
+        select(func.count()).select_from(Region).where(Region.level != RegionLevel.NATIONAL)
+    )
+    groupings = set(
+        await session.scalars(
+            select(Region.code).where(
+                Region.level == RegionLevel.CITY, Region.name.in_(("市辖区", "县"))
+            )
+        )
+    )
     assert {"500100", "500200"} <= groupings
     codes, after = [], None
     while True:
@@ -39,11 +46,22 @@ async def test_every_region_but_the_groupings_page_by_page(run, session):
 async def test_by_name_by_code_within_and_level(run):
     chengkou = await _search(run, search="城口")
     assert [edge["node"] for edge in chengkou["edges"]] == [
-        {"code": "500229", "name": "城口县", "level": "COUNTY", "isKeyCounty": True, "isGrouping": False}]
+        {
+            "code": "500229",
+            "name": "城口县",
+            "level": "COUNTY",
+            "isKeyCounty": True,
+            "isGrouping": False,
+        }
+    ]
     # The counties Chongqing groups under 500200 县 are found by their code, the grouping is not.
     by_code = await _search(run, search="5002", first=100)
     found = [edge["node"]["code"] for edge in by_code["edges"]]
-    assert "500200" not in found and "500229" in found and all(code.startswith("5002") for code in found)
+    assert (
+        "500200" not in found
+        and "500229" in found
+        and all(code.startswith("5002") for code in found)
+    )
     zhejiang = await _search(run, within="330000", level="CITY", first=100)
     assert zhejiang["totalCount"] == 11  # the province's 11 prefecture-level cities
     assert all(edge["node"]["code"].startswith("33") for edge in zhejiang["edges"])

@@ -20,15 +20,28 @@ STATISTICS = f"""query($code: String!, $year: Int) {{ regionStatistics(regionCod
   region {{ code name }} {FIGURES}
   children {{ region {{ code }} {FIGURES} children {{ region {{ code }} }} }}
   keyCounties {{ region {{ code }} {FIGURES} }} }} }}"""
-ADDITIVE = ("intentions", "students", "graduates", "monitored", "relocated", "keyCountyOrigin", "openPositions",
-            "openPlaces", "hires", "employed", "followedUp")
+ADDITIVE = (
+    "intentions",
+    "students",
+    "graduates",
+    "monitored",
+    "relocated",
+    "keyCountyOrigin",
+    "openPositions",
+    "openPlaces",
+    "hires",
+    "employed",
+    "followedUp",
+)
 LEDGER_COUNT = """query($ledger: Ledger!, $region: String!) { persons(ledger: $ledger, filter: {region: $region}) {
   totalCount } }"""
 ADMIN = Viewer(role=Role.ADMIN, scopes=ALL_SCOPES)
 
 
 def bureau_at(code: str, level: RegionLevel) -> Viewer:
-    return Viewer(role=Role.BUREAU, organisation_id=2, region_code=code, region_level=level, scopes=ALL_SCOPES)
+    return Viewer(
+        role=Role.BUREAU, organisation_id=2, region_code=code, region_level=level, scopes=ALL_SCOPES
+    )
 
 
 async def statistics(run, code: str, viewer: Viewer = ADMIN, year: int | None = None) -> dict:
@@ -42,7 +55,11 @@ async def test_the_ledger_counts_agree_with_the_person_lists(run):
     county = bureau_at("500229", RegionLevel.COUNTY)
     figures = await statistics(run, "500229", county)
     assert figures["region"] == {"code": "500229", "name": figures["region"]["name"]}
-    for ledger, name in (("INTENTIONS", "intentions"), ("STUDENTS", "students"), ("GRADUATES", "graduates")):
+    for ledger, name in (
+        ("INTENTIONS", "intentions"),
+        ("STUDENTS", "students"),
+        ("GRADUATES", "graduates"),
+    ):
         data, errors, _ = await run(LEDGER_COUNT, county, ledger=ledger, region="500229")
         assert errors is None, errors
         assert figures[name] == data["persons"]["totalCount"], name
@@ -56,13 +73,18 @@ async def test_children_add_up_and_shares_are_consistent(run, session):
     for name in ADDITIVE:
         assert sum(child[name] for child in children) == figures[name], name
     split = figures["locationSplit"]
-    current = await session.scalar(select(func.count()).select_from(EmploymentRecord)
-                                   .where(EmploymentRecord.end_date.is_(None)))
+    current = await session.scalar(
+        select(func.count())
+        .select_from(EmploymentRecord)
+        .where(EmploymentRecord.end_date.is_(None))
+    )
     assert 0 < sum(split.values()) <= current
     assert figures["employmentRate"] == pytest.approx(figures["employed"] / figures["graduates"])
     assert 0 <= figures["stability"] <= 1 and figures["followedUp"] <= figures["employed"]
     assert figures["averageMonthlyIncome"] > 0
-    assert figures["keyCounties"] and all(len(c["region"]["code"]) == 6 for c in figures["keyCounties"])
+    assert figures["keyCounties"] and all(
+        len(c["region"]["code"]) == 6 for c in figures["keyCounties"]
+    )
     assert sum(c["keyCountyOrigin"] for c in figures["keyCounties"]) == figures["keyCountyOrigin"]
 
 
@@ -82,23 +104,29 @@ async def test_a_county_has_no_children_and_an_unknown_region_is_null(run):
     assert (data or {}).get("regionStatistics") is None and "6 位行政区划代码" in errors[0].message
 
 
-@pytest.mark.parametrize(("viewer", "code", "outcome"), [
-    (bureau_at("500229", RegionLevel.COUNTY), "500229", "ok"),
-    (bureau_at("500229", RegionLevel.COUNTY), "500238", "FORBIDDEN"),
-    (bureau_at("500229", RegionLevel.COUNTY), "500200", "FORBIDDEN"),
-    (bureau_at("500000", RegionLevel.PROVINCE), "500200", "ok"),
-    (bureau_at("500000", RegionLevel.PROVINCE), "510000", "FORBIDDEN"),
-    (bureau_at("000000", RegionLevel.NATIONAL), "510000", "ok"),
-    (ADMIN, "510000", "ok"),
-    (member(Role.SCHOOL, 8), "500000", "FORBIDDEN"),
-    (member(Role.ENTERPRISE, 13), "500000", "FORBIDDEN"),
-    (member(Role.AGENCY, 18), "500000", "FORBIDDEN"),
-    (Viewer(role=Role.GRADUATE, person_id=1, scopes=ALL_SCOPES), "500000", "FORBIDDEN"),
-    (ANONYMOUS, "500000", "UNAUTHENTICATED"),
-])
+@pytest.mark.parametrize(
+    ("viewer", "code", "outcome"),
+    [
+        (bureau_at("500229", RegionLevel.COUNTY), "500229", "ok"),
+        (bureau_at("500229", RegionLevel.COUNTY), "500238", "FORBIDDEN"),
+        (bureau_at("500229", RegionLevel.COUNTY), "500200", "FORBIDDEN"),
+        (bureau_at("500000", RegionLevel.PROVINCE), "500200", "ok"),
+        (bureau_at("500000", RegionLevel.PROVINCE), "510000", "FORBIDDEN"),
+        (bureau_at("000000", RegionLevel.NATIONAL), "510000", "ok"),
+        (ADMIN, "510000", "ok"),
+        (member(Role.SCHOOL, 8), "500000", "FORBIDDEN"),
+        (member(Role.ENTERPRISE, 13), "500000", "FORBIDDEN"),
+        (member(Role.AGENCY, 18), "500000", "FORBIDDEN"),
+        (Viewer(role=Role.GRADUATE, person_id=1, scopes=ALL_SCOPES), "500000", "FORBIDDEN"),
+        (ANONYMOUS, "500000", "UNAUTHENTICATED"),
+    ],
+)
 async def test_who_may_read_region_statistics(run, viewer, code, outcome):
-    data, errors, _ = await run("query($code: String!) { regionStatistics(regionCode: $code) { graduates } }",
-                                viewer, code=code)
+    data, errors, _ = await run(
+        "query($code: String!) { regionStatistics(regionCode: $code) { graduates } }",
+        viewer,
+        code=code,
+    )
     if outcome == "ok":
         assert errors is None and data["regionStatistics"]["graduates"] >= 0
     else:

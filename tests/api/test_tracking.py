@@ -46,11 +46,24 @@ def broken(payload: dict) -> set[tuple[str | None, str]]:
 
 
 def bureau(organisation: Organisation) -> Viewer:
-    level = RegionLevel.COUNTY if not organisation.region_code.endswith("00") else (
-        RegionLevel.NATIONAL if organisation.region_code == "000000" else
-        RegionLevel.PROVINCE if organisation.region_code.endswith("0000") else RegionLevel.CITY)
-    return Viewer(role=Role.BUREAU, organisation_id=organisation.id, region_code=organisation.region_code,
-                  region_level=level, scopes=ALL_SCOPES)
+    level = (
+        RegionLevel.COUNTY
+        if not organisation.region_code.endswith("00")
+        else (
+            RegionLevel.NATIONAL
+            if organisation.region_code == "000000"
+            else RegionLevel.PROVINCE
+            if organisation.region_code.endswith("0000")
+            else RegionLevel.CITY
+        )
+    )
+    return Viewer(
+        role=Role.BUREAU,
+        organisation_id=organisation.id,
+        region_code=organisation.region_code,
+        region_level=level,
+        scopes=ALL_SCOPES,
+    )
 
 
 async def count(session, model) -> int:
@@ -58,36 +71,58 @@ async def count(session, model) -> int:
 
 
 async def last_audit(session, operation: str) -> AuditRecord:
-    statement = select(AuditRecord).where(AuditRecord.action == AuditAction.MUTATION,
-                                          AuditRecord.operation == operation).order_by(AuditRecord.id.desc())
+    statement = (
+        select(AuditRecord)
+        .where(AuditRecord.action == AuditAction.MUTATION, AuditRecord.operation == operation)
+        .order_by(AuditRecord.id.desc())
+    )
     return (await session.scalars(statement)).first()
 
 
 async def a_graduate_of_a_school(session) -> tuple[int, int]:
-    row = (await session.execute(select(StudentRecord.person_id, StudentRecord.school_id)
-                                 .where(StudentRecord.status == StudentStatus.GRADUATED)
-                                 .order_by(StudentRecord.id))).first()
+    row = (
+        await session.execute(
+            select(StudentRecord.person_id, StudentRecord.school_id)
+            .where(StudentRecord.status == StudentStatus.GRADUATED)
+            .order_by(StudentRecord.id)
+        )
+    ).first()
     return row.person_id, row.school_id
 
 
 async def a_candidate(session) -> int:
-    return await session.scalar(select(EmploymentIntention.person_id).where(EmploymentIntention.seeking)
-                                .order_by(EmploymentIntention.person_id))
+    return await session.scalar(
+        select(EmploymentIntention.person_id)
+        .where(EmploymentIntention.seeking)
+        .order_by(EmploymentIntention.person_id)
+    )
 
 
 async def an_agency(session, nth: int = 0) -> Organisation:
-    return (await session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.AGENCY)
-                                  .order_by(Organisation.id))).all()[nth]
+    return (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == OrganisationKind.AGENCY)
+            .order_by(Organisation.id)
+        )
+    ).all()[nth]
 
 
 async def a_county_bureau_and_person(session) -> tuple[Viewer, int]:
-    bureaus = await session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.BUREAU)
-                                    .order_by(Organisation.id))
+    bureaus = await session.scalars(
+        select(Organisation)
+        .where(Organisation.kind == OrganisationKind.BUREAU)
+        .order_by(Organisation.id)
+    )
     for organisation in bureaus:
         if organisation.region_code.endswith("00"):
             continue
-        person = await session.scalar(select(Person.id).join(Household, Household.id == Person.household_id)
-                                      .where(Household.region_code == organisation.region_code).order_by(Person.id))
+        person = await session.scalar(
+            select(Person.id)
+            .join(Household, Household.id == Person.household_id)
+            .where(Household.region_code == organisation.region_code)
+            .order_by(Person.id)
+        )
         if person is not None:
             return bureau(organisation), person
     pytest.fail("no county bureau with persons in the seed")
@@ -100,15 +135,31 @@ async def test_a_school_records_a_follow_up_of_its_graduate_and_it_is_audited(ru
     person, school = await a_graduate_of_a_school(session)
     viewer = member(Role.SCHOOL, school)
     on = today().isoformat()
-    data, errors, _ = await run(RECORD, viewer, person=gid("Person", person), on=on, status="EMPLOYED",
-                                income=4800, note=" 稳定在岗 ")
+    data, errors, _ = await run(
+        RECORD,
+        viewer,
+        person=gid("Person", person),
+        on=on,
+        status="EMPLOYED",
+        income=4800,
+        note=" 稳定在岗 ",
+    )
     assert errors is None
     payload = data["recordFollowUp"]
     assert payload["errors"] == []
-    assert payload["result"] | {"id": None} == {"id": None, "onDate": on, "status": "EMPLOYED",
-                                                  "monthlyIncome": 4800, "note": "稳定在岗"}
+    assert payload["result"] | {"id": None} == {
+        "id": None,
+        "onDate": on,
+        "status": "EMPLOYED",
+        "monthlyIncome": 4800,
+        "note": "稳定在岗",
+    }
     audit = await last_audit(session, "recordFollowUp")
-    assert audit.detail["ok"] is True and audit.subject_person_id == person and audit.actor_role == "school"
+    assert (
+        audit.detail["ok"] is True
+        and audit.subject_person_id == person
+        and audit.actor_role == "school"
+    )
     data, errors, _ = await run(FOLLOW_UPS, viewer, id=gid("Person", person))
     assert errors is None
     assert {"onDate": on, "status": "EMPLOYED", "monthlyIncome": 4800} in data["node"]["followUps"]
@@ -116,11 +167,19 @@ async def test_a_school_records_a_follow_up_of_its_graduate_and_it_is_audited(ru
 
 async def test_a_school_cannot_record_for_another_schools_graduate(run, session):
     person, school = await a_graduate_of_a_school(session)
-    other = await session.scalar(select(Organisation.id).where(Organisation.kind == OrganisationKind.SCHOOL,
-                                                               Organisation.id != school).order_by(Organisation.id))
+    other = await session.scalar(
+        select(Organisation.id)
+        .where(Organisation.kind == OrganisationKind.SCHOOL, Organisation.id != school)
+        .order_by(Organisation.id)
+    )
     before = await count(session, FollowUp)
-    data, errors, _ = await run(RECORD, member(Role.SCHOOL, other), person=gid("Person", person),
-                                on=today().isoformat(), status="UNEMPLOYED")
+    data, errors, _ = await run(
+        RECORD,
+        member(Role.SCHOOL, other),
+        person=gid("Person", person),
+        on=today().isoformat(),
+        status="UNEMPLOYED",
+    )
     assert errors is None
     assert broken(data["recordFollowUp"]) == {("personId", "NOT_FOUND")}
     assert await count(session, FollowUp) == before
@@ -128,17 +187,28 @@ async def test_a_school_cannot_record_for_another_schools_graduate(run, session)
     assert audit.detail["ok"] is False and audit.detail["codes"] == ["NOT_FOUND"]
 
 
-@pytest.mark.parametrize(("changes", "rules"), [
-    ({"on": (date.today() + timedelta(days=2)).isoformat()}, {("onDate", "IN_FUTURE")}),
-    ({"income": -1}, {("monthlyIncome", "OUT_OF_RANGE")}),
-    ({"status": "UNEMPLOYED", "income": 3000}, {("monthlyIncome", "INCOME_WITHOUT_WORK")}),
-    ({"note": "长" * 2001, "income": 2_000_000}, {("note", "TOO_LONG"), ("monthlyIncome", "OUT_OF_RANGE")}),
-    ({"person": "not-an-id"}, {("personId", "INVALID_ID")}),
-])
+@pytest.mark.parametrize(
+    ("changes", "rules"),
+    [
+        ({"on": (date.today() + timedelta(days=2)).isoformat()}, {("onDate", "IN_FUTURE")}),
+        ({"income": -1}, {("monthlyIncome", "OUT_OF_RANGE")}),
+        ({"status": "UNEMPLOYED", "income": 3000}, {("monthlyIncome", "INCOME_WITHOUT_WORK")}),
+        (
+            {"note": "长" * 2001, "income": 2_000_000},
+            {("note", "TOO_LONG"), ("monthlyIncome", "OUT_OF_RANGE")},
+        ),
+        ({"person": "not-an-id"}, {("personId", "INVALID_ID")}),
+    ],
+)
 async def test_follow_up_input_errors_name_the_field_and_rule(run, session, changes, rules):
     person, school = await a_graduate_of_a_school(session)
-    arguments = {"person": gid("Person", person), "on": today().isoformat(), "status": "EMPLOYED", "income": 4000,
-                 **changes}
+    arguments = {
+        "person": gid("Person", person),
+        "on": today().isoformat(),
+        "status": "EMPLOYED",
+        "income": 4000,
+        **changes,
+    }
     before = await count(session, FollowUp)
     data, errors, _ = await run(RECORD, member(Role.SCHOOL, school), **arguments)
     assert errors is None
@@ -148,13 +218,24 @@ async def test_follow_up_input_errors_name_the_field_and_rule(run, session, chan
 
 async def test_a_county_bureau_records_in_its_county_and_a_higher_bureau_is_refused(run, session):
     viewer, person = await a_county_bureau_and_person(session)
-    data, errors, _ = await run(RECORD, viewer, person=gid("Person", person), on=today().isoformat(),
-                                status="STUDYING")
+    data, errors, _ = await run(
+        RECORD, viewer, person=gid("Person", person), on=today().isoformat(), status="STUDYING"
+    )
     assert errors is None and data["recordFollowUp"]["errors"] == []
-    province = (await session.scalars(select(Organisation).where(Organisation.kind == OrganisationKind.BUREAU,
-                                                                 Organisation.region_code == "500000"))).first()
-    data, errors, _ = await run(RECORD, bureau(province), person=gid("Person", person), on=today().isoformat(),
-                                status="STUDYING")
+    province = (
+        await session.scalars(
+            select(Organisation).where(
+                Organisation.kind == OrganisationKind.BUREAU, Organisation.region_code == "500000"
+            )
+        )
+    ).first()
+    data, errors, _ = await run(
+        RECORD,
+        bureau(province),
+        person=gid("Person", person),
+        on=today().isoformat(),
+        status="STUDYING",
+    )
     assert errors is None
     assert broken(data["recordFollowUp"]) == {(None, "COUNTY_ONLY")}
 
@@ -164,22 +245,35 @@ async def test_other_roles_may_not_record_follow_ups(run, session, role):
     person, _ = await a_graduate_of_a_school(session)
     viewer = ANONYMOUS if role is None else member(role, 1)
     before = await count(session, FollowUp)
-    data, errors, _ = await run(RECORD, viewer, person=gid("Person", person), on=today().isoformat(),
-                                status="EMPLOYED")
+    data, errors, _ = await run(
+        RECORD, viewer, person=gid("Person", person), on=today().isoformat(), status="EMPLOYED"
+    )
     assert data is None
-    assert [e.extensions["code"] for e in errors] == ["UNAUTHENTICATED" if role is None else "FORBIDDEN"]
+    assert [e.extensions["code"] for e in errors] == [
+        "UNAUTHENTICATED" if role is None else "FORBIDDEN"
+    ]
     assert await count(session, FollowUp) == before
 
 
 async def test_an_agency_records_for_a_candidate_but_not_outside_its_remit(run, session):
     agency = await an_agency(session)
     viewer = member(Role.AGENCY, agency.id)
-    data, _, _ = await run(RECORD, viewer, person=gid("Person", await a_candidate(session)),
-                           on=today().isoformat(), status="UNEMPLOYED")
+    data, _, _ = await run(
+        RECORD,
+        viewer,
+        person=gid("Person", await a_candidate(session)),
+        on=today().isoformat(),
+        status="UNEMPLOYED",
+    )
     assert data["recordFollowUp"]["errors"] == []
     outsider = await session.scalar(
-        select(Person.id).where(Person.id.not_in(select(EmploymentIntention.person_id))).order_by(Person.id))
-    data, _, _ = await run(RECORD, viewer, person=gid("Person", outsider), on=today().isoformat(), status="STUDYING")
+        select(Person.id)
+        .where(Person.id.not_in(select(EmploymentIntention.person_id)))
+        .order_by(Person.id)
+    )
+    data, _, _ = await run(
+        RECORD, viewer, person=gid("Person", outsider), on=today().isoformat(), status="STUDYING"
+    )
     assert broken(data["recordFollowUp"]) == {("personId", "NOT_FOUND")}
 
 
@@ -190,20 +284,31 @@ async def test_an_agency_keeps_a_case_from_opening_to_closing(run, session):
     agency = await an_agency(session)
     viewer = member(Role.AGENCY, agency.id)
     person = gid("Person", await a_candidate(session))
-    data, errors, _ = await run(OPEN, viewer, person=person, reason=" 长期未就业 ", plan="每周推送岗位")
+    data, errors, _ = await run(
+        OPEN, viewer, person=person, reason=" 长期未就业 ", plan="每周推送岗位"
+    )
     assert errors is None
     case = data["openAssistanceCase"]["result"]
-    assert case | {"id": None} == {"id": None, "reason": "长期未就业", "plan": "每周推送岗位", "state": "OPEN",
-                                   "openedOn": today().isoformat(), "owner": {"name": agency.name}}
+    assert case | {"id": None} == {
+        "id": None,
+        "reason": "长期未就业",
+        "plan": "每周推送岗位",
+        "state": "OPEN",
+        "openedOn": today().isoformat(),
+        "owner": {"name": agency.name},
+    }
     audit = await last_audit(session, "openAssistanceCase")
     assert audit.detail["ok"] is True and audit.actor_organisation_id == agency.id
 
     data, _, _ = await run(OPEN, viewer, person=person, reason="再次")
     assert broken(data["openAssistanceCase"]) == {("personId", "CASE_ALREADY_OPEN")}
 
-    data, _, _ = await run(ACT, viewer, case=case["id"], on=today().isoformat(), action="推荐数控车工岗位")
-    assert data["addAssistanceAction"]["result"]["actions"] == [{"onDate": today().isoformat(),
-                                                                 "action": "推荐数控车工岗位"}]
+    data, _, _ = await run(
+        ACT, viewer, case=case["id"], on=today().isoformat(), action="推荐数控车工岗位"
+    )
+    assert data["addAssistanceAction"]["result"]["actions"] == [
+        {"onDate": today().isoformat(), "action": "推荐数控车工岗位"}
+    ]
     yesterday = (today() - timedelta(days=1)).isoformat()
     data, _, _ = await run(ACT, viewer, case=case["id"], on=yesterday, action="x")
     assert broken(data["addAssistanceAction"]) == {("onDate", "BEFORE_OPENED")}
@@ -211,8 +316,13 @@ async def test_an_agency_keeps_a_case_from_opening_to_closing(run, session):
     # The agency reads the case it owns (auth.rules: AGENCY_FIELDS), with its actions.
     data, errors, _ = await run(CASES, viewer, id=person)
     assert errors is None
-    assert {"id": case["id"], "state": "OPEN", "reason": "长期未就业", "owner": {"name": agency.name},
-            "actions": [{"action": "推荐数控车工岗位"}]} in data["node"]["assistanceCases"]
+    assert {
+        "id": case["id"],
+        "state": "OPEN",
+        "reason": "长期未就业",
+        "owner": {"name": agency.name},
+        "actions": [{"action": "推荐数控车工岗位"}],
+    } in data["node"]["assistanceCases"]
 
     other = member(Role.AGENCY, (await an_agency(session, 1)).id)
     data, _, _ = await run(CLOSE, other, case=case["id"], outcome="已就业", on=today().isoformat())
@@ -221,16 +331,23 @@ async def test_an_agency_keeps_a_case_from_opening_to_closing(run, session):
     assert broken(data["closeAssistanceCase"]) == {("closedOn", "DATE_RANGE")}
     tomorrow = (today() + timedelta(days=1)).isoformat()
     data, _, _ = await run(CLOSE, viewer, case=case["id"], outcome=" ", on=tomorrow)
-    assert broken(data["closeAssistanceCase"]) == {("closedOn", "IN_FUTURE"), ("outcome", "REQUIRED")}
+    assert broken(data["closeAssistanceCase"]) == {
+        ("closedOn", "IN_FUTURE"),
+        ("outcome", "REQUIRED"),
+    }
     data, _, _ = await run(CLOSE, viewer, case=case["id"], outcome="已就业", on=today().isoformat())
-    assert data["closeAssistanceCase"] == {"result": {"state": "CLOSED", "outcome": "已就业",
-                                                      "closedOn": today().isoformat()}, "errors": []}
+    assert data["closeAssistanceCase"] == {
+        "result": {"state": "CLOSED", "outcome": "已就业", "closedOn": today().isoformat()},
+        "errors": [],
+    }
     data, _, _ = await run(ACT, viewer, case=case["id"], on=today().isoformat(), action="回访")
     assert broken(data["addAssistanceAction"]) == {("caseId", "CASE_CLOSED")}
     audit = await last_audit(session, "addAssistanceAction")
     assert audit.detail["ok"] is False and audit.detail["codes"] == ["CASE_CLOSED"]
     # A person of the agency's case is in its remit for follow-ups, even when not seeking.
-    data, _, _ = await run(RECORD, viewer, person=person, on=today().isoformat(), status="EMPLOYED", income=5000)
+    data, _, _ = await run(
+        RECORD, viewer, person=person, on=today().isoformat(), status="EMPLOYED", income=5000
+    )
     assert data["recordFollowUp"]["errors"] == []
 
 
@@ -242,7 +359,9 @@ async def test_a_county_bureau_opens_a_case_and_a_school_may_not(run, session):
     assert broken(data["openAssistanceCase"]) == {("reason", "REQUIRED")}
     before = await count(session, AssistanceCase)
     _, school = await a_graduate_of_a_school(session)
-    data, errors, _ = await run(OPEN, member(Role.SCHOOL, school), person=gid("Person", person), reason="x")
+    data, errors, _ = await run(
+        OPEN, member(Role.SCHOOL, school), person=gid("Person", person), reason="x"
+    )
     assert data is None and [e.extensions["code"] for e in errors] == ["FORBIDDEN"]
     assert await count(session, AssistanceCase) == before
 
@@ -250,8 +369,13 @@ async def test_a_county_bureau_opens_a_case_and_a_school_may_not(run, session):
 async def test_an_agency_may_not_open_a_case_outside_its_remit(run, session):
     agency = await an_agency(session)
     outsider = await session.scalar(
-        select(Person.id).where(Person.id.not_in(select(EmploymentIntention.person_id))).order_by(Person.id))
-    data, _, _ = await run(OPEN, member(Role.AGENCY, agency.id), person=gid("Person", outsider), reason="x")
+        select(Person.id)
+        .where(Person.id.not_in(select(EmploymentIntention.person_id)))
+        .order_by(Person.id)
+    )
+    data, _, _ = await run(
+        OPEN, member(Role.AGENCY, agency.id), person=gid("Person", outsider), reason="x"
+    )
     assert broken(data["openAssistanceCase"]) == {("personId", "NOT_FOUND")}
 
 
@@ -267,9 +391,13 @@ async def test_an_agency_lists_its_own_cases_and_fetches_them_by_id(run, session
     viewer, rival = member(Role.AGENCY, agency.id), member(Role.AGENCY, other.id)
     person_id = await a_candidate(session)
     person = gid("Person", person_id)
-    opened = (await run(OPEN, viewer, person=person, reason="列表测试"))[0]["openAssistanceCase"]["result"]
+    opened = (await run(OPEN, viewer, person=person, reason="列表测试"))[0]["openAssistanceCase"][
+        "result"
+    ]
     await run(RECORD, viewer, person=person, on=today().isoformat(), status="UNEMPLOYED")
-    follow_up = await session.scalar(select(func.max(FollowUp.id)).where(FollowUp.person_id == person_id))
+    follow_up = await session.scalar(
+        select(func.max(FollowUp.id)).where(FollowUp.person_id == person_id)
+    )
 
     data, errors, _ = await run(MY_CASES, viewer, filter={"state": "OPEN"})
     assert errors is None
@@ -280,11 +408,18 @@ async def test_an_agency_lists_its_own_cases_and_fetches_them_by_id(run, session
     rivals = (await run(MY_CASES, rival))[0]["assistanceCases"]["edges"]
     assert opened["id"] not in [edge["node"]["id"] for edge in rivals]
 
-    assert (await run(NODE, viewer, id=opened["id"]))[0]["node"] == {"id": opened["id"], "reason": "列表测试"}
+    assert (await run(NODE, viewer, id=opened["id"]))[0]["node"] == {
+        "id": opened["id"],
+        "reason": "列表测试",
+    }
     assert (await run(NODE, rival, id=opened["id"]))[0]["node"] is None
-    assert (await run(NODE, viewer, id=gid("FollowUp", follow_up)))[0]["node"]["status"] == "UNEMPLOYED"
+    assert (await run(NODE, viewer, id=gid("FollowUp", follow_up)))[0]["node"][
+        "status"
+    ] == "UNEMPLOYED"
     assert (await run(NODE, rival, id=gid("FollowUp", follow_up)))[0]["node"] is None
 
-    enterprise = await session.scalar(select(Organisation.id).where(Organisation.kind == OrganisationKind.ENTERPRISE))
+    enterprise = await session.scalar(
+        select(Organisation.id).where(Organisation.kind == OrganisationKind.ENTERPRISE)
+    )
     _, errors, _ = await run(MY_CASES, member(Role.ENTERPRISE, enterprise))
     assert [error.extensions["code"] for error in errors] == ["FORBIDDEN"]

@@ -35,8 +35,13 @@ async def own_student(session) -> StudentRecord:
 
 
 async def approved(session, kind: OrganisationKind) -> Organisation:
-    return (await session.scalars(select(Organisation).where(
-        Organisation.kind == kind, Organisation.membership == Membership.APPROVED).order_by(Organisation.id))).first()
+    return (
+        await session.scalars(
+            select(Organisation)
+            .where(Organisation.kind == kind, Organisation.membership == Membership.APPROVED)
+            .order_by(Organisation.id)
+        )
+    ).first()
 
 
 INTENTION = """mutation($person: ID!, $input: EmploymentIntentionInput!) {
@@ -44,22 +49,33 @@ INTENTION = """mutation($person: ID!, $input: EmploymentIntentionInput!) {
 
 
 @pytest.mark.parametrize("year", [1899, 1999, LAST_YEAR + 1, 2205])
-async def test_a_graduation_year_out_of_the_window_is_refused_and_writes_nothing(run, session, year):
+async def test_a_graduation_year_out_of_the_window_is_refused_and_writes_nothing(
+    run, session, year
+):
     record = await own_student(session)
     before = await session.scalar(select(func.count()).select_from(EmploymentIntention))
-    data, errors, _ = await run(INTENTION, member(Role.SCHOOL, record.school_id),
-                                person=to_global_id("Person", record.person_id), input={"graduationYear": year})
+    data, errors, _ = await run(
+        INTENTION,
+        member(Role.SCHOOL, record.school_id),
+        person=to_global_id("Person", record.person_id),
+        input={"graduationYear": year},
+    )
     assert errors is None
     assert errors_of(data["upsertEmploymentIntention"]) == {
-        "graduationYear": ("YEAR_RANGE", f"毕业年份须在 {WINDOW} 之间。")}
+        "graduationYear": ("YEAR_RANGE", f"毕业年份须在 {WINDOW} 之间。")
+    }
     assert await session.scalar(select(func.count()).select_from(EmploymentIntention)) == before
 
 
 @pytest.mark.parametrize("year", [2000, LAST_YEAR])
 async def test_the_window_s_own_years_are_accepted(run, session, year):
     record = await own_student(session)
-    data, errors, _ = await run(INTENTION, member(Role.SCHOOL, record.school_id),
-                                person=to_global_id("Person", record.person_id), input={"graduationYear": year})
+    data, errors, _ = await run(
+        INTENTION,
+        member(Role.SCHOOL, record.school_id),
+        person=to_global_id("Person", record.person_id),
+        input={"graduationYear": year},
+    )
     assert errors is None
     assert data["upsertEmploymentIntention"] == {"result": {"graduationYear": year}, "errors": []}
 
@@ -72,12 +88,17 @@ async def test_student_record_years_are_checked_and_named(run, session):
     record = await own_student(session)
     person = await session.get(Person, record.person_id)
     identity = {"name": person.name, "idNumber": person.id_number}
-    data, errors, _ = await run(STUDENT, member(Role.SCHOOL, record.school_id), person=identity, input={
-        "majorCode": record.major_code, "entryYear": 1899, "expectedGraduationYear": 2205})
+    data, errors, _ = await run(
+        STUDENT,
+        member(Role.SCHOOL, record.school_id),
+        person=identity,
+        input={"majorCode": record.major_code, "entryYear": 1899, "expectedGraduationYear": 2205},
+    )
     assert errors is None
     assert errors_of(data["upsertStudentRecord"]) == {
         "entryYear": ("YEAR_RANGE", f"入学年份须在 {WINDOW} 之间。"),
-        "expectedGraduationYear": ("YEAR_RANGE", f"预计毕业年份须在 {WINDOW} 之间。")}
+        "expectedGraduationYear": ("YEAR_RANGE", f"预计毕业年份须在 {WINDOW} 之间。"),
+    }
     await session.refresh(record)
     assert record.entry_year != 1899
 
@@ -88,18 +109,39 @@ CLASS = """mutation($input: ClassInput!) { createClass(input: $input) { result {
 async def test_a_class_names_its_years_and_its_own_date_order(run, session):
     school = await approved(session, OrganisationKind.SCHOOL)
     before = await session.scalar(select(func.count()).select_from(TrainingClass))
-    data, errors, _ = await run(CLASS, member(Role.SCHOOL, school.id), input={
-        "kind": "SHORT_TRAINING", "name": "电工短训班", "cohortYear": 1899, "seats": 30,
-        "startsOn": "1899-09-01", "endsOn": "1899-12-01"})
+    data, errors, _ = await run(
+        CLASS,
+        member(Role.SCHOOL, school.id),
+        input={
+            "kind": "SHORT_TRAINING",
+            "name": "电工短训班",
+            "cohortYear": 1899,
+            "seats": 30,
+            "startsOn": "1899-09-01",
+            "endsOn": "1899-12-01",
+        },
+    )
     assert errors is None
     assert errors_of(data["createClass"]) == {
         "cohortYear": ("YEAR_RANGE", f"届别（入学年份）须在 {WINDOW} 之间。"),
         "startsOn": ("YEAR_RANGE", f"开班日期须在 {DATE_WINDOW}之间。"),
-        "endsOn": ("YEAR_RANGE", f"结班日期须在 {DATE_WINDOW}之间。")}
-    data, _, _ = await run(CLASS, member(Role.SCHOOL, school.id), input={
-        "kind": "SHORT_TRAINING", "name": "电工短训班", "cohortYear": 2025, "seats": 30,
-        "startsOn": "2025-09-01", "endsOn": "2025-08-01"})
-    assert errors_of(data["createClass"]) == {"endsOn": ("DATE_RANGE", "结班日期不能早于开班日期。")}
+        "endsOn": ("YEAR_RANGE", f"结班日期须在 {DATE_WINDOW}之间。"),
+    }
+    data, _, _ = await run(
+        CLASS,
+        member(Role.SCHOOL, school.id),
+        input={
+            "kind": "SHORT_TRAINING",
+            "name": "电工短训班",
+            "cohortYear": 2025,
+            "seats": 30,
+            "startsOn": "2025-09-01",
+            "endsOn": "2025-08-01",
+        },
+    )
+    assert errors_of(data["createClass"]) == {
+        "endsOn": ("DATE_RANGE", "结班日期不能早于开班日期。")
+    }
     assert await session.scalar(select(func.count()).select_from(TrainingClass)) == before
 
 
@@ -109,15 +151,29 @@ FAIR = """mutation($input: FairInput!) { createFair(input: $input) { result { id
 async def test_a_fair_has_its_own_date_words_and_window(run, session):
     agency = await approved(session, OrganisationKind.AGENCY)
     before = await session.scalar(select(func.count()).select_from(Fair))
-    fair = {"name": "春季招聘会", "kind": "GENERAL", "mode": "OFFLINE", "regionCode": agency.region_code}
-    data, errors, _ = await run(FAIR, member(Role.AGENCY, agency.id),
-                                input={**fair, "startsOn": "2026-04-02", "endsOn": "2026-04-01"})
+    fair = {
+        "name": "春季招聘会",
+        "kind": "GENERAL",
+        "mode": "OFFLINE",
+        "regionCode": agency.region_code,
+    }
+    data, errors, _ = await run(
+        FAIR,
+        member(Role.AGENCY, agency.id),
+        input={**fair, "startsOn": "2026-04-02", "endsOn": "2026-04-01"},
+    )
     assert errors is None
-    assert errors_of(data["createFair"]) == {"endsOn": ("DATE_RANGE", "招聘会结束日期不能早于开始日期。")}
-    data, _, _ = await run(FAIR, member(Role.AGENCY, agency.id),
-                           input={**fair, "startsOn": "1899-04-01", "endsOn": "2026-04-01"})
     assert errors_of(data["createFair"]) == {
-        "startsOn": ("YEAR_RANGE", f"招聘会开始日期须在 {DATE_WINDOW}之间。")}
+        "endsOn": ("DATE_RANGE", "招聘会结束日期不能早于开始日期。")
+    }
+    data, _, _ = await run(
+        FAIR,
+        member(Role.AGENCY, agency.id),
+        input={**fair, "startsOn": "1899-04-01", "endsOn": "2026-04-01"},
+    )
+    assert errors_of(data["createFair"]) == {
+        "startsOn": ("YEAR_RANGE", f"招聘会开始日期须在 {DATE_WINDOW}之间。")
+    }
     assert await session.scalar(select(func.count()).select_from(Fair)) == before
 
 
@@ -127,14 +183,27 @@ POSITION = """mutation($input: PositionInput!) { createPosition(input: $input) {
 async def test_a_position_s_validity_must_fall_in_the_window(run, session):
     enterprise = await approved(session, OrganisationKind.ENTERPRISE)
     occupation = await session.scalar(select(Position.occupation_code))
-    data, errors, _ = await run(POSITION, member(Role.ENTERPRISE, enterprise.id), input={
-        "title": "数控车工", "occupationCode": occupation, "kind": "REGULAR", "minEducation": "SECONDARY_VOCATIONAL",
-        "headcount": 3, "salaryMin": 4000, "salaryMax": 6000, "regionCode": enterprise.region_code,
-        "validFrom": "1899-03-01", "validUntil": f"{LAST_YEAR + 1}-12-31"})
+    data, errors, _ = await run(
+        POSITION,
+        member(Role.ENTERPRISE, enterprise.id),
+        input={
+            "title": "数控车工",
+            "occupationCode": occupation,
+            "kind": "REGULAR",
+            "minEducation": "SECONDARY_VOCATIONAL",
+            "headcount": 3,
+            "salaryMin": 4000,
+            "salaryMax": 6000,
+            "regionCode": enterprise.region_code,
+            "validFrom": "1899-03-01",
+            "validUntil": f"{LAST_YEAR + 1}-12-31",
+        },
+    )
     assert errors is None
     assert errors_of(data["createPosition"]) == {
         "validFrom": ("YEAR_RANGE", f"有效期开始日期须在 {DATE_WINDOW}之间。"),
-        "validUntil": ("YEAR_RANGE", f"有效期结束日期须在 {DATE_WINDOW}之间。")}
+        "validUntil": ("YEAR_RANGE", f"有效期结束日期须在 {DATE_WINDOW}之间。"),
+    }
 
 
 FOLLOW_UP = """mutation($person: ID!, $on: Date!) { recordFollowUp(personId: $person, onDate: $on, status: EMPLOYED) {
@@ -146,7 +215,9 @@ async def test_a_follow_up_date_names_its_field_and_rule(run, session):
     viewer, person = member(Role.SCHOOL, record.school_id), to_global_id("Person", record.person_id)
     data, errors, _ = await run(FOLLOW_UP, viewer, person=person, on="1899-06-01")
     assert errors is None
-    assert errors_of(data["recordFollowUp"]) == {"onDate": ("YEAR_RANGE", f"回访日期须在 {DATE_WINDOW}之间。")}
+    assert errors_of(data["recordFollowUp"]) == {
+        "onDate": ("YEAR_RANGE", f"回访日期须在 {DATE_WINDOW}之间。")
+    }
     data, _, _ = await run(FOLLOW_UP, viewer, person=person, on=f"{LAST_YEAR - 1}-01-01")
     assert errors_of(data["recordFollowUp"]) == {"onDate": ("IN_FUTURE", "回访日期不能晚于今天。")}
 
@@ -158,8 +229,13 @@ CENSUS = """mutation($person: PersonIdentityInput!, $input: EnrolmentIntentionIn
 async def test_the_census_survey_year_is_checked(run, session):
     viewer, person_id = await a_county_bureau_and_person(session)
     person = await session.get(Person, person_id)
-    data, errors, _ = await run(CENSUS, viewer, person={"name": person.name, "idNumber": person.id_number},
-                                input={"surveyYear": 1899, "wantsVocational": True})
+    data, errors, _ = await run(
+        CENSUS,
+        viewer,
+        person={"name": person.name, "idNumber": person.id_number},
+        input={"surveyYear": 1899, "wantsVocational": True},
+    )
     assert errors is None
     assert errors_of(data["upsertEnrolmentIntention"]) == {
-        "surveyYear": ("YEAR_RANGE", f"摸底年份须在 {WINDOW} 之间。")}
+        "surveyYear": ("YEAR_RANGE", f"摸底年份须在 {WINDOW} 之间。")
+    }

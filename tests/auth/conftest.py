@@ -48,10 +48,19 @@ class ExternalIdP:
 
     def sign(self, key: ECKey, **overrides) -> str:
         now = int(time.time())
-        claims = {"iss": self.issuer, "aud": EXTERNAL_AUDIENCE, "sub": "ext-user-7", "iat": now,
-                  "exp": now + 300, "jti": f"ext-{now}-{key.kid}", "role": "bureau",
-                  "organisation_credit_code": BUREAU_CREDIT_CODE, "scope": "alliance:read admin",
-                  "client_id": "province-portal", **overrides}
+        claims = {
+            "iss": self.issuer,
+            "aud": EXTERNAL_AUDIENCE,
+            "sub": "ext-user-7",
+            "iat": now,
+            "exp": now + 300,
+            "jti": f"ext-{now}-{key.kid}",
+            "role": "bureau",
+            "organisation_credit_code": BUREAU_CREDIT_CODE,
+            "scope": "alliance:read admin",
+            "client_id": "province-portal",
+            **overrides,
+        }
         return jwt.encode({"alg": "ES256", "kid": key.kid, "typ": "at+jwt"}, claims, key)
 
     def app(self) -> Starlette:
@@ -95,25 +104,48 @@ async def auth_database_url(tmp_path_factory):
 
 
 def _members(session) -> None:
-    session.add_all([
-        Region(code="500000", name="重庆市", level=RegionLevel.PROVINCE, path="/50"),
-        Region(code="500229", name="城口县", level=RegionLevel.COUNTY, parent_code="500000",
-               path="/50/5002/500229", is_key_county=True),
-    ])
+    session.add_all(
+        [
+            Region(code="500000", name="重庆市", level=RegionLevel.PROVINCE, path="/50"),
+            Region(
+                code="500229",
+                name="城口县",
+                level=RegionLevel.COUNTY,
+                parent_code="500000",
+                path="/50/5002/500229",
+                is_key_county=True,
+            ),
+        ]
+    )
     session.flush()
-    bureau = Organisation(kind=OrganisationKind.BUREAU, name="城口县乡村振兴局",
-                          credit_code=BUREAU_CREDIT_CODE, region_code="500229")
-    school = Organisation(kind=OrganisationKind.SCHOOL, name="城口县职业教育中心",
-                          credit_code="52500229MJ7654321Y", region_code="500229",
-                          school_level="secondary_vocational")
+    bureau = Organisation(
+        kind=OrganisationKind.BUREAU,
+        name="城口县乡村振兴局",
+        credit_code=BUREAU_CREDIT_CODE,
+        region_code="500229",
+    )
+    school = Organisation(
+        kind=OrganisationKind.SCHOOL,
+        name="城口县职业教育中心",
+        credit_code="52500229MJ7654321Y",
+        region_code="500229",
+        school_level="secondary_vocational",
+    )
     session.add_all([bureau, school])
     session.flush()
-    admin.create_user(session, "officer", PASSWORD, role=Role.BUREAU, organisation_id=bureau.id,
-                      display_name="王科长")
+    admin.create_user(
+        session,
+        "officer",
+        PASSWORD,
+        role=Role.BUREAU,
+        organisation_id=bureau.id,
+        display_name="王科长",
+    )
     admin.create_user(session, "teacher", PASSWORD, role=Role.SCHOOL, organisation_id=school.id)
     admin.create_user(session, "root", PASSWORD, role=Role.ADMIN)
-    admin.create_user(session, "member-system", PASSWORD, role=Role.SCHOOL,
-                      organisation_id=school.id)
+    admin.create_user(
+        session, "member-system", PASSWORD, role=Role.SCHOOL, organisation_id=school.id
+    )
 
 
 @pytest.fixture(scope="session")
@@ -128,15 +160,27 @@ def external_idp():
 @pytest.fixture(scope="session")
 def live_app(auth_database_url, external_idp):
     port = free_port()
-    settings = replace(get_settings(), database_url=auth_database_url,
-                       issuer=f"http://127.0.0.1:{port}", secret_key=SECRET_KEY)
+    settings = replace(
+        get_settings(),
+        database_url=auth_database_url,
+        issuer=f"http://127.0.0.1:{port}",
+        secret_key=SECRET_KEY,
+    )
     app = create_app(settings)
-    trusted = TrustedIssuer(issuer=external_idp.issuer, jwks_uri=f"{external_idp.issuer}/jwks",
-                            audience=EXTERNAL_AUDIENCE, algorithms=("ES256",))
+    trusted = TrustedIssuer(
+        issuer=external_idp.issuer,
+        jwks_uri=f"{external_idp.issuer}/jwks",
+        audience=EXTERNAL_AUDIENCE,
+        algorithms=("ES256",),
+    )
     # No refetch cooldown: the tests rotate keys and expect the very next request to see them;
     # a short cache age, so a retired key stops verifying within the test.
-    config = replace(app.state.auth.config, trusted_issuers=(trusted,), jwks_refetch_seconds=0,
-                     jwks_max_age_seconds=1)
+    config = replace(
+        app.state.auth.config,
+        trusted_issuers=(trusted,),
+        jwks_refetch_seconds=0,
+        jwks_max_age_seconds=1,
+    )
     app.state.auth = AuthState(config, TokenValidator(config, app.state.sessions))
     with serving(app, port) as url:
         yield LiveApp(url, config, auth_database_url)

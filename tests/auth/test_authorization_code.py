@@ -54,7 +54,9 @@ async def test_a_code_is_single_use_and_a_replay_revokes_what_it_bought(live_app
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     # The code leaked: the tokens it was exchanged for stop working (RFC 6749 §4.1.2).
     assert (await userinfo(live_app, tokens["access_token"])).status_code == 401
-    refreshed = await token_request(live_app, client, grant_type="refresh_token", refresh_token=tokens["refresh_token"])
+    refreshed = await token_request(
+        live_app, client, grant_type="refresh_token", refresh_token=tokens["refresh_token"]
+    )
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
 
 
@@ -87,8 +89,9 @@ async def test_pkce_is_required(live_app):
 async def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(live_app):
     client = await register_client(live_app)
     async with httpx.AsyncClient(base_url=live_app.url) as browser:
-        answer = await browser.get(authorize_url(client, secrets.token_urlsafe(48),
-                                                 redirect_uri="https://evil.example/cb"))
+        answer = await browser.get(
+            authorize_url(client, secrets.token_urlsafe(48), redirect_uri="https://evil.example/cb")
+        )
     assert answer.status_code == 400 and "授权请求无效" in answer.text
 
 
@@ -99,8 +102,9 @@ async def test_denied_consent_redirects_with_access_denied(live_app):
         signed_in = await sign_in(browser, start.headers["location"], "teacher")
         consent = await browser.get(signed_in.headers["location"])
         csrf = consent.text.split('name="csrf_token" value="')[1].split('"')[0]
-        denied = await browser.post(signed_in.headers["location"],
-                                    data={"csrf_token": csrf, "decision": "deny"})
+        denied = await browser.post(
+            signed_in.headers["location"], data={"csrf_token": csrf, "decision": "deny"}
+        )
     assert denied.status_code == 302
     assert query_of(denied.headers["location"])["error"] == "access_denied"
 

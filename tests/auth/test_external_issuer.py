@@ -30,7 +30,9 @@ async def test_unknown_kid_refetches_the_jwks_once(live_app, external_idp):
 
 async def test_kid_unknown_even_after_refetch_is_refused(live_app, external_idp):
     stranger = ECKey.generate_key("P-256", parameters={"kid": "ext-never"}, private=True)
-    assert (await userinfo(live_app, external_idp.sign(stranger, scope="profile"))).status_code == 401
+    assert (
+        await userinfo(live_app, external_idp.sign(stranger, scope="profile"))
+    ).status_code == 401
 
 
 async def test_external_issuer_cannot_assert_admin(live_app, external_idp):
@@ -39,8 +41,9 @@ async def test_external_issuer_cannot_assert_admin(live_app, external_idp):
 
 
 async def test_external_token_naming_an_unknown_member_is_refused(live_app, external_idp):
-    token = external_idp.sign(external_idp.keys[0], organisation_credit_code="915000000000000000",
-                              scope="profile")
+    token = external_idp.sign(
+        external_idp.keys[0], organisation_credit_code="915000000000000000", scope="profile"
+    )
     assert (await userinfo(live_app, token)).status_code == 401
 
 

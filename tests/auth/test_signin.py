@@ -91,9 +91,13 @@ async def test_many_failures_from_one_address_slow_it_down_for_every_account(liv
     attacker = {"X-Forwarded-For": "203.0.113.7"}
     async with httpx.AsyncClient(base_url=live_app.url, headers=attacker) as browser:
         for attempt in range(passwords.SOURCE_FAILURES):
-            assert (await sign_in(browser, "/signin", f"user-{attempt}", "123456")).status_code == 400
+            assert (
+                await sign_in(browser, "/signin", f"user-{attempt}", "123456")
+            ).status_code == 400
         stopped = await sign_in(browser, "/signin", "sprayed", PASSWORD)
     assert stopped.status_code == 429 and "登录失败次数过多" in stopped.text
     # Another address, and the account itself, are untouched.
-    async with httpx.AsyncClient(base_url=live_app.url, headers={"X-Forwarded-For": "198.51.100.9"}) as browser:
+    async with httpx.AsyncClient(
+        base_url=live_app.url, headers={"X-Forwarded-For": "198.51.100.9"}
+    ) as browser:
         assert (await sign_in(browser, "/signin", "sprayed", PASSWORD)).status_code == 303

@@ -16,16 +16,30 @@ from models.oauth import RevokedAccessToken
 from tests.auth.oauth_client import userinfo
 from tests.tokens import mint_access_token
 
-UNAUTHENTICATED = {"errors": [{"message": "Authentication required",
-                               "extensions": {"code": "UNAUTHENTICATED"}}]}
+UNAUTHENTICATED = {
+    "errors": [{"message": "Authentication required", "extensions": {"code": "UNAUTHENTICATED"}}]
+}
 
 
 def _claims(config: AuthConfig, **overrides) -> dict:
     now = int(time.time())
-    claims = {"iss": config.issuer, "aud": config.audience, "sub": "1", "client_id": "c",
-              "scope": "alliance:read profile", "iat": now, "nbf": now, "exp": now + 300,
-              "jti": f"attack-{time.monotonic_ns()}", "uid": 1, "role": "bureau",
-              "organisation": 1, "region": "500229", "region_level": "county", "person": None}
+    claims = {
+        "iss": config.issuer,
+        "aud": config.audience,
+        "sub": "1",
+        "client_id": "c",
+        "scope": "alliance:read profile",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 300,
+        "jti": f"attack-{time.monotonic_ns()}",
+        "uid": 1,
+        "role": "bureau",
+        "organisation": 1,
+        "region": "500229",
+        "region_level": "county",
+        "person": None,
+    }
     return {**claims, **overrides}
 
 
@@ -93,8 +107,11 @@ async def test_bad_signature(live_app):
 
 async def test_revoked_jti(live_app):
     token = await _forge(live_app, jti="revoked-by-test")
-    await live_app.run(lambda session: session.add(
-        RevokedAccessToken(jti="revoked-by-test", expires_at=_in_five_minutes())))
+    await live_app.run(
+        lambda session: session.add(
+            RevokedAccessToken(jti="revoked-by-test", expires_at=_in_five_minutes())
+        )
+    )
     await _assert_refused(live_app, token)
 
 
@@ -112,8 +129,9 @@ async def test_garbage_token(live_app):
 
 
 async def test_missing_scope_is_forbidden_not_unauthenticated(live_app):
-    token = await mint_access_token(live_app.config, live_app.database_url, "officer",
-                                    scope="alliance:read")
+    token = await mint_access_token(
+        live_app.config, live_app.database_url, "officer", scope="alliance:read"
+    )
     answer = await userinfo(live_app, token)
     assert answer.status_code == 403
     assert answer.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"

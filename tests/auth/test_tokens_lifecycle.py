@@ -28,8 +28,9 @@ async def _signed_in_tokens(live_app, client=None):
 
 
 async def _refresh(live_app, client, refresh_token) -> httpx.Response:
-    return await token_request(live_app, client, grant_type="refresh_token",
-                               refresh_token=refresh_token)
+    return await token_request(
+        live_app, client, grant_type="refresh_token", refresh_token=refresh_token
+    )
 
 
 async def _post(live_app, path, client, **form) -> httpx.Response:
@@ -64,10 +65,12 @@ async def test_a_refresh_token_works_only_for_its_own_client(live_app):
 
 
 async def test_client_credentials_token_acts_as_the_service_user(live_app):
-    client = await register_client(live_app, grants=("client_credentials",),
-                                   service_username="member-system")
-    answer = await token_request(live_app, client, grant_type="client_credentials",
-                                 scope="alliance:read profile")
+    client = await register_client(
+        live_app, grants=("client_credentials",), service_username="member-system"
+    )
+    answer = await token_request(
+        live_app, client, grant_type="client_credentials", scope="alliance:read profile"
+    )
     assert answer.status_code == 200, answer.text
     assert "refresh_token" not in answer.json()
     me = (await userinfo(live_app, answer.json()["access_token"])).json()
@@ -75,19 +78,25 @@ async def test_client_credentials_token_acts_as_the_service_user(live_app):
 
 
 async def test_client_credentials_with_a_wrong_secret_is_refused(live_app):
-    client = await register_client(live_app, grants=("client_credentials",),
-                                   service_username="member-system")
+    client = await register_client(
+        live_app, grants=("client_credentials",), service_username="member-system"
+    )
     async with httpx.AsyncClient(base_url=live_app.url) as http:
-        answer = await http.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                 auth=(client.client_id, "not-the-secret"))
+        answer = await http.post(
+            "/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(client.client_id, "not-the-secret"),
+        )
     assert answer.status_code == 401 and answer.json()["error"] == "invalid_client"
 
 
 async def test_client_credentials_cannot_grant_admin_to_a_non_admin(live_app):
-    client = await register_client(live_app, grants=("client_credentials",),
-                                   service_username="member-system")
-    answer = await token_request(live_app, client, grant_type="client_credentials",
-                                 scope="alliance:read admin")
+    client = await register_client(
+        live_app, grants=("client_credentials",), service_username="member-system"
+    )
+    answer = await token_request(
+        live_app, client, grant_type="client_credentials", scope="alliance:read admin"
+    )
     assert answer.json()["scope"] == "alliance:read"
 
 
@@ -95,8 +104,13 @@ async def test_revoked_access_token_is_refused_by_the_resource_server(live_app):
     client, tokens = await _signed_in_tokens(live_app)
     assert (await userinfo(live_app, tokens["access_token"])).status_code == 200
 
-    revoked = await _post(live_app, "/oauth/revoke", client, token=tokens["access_token"],
-                          token_type_hint="access_token")
+    revoked = await _post(
+        live_app,
+        "/oauth/revoke",
+        client,
+        token=tokens["access_token"],
+        token_type_hint="access_token",
+    )
 
     assert revoked.status_code == 200
     assert (await userinfo(live_app, tokens["access_token"])).status_code == 401
@@ -116,10 +130,14 @@ async def test_revoking_an_unknown_token_answers_200(live_app):
 
 async def test_introspection_describes_an_active_token(live_app):
     client, tokens = await _signed_in_tokens(live_app)
-    answer = (await _post(live_app, "/oauth/introspect", client, token=tokens["access_token"])).json()
+    answer = (
+        await _post(live_app, "/oauth/introspect", client, token=tokens["access_token"])
+    ).json()
     assert answer["active"] is True and answer["client_id"] == client.client_id
     assert answer["role"] == "bureau" and answer["scope"] == "alliance:read profile"
-    refresh = (await _post(live_app, "/oauth/introspect", client, token=tokens["refresh_token"])).json()
+    refresh = (
+        await _post(live_app, "/oauth/introspect", client, token=tokens["refresh_token"])
+    ).json()
     assert refresh["active"] is True and refresh["token_type"] == "refresh_token"
 
 

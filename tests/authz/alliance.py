@@ -61,8 +61,15 @@ class Alliance:
     def token(self, viewer: str, scope: str = USER_SCOPES) -> str | None:
         return None if viewer == ANONYMOUS else self.tokens[(viewer, scope)]
 
-    def graphql(self, viewer: str, query: str, variables: dict | None = None, *, scope: str = USER_SCOPES,
-                operation: str | None = None) -> GraphQLResult:
+    def graphql(
+        self,
+        viewer: str,
+        query: str,
+        variables: dict | None = None,
+        *,
+        scope: str = USER_SCOPES,
+        operation: str | None = None,
+    ) -> GraphQLResult:
         token = self.token(viewer, scope)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         body = {"query": query, "variables": variables or {}}
@@ -92,12 +99,16 @@ async def running_alliance(tmp_path) -> AsyncIterator[Alliance]:
         await loader.seed(url, "test")
         cast = await _cast(url)
         port = free_port()
-        settings = dataclasses.replace(get_settings(), database_url=url, issuer=f"http://127.0.0.1:{port}")
+        settings = dataclasses.replace(
+            get_settings(), database_url=url, issuer=f"http://127.0.0.1:{port}"
+        )
         app = create_app(settings)
         tokens = {}
         for username in USERNAMES:
             for scope in (USER_SCOPES, READ_ONLY, NOT_PERSONAL):
-                tokens[(username, scope)] = await mint_access_token(app.state.auth.config, url, username, scope)
+                tokens[(username, scope)] = await mint_access_token(
+                    app.state.auth.config, url, username, scope
+                )
         with serving(app, port) as base:
             alliance = Alliance(base, url, cast, tokens)
             try:

@@ -21,29 +21,78 @@ ANONYMOUS = "anonymous"
 V, H, C, M, W = "visible", "hidden", "clear", "masked", "withheld"
 UNAUTH, FORBID = "UNAUTHENTICATED", "FORBIDDEN"
 
-VIEWERS: dict[str, Role | None] = {ANONYMOUS: None, **{u: Role(role) for u, role, _ in DEMO_ACCOUNTS}}
+VIEWERS: dict[str, Role | None] = {
+    ANONYMOUS: None,
+    **{u: Role(role) for u, role, _ in DEMO_ACCOUNTS},
+}
 """Every demo account, by the role its token carries; bureaus twice (county and city level)."""
 
-_AGENCY_ACTS_AS_OTHER = {outcome: dict.fromkeys(("referred", "registered", "own_case", "assigned"), outcome)
-                         for outcome in (H, M)}
+_AGENCY_ACTS_AS_OTHER = {
+    outcome: dict.fromkeys(("referred", "registered", "own_case", "assigned"), outcome)
+    for outcome in (H, M)
+}
 """The agency's acts on a person are nothing to anyone else: they see such a person as any other."""
 
 # viewer → relation → outcome, per table. Comments cite the issue's words.
 READS: dict[str, dict[str, dict[str, str]]] = {
     "persons": {
         # school: "full detail of its own students and graduates" — nobody else's.
-        "school": {"own": C, "other": H, "outside": H, "consented": H, "fair": H, **_AGENCY_ACTS_AS_OTHER[H]},
+        "school": {
+            "own": C,
+            "other": H,
+            "outside": H,
+            "consented": H,
+            "fair": H,
+            **_AGENCY_ACTS_AS_OTHER[H],
+        },
         # enterprise: "sees its own applicants; matched candidates stay masked until they applied or consented".
-        "enterprise": {"own": C, "other": M, "outside": M, "consented": C, "fair": M, **_AGENCY_ACTS_AS_OTHER[M]},
+        "enterprise": {
+            "own": C,
+            "other": M,
+            "outside": M,
+            "consented": C,
+            "fair": M,
+            **_AGENCY_ACTS_AS_OTHER[M],
+        },
         # agency: "candidates masked unless they consented, accepted its referral, registered at its fair
         # themselves, or a bureau assigned their case to it" — its own acts clear nobody (issue 11).
-        "agency": {"own": C, "other": M, "outside": M, "consented": C, "fair": C,
-                   "referred": M, "registered": M, "own_case": M, "assigned": C},
+        "agency": {
+            "own": C,
+            "other": M,
+            "outside": M,
+            "consented": C,
+            "fair": C,
+            "referred": M,
+            "registered": M,
+            "own_case": M,
+            "assigned": C,
+        },
         # bureau: "reads inside its region subtree; personal data unmasked at county level only".
-        "county": {"own": C, "other": H, "outside": H, "consented": H, "fair": H, **_AGENCY_ACTS_AS_OTHER[H]},
-        "city": {"own": M, "other": M, "outside": H, "consented": M, "fair": M, **_AGENCY_ACTS_AS_OTHER[M]},
+        "county": {
+            "own": C,
+            "other": H,
+            "outside": H,
+            "consented": H,
+            "fair": H,
+            **_AGENCY_ACTS_AS_OTHER[H],
+        },
+        "city": {
+            "own": M,
+            "other": M,
+            "outside": H,
+            "consented": M,
+            "fair": M,
+            **_AGENCY_ACTS_AS_OTHER[M],
+        },
         # graduate: "self only".
-        "graduate": {"own": C, "other": H, "outside": H, "consented": H, "fair": H, **_AGENCY_ACTS_AS_OTHER[H]},
+        "graduate": {
+            "own": C,
+            "other": H,
+            "outside": H,
+            "consented": H,
+            "fair": H,
+            **_AGENCY_ACTS_AS_OTHER[H],
+        },
         # admin: "no silent bypass of personal-data rules": listed, always masked.
         "admin": {"other": M, "outside": M, "consented": M, "fair": M, **_AGENCY_ACTS_AS_OTHER[M]},
         ANONYMOUS: {"other": UNAUTH, "consented": UNAUTH},
@@ -62,7 +111,10 @@ READS: dict[str, dict[str, dict[str, str]]] = {
     },
     "organisations": {
         # members see approved members and themselves; join requests: the region's bureau and admins.
-        **{v: {"own": V, "other": H, "outside": H, "public": V} for v in ("school", "enterprise", "agency")},
+        **{
+            v: {"own": V, "other": H, "outside": H, "public": V}
+            for v in ("school", "enterprise", "agency")
+        },
         "county": {"own": V, "other": H, "outside": H, "public": V},
         "city": {"own": V, "other": V, "outside": H, "public": V},
         "graduate": {"other": H, "outside": H, "public": V},
@@ -71,18 +123,26 @@ READS: dict[str, dict[str, dict[str, str]]] = {
     },
     "training_classes": {
         # school "its own classes"; classes carry no personal data, members may browse them.
-        **{v: {"own": V, "other": V} if v == "school" else {"other": V}
-           for v in ("school", "enterprise", "agency", "county", "city", "graduate", "admin")},
+        **{
+            v: {"own": V, "other": V} if v == "school" else {"other": V}
+            for v in ("school", "enterprise", "agency", "county", "city", "graduate", "admin")
+        },
         ANONYMOUS: {"other": UNAUTH},
     },
     "applications": {
-        **{v: {"own": V, "other": H, "outside": H} for v in ("enterprise", "school", "agency", "county", "graduate")},
+        **{
+            v: {"own": V, "other": H, "outside": H}
+            for v in ("enterprise", "school", "agency", "county", "graduate")
+        },
         "city": {"own": V, "other": V, "outside": H},
         "admin": {"other": V, "outside": V},
         ANONYMOUS: {"other": UNAUTH},
     },
     "employment_records": {
-        **{v: {"own": V, "other": H, "outside": H} for v in ("enterprise", "school", "agency", "county", "graduate")},
+        **{
+            v: {"own": V, "other": H, "outside": H}
+            for v in ("enterprise", "school", "agency", "county", "graduate")
+        },
         "city": {"own": V, "other": V, "outside": H},
         "admin": {"other": V, "outside": V},
         ANONYMOUS: {"other": UNAUTH},
@@ -118,8 +178,10 @@ READS: dict[str, dict[str, dict[str, str]]] = {
         "admin": {"other": V, "outside": V},
         ANONYMOUS: {"other": UNAUTH},
     },
-    "regions": {v: ({"own": V, "public": V} if v not in (ANONYMOUS, "graduate", "admin") else {"public": V})
-                for v in VIEWERS},
+    "regions": {
+        v: ({"own": V, "public": V} if v not in (ANONYMOUS, "graduate", "admin") else {"public": V})
+        for v in VIEWERS
+    },
     "fairs": {v: ({"own": V, "public": V} if v == "agency" else {"public": V}) for v in VIEWERS},
 }
 
@@ -132,20 +194,58 @@ _FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFa
 _TRACKING = {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
-    "enterprise": {"createPosition", "updatePosition", "openPosition", "closePosition", "transitionApplication",
-                   "reserveClassPositions"},  # "writes its own positions", moves its applicants, co-runs classes
+    "enterprise": {
+        "createPosition",
+        "updatePosition",
+        "openPosition",
+        "closePosition",
+        "transitionApplication",
+        "reserveClassPositions",
+    },  # "writes its own positions", moves its applicants, co-runs classes
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
-    "school": {"upsertStudentRecord", "upsertEmploymentIntention", "createClass", "updateClass", "enrolStudent",
-               "reserveClassPositions", "createApplication", "referCandidate", "transitionApplication",
-               "recordFollowUp", "decideStudentTransfer"} | _FAIRS,
-    "agency": {"createApplication", "referCandidate", "transitionApplication"} | _FAIRS | _TRACKING,  # refers, organises fairs, helps
+    "school": {
+        "upsertStudentRecord",
+        "upsertEmploymentIntention",
+        "createClass",
+        "updateClass",
+        "enrolStudent",
+        "reserveClassPositions",
+        "createApplication",
+        "referCandidate",
+        "transitionApplication",
+        "recordFollowUp",
+        "decideStudentTransfer",
+    }
+    | _FAIRS,
+    "agency": {"createApplication", "referCandidate", "transitionApplication"}
+    | _FAIRS
+    | _TRACKING,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     # issue 11: a transfer is accepted by the current school or the household's county bureau.
-    "county": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention", "decideStudentTransfer"} | _FAIRS | _TRACKING,
+    "county": {
+        "decideMembership",
+        "suspendMembership",
+        "upsertEnrolmentIntention",
+        "decideStudentTransfer",
+    }
+    | _FAIRS
+    | _TRACKING,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
-    "city": {"decideMembership", "suspendMembership", "upsertEnrolmentIntention", "decideStudentTransfer"} | _FAIRS | _TRACKING,
-    "graduate": {"upsertEmploymentIntention", "setConsent", "createApplication", "transitionApplication",
-                 "registerForFair"},  # "self only; a consent switch"
+    "city": {
+        "decideMembership",
+        "suspendMembership",
+        "upsertEnrolmentIntention",
+        "decideStudentTransfer",
+    }
+    | _FAIRS
+    | _TRACKING,
+    "graduate": {
+        "upsertEmploymentIntention",
+        "setConsent",
+        "createApplication",
+        "transitionApplication",
+        "registerForFair",
+    },  # "self only; a consent switch"
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
     # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
     "admin": {"decideMembership", "suspendMembership"},
@@ -154,5 +254,9 @@ MUTATIONS: dict[str, set[str]] = {
 
 
 def read_cells() -> list[tuple[str, str, str]]:
-    return [(viewer, table, relation) for table in READS for viewer in VIEWERS
-            for relation in READS[table].get(viewer, {})]
+    return [
+        (viewer, table, relation)
+        for table in READS
+        for viewer in VIEWERS
+        for relation in READS[table].get(viewer, {})
+    ]

@@ -16,8 +16,13 @@ from tests.authz.spec import ANONYMOUS, MUTATIONS, VIEWERS
 from tests.authz.test_reads import gid, mask_name
 from tests.authz.test_sdl import mutations
 
-MISSING = {t: gid(t, 999_999) for t in ("Position", "Person", "TrainingClass", "Application", "Fair", "Organisation")}
-IDENTITY = '{name: "张三", idNumber: "110101199003070000"}'  # bad check character: a user error, no change
+MISSING = {
+    t: gid(t, 999_999)
+    for t in ("Position", "Person", "TrainingClass", "Application", "Fair", "Organisation")
+}
+IDENTITY = (
+    '{name: "张三", idNumber: "110101199003070000"}'  # bad check character: a user error, no change
+)
 GATE_DOCUMENTS = {
     "requestMembership": 'requestMembership(input: {kind: ENTERPRISE, name: "x", creditCode: "bad", regionCode: "500229"})',
     "decideMembership": f'decideMembership(id: "{MISSING["Organisation"]}", decision: APPROVED)',
@@ -26,29 +31,37 @@ GATE_DOCUMENTS = {
     "decideStudentTransfer": f'decideStudentTransfer(id: "{gid("StudentTransfer", 999_999)}", accept: false)',
     "upsertEmploymentIntention": f'upsertEmploymentIntention(personId: "{MISSING["Person"]}", input: {{graduationYear: 2026}})',
     "setConsent": "setConsent(consent: true, version: 999999)",
-    "createPosition": ('createPosition(input: {title: "", occupationCode: "x", kind: REGULAR, minEducation: JUNIOR_MIDDLE, '
-                       'headcount: 0, salaryMin: 1, salaryMax: 0, regionCode: "x", validFrom: "2026-01-02", validUntil: "2026-01-01"})'),
+    "createPosition": (
+        'createPosition(input: {title: "", occupationCode: "x", kind: REGULAR, minEducation: JUNIOR_MIDDLE, '
+        'headcount: 0, salaryMin: 1, salaryMax: 0, regionCode: "x", validFrom: "2026-01-02", validUntil: "2026-01-01"})'
+    ),
     "updatePosition": f'updatePosition(id: "{MISSING["Position"]}", version: 1, changes: {{}})',
     "openPosition": f'openPosition(id: "{MISSING["Position"]}", version: 1)',
     "closePosition": f'closePosition(id: "{MISSING["Position"]}", version: 1)',
-    "createClass": ('createClass(input: {kind: SHORT_TRAINING, name: "", cohortYear: 2026, seats: 0, '
-                    'startsOn: "2026-02-01", endsOn: "2026-01-01"})'),
+    "createClass": (
+        'createClass(input: {kind: SHORT_TRAINING, name: "", cohortYear: 2026, seats: 0, '
+        'startsOn: "2026-02-01", endsOn: "2026-01-01"})'
+    ),
     "updateClass": f'updateClass(id: "{MISSING["TrainingClass"]}", version: 1, changes: {{}})',
     "enrolStudent": f'enrolStudent(classId: "{MISSING["TrainingClass"]}", personId: "{MISSING["Person"]}")',
     "reserveClassPositions": f'reserveClassPositions(classId: "{MISSING["TrainingClass"]}", positionIds: [])',
     "createApplication": f'createApplication(personId: "{MISSING["Person"]}", positionId: "{MISSING["Position"]}")',
     "referCandidate": f'referCandidate(personId: "{MISSING["Person"]}", positionId: "{MISSING["Position"]}", note: "矩阵")',
     "transitionApplication": f'transitionApplication(input: {{id: "{MISSING["Application"]}", version: 1, stage: WITHDRAWN}})',
-    "createFair": ('createFair(input: {name: "", kind: GENERAL, mode: ONLINE, regionCode: "x", '
-                   'startsOn: "2026-02-01", endsOn: "2026-01-01"})'),
+    "createFair": (
+        'createFair(input: {name: "", kind: GENERAL, mode: ONLINE, regionCode: "x", '
+        'startsOn: "2026-02-01", endsOn: "2026-01-01"})'
+    ),
     "addFairEnterprises": f'addFairEnterprises(fairId: "{MISSING["Fair"]}", enterpriseIds: [])',
     "addFairPositions": f'addFairPositions(fairId: "{MISSING["Fair"]}", positionIds: [])',
     "registerForFair": f'registerForFair(fairId: "{MISSING["Fair"]}", personId: "{MISSING["Person"]}")',
     "recordFollowUp": f'recordFollowUp(personId: "{MISSING["Person"]}", onDate: "2025-01-01", status: EMPLOYED)',
     "openAssistanceCase": f'openAssistanceCase(personId: "{MISSING["Person"]}", reason: "x")',
     "addAssistanceAction": f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", action: "x")',
-    "closeAssistanceCase": (f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcome: "x", '
-                            'closedOn: "2025-01-01")'),
+    "closeAssistanceCase": (
+        f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcome: "x", '
+        'closedOn: "2025-01-01")'
+    ),
     "suspendMembership": f'suspendMembership(id: "{MISSING["Organisation"]}", reason: "矩阵")',
     "createOAuthClient": 'createOAuthClient(input: {clientId: "matrix-app", redirectUris: ["https://matrix.example/cb"]})',
     "deleteOAuthClient": 'deleteOAuthClient(clientId: "no-such-client")',
@@ -64,22 +77,34 @@ SDL_MUTATIONS = sorted(mutations(SDL_PATH.read_text(encoding="utf-8")))
 def test_every_mutation_is_in_the_matrix():
     assert set(GATE_DOCUMENTS) == set(SDL_MUTATIONS)
     granted = set().union(*(r.mutations for r in RULES.values()))
-    assert granted <= set(SDL_MUTATIONS), f"rules grant mutations the SDL lacks: {granted - set(SDL_MUTATIONS)}"
+    assert granted <= set(SDL_MUTATIONS), (
+        f"rules grant mutations the SDL lacks: {granted - set(SDL_MUTATIONS)}"
+    )
     assert set().union(*MUTATIONS.values()) <= set(SDL_MUTATIONS)
 
 
 GATE_CELLS = [(viewer, name) for name in SDL_MUTATIONS for viewer in VIEWERS]
 
 
-@pytest.mark.parametrize(("viewer", "mutation"), [
-    pytest.param(v, m, id=f"{v}-{m}-{'allowed' if m in MUTATIONS[v] else 'refused'}") for v, m in GATE_CELLS])
+@pytest.mark.parametrize(
+    ("viewer", "mutation"),
+    [
+        pytest.param(v, m, id=f"{v}-{m}-{'allowed' if m in MUTATIONS[v] else 'refused'}")
+        for v, m in GATE_CELLS
+    ],
+)
 def test_mutation_gate(alliance, viewer, mutation):
     """Allowed: the call reaches the resolver (user errors, nothing changed). Refused: FORBIDDEN
     for a signed-in role, UNAUTHENTICATED for anonymous, and no data."""
-    result = alliance.graphql(viewer, f"mutation Gate {{ {mutation}: {GATE_DOCUMENTS[mutation]} {{ errors {{ code }} }} }}")
+    result = alliance.graphql(
+        viewer,
+        f"mutation Gate {{ {mutation}: {GATE_DOCUMENTS[mutation]} {{ errors {{ code }} }} }}",
+    )
     if mutation in MUTATIONS[viewer]:
         assert result.errors == [], result.errors
-        assert result.data[mutation]["errors"], "the probe input is invalid: a user error was expected"
+        assert result.data[mutation]["errors"], (
+            "the probe input is invalid: a user error was expected"
+        )
     else:
         expected = "UNAUTHENTICATED" if viewer == ANONYMOUS else "FORBIDDEN"
         assert [e["extensions"]["code"] for e in result.errors] == [expected]
@@ -89,8 +114,11 @@ def test_mutation_gate(alliance, viewer, mutation):
 @pytest.mark.parametrize("viewer", [v for v in VIEWERS if v not in (ANONYMOUS, "admin")])
 def test_mutations_need_the_write_scope(alliance, viewer):
     mutation = sorted(MUTATIONS[viewer])[0]
-    result = alliance.graphql(viewer, f"mutation Gate {{ {mutation}: {GATE_DOCUMENTS[mutation]} {{ errors {{ code }} }} }}",
-                              scope=READ_ONLY)
+    result = alliance.graphql(
+        viewer,
+        f"mutation Gate {{ {mutation}: {GATE_DOCUMENTS[mutation]} {{ errors {{ code }} }} }}",
+        scope=READ_ONLY,
+    )
     assert [e["extensions"]["code"] for e in result.errors] == ["FORBIDDEN"] and result.data is None
 
 
@@ -98,7 +126,9 @@ def test_mutations_need_the_write_scope(alliance, viewer):
 
 
 def _version(alliance, type_name: str, key) -> int:
-    result = alliance.graphql("admin", f'{{ node(id: "{gid(type_name, key)}") {{ ... on {type_name} {{ version }} }} }}')
+    result = alliance.graphql(
+        "admin", f'{{ node(id: "{gid(type_name, key)}") {{ ... on {type_name} {{ version }} }} }}'
+    )
     return result.data["node"]["version"] if result.data["node"] else 1
 
 
@@ -120,14 +150,18 @@ def _intention_write(alliance, viewer, relation):
 def _transition(stage):
     def write(alliance, viewer, relation):
         key = alliance.cast.subject(viewer, "applications", relation)
-        return (f'transitionApplication(input: {{id: "{gid("Application", key)}", '
-                f'version: {_version(alliance, "Application", key)}, stage: {stage}}})')
+        return (
+            f'transitionApplication(input: {{id: "{gid("Application", key)}", '
+            f"version: {_version(alliance, 'Application', key)}, stage: {stage}}})"
+        )
+
     return write
 
 
 def _membership(relation_key):
     def write(alliance, viewer, relation):
         return f'decideMembership(id: "{gid("Organisation", alliance.cast.subject(viewer, "organisations", relation_key))}", decision: APPROVED)'
+
     return write
 
 
@@ -149,7 +183,13 @@ WRITE_CELLS = [
     ("school", "upsertEmploymentIntention", "own", _intention_write, True),
     ("school", "upsertEmploymentIntention", "other", _intention_write, False),
     ("school", "upsertEmploymentIntention", "outside", _intention_write, False),
-    ("agency", "transitionApplication", "own", _transition("WITHDRAWN"), True),  # accepting is the graduate's
+    (
+        "agency",
+        "transitionApplication",
+        "own",
+        _transition("WITHDRAWN"),
+        True,
+    ),  # accepting is the graduate's
     ("agency", "transitionApplication", "other", _transition("WITHDRAWN"), False),
     ("agency", "addFairEnterprises", "own", _fair_write, True),
     ("agency", "addFairEnterprises", "public", _fair_write, False),
@@ -164,10 +204,18 @@ WRITE_CELLS = [
 ]
 
 
-@pytest.mark.parametrize(("viewer", "operation", "relation", "writer", "succeeds"), [
-    pytest.param(*c, id=f"{c[0]}-{c[1]}-{c[2]}-{'ok' if c[4] else 'not-found'}") for c in WRITE_CELLS])
+@pytest.mark.parametrize(
+    ("viewer", "operation", "relation", "writer", "succeeds"),
+    [
+        pytest.param(*c, id=f"{c[0]}-{c[1]}-{c[2]}-{'ok' if c[4] else 'not-found'}")
+        for c in WRITE_CELLS
+    ],
+)
 def test_write_rows(alliance, viewer, operation, relation, writer, succeeds):
-    result = alliance.graphql(viewer, f"mutation Write {{ {operation}: {writer(alliance, viewer, relation)} {{ errors {{ code field }} }} }}")
+    result = alliance.graphql(
+        viewer,
+        f"mutation Write {{ {operation}: {writer(alliance, viewer, relation)} {{ errors {{ code field }} }} }}",
+    )
     assert result.errors == [], result.errors
     codes = [e["code"] for e in result.data[operation]["errors"]]
     assert codes == ([] if succeeds else ["NOT_FOUND"])
@@ -176,7 +224,10 @@ def test_write_rows(alliance, viewer, operation, relation, writer, succeeds):
 def test_graduate_applies_only_for_self(alliance):
     other = gid("Person", alliance.cast.subject("graduate", "persons", "other"))
     position = gid("Position", alliance.cast.subject("graduate", "extra", "open_position"))
-    result = alliance.graphql("graduate", f'mutation {{ createApplication(personId: "{other}", positionId: "{position}") {{ errors {{ code }} }} }}')
+    result = alliance.graphql(
+        "graduate",
+        f'mutation {{ createApplication(personId: "{other}", positionId: "{position}") {{ errors {{ code }} }} }}',
+    )
     assert result.data["createApplication"]["errors"] == [{"code": "NOT_SELF"}]
 
 
@@ -185,8 +236,15 @@ def test_consent_switch_controls_enterprise_and_agency_view(alliance):
     me = alliance.cast.graduate_person
     stored = alliance.cast.persons[me]
     read = f'{{ node(id: "{gid("Person", me)}") {{ ... on Person {{ name }} }} }}'
-    for consent, shown in ((False, mask_name(stored["name"])), (True, stored["name"]), (False, mask_name(stored["name"]))):
-        switched = alliance.graphql("graduate", f"mutation {{ setConsent(consent: {str(consent).lower()}) {{ errors {{ code }} result {{ consentToShare }} }} }}")
+    for consent, shown in (
+        (False, mask_name(stored["name"])),
+        (True, stored["name"]),
+        (False, mask_name(stored["name"])),
+    ):
+        switched = alliance.graphql(
+            "graduate",
+            f"mutation {{ setConsent(consent: {str(consent).lower()}) {{ errors {{ code }} result {{ consentToShare }} }} }}",
+        )
         assert switched.data["setConsent"] == {"errors": [], "result": {"consentToShare": consent}}
         for viewer in ("enterprise", "agency"):
             assert alliance.graphql(viewer, read).data["node"]["name"] == shown, (viewer, consent)
@@ -197,12 +255,28 @@ def test_consent_switch_controls_enterprise_and_agency_view(alliance):
 def test_mutations_are_audited(alliance):
     operation = "AuditedWrite"
     key = alliance.cast.subject("graduate", "persons", "own")
-    result = alliance.graphql("graduate", f'mutation {operation} {{ upsertEmploymentIntention(personId: "{gid("Person", key)}", '
-                                          'input: {graduationYear: 2026, expectedSalary: 6100}) { errors { code } } }')
+    result = alliance.graphql(
+        "graduate",
+        f'mutation {operation} {{ upsertEmploymentIntention(personId: "{gid("Person", key)}", '
+        "input: {graduationYear: 2026, expectedSalary: 6100}) { errors { code } } }",
+    )
     assert result.data["upsertEmploymentIntention"]["errors"] == []
-    refused = alliance.graphql("school", f'mutation {operation} {{ upsertEmploymentIntention(personId: "{gid("Person", key)}", '
-                                         'input: {graduationYear: 2026}) { errors { code } } }')
+    refused = alliance.graphql(
+        "school",
+        f'mutation {operation} {{ upsertEmploymentIntention(personId: "{gid("Person", key)}", '
+        "input: {graduationYear: 2026}) { errors { code } } }",
+    )
     assert refused.data["upsertEmploymentIntention"]["errors"] == [{"code": "NOT_FOUND"}]
-    log = alliance.graphql("admin", '{ auditLog(action: MUTATION, first: 100) { edges { node { operation actorRole detail } } } }')
-    mine = [e["node"] for e in log.data["auditLog"]["edges"] if e["node"]["operation"] == "upsertEmploymentIntention"]
-    assert {(n["actorRole"], n["detail"]["ok"]) for n in mine} >= {("graduate", True), ("school", False)}
+    log = alliance.graphql(
+        "admin",
+        "{ auditLog(action: MUTATION, first: 100) { edges { node { operation actorRole detail } } } }",
+    )
+    mine = [
+        e["node"]
+        for e in log.data["auditLog"]["edges"]
+        if e["node"]["operation"] == "upsertEmploymentIntention"
+    ]
+    assert {(n["actorRole"], n["detail"]["ok"]) for n in mine} >= {
+        ("graduate", True),
+        ("school", False),
+    }

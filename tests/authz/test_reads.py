@@ -19,9 +19,17 @@ from auth.rules import RULES
 from tests.authz.spec import ANONYMOUS, KNOWN_WRONG, READS, VIEWERS, read_cells
 
 NODE_TYPES = {
-    "persons": "Person", "follow_ups": "Person", "assistance_cases": "Person", "positions": "Position",
-    "organisations": "Organisation", "training_classes": "TrainingClass", "applications": "Application",
-    "employment_records": "EmploymentRecord", "fairs": "Fair", "regions": "Region", "audit_records": "Person",
+    "persons": "Person",
+    "follow_ups": "Person",
+    "assistance_cases": "Person",
+    "positions": "Position",
+    "organisations": "Organisation",
+    "training_classes": "TrainingClass",
+    "applications": "Application",
+    "employment_records": "EmploymentRecord",
+    "fairs": "Fair",
+    "regions": "Region",
+    "audit_records": "Person",
 }
 SELECTIONS = {
     "persons": "... on Person { id name idNumber phone birthDate household { category } }",
@@ -37,7 +45,21 @@ def gid(type_name: str, key) -> str:
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()
 
 
-COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯")
+COMPOUND_SURNAMES = (
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "东方",
+    "皇甫",
+    "尉迟",
+    "公孙",
+    "慕容",
+    "长孙",
+    "宇文",
+    "司徒",
+    "夏侯",
+)
 
 
 def mask_name(name: str) -> str:
@@ -91,7 +113,9 @@ CELLS = read_cells()
 def test_spec_covers_rules():
     """The matrix is generated from the rules: every role has a viewer, every table a rule
     names has expectations for every viewer, and every rules table is in the matrix."""
-    assert set(VIEWERS.values()) == set(RULES), "a role of auth/rules.py has no viewer in the matrix"
+    assert set(VIEWERS.values()) == set(RULES), (
+        "a role of auth/rules.py has no viewer in the matrix"
+    )
     tables = set(itertools.chain.from_iterable(r.tables for r in RULES.values()))
     assert tables == set(READS), f"tables of the rules without expectations: {tables ^ set(READS)}"
     for table in READS:
@@ -134,7 +158,11 @@ def test_read(alliance, answers, viewer, table, relation):
         stored = alliance.cast.persons[alliance.cast.subject(viewer, table, relation)]
         if expected == "clear":
             assert (value["name"], value["idNumber"], value["phone"], value["birthDate"]) == (
-                stored["name"], stored["id_number"], stored["phone"], str(stored["birth_date"]))
+                stored["name"],
+                stored["id_number"],
+                stored["phone"],
+                str(stored["birth_date"]),
+            )
             assert (value["household"] is None) == never_household
         else:
             assert value["name"] == mask_name(stored["name"])
@@ -145,21 +173,33 @@ def test_read(alliance, answers, viewer, table, relation):
 
 # --- audit: every clear read is recorded, no masked read is -----------------------------------
 
-PERSON_CELLS = [(v, r, READS["persons"][v][r]) for v in VIEWERS for r in READS["persons"].get(v, {})
-                if READS["persons"][v][r] in ("clear", "masked")]
+PERSON_CELLS = [
+    (v, r, READS["persons"][v][r])
+    for v in VIEWERS
+    for r in READS["persons"].get(v, {})
+    if READS["persons"][v][r] in ("clear", "masked")
+]
 
 
-@pytest.mark.parametrize(("viewer", "relation", "expected"),
-                         [pytest.param(*c, id=f"{c[0]}-persons-{c[1]}-{c[2]}") for c in PERSON_CELLS])
+@pytest.mark.parametrize(
+    ("viewer", "relation", "expected"),
+    [pytest.param(*c, id=f"{c[0]}-persons-{c[1]}-{c[2]}") for c in PERSON_CELLS],
+)
 def test_audit_of_personal_reads(alliance, viewer, relation, expected):
     person = alliance.cast.subject(viewer, "persons", relation)
     operation = f"AuditProbe_{viewer}_{relation}"
     read = alliance.graphql(
-        viewer, f'query {operation} {{ node(id: "{gid("Person", person)}") {{ ... on Person {{ name idNumber phone }} }} }}')
+        viewer,
+        f'query {operation} {{ node(id: "{gid("Person", person)}") {{ ... on Person {{ name idNumber phone }} }} }}',
+    )
     assert read.errors == [] and read.data["node"] is not None
-    log = alliance.graphql("admin", """
+    log = alliance.graphql(
+        "admin",
+        """
         query Log($person: ID!) { auditLog(person: $person, action: READ_PERSONAL, first: 100) {
-          edges { node { operation actorRole fields subject { id } } } } }""", {"person": gid("Person", person)})
+          edges { node { operation actorRole fields subject { id } } } } }""",
+        {"person": gid("Person", person)},
+    )
     assert log.errors == []
     mine = [e["node"] for e in log.data["auditLog"]["edges"] if e["node"]["operation"] == operation]
     if expected == "masked":
@@ -179,7 +219,10 @@ def test_audit_of_personal_reads(alliance, viewer, relation, expected):
 def test_member_only_organisation_fields(alliance, viewer):
     """Credit code, contact phone and approval date: members only (anonymous: UNAUTHENTICATED)."""
     org = gid("Organisation", alliance.cast.subject(viewer, "organisations", "public"))
-    result = alliance.graphql(viewer, f'{{ node(id: "{org}") {{ ... on Organisation {{ name creditCode contactPhone }} }} }}')
+    result = alliance.graphql(
+        viewer,
+        f'{{ node(id: "{org}") {{ ... on Organisation {{ name creditCode contactPhone }} }} }}',
+    )
     if viewer == ANONYMOUS:
         assert {e["extensions"]["code"] for e in result.errors} == {"UNAUTHENTICATED"}
         assert result.data["node"]["name"] and result.data["node"]["creditCode"] is None
@@ -194,26 +237,42 @@ def test_without_personal_scope_everything_is_masked(alliance, viewer):
 
     person = alliance.cast.subject(viewer, "persons", "own")
     stored = alliance.cast.persons[person]
-    result = alliance.graphql(viewer, f'{{ node(id: "{gid("Person", person)}") {{ ... on Person {{ name idNumber phone }} }} }}',
-                              scope=NOT_PERSONAL)
+    result = alliance.graphql(
+        viewer,
+        f'{{ node(id: "{gid("Person", person)}") {{ ... on Person {{ name idNumber phone }} }} }}',
+        scope=NOT_PERSONAL,
+    )
     assert result.errors == []
-    assert result.data["node"] == {"name": mask_name(stored["name"]), "idNumber": mask_id_number(stored["id_number"]),
-                                   "phone": mask_phone(stored["phone"])}
+    assert result.data["node"] == {
+        "name": mask_name(stored["name"]),
+        "idNumber": mask_id_number(stored["id_number"]),
+        "phone": mask_phone(stored["phone"]),
+    }
 
 
-@pytest.mark.parametrize("query", [
-    "{ persons { totalCount } }", "{ applications { totalCount } }", "{ employmentRecords { totalCount } }",
-    "{ classes { totalCount } }", "{ auditLog { totalCount } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ persons { totalCount } }",
+        "{ applications { totalCount } }",
+        "{ employmentRecords { totalCount } }",
+        "{ classes { totalCount } }",
+        "{ auditLog { totalCount } }",
+    ],
+)
 def test_anonymous_lists_refused(alliance, query):
     result = alliance.graphql(ANONYMOUS, query)
-    assert [e["extensions"]["code"] for e in result.errors] == ["UNAUTHENTICATED"] and result.data is None
+    assert [e["extensions"]["code"] for e in result.errors] == [
+        "UNAUTHENTICATED"
+    ] and result.data is None
 
 
 @pytest.mark.parametrize("viewer", ["school", "county", "graduate"])
 def test_list_rows_stay_inside_the_remit(alliance, viewer):
     """The persons list shows no row the node cells call hidden (lists and nodes share rules)."""
-    result = alliance.graphql(viewer, "{ persons(first: 100) { totalCount edges { node { id } } } }")
+    result = alliance.graphql(
+        viewer, "{ persons(first: 100) { totalCount edges { node { id } } } }"
+    )
     assert result.errors == []
     assert result.data["persons"]["totalCount"] <= 100, "the list must fit one page for this check"
     seen = {e["node"]["id"] for e in result.data["persons"]["edges"]}

@@ -11,15 +11,30 @@ from auth.rules import PUBLIC_ORGANISATION_FIELDS, RULES
 from schema.sdl import SDL_PATH
 
 # Rules table → the Query fields and types that read it.
-QUERY_FIELDS = {"persons": "persons", "training_classes": "classes", "applications": "applications",
-                "employment_records": "employmentRecords", "audit_records": "auditLog"}
-TYPES = {"persons": "Person", "training_classes": "TrainingClass", "applications": "Application",
-         "employment_records": "EmploymentRecord"}
-ORGANISATION_COLUMNS = {"creditCode": "credit_code", "contactPhone": "contact_phone", "approvedAt": "approved_at"}
+QUERY_FIELDS = {
+    "persons": "persons",
+    "training_classes": "classes",
+    "applications": "applications",
+    "employment_records": "employmentRecords",
+    "audit_records": "auditLog",
+}
+TYPES = {
+    "persons": "Person",
+    "training_classes": "TrainingClass",
+    "applications": "Application",
+    "employment_records": "EmploymentRecord",
+}
+ORGANISATION_COLUMNS = {
+    "creditCode": "credit_code",
+    "contactPhone": "contact_phone",
+    "approvedAt": "approved_at",
+}
 
 
 def types(sdl: str) -> dict[str, ObjectTypeDefinitionNode]:
-    return {d.name.value: d for d in parse(sdl).definitions if isinstance(d, ObjectTypeDefinitionNode)}
+    return {
+        d.name.value: d for d in parse(sdl).definitions if isinstance(d, ObjectTypeDefinitionNode)
+    }
 
 
 def directives(node) -> dict[str, str]:

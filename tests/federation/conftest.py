@@ -37,7 +37,9 @@ async def token_of(federation: Federation, seeded_url: str):
 
     async def token(username: str) -> str:
         if username not in tokens:
-            tokens[username] = await mint_access_token(federation.auth_config(), seeded_url, username)
+            tokens[username] = await mint_access_token(
+                federation.auth_config(), seeded_url, username
+            )
         return tokens[username]
 
     return token

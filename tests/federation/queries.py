@@ -50,8 +50,13 @@ query ($representations: [_Any!]!) {
 """
 
 
-def post(url: str, query: str, variables: dict | None = None, token: str | None = None,
-         signed_with: str | None = None) -> httpx.Response:
+def post(
+    url: str,
+    query: str,
+    variables: dict | None = None,
+    token: str | None = None,
+    signed_with: str | None = None,
+) -> httpx.Response:
     """POST to ``url``/graphql; ``signed_with`` a secret: signed as the gateway signs."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body: dict = {"query": query, "variables": variables or {}}
@@ -65,7 +70,9 @@ def gateway_signature(secret: str, query: str, variables: dict | None) -> str:
     keys, no spaces) of {query, variables}, variables left out when empty."""
     content = {"query": query, **({"variables": variables} if variables else {})}
     text = json.dumps(content, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    return base64.b64encode(hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()).decode()
+    return base64.b64encode(
+        hmac.new(secret.encode(), text.encode(), hashlib.sha256).digest()
+    ).decode()
 
 
 def representations(type_name: str, ids: list[str]) -> list[dict]:

@@ -25,7 +25,10 @@ def test_alliance_and_partners_compose(tmp_path: Path) -> None:
     supergraph = out.read_text()
     for name in ("ALLIANCE", *(partner.upper() for partner in PARTNERS)):
         assert f"{name} @join__graph" in supergraph
-    assert "insuredEmployment: InsuredEmployment @join__field(graph: SOCIAL_INSURANCE) @authenticated" in supergraph
+    assert (
+        "insuredEmployment: InsuredEmployment @join__field(graph: SOCIAL_INSURANCE) @authenticated"
+        in supergraph
+    )
 
 
 def test_a_contradicting_subgraph_fails_composition(tmp_path: Path) -> None:
@@ -35,10 +38,14 @@ def test_a_contradicting_subgraph_fails_composition(tmp_path: Path) -> None:
     assert broken != JOB_BOARD.sdl()
     (tmp_path / "job_board.graphql").write_text(broken)
     with pytest.raises(RuntimeError, match="composition error"):
-        compose(tmp_path / "supergraph.graphql", {}, {
-            "alliance": print_alliance_sdl(tmp_path / "alliance.graphql"),
-            "job_board": tmp_path / "job_board.graphql",
-        })
+        compose(
+            tmp_path / "supergraph.graphql",
+            {},
+            {
+                "alliance": print_alliance_sdl(tmp_path / "alliance.graphql"),
+                "job_board": tmp_path / "job_board.graphql",
+            },
+        )
 
 
 def test_committed_supergraph_is_current(tmp_path: Path) -> None:

@@ -13,8 +13,12 @@ from gateway import local
 
 def test_a_process_that_exits_fails_fast_with_its_log(tmp_path: Path) -> None:
     group = local.ProcessGroup(tmp_path)
-    service = group.start("broken", [sys.executable, "-c", "print('no database'); raise SystemExit(3)"],
-                          f"http://127.0.0.1:{local.free_port()}", {})
+    service = group.start(
+        "broken",
+        [sys.executable, "-c", "print('no database'); raise SystemExit(3)"],
+        f"http://127.0.0.1:{local.free_port()}",
+        {},
+    )
     with pytest.raises(RuntimeError, match="(?s)broken exited with 3.*no database"):
         group.wait_until_ready(service, "/healthz")
     group.stop_all()
@@ -23,8 +27,12 @@ def test_a_process_that_exits_fails_fast_with_its_log(tmp_path: Path) -> None:
 def test_a_process_that_never_answers_is_given_up_and_stopped(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(local, "START_TIMEOUT_SECONDS", 0.5)
     group = local.ProcessGroup(tmp_path)
-    service = group.start("silent", [sys.executable, "-c", "import time; time.sleep(60)"],
-                          f"http://127.0.0.1:{local.free_port()}", {})
+    service = group.start(
+        "silent",
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        f"http://127.0.0.1:{local.free_port()}",
+        {},
+    )
     with pytest.raises(RuntimeError, match="silent not ready"):
         group.wait_until_ready(service, "/healthz")
     group.stop_all()

@@ -11,9 +11,13 @@ from models.audit import AuditAction, AuditRecord
 
 
 async def _append(session: AsyncSession) -> int:
-    result = await session.execute(insert(AuditRecord).values(
-        action=AuditAction.MUTATION, actor_role="admin", operation="test", fields=[], detail={}
-    ).returning(AuditRecord.id))
+    result = await session.execute(
+        insert(AuditRecord)
+        .values(
+            action=AuditAction.MUTATION, actor_role="admin", operation="test", fields=[], detail={}
+        )
+        .returning(AuditRecord.id)
+    )
     return result.scalar_one()
 
 

@@ -23,20 +23,30 @@ async def row_counts(url: str) -> dict[str, int]:
         async with engine.connect() as connection:
             metadata = MetaData()
             await connection.run_sync(metadata.reflect)
-            return {name: (await connection.execute(select(func.count()).select_from(table))).scalar_one()
-                    for name, table in metadata.tables.items()}
+            return {
+                name: (
+                    await connection.execute(select(func.count()).select_from(table))
+                ).scalar_one()
+                for name, table in metadata.tables.items()
+            }
     finally:
         await engine.dispose()
 
 
 def yulu(url: str, *arguments: str) -> subprocess.CompletedProcess:
     environment = {**os.environ, "YULU_DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "portal.cli", *arguments], env=environment,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "portal.cli", *arguments],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
-async def test_a_backup_restored_into_a_new_database_holds_every_row(seeded_url: str, empty_url: str,
-                                                                     tmp_path: Path):
+async def test_a_backup_restored_into_a_new_database_holds_every_row(
+    seeded_url: str, empty_url: str, tmp_path: Path
+):
     out = tmp_path / "alliance.backup"
     done = yulu(seeded_url, "backup", str(out))
     assert done.returncode == 0, done.stderr
@@ -49,7 +59,8 @@ async def test_a_backup_restored_into_a_new_database_holds_every_row(seeded_url:
 
 
 async def test_a_restore_refuses_a_database_with_tables_and_a_backup_refuses_to_overwrite(
-        seeded_url: str, tmp_path: Path):
+    seeded_url: str, tmp_path: Path
+):
     out = tmp_path / "alliance.backup"
     assert yulu(seeded_url, "backup", str(out)).returncode == 0
     before = await row_counts(seeded_url)

@@ -14,7 +14,9 @@ from portal.app import create_app
 
 async def test_healthz_reports_database_and_revision(seeded_url: str) -> None:
     app = create_app(dataclasses.replace(get_settings(), database_url=seeded_url))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         response = await client.get("/healthz")
     await app.state.engine.dispose()
     assert response.status_code == 200
@@ -26,7 +28,9 @@ async def test_livez_answers_while_the_database_is_away_and_healthz_does_not(tmp
     # A directory is no SQLite database: the engine cannot open it.
     unreachable = f"sqlite+aiosqlite:///{tmp_path}"
     app = create_app(dataclasses.replace(get_settings(), database_url=unreachable))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as client:
         live, ready = await client.get("/livez"), await client.get("/healthz")
     await app.state.engine.dispose()
     assert (live.status_code, live.json()) == (200, {"status": "alive"})
@@ -35,15 +39,24 @@ async def test_livez_answers_while_the_database_is_away_and_healthz_does_not(tmp
 
 async def test_a_partners_readiness_reads_its_own_database(tmp_path) -> None:
     database = tmp_path / "partner.db"
-    settings = PartnerSettings(database_url=f"sqlite+aiosqlite:///{database}", issuer="http://127.0.0.1:1",
-                               audience="http://127.0.0.1:1/graphql", jwks_url="http://127.0.0.1:1/jwks",
-                               alliance_graphql_url="http://127.0.0.1:1/graphql", gateway_secret="s" * 32,
-                               sql_log=None)
+    settings = PartnerSettings(
+        database_url=f"sqlite+aiosqlite:///{database}",
+        issuer="http://127.0.0.1:1",
+        audience="http://127.0.0.1:1/graphql",
+        jwks_url="http://127.0.0.1:1/jwks",
+        alliance_graphql_url="http://127.0.0.1:1/graphql",
+        gateway_secret="s" * 32,
+        sql_log=None,
+    )
 
     async def probe() -> tuple[int, int]:
         app = partner_app(PARTNER.schema, settings, PARTNER.metadata)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-            return (await client.get("/healthz")).status_code, (await client.get("/livez")).status_code
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        ) as client:
+            return (await client.get("/healthz")).status_code, (
+                await client.get("/livez")
+            ).status_code
 
     # An empty file (the data went missing): alive, not ready.
     assert await probe() == (503, 200)

@@ -17,6 +17,7 @@ async def _diff_and_tables(url: str) -> tuple[list, set[str]]:
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
+
             def inspect_schema(sync_connection):
                 context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
                 diff = compare_metadata(context, models.metadata)

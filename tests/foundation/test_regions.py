@@ -19,6 +19,10 @@ def test_bounds_follow_the_code_hierarchy() -> None:
 async def test_within_selects_exactly_the_subtree(session: AsyncSession) -> None:
     inside = select(func.count()).where(within(Region.code, "500000", RegionLevel.PROVINCE))
     by_path = select(func.count()).where(Region.path.startswith("/50"))
-    assert (await session.execute(inside)).scalar_one() == (await session.execute(by_path)).scalar_one() > 30
+    assert (
+        (await session.execute(inside)).scalar_one()
+        == (await session.execute(by_path)).scalar_one()
+        > 30
+    )
     county = select(Region.code).where(within(Region.code, "500229", RegionLevel.COUNTY))
     assert (await session.execute(county)).scalars().all() == ["500229"]

@@ -38,11 +38,17 @@ async def test_same_seed_same_content(empty_url: str) -> None:
     assert await _seed_and_hash(empty_url) == first
 
 
-async def test_every_id_number_is_valid_and_matches_household_and_birth(engine: AsyncEngine) -> None:
+async def test_every_id_number_is_valid_and_matches_household_and_birth(
+    engine: AsyncEngine,
+) -> None:
     async with engine.connect() as connection:
-        rows = (await connection.execute(
-            select(Person.id_number, Person.birth_date, Person.gender, Household.region_code)
-            .join(Household, Household.id == Person.household_id))).all()
+        rows = (
+            await connection.execute(
+                select(
+                    Person.id_number, Person.birth_date, Person.gender, Household.region_code
+                ).join(Household, Household.id == Person.household_id)
+            )
+        ).all()
     assert rows
     for id_number, birth_date, gender, region_code in rows:
         assert ric.is_valid(id_number), id_number
@@ -76,7 +82,12 @@ def test_reference_data_meets_the_catalogue_floor() -> None:
 
 def test_demo_scale_identities_are_valid_without_a_database() -> None:
     """The full demo scale (31,000+ persons) generates unique, valid identities."""
-    people = [row for table, rows in demo.generate("demo", "x") if table is Person.__table__ for row in rows]
+    people = [
+        row
+        for table, rows in demo.generate("demo", "x")
+        if table is Person.__table__
+        for row in rows
+    ]
     assert len(people) >= 31_000
     assert len({p["id_number"] for p in people}) == len(people)
     assert all(ric.is_valid(p["id_number"]) for p in people)

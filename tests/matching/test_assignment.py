@@ -18,7 +18,10 @@ def brute_force_best(scores: dict[tuple[int, int], float], seats: dict[int, int]
     for choice in itertools.product(*options):
         taken = [pos for pos in choice if pos is not None]
         if all(taken.count(pos) <= seats[pos] for pos in set(taken)):
-            best = max(best, sum(scores[person, pos] for person, pos in zip(persons, choice) if pos is not None))
+            best = max(
+                best,
+                sum(scores[person, pos] for person, pos in zip(persons, choice) if pos is not None),
+            )
     return best
 
 
@@ -26,7 +29,9 @@ def random_case(rng: random.Random):
     persons = range(1, rng.randint(1, 6) + 1)
     positions = range(100, 100 + rng.randint(1, 4))
     seats = {pos: rng.randint(0, 2) for pos in positions}
-    scores = {(p, pos): round(rng.random(), 3) for p in persons for pos in positions if rng.random() < 0.7}
+    scores = {
+        (p, pos): round(rng.random(), 3) for p in persons for pos in positions if rng.random() < 0.7
+    }
     return scores, seats
 
 
@@ -36,7 +41,9 @@ def test_total_equals_brute_force_and_seats_hold(seed: int) -> None:
     chosen = optimal_assignment(scores, seats)
     assert all((person, pos) in scores for person, pos in chosen.items())
     assert all(list(chosen.values()).count(pos) <= seats[pos] for pos in seats)
-    assert sum(scores[pair] for pair in chosen.items()) == pytest.approx(brute_force_best(scores, seats))
+    assert sum(scores[pair] for pair in chosen.items()) == pytest.approx(
+        brute_force_best(scores, seats)
+    )
 
 
 def test_greedy_would_be_wrong_here() -> None:

@@ -5,13 +5,28 @@ from __future__ import annotations
 from models.people import HouseholdCategory
 from resolvers.matching.explain import missing, reasons
 from resolvers.matching.scoring import score
-from tests.matching.profiles import HANGZHOU, IN_PROVINCE, NAMES, POLICY, QINGDAO, WANZHOU, graduate, position
+from tests.matching.profiles import (
+    HANGZHOU,
+    IN_PROVINCE,
+    NAMES,
+    POLICY,
+    QINGDAO,
+    WANZHOU,
+    graduate,
+    position,
+)
 
 
 def test_reasons_of_a_strong_match_for_a_monitored_family() -> None:
-    person = graduate(household_category=HouseholdCategory.SUDDEN_HARDSHIP, key_county=True, relocated=True,
-                      class_ids=frozenset({3}))
-    job = position(yulu_priority=True, reserved_for_classes=frozenset({3}), salary_min=4200, salary_max=5200)
+    person = graduate(
+        household_category=HouseholdCategory.SUDDEN_HARDSHIP,
+        key_county=True,
+        relocated=True,
+        class_ids=frozenset({3}),
+    )
+    job = position(
+        yulu_priority=True, reserved_for_classes=frozenset({3}), salary_min=4200, salary_max=5200
+    )
     scored = score(person, job, POLICY)
     assert reasons(scored, NAMES, POLICY) == [
         "所学专业「机电一体化技术」是岗位招收的专业",
@@ -29,11 +44,18 @@ def test_reasons_of_a_strong_match_for_a_monitored_family() -> None:
 
 
 def test_what_a_weak_match_is_missing() -> None:
-    person = graduate(major_code="460104", certificates=frozenset(), expected_salary=6000, preferred_tier=IN_PROVINCE,
-                      desired_occupations=frozenset({"4-04-05-02"}))
+    person = graduate(
+        major_code="460104",
+        certificates=frozenset(),
+        expected_salary=6000,
+        preferred_tier=IN_PROVINCE,
+        desired_occupations=frozenset({"4-04-05-02"}),
+    )
     job = position(region_code=HANGZHOU, required_certificates=frozenset({"电工证", "焊工证"}))
     scored = score(person, job, POLICY)
-    assert reasons(scored, NAMES, POLICY) == ["所学专业「机械制造及自动化」与岗位招收的专业同属一个专业大类"]
+    assert reasons(scored, NAMES, POLICY) == [
+        "所学专业「机械制造及自动化」与岗位招收的专业同属一个专业大类"
+    ]
     assert missing(scored, NAMES) == [
         "专业不完全对口：岗位招收机电一体化技术",
         "岗位的职业「电工」不在求职意向中",
@@ -49,7 +71,9 @@ def test_location_and_salary_wording_between_the_extremes() -> None:
     assert "工作地在东西部协作结对省份" in reasons(scored, NAMES, POLICY)
     assert "月薪3500–4500元，可达到期望的4000元" in reasons(scored, NAMES, POLICY)
     assert missing(scored, NAMES)[0] == "所学专业不在岗位招收的专业（机电一体化技术）之内"
-    nearby = score(graduate(desired_regions=frozenset({"500101"})), position(region_code=WANZHOU), POLICY)
+    nearby = score(
+        graduate(desired_regions=frozenset({"500101"})), position(region_code=WANZHOU), POLICY
+    )
     assert "工作地在求职意向地区" in reasons(nearby, NAMES, POLICY)
     open_major = score(graduate(), position(accepted_majors=frozenset()), POLICY)
     assert reasons(open_major, NAMES, POLICY)[0] == "岗位不限专业"

@@ -32,15 +32,26 @@ async def _a_match(session: AsyncSession):
     return match.person_id, match.position_id
 
 
-async def test_referral_creates_a_recommended_application_with_its_event(session: AsyncSession) -> None:
+async def test_referral_creates_a_recommended_application_with_its_event(
+    session: AsyncSession,
+) -> None:
     person_id, position_id = await _a_match(session)
-    application = await refer(session, person_id=person_id, position_id=position_id,
-                              source=ApplicationSource.AGENCY, referrer_id=None, note="一对一帮扶推荐")
+    application = await refer(
+        session,
+        person_id=person_id,
+        position_id=position_id,
+        source=ApplicationSource.AGENCY,
+        referrer_id=None,
+        note="一对一帮扶推荐",
+    )
     assert application.stage == Stage.RECOMMENDED
-    events = (await session.execute(
-        select(ApplicationEvent.from_stage, ApplicationEvent.to_stage)
-        .where(ApplicationEvent.application_id == application.id)
-    )).all()
+    events = (
+        await session.execute(
+            select(ApplicationEvent.from_stage, ApplicationEvent.to_stage).where(
+                ApplicationEvent.application_id == application.id
+            )
+        )
+    ).all()
     assert events == [(None, Stage.RECOMMENDED)]
     again = await matched_graduates(session, position_id, first=100)
     assert person_id not in {m.person_id for m in again.matches}  # referred: no longer suggested
@@ -48,15 +59,25 @@ async def test_referral_creates_a_recommended_application_with_its_event(session
 
 async def test_a_duplicate_referral_is_refused_clearly(session: AsyncSession) -> None:
     person_id, position_id = await _a_match(session)
-    first = await refer(session, person_id=person_id, position_id=position_id, source=ApplicationSource.SCHOOL)
+    first = await refer(
+        session, person_id=person_id, position_id=position_id, source=ApplicationSource.SCHOOL
+    )
     with pytest.raises(ReferralRefused) as refused:
-        await refer(session, person_id=person_id, position_id=position_id, source=ApplicationSource.AGENCY)
+        await refer(
+            session, person_id=person_id, position_id=position_id, source=ApplicationSource.AGENCY
+        )
     assert refused.value.code == "DUPLICATE_REFERRAL"
     assert refused.value.field == "personId"
-    assert refused.value.message == (f"此人已有该岗位的申请（编号 {first.id}，阶段 recommended），"
-                                     "同一人对同一岗位只能推荐一次。")
-    count = (await session.execute(select(Application.id).where(
-        Application.person_id == person_id, Application.position_id == position_id))).all()
+    assert refused.value.message == (
+        f"此人已有该岗位的申请（编号 {first.id}，阶段 recommended），同一人对同一岗位只能推荐一次。"
+    )
+    count = (
+        await session.execute(
+            select(Application.id).where(
+                Application.person_id == person_id, Application.position_id == position_id
+            )
+        )
+    ).all()
     assert len(count) == 1
 
 
@@ -64,26 +85,56 @@ async def test_referral_keeps_the_hard_filters(session: AsyncSession) -> None:
     person_id, position_id = await _a_match(session)
     await session.execute(update(Position).where(Position.id == position_id).values(state="closed"))
     with pytest.raises(ReferralRefused) as refused:
-        await refer(session, person_id=person_id, position_id=position_id, source=ApplicationSource.AGENCY)
+        await refer(
+            session, person_id=person_id, position_id=position_id, source=ApplicationSource.AGENCY
+        )
     assert refused.value.code == "POSITION_NOT_OPEN"
 
 
 async def _small_fair(session: AsyncSession, persons: list[int], positions: list[int]) -> int:
-    organiser = (await session.execute(select(Organisation.id).where(Organisation.kind == "agency").limit(1))).scalar_one()
-    fair_id = (await session.execute(insert(Fair).values(
-        organiser_id=organiser, name="小型专场", kind="general", mode="offline", region_code="500000",
-        starts_on=date(2026, 11, 20), ends_on=date(2026, 11, 20)).returning(Fair.id))).scalar_one()
-    await session.execute(insert(fair_registrations), [{"fair_id": fair_id, "person_id": p} for p in persons])
-    await session.execute(insert(fair_positions), [{"fair_id": fair_id, "position_id": p} for p in positions])
+    organiser = (
+        await session.execute(select(Organisation.id).where(Organisation.kind == "agency").limit(1))
+    ).scalar_one()
+    fair_id = (
+        await session.execute(
+            insert(Fair)
+            .values(
+                organiser_id=organiser,
+                name="小型专场",
+                kind="general",
+                mode="offline",
+                region_code="500000",
+                starts_on=date(2026, 11, 20),
+                ends_on=date(2026, 11, 20),
+            )
+            .returning(Fair.id)
+        )
+    ).scalar_one()
+    await session.execute(
+        insert(fair_registrations), [{"fair_id": fair_id, "person_id": p} for p in persons]
+    )
+    await session.execute(
+        insert(fair_positions), [{"fair_id": fair_id, "position_id": p} for p in positions]
+    )
     return fair_id
 
 
 async def test_fair_shortlist_is_optimal_on_a_small_fair(session: AsyncSession) -> None:
     graduates = (await brute.graduates(session))[:6]
     positions = (await brute.positions(session))[:3]
-    await session.execute(update(Position).where(Position.id == positions[0].position_id).values(headcount=2, filled=0))
-    await session.execute(update(Position).where(Position.id == positions[1].position_id).values(headcount=1, filled=0))
-    fair_id = await _small_fair(session, [g.person_id for g in graduates], [p.position_id for p in positions])
+    await session.execute(
+        update(Position)
+        .where(Position.id == positions[0].position_id)
+        .values(headcount=2, filled=0)
+    )
+    await session.execute(
+        update(Position)
+        .where(Position.id == positions[1].position_id)
+        .values(headcount=1, filled=0)
+    )
+    fair_id = await _small_fair(
+        session, [g.person_id for g in graduates], [p.position_id for p in positions]
+    )
     shortlist = await fair_shortlist(session, fair_id)
 
     policy = with_pairings(None, await Reference.load(session))
@@ -98,7 +149,9 @@ async def test_fair_shortlist_is_optimal_on_a_small_fair(session: AsyncSession) 
     for match in shortlist.assignments:
         assert match.reasons or match.missing
     assigned = {m.person_id for m in shortlist.assignments}
-    assert sorted(assigned | set(shortlist.unassigned_person_ids)) == sorted(g.person_id for g in graduates)
+    assert sorted(assigned | set(shortlist.unassigned_person_ids)) == sorted(
+        g.person_id for g in graduates
+    )
 
 
 async def _seats(session: AsyncSession) -> dict[int, int]:
@@ -145,10 +198,16 @@ async def test_the_solver_runs_off_the_event_loop(session: AsyncSession, monkeyp
 
 
 async def test_seeded_matching_keys_equal_their_sources(session: AsyncSession) -> None:
-    columns = (EmploymentIntention.id, EmploymentIntention.match_major_code, EmploymentIntention.match_monitored,
-               EmploymentIntention.match_key_county, EmploymentIntention.match_relocated,
-               EmploymentIntention.match_education, EmploymentIntention.match_region_code,
-               EmploymentIntention.match_available)
+    columns = (
+        EmploymentIntention.id,
+        EmploymentIntention.match_major_code,
+        EmploymentIntention.match_monitored,
+        EmploymentIntention.match_key_county,
+        EmploymentIntention.match_relocated,
+        EmploymentIntention.match_education,
+        EmploymentIntention.match_region_code,
+        EmploymentIntention.match_available,
+    )
     before = (await session.execute(select(*columns).order_by(EmploymentIntention.id))).all()
     await session.execute(refresh_statement(EmploymentIntention.id.is_not(None)))
     after = (await session.execute(select(*columns).order_by(EmploymentIntention.id))).all()
@@ -156,27 +215,46 @@ async def test_seeded_matching_keys_equal_their_sources(session: AsyncSession) -
 
 
 async def test_an_orm_change_of_the_household_refreshes_the_keys(session: AsyncSession) -> None:
-    intention = (await session.execute(
-        select(EmploymentIntention).where(EmploymentIntention.match_monitored.is_(False)).limit(1)
-    )).scalar_one()
+    intention = (
+        await session.execute(
+            select(EmploymentIntention)
+            .where(EmploymentIntention.match_monitored.is_(False))
+            .limit(1)
+        )
+    ).scalar_one()
     person = await session.get(Person, intention.person_id)
     household = await session.get(Household, person.household_id)
     household.category = HouseholdCategory.SUDDEN_HARDSHIP
     await session.flush()
-    refreshed = (await session.execute(
-        select(EmploymentIntention.match_monitored).where(EmploymentIntention.id == intention.id)
-    )).scalar_one()
+    refreshed = (
+        await session.execute(
+            select(EmploymentIntention.match_monitored).where(
+                EmploymentIntention.id == intention.id
+            )
+        )
+    ).scalar_one()
     assert refreshed is True
 
 
 async def test_employment_and_seeking_refresh_availability(session: AsyncSession) -> None:
     """In work and not seeking: out of matching; seeking a change, or the job ended: back in."""
-    intention = (await session.execute(
-        select(EmploymentIntention).where(EmploymentIntention.match_available.is_(True)).limit(1))).scalar_one()
+    intention = (
+        await session.execute(
+            select(EmploymentIntention)
+            .where(EmploymentIntention.match_available.is_(True))
+            .limit(1)
+        )
+    ).scalar_one()
     employer = (await session.scalars(select(Organisation.id).limit(1))).one()
-    record = EmploymentRecord(person_id=intention.person_id, employer_id=employer, employer_name="某公司",
-                              start_date=date(2026, 7, 1), monthly_income=4800, work_region_code="500101",
-                              location_tier=LocationTier.IN_PROVINCE)
+    record = EmploymentRecord(
+        person_id=intention.person_id,
+        employer_id=employer,
+        employer_name="某公司",
+        start_date=date(2026, 7, 1),
+        monthly_income=4800,
+        work_region_code="500101",
+        location_tier=LocationTier.IN_PROVINCE,
+    )
     session.add(record)
     intention.seeking = False
     await session.flush()
@@ -192,4 +270,6 @@ async def test_employment_and_seeking_refresh_availability(session: AsyncSession
 
 
 async def _available(session: AsyncSession, intention: EmploymentIntention) -> bool:
-    return await session.scalar(select(EmploymentIntention.match_available).where(EmploymentIntention.id == intention.id))
+    return await session.scalar(
+        select(EmploymentIntention.match_available).where(EmploymentIntention.id == intention.id)
+    )

@@ -50,14 +50,21 @@ class Role:
 
 CONSENT = "consent"  # placeholder in Role.extra: the OAuth consent page of a third-party client
 ROLES = {
-    "anonymous": Role(None, "/", extra=("/signin?next=/", "/no-such-page",
-                                       "/oauth/authorize?client_id=no-such-client")),
+    "anonymous": Role(
+        None,
+        "/",
+        extra=("/signin?next=/", "/no-such-page", "/oauth/authorize?client_id=no-such-client"),
+    ),
     "school": Role("school", "/school", ("/school",)),
     "enterprise": Role("enterprise", "/enterprise", ("/enterprise",)),
     "agency": Role("agency", "/agency", ("/agency",), extra=("/agency/fairs/{id}?shortlist=1",)),
     "county": Role("county", "/bureau", ("/bureau",)),
-    "city": Role("city", "/bureau", ("/bureau",), extra=("/bureau?region={id}", "/bureau?year=2025")),
-    "graduate": Role("graduate", "/me", ("/me",), extra=(CONSENT, "/enterprise")),  # /enterprise: 403
+    "city": Role(
+        "city", "/bureau", ("/bureau",), extra=("/bureau?region={id}", "/bureau?year=2025")
+    ),
+    "graduate": Role(
+        "graduate", "/me", ("/me",), extra=(CONSENT, "/enterprise")
+    ),  # /enterprise: 403
     "admin": Role("admin", "/admin", ("/admin",)),
 }
 # A path with an {id} is visited for the first id linked from a list page: the path up to the
@@ -92,13 +99,20 @@ NOT_PAGES = {
 @functools.cache
 def get_routes() -> tuple[str, ...]:
     """The app's GET routes (the static files' mount is no route)."""
-    return tuple(route.path for route in create_app().routes
-                 if isinstance(route, Route) and "GET" in (route.methods or ()))
+    return tuple(
+        route.path
+        for route in create_app().routes
+        if isinstance(route, Route) and "GET" in (route.methods or ())
+    )
 
 
 def pages_of(role: Role, routes: tuple[str, ...]) -> list[str]:
     """The role's home, its parameterless pages, its {id} pages (as templates), then extras."""
-    own = [path for path in routes if path.startswith(role.prefixes) and path not in NOT_PAGES] if role.prefixes else []
+    own = (
+        [path for path in routes if path.startswith(role.prefixes) and path not in NOT_PAGES]
+        if role.prefixes
+        else []
+    )
     return list(dict.fromkeys([role.home, *own, *role.extra]))
 
 
@@ -134,8 +148,9 @@ class Visits:
 
     async def page(self, role_name: str) -> Page:
         if role_name not in self.pages:
-            context = await self.browser.new_context(base_url=self.base_url, locale="zh-CN",
-                                                     viewport=WIDTHS[1366])
+            context = await self.browser.new_context(
+                base_url=self.base_url, locale="zh-CN", viewport=WIDTHS[1366]
+            )
             await context.add_init_script(path=str(AXE))
             page = await context.new_page()
             problems = self.problems.setdefault(role_name, [])
@@ -161,10 +176,14 @@ class Visits:
             page = self.pages[role_name]
             await page.goto(ID_SOURCES[prefix])
             hrefs = await page.locator(f'main a[href^="{prefix}"]').evaluate_all(
-                "links => links.map(link => link.getAttribute('href'))")
-            ids = [match.group(1) for href in hrefs
-                   if (match := re.fullmatch(re.escape(prefix) + r"([^/?#&]+)(&.*)?", href))
-                   and match.group(1) != "new"]
+                "links => links.map(link => link.getAttribute('href'))"
+            )
+            ids = [
+                match.group(1)
+                for href in hrefs
+                if (match := re.fullmatch(re.escape(prefix) + r"([^/?#&]+)(&.*)?", href))
+                and match.group(1) != "new"
+            ]
             assert ids, f"no link to {prefix}… on {ID_SOURCES[prefix]} as {role_name}"
             self.ids[key] = ids[0]
         return self.ids[key]
@@ -179,13 +198,29 @@ async def visits(browser: Browser, portal_url: str, seeded_url: str) -> AsyncIte
     visits = Visits(browser, portal_url)
     # A third-party client, so that the consent page can be asked for; removed again afterwards,
     # the other tests see the seeded clients only.
-    await _in_database(seeded_url, lambda session: admin.create_client(
-        session, CONSENT_CLIENT, "第三方就业服务应用", confidential=False,
-        grant_types=["authorization_code"], redirect_uris=[CONSENT_REDIRECT], scope="alliance:read profile"))
-    visits.consent_url = "/oauth/authorize?" + urlencode({
-        "response_type": "code", "client_id": CONSENT_CLIENT, "scope": "alliance:read profile",
-        "redirect_uri": CONSENT_REDIRECT, "state": "a11y",
-        "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"})
+    await _in_database(
+        seeded_url,
+        lambda session: admin.create_client(
+            session,
+            CONSENT_CLIENT,
+            "第三方就业服务应用",
+            confidential=False,
+            grant_types=["authorization_code"],
+            redirect_uris=[CONSENT_REDIRECT],
+            scope="alliance:read profile",
+        ),
+    )
+    visits.consent_url = "/oauth/authorize?" + urlencode(
+        {
+            "response_type": "code",
+            "client_id": CONSENT_CLIENT,
+            "scope": "alliance:read profile",
+            "redirect_uri": CONSENT_REDIRECT,
+            "state": "a11y",
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
+        }
+    )
     yield visits
     await visits.close()
     await _in_database(seeded_url, lambda session: admin.delete_client(session, CONSENT_CLIENT))
@@ -226,7 +261,9 @@ RUN_AXE = """async () => {
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role_name", ROLES)
-async def test_every_page_has_no_serious_accessibility_violations(visits: Visits, role_name: str, width: int) -> None:
+async def test_every_page_has_no_serious_accessibility_violations(
+    visits: Visits, role_name: str, width: int
+) -> None:
     page = await visits.page(role_name)
     await page.set_viewport_size(WIDTHS[width])
     found = []
@@ -235,12 +272,19 @@ async def test_every_page_has_no_serious_accessibility_violations(visits: Visits
         await page.goto(url)
         for violation in await page.evaluate(RUN_AXE):
             if violation["impact"] in GATED_IMPACTS or violation["id"] in GATED_RULES:
-                found.append(f"{url} [{violation['impact']}] {violation['id']}: {violation['help']}\n    "
-                             + "\n    ".join(violation["nodes"]))
+                found.append(
+                    f"{url} [{violation['impact']}] {violation['id']}: {violation['help']}\n    "
+                    + "\n    ".join(violation["nodes"])
+                )
         found.extend(f"{url} {problem}" for problem in await page.evaluate(LAYOUT_PROBLEMS))
         if path == ROLES[role_name].home:
             ARTIFACTS.mkdir(exist_ok=True)
-            await page.screenshot(path=ARTIFACTS / f"a11y-{role_name}-home-{width}.png", full_page=True)
-    problems, visits.problems[role_name][:] = visits.problems[role_name][:], []  # each width its own
+            await page.screenshot(
+                path=ARTIFACTS / f"a11y-{role_name}-home-{width}.png", full_page=True
+            )
+    problems, visits.problems[role_name][:] = (
+        visits.problems[role_name][:],
+        [],
+    )  # each width its own
     assert problems == [], f"browser console errors: {problems}"
     assert found == [], "\n".join(found)

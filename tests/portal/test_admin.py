@@ -31,7 +31,11 @@ async def test_admin_approves_and_rejects_join_requests(page: Page) -> None:
     await expect(page.get_by_role("status")).to_contain_text(f"已驳回{second}的入盟申请")
     await expect(items).to_have_count(waiting - 2)
     await page.reload()  # decided for good, not only hidden
-    await expect(page.locator(".items h3", has_text=re.compile(f"^({re.escape(first)}|{re.escape(second)})$"))).to_have_count(0)
+    await expect(
+        page.locator(
+            ".items h3", has_text=re.compile(f"^({re.escape(first)}|{re.escape(second)})$")
+        )
+    ).to_have_count(0)
 
 
 async def test_the_admin_page_is_only_for_admins(page: Page) -> None:
@@ -40,12 +44,20 @@ async def test_the_admin_page_is_only_for_admins(page: Page) -> None:
     assert response.status == 403
 
 
-async def test_admin_registers_an_oauth_client_sees_its_secret_once_and_deletes_it(page: Page) -> None:
+async def test_admin_registers_an_oauth_client_sees_its_secret_once_and_deletes_it(
+    page: Page,
+) -> None:
     await sign_in(page, "admin", "/admin")
-    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="OAuth 客户端").click()
+    await (
+        page.get_by_role("navigation", name="主导航")
+        .get_by_role("link", name="OAuth 客户端")
+        .click()
+    )
     await expect(page.get_by_role("heading", name="OAuth 客户端与签名密钥")).to_be_visible()
     clients = page.get_by_role("table", name="已登记的 OAuth 客户端")
-    await expect(clients.get_by_role("row", name=re.compile("yulu-portal"))).to_contain_text("门户自用，不可删除")
+    await expect(clients.get_by_role("row", name=re.compile("yulu-portal"))).to_contain_text(
+        "门户自用，不可删除"
+    )
     await assert_accessible_basics(page)
 
     await page.get_by_label("客户端 ID").fill("county-erp")
@@ -59,7 +71,9 @@ async def test_admin_registers_an_oauth_client_sees_its_secret_once_and_deletes_
     secret = (await page.locator("#client-secret").inner_text()).strip()
     assert len(secret) >= 32
     await save_screenshot(page, "admin-client-secret")
-    await expect(clients.get_by_role("row", name=re.compile("county-erp"))).to_contain_text("县级就业信息系统")
+    await expect(clients.get_by_role("row", name=re.compile("county-erp"))).to_contain_text(
+        "县级就业信息系统"
+    )
 
     await page.goto("/admin/clients")  # never again
     await expect(page.locator("#client-secret")).to_have_count(0)
@@ -96,7 +110,9 @@ async def test_admin_manages_user_accounts(page: Page, browser: Browser, portal_
     await sign_in(page, "admin", "/admin")
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="用户账号").click()
     accounts = page.get_by_role("table", name="登录账号")
-    await expect(accounts.locator("tbody tr").filter(has=page.get_by_text("school", exact=True))).to_contain_text("职业院校")
+    await expect(
+        accounts.locator("tbody tr").filter(has=page.get_by_text("school", exact=True))
+    ).to_contain_text("职业院校")
     await assert_accessible_basics(page)
     await save_screenshot(page, "admin-users")
 

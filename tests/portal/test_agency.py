@@ -25,11 +25,16 @@ async def test_agency_refers_a_graduate_in_one_click(page: Page) -> None:
         await page.go_back()
     # Matched graduates, best first, each explained: score, why (为什么推荐), what is missing.
     await expect(page.get_by_role("heading", name="匹配的毕业生")).to_be_visible()
-    scores = [int(text.removeprefix("匹配度 ")) for text in await page.locator(".items .score").all_inner_texts()]
+    scores = [
+        int(text.removeprefix("匹配度 "))
+        for text in await page.locator(".items .score").all_inner_texts()
+    ]
     assert scores == sorted(scores, reverse=True) and all(0 <= score <= 100 for score in scores)
     candidate = page.locator(".items .item", has=page.get_by_role("button", name="一键推荐")).first
     await expect(candidate.get_by_role("heading", name="为什么推荐")).to_be_visible()
-    await expect(candidate.get_by_role("list", name="为什么推荐").locator("li").first).not_to_be_empty()
+    await expect(
+        candidate.get_by_role("list", name="为什么推荐").locator("li").first
+    ).not_to_be_empty()
     await expect(candidate.get_by_role("heading", name="缺少什么")).to_be_visible()
     await assert_accessible_basics(page)
     await save_screenshot(page, "agency-matched-graduates")
@@ -37,7 +42,10 @@ async def test_agency_refers_a_graduate_in_one_click(page: Page) -> None:
     await candidate.get_by_role("button", name="一键推荐").click()
     await expect(page.get_by_role("status")).to_contain_text("已推荐")
     referred = page.locator(".items .item", has_text=name).filter(has_text="已推荐或已投递")
-    assert await referred.count() >= 1 or await page.locator(".items .item", has_text=name).count() == 0
+    assert (
+        await referred.count() >= 1
+        or await page.locator(".items .item", has_text=name).count() == 0
+    )
 
 
 async def test_agency_runs_a_fair(page: Page) -> None:
@@ -55,7 +63,9 @@ async def test_agency_runs_a_fair(page: Page) -> None:
     await expect(page.get_by_role("status")).to_contain_text("岗位及其企业已加入招聘会")
     await expect(page.get_by_role("heading", name="参会岗位（1）")).to_be_visible()
 
-    register = page.get_by_role("region", name="登记毕业生", exact=True).get_by_role("button", name=re.compile("^登记参会：.+$"))
+    register = page.get_by_role("region", name="登记毕业生", exact=True).get_by_role(
+        "button", name=re.compile("^登记参会：.+$")
+    )
     await register.first.click()
     await expect(page.get_by_role("status")).to_contain_text("毕业生已登记参会")
     await expect(page.get_by_role("heading", name="登记的毕业生（1）")).to_be_visible()

@@ -13,17 +13,23 @@ from tests.portal.conftest import assert_accessible_basics, save_screenshot, sig
 
 async def test_agency_opens_a_case_adds_actions_and_closes_it(page: Page) -> None:
     await sign_in(page, "agency", "/agency")
-    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="一对一帮扶").click()
+    await (
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="一对一帮扶").click()
+    )
     await expect(page.get_by_role("heading", name="一对一帮扶")).to_be_visible()
     rows = page.get_by_role("table", name="可帮扶的毕业生").locator("tbody tr")
     await expect(rows.first).to_be_visible()
     await assert_accessible_basics(page)
 
     await rows.first.get_by_role("link").click()
-    await expect(page.get_by_role("heading", level=1, name=re.compile("· 帮扶档案$"))).to_be_visible()
+    await expect(
+        page.get_by_role("heading", level=1, name=re.compile("· 帮扶档案$"))
+    ).to_be_visible()
     # A reason is required: the portal says so next to the field, nothing is sent.
     await page.get_by_role("button", name="建立档案").click()
-    await expect(page.locator("#reason-error")).to_have_text("「帮扶原因」为必填项，请填写或选择后再提交。")
+    await expect(page.locator("#reason-error")).to_have_text(
+        "「帮扶原因」为必填项，请填写或选择后再提交。"
+    )
     await page.get_by_label("帮扶原因").fill("毕业半年未就业")
     await page.get_by_label("帮扶计划（一人一策）").fill("每两周推荐一次岗位；参加电工短期培训")
     await page.get_by_role("button", name="建立档案").click()
@@ -38,7 +44,8 @@ async def test_agency_opens_a_case_adds_actions_and_closes_it(page: Page) -> Non
     await case.get_by_role("button", name="记录措施").click()
     await expect(page.get_by_role("status")).to_contain_text("帮扶措施已记录")
     await expect(case.get_by_role("list", name="帮扶措施")).to_contain_text(
-        f"{date.today().isoformat()} 推荐国网重庆市电力公司电工岗位")
+        f"{date.today().isoformat()} 推荐国网重庆市电力公司电工岗位"
+    )
     await assert_accessible_basics(page)
     await save_screenshot(page, "agency-assistance-case")
 
@@ -59,7 +66,9 @@ async def test_school_records_a_follow_up_of_its_graduate(page: Page) -> None:
     await page.get_by_label("就业状况").select_option("EMPLOYED")
     await page.get_by_label("回访日期").fill("")
     await page.get_by_role("button", name="保存回访").click()
-    await expect(page.locator("#onDate-error")).to_have_text("「回访日期」为必填项，请填写或选择后再提交。")
+    await expect(page.locator("#onDate-error")).to_have_text(
+        "「回访日期」为必填项，请填写或选择后再提交。"
+    )
     await page.get_by_label("回访日期").fill(date.today().isoformat())
     await page.get_by_label("月收入（元）").fill("4200")
     await page.get_by_label("备注").fill("电话回访，工作稳定")

@@ -33,8 +33,10 @@ async def test_a_tampered_form_is_a_400_page_and_records_nothing(page: Page) -> 
     follow_ups = page.locator("section", has=page.get_by_role("heading", name="跟踪回访"))
     before = await follow_ups.inner_text()
     token = await page.locator("input[name=csrf_token]").first.input_value()
-    response = await page.request.post(page.url + "/follow-ups", form={
-        "csrf_token": token, "status": "NOT_A_STATUS", "onDate": "2026-11-01"})
+    response = await page.request.post(
+        page.url + "/follow-ups",
+        form={"csrf_token": token, "status": "NOT_A_STATUS", "onDate": "2026-11-01"},
+    )
     assert response.status == 400 and "请求有误" in await response.text()
     await page.reload()
     assert await follow_ups.inner_text() == before

@@ -17,11 +17,27 @@ async def test_county_bureau_sees_its_dashboard_with_charts(page: Page) -> None:
     await sign_in(page, "county", "/bureau")
     await expect(page.get_by_role("heading", name="城口县 区域看板")).to_be_visible()
     await expect(page.get_by_text("国家乡村振兴重点帮扶县")).to_be_visible()
-    for label in ("职教意愿（清单一）", "在读学生（清单二）", "毕业生（清单三）", "防止返贫监测对象", "在招岗位",
-                  "联盟促成入职", "毕业生已就业", "县内就业", "省内县外就业", "跨省就业"):
-        await expect(page.locator(".stat", has_text=label).locator(".stat-value")).to_have_text(NUMBER)
-    await expect(page.locator(".stat", has_text="毕业生已就业")).to_contain_text(re.compile(r"就业率 (\d+\.\d%|—)"))
-    await expect(page.locator(".stat", has_text="在招岗位")).to_contain_text(re.compile(r"剩余名额 \d+ 个"))
+    for label in (
+        "职教意愿（清单一）",
+        "在读学生（清单二）",
+        "毕业生（清单三）",
+        "防止返贫监测对象",
+        "在招岗位",
+        "联盟促成入职",
+        "毕业生已就业",
+        "县内就业",
+        "省内县外就业",
+        "跨省就业",
+    ):
+        await expect(page.locator(".stat", has_text=label).locator(".stat-value")).to_have_text(
+            NUMBER
+        )
+    await expect(page.locator(".stat", has_text="毕业生已就业")).to_contain_text(
+        re.compile(r"就业率 (\d+\.\d%|—)")
+    )
+    await expect(page.locator(".stat", has_text="在招岗位")).to_contain_text(
+        re.compile(r"剩余名额 \d+ 个")
+    )
     await expect(page.locator("#location-chart svg")).to_be_visible()  # ECharts, served by us
     await expect(page.get_by_text("这是最下级地区。")).to_be_visible()
     await assert_accessible_basics(page)
@@ -36,20 +52,28 @@ async def test_city_bureau_drills_down_and_evaluates_a_year(page: Page) -> None:
     await expect(page.get_by_role("table", name="重点帮扶县明细")).to_be_visible()
     sub_rows = page.get_by_role("table", name="下级地区明细").locator("tbody tr")
     assert await sub_rows.count() >= 1
-    all_years = int(await page.locator(".stat", has_text="毕业生（清单三）").locator(".stat-value").inner_text())
+    all_years = int(
+        await page.locator(".stat", has_text="毕业生（清单三）").locator(".stat-value").inner_text()
+    )
 
     # The yearly evaluation: choosing a year applies at once (and works without JS via 查看).
     year = date.today().year
     await page.get_by_label("评估年度（成效评估）").select_option(str(year))
     await expect(page).to_have_url(re.compile(rf"year={year}"))
     await expect(page.get_by_text(f"{year} 年度成效评估")).to_be_visible()
-    one_year = int(await page.locator(".stat", has_text="毕业生（清单三）").locator(".stat-value").inner_text())
+    one_year = int(
+        await page.locator(".stat", has_text="毕业生（清单三）").locator(".stat-value").inner_text()
+    )
     assert one_year <= all_years
     await save_screenshot(page, "bureau-city-year")
 
     # Drill down (to the county level, then a county): the year goes along.
     await page.get_by_role("link", name="县", exact=True).click()
-    await page.get_by_role("row", name=re.compile("城口县")).get_by_role("link", name="城口县").click()
+    await (
+        page.get_by_role("row", name=re.compile("城口县"))
+        .get_by_role("link", name="城口县")
+        .click()
+    )
     await expect(page.get_by_role("heading", name="城口县 区域看板")).to_be_visible()
     await expect(page).to_have_url(re.compile(rf"year={year}"))
     await expect(page.get_by_label("评估年度（成效评估）")).to_have_value(str(year))

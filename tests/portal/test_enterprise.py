@@ -60,7 +60,9 @@ async def test_enterprise_moves_an_applicant_on_and_rejects_them_with_a_reason(p
     await moved.get_by_label("说明（选填）").fill("实操考核未通过")
     page.once("dialog", lambda dialog: dialog.accept())
     await moved.get_by_role("button", name="确认未通过").click()
-    ended = page.get_by_role("row", name=re.compile(re.escape(name))).filter(has_text="实操考核未通过")
+    ended = page.get_by_role("row", name=re.compile(re.escape(name))).filter(
+        has_text="实操考核未通过"
+    )
     await expect(ended).to_contain_text("技能不匹配")
 
 

@@ -16,23 +16,62 @@ from tests.portal.test_referrals import A_GRADUATE_OF_THE_DEMO_SCHOOL, DEMO_GRAD
 
 # username → (home, {kind: (the line's words around the count, where its link leads, a heading there)})
 HOMES = {
-    "graduate": ("/me", {
-        "REFERRALS_AWAITING": (("收到 ", " 条推荐，等待您接受或谢绝"), r"/me#referrals-title$", "^收到的推荐$"),
-        "APPLICATIONS_MOVED": (("", " 份申请近 30 天有新进展"), r"/me#applications-title$", "^应聘记录$"),
-    }),
-    "school": ("/school", {
-        "REFERRALS_AWAITING": (("学生收到的推荐中有 ", " 条待确认"), r"/school/referrals$", "^推荐与投递$"),
-        "FOLLOW_UPS_DUE": (("", " 名毕业生近 3 个月没有回访记录"), r"/school\?ledger=GRADUATES$", "^本校雨露计划毕业生台账"),
-    }),
-    "agency": ("/agency", {
-        "REFERRALS_AWAITING": (("您的推荐中有 ", " 条等待毕业生确认"), r"/agency/referrals$", "^推荐与投递$"),
-    }),
-    "enterprise": ("/enterprise", {
-        "APPLICATIONS_WAITING": (("", " 份已投递的申请等待您处理"), r"/enterprise$", "^我的岗位"),
-    }),
-    "admin": ("/admin", {
-        "JOIN_REQUESTS": (("", " 家单位的入盟申请等待审核"), r"/admin$", "^入盟申请审核"),
-    }),
+    "graduate": (
+        "/me",
+        {
+            "REFERRALS_AWAITING": (
+                ("收到 ", " 条推荐，等待您接受或谢绝"),
+                r"/me#referrals-title$",
+                "^收到的推荐$",
+            ),
+            "APPLICATIONS_MOVED": (
+                ("", " 份申请近 30 天有新进展"),
+                r"/me#applications-title$",
+                "^应聘记录$",
+            ),
+        },
+    ),
+    "school": (
+        "/school",
+        {
+            "REFERRALS_AWAITING": (
+                ("学生收到的推荐中有 ", " 条待确认"),
+                r"/school/referrals$",
+                "^推荐与投递$",
+            ),
+            "FOLLOW_UPS_DUE": (
+                ("", " 名毕业生近 3 个月没有回访记录"),
+                r"/school\?ledger=GRADUATES$",
+                "^本校雨露计划毕业生台账",
+            ),
+        },
+    ),
+    "agency": (
+        "/agency",
+        {
+            "REFERRALS_AWAITING": (
+                ("您的推荐中有 ", " 条等待毕业生确认"),
+                r"/agency/referrals$",
+                "^推荐与投递$",
+            ),
+        },
+    ),
+    "enterprise": (
+        "/enterprise",
+        {
+            "APPLICATIONS_WAITING": (
+                ("", " 份已投递的申请等待您处理"),
+                r"/enterprise$",
+                "^我的岗位",
+            ),
+        },
+    ),
+    "admin": (
+        "/admin",
+        {
+            "JOIN_REQUESTS": (("", " 家单位的入盟申请等待审核"), r"/admin$", "^入盟申请审核"),
+        },
+    ),
 }
 
 
@@ -46,7 +85,9 @@ async def counted(seeded_url: str, username: str) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("username", list(HOMES))
-async def test_each_home_shows_what_waits_and_leads_there(page: Page, seeded_url: str, username: str) -> None:
+async def test_each_home_shows_what_waits_and_leads_there(
+    page: Page, seeded_url: str, username: str
+) -> None:
     # Something waits for the referring roles and the graduate, whatever earlier tests did.
     if username in ("graduate", "agency"):
         await refer(seeded_url, DEMO_GRADUATE, f"待办提醒测试（{username}）")
@@ -64,7 +105,9 @@ async def test_each_home_shows_what_waits_and_leads_there(page: Page, seeded_url
     for kind in shown:
         (before, after), target, heading = lines[kind]
         await page.goto(home)
-        link = page.get_by_role("region", name="待办提醒").get_by_role("link", name=f"{before}{counts[kind]}{after}")
+        link = page.get_by_role("region", name="待办提醒").get_by_role(
+            "link", name=f"{before}{counts[kind]}{after}"
+        )
         await expect(link).to_be_visible()
         await link.click()
         await expect(page).to_have_url(re.compile(target))

@@ -31,4 +31,6 @@ def test_an_operation_is_sent_with_only_the_fragments_it_uses() -> None:
 
 def test_operation_names_are_unique() -> None:
     with pytest.raises(ValueError, match="defined twice"):
-        parse_operations([parse("query A { viewer { role } }"), parse("query A { viewer { role } }")])
+        parse_operations(
+            [parse("query A { viewer { role } }"), parse("query A { viewer { role } }")]
+        )

@@ -37,10 +37,17 @@ async def api_as(seeded_url: str, username: str, query: str, **variables) -> dic
     try:
         async with session_factory(engine)() as session:
             user = (await session.scalars(select(User).where(User.username == username))).one()
-            viewer = Viewer(user_id=user.id, role=user.role, organisation_id=user.organisation_id,
-                            scopes=frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL}))
-            result = await build_schema().execute(query, variable_values=variables,
-                                                  context_value=Context(session=session, viewer=viewer))
+            viewer = Viewer(
+                user_id=user.id,
+                role=user.role,
+                organisation_id=user.organisation_id,
+                scopes=frozenset({scopes.READ, scopes.WRITE, scopes.PERSONAL}),
+            )
+            result = await build_schema().execute(
+                query,
+                variable_values=variables,
+                context_value=Context(session=session, viewer=viewer),
+            )
             await session.rollback()  # the audit of this read is the test's, not the user's
     finally:
         await engine.dispose()
@@ -56,9 +63,15 @@ def check_each_is_shown_as_the_api_gives_it(shown: list[dict], consent_hint: boo
     for phone in shown:
         if MASKED.match(phone["text"]):
             assert phone["masked"] and not phone["link"], phone  # never a number to dial
-            assert phone["hint"] == ("（毕业生同意后可见）" if consent_hint else "（已隐去）"), phone
+            assert phone["hint"] == ("（毕业生同意后可见）" if consent_hint else "（已隐去）"), (
+                phone
+            )
         else:
-            assert CLEAR.match(phone["text"]) and phone["link"] and phone["href"] == f"tel:{phone['text']}", phone
+            assert (
+                CLEAR.match(phone["text"])
+                and phone["link"]
+                and phone["href"] == f"tel:{phone['text']}"
+            ), phone
 
 
 def node_id(page: Page) -> str:
@@ -72,7 +85,8 @@ OPEN_STAGES = {"RECOMMENDED", "APPLIED", "INTERVIEW", "OFFER", "HIRED"}
 
 
 async def test_the_enterprise_sees_applicants_and_candidates_phones_as_the_api_gives_them(
-        page: Page, seeded_url: str) -> None:
+    page: Page, seeded_url: str
+) -> None:
     await sign_in(page, "enterprise", "/enterprise")
     seen_masked = seen_clear = False
     links = page.locator("tbody a")
@@ -81,7 +95,9 @@ async def test_the_enterprise_sees_applicants_and_candidates_phones_as_the_api_g
         position = (await api_as(seeded_url, "enterprise", PIPELINE, id=node_id(page)))["node"]
         cards = page.locator(".pipeline article")
         shown = await shown_phones(page.locator(".pipeline"))
-        expected = [a["person"]["phone"] for a in position["applications"] if a["stage"] in OPEN_STAGES]
+        expected = [
+            a["person"]["phone"] for a in position["applications"] if a["stage"] in OPEN_STAGES
+        ]
         assert await cards.count() == len(expected)
         assert Counter(p["text"] for p in shown) == Counter(p or "未登记" for p in expected)
         check_each_is_shown_as_the_api_gives_it(shown, consent_hint=True)
@@ -89,7 +105,8 @@ async def test_the_enterprise_sees_applicants_and_candidates_phones_as_the_api_g
         if await matches.count():
             shown_matches = await shown_phones(matches)
             assert [p["text"] for p in shown_matches] == [
-                e["node"]["graduate"]["phone"] for e in position["matchedGraduates"]["edges"]]
+                e["node"]["graduate"]["phone"] for e in position["matchedGraduates"]["edges"]
+            ]
             check_each_is_shown_as_the_api_gives_it(shown_matches, consent_hint=True)
             shown += shown_matches
         seen_masked |= any(p["masked"] for p in shown)
@@ -99,7 +116,9 @@ async def test_the_enterprise_sees_applicants_and_candidates_phones_as_the_api_g
         await page.go_back()
     assert seen_masked and seen_clear, "the test data should hold both a masked and a cleared phone"
     masked = page.locator(".phone.masked").first
-    await expect(masked.locator("xpath=following-sibling::*[1]")).to_have_text("（毕业生同意后可见）")
+    await expect(masked.locator("xpath=following-sibling::*[1]")).to_have_text(
+        "（毕业生同意后可见）"
+    )
     await save_screenshot(page, "enterprise-pipeline-phones")
 
 
@@ -107,13 +126,17 @@ MATCHED = """query($id: ID!) { node(id: $id) { ... on Position {
   matchedGraduates(first: 10) { edges { node { graduate { phone } } } } } } }"""
 
 
-async def test_the_agency_sees_matched_graduates_phones_as_the_api_gives_them(page: Page, seeded_url: str) -> None:
+async def test_the_agency_sees_matched_graduates_phones_as_the_api_gives_them(
+    page: Page, seeded_url: str
+) -> None:
     await sign_in(page, "agency", "/agency")
     await page.locator(".items .item a, tbody a").first.click()
     await expect(page.get_by_role("heading", name="匹配的毕业生")).to_be_visible()
     data = await api_as(seeded_url, "agency", MATCHED, id=node_id(page))
     shown = await shown_phones(page.locator("main"))
-    assert [p["text"] for p in shown] == [e["node"]["graduate"]["phone"] for e in data["node"]["matchedGraduates"]["edges"]]
+    assert [p["text"] for p in shown] == [
+        e["node"]["graduate"]["phone"] for e in data["node"]["matchedGraduates"]["edges"]
+    ]
     assert shown, "a position with matched graduates"
     check_each_is_shown_as_the_api_gives_it(shown, consent_hint=True)
     await save_screenshot(page, "agency-matched-phones")
@@ -123,7 +146,9 @@ HELP_PERSON = """query($id: ID!) { node(id: $id) { ... on Person { phone } } }""
 FAIR = """query($id: ID!) { node(id: $id) { ... on Fair { registrations { phone } } } }"""
 
 
-async def test_the_agency_sees_the_phone_in_the_help_file_and_fair_registrations(page: Page, seeded_url: str) -> None:
+async def test_the_agency_sees_the_phone_in_the_help_file_and_fair_registrations(
+    page: Page, seeded_url: str
+) -> None:
     await sign_in(page, "agency", "/agency")
     await page.goto("/agency/people")
     await page.locator("tbody a").first.click()
@@ -135,7 +160,9 @@ async def test_the_agency_sees_the_phone_in_the_help_file_and_fair_registrations
 
     await page.goto("/agency/fairs")
     await page.locator("main a[href^='/agency/fairs/']").first.click()
-    registrations = (await api_as(seeded_url, "agency", FAIR, id=node_id(page)))["node"]["registrations"]
+    registrations = (await api_as(seeded_url, "agency", FAIR, id=node_id(page)))["node"][
+        "registrations"
+    ]
     assert registrations, "the agency's first fair has registrations in the test data"
     table = page.locator("table", has=page.get_by_role("columnheader", name="联系电话"))
     shown = await shown_phones(table)
@@ -159,4 +186,5 @@ def test_the_consent_hint_follows_the_rules_of_the_privacy_model():
     """README's grants table: consent clears a graduate for enterprises and agencies only."""
     from auth import rules
     from models.organisations import Role
+
     assert {role for role in Role if rules.consent_clears(role)} == {Role.ENTERPRISE, Role.AGENCY}

@@ -55,7 +55,9 @@ async def test_list_pages_and_dashboard_print_on_a4(page: Page, role: str) -> No
         await expect(page.get_by_role("button", name="退出登录")).to_be_hidden()
         await expect(page.locator("main h1")).to_be_visible()
         problems = await page.evaluate(PRINT_PROBLEMS, A4_CONTENT_WIDTH)
-        assert problems == {"overflowing": [], "interactive": [], "pageWidth": A4_CONTENT_WIDTH}, path
+        assert problems == {"overflowing": [], "interactive": [], "pageWidth": A4_CONTENT_WIDTH}, (
+            path
+        )
         if path == "/bureau":
             for chart in await page.locator(".chart svg").all():
                 assert (await chart.bounding_box())["width"] <= A4_CONTENT_WIDTH
@@ -74,10 +76,15 @@ async def test_a_table_prints_whole_not_in_a_scroll_box(page: Page) -> None:
     # Every column is on the sheet: nothing is hidden behind a horizontal scroll.
     assert await region.evaluate("el => el.scrollWidth <= el.clientWidth")
     assert (await table.bounding_box())["width"] <= A4_CONTENT_WIDTH
-    assert await table.locator("thead").evaluate("el => getComputedStyle(el).display") == "table-header-group"
+    assert (
+        await table.locator("thead").evaluate("el => getComputedStyle(el).display")
+        == "table-header-group"
+    )
 
 
-async def test_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(page: Page, phone: Page) -> None:
+async def test_filters_fold_away_on_a_phone_and_stay_open_on_a_desktop(
+    page: Page, phone: Page
+) -> None:
     await sign_in(phone, "school", "/school")
     search = phone.get_by_role("search", name="筛选台账")
     await expect(search.get_by_label("姓名")).to_be_hidden()
@@ -132,10 +139,20 @@ CHART_LABELS = """(id) => {
 }"""
 
 
-async def test_dashboard_bar_charts_turn_horizontal_with_readable_labels_on_a_phone(phone: Page) -> None:
+async def test_dashboard_bar_charts_turn_horizontal_with_readable_labels_on_a_phone(
+    phone: Page,
+) -> None:
     await sign_in(phone, "city", "/bureau")
-    sub_regions = await phone.get_by_role("table", name="下级地区明细").locator("tbody th a").all_inner_texts()
-    key_counties = await phone.get_by_role("table", name="重点帮扶县明细").locator("tbody th").all_inner_texts()
+    sub_regions = (
+        await phone.get_by_role("table", name="下级地区明细")
+        .locator("tbody th a")
+        .all_inner_texts()
+    )
+    key_counties = (
+        await phone.get_by_role("table", name="重点帮扶县明细")
+        .locator("tbody th")
+        .all_inner_texts()
+    )
     for chart_id, names in (("ledger-chart", sub_regions), ("county-chart", key_counties)):
         await expect(phone.locator(f"#{chart_id} svg")).to_be_visible()
         labels = await phone.evaluate(CHART_LABELS, chart_id)
@@ -145,7 +162,9 @@ async def test_dashboard_bar_charts_turn_horizontal_with_readable_labels_on_a_ph
         # Every region is labelled (a long name may end in "…", never disappear).
         shown = [label.rstrip("…").rstrip(".") for label in labels["labels"]]
         for name in names:
-            assert any(name.strip().startswith(label) and label for label in shown), f"{name} missing in {chart_id}"
+            assert any(name.strip().startswith(label) and label for label in shown), (
+                f"{name} missing in {chart_id}"
+            )
     await save_screenshot(phone, "phone-city-dashboard")
 
 

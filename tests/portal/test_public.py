@@ -11,8 +11,12 @@ from tests.portal.conftest import assert_accessible_basics, save_screenshot, sig
 
 async def test_landing_page_shows_the_alliance_without_personal_data(page: Page) -> None:
     await page.goto("/")
-    await expect(page.get_by_role("heading", name="雨露计划+ 就业促进联盟", level=1)).to_be_visible()
-    await expect(page.locator(".stat", has_text="用工企业").locator(".stat-value")).to_have_text(re.compile(r"^[1-9]\d*$"))
+    await expect(
+        page.get_by_role("heading", name="雨露计划+ 就业促进联盟", level=1)
+    ).to_be_visible()
+    await expect(page.locator(".stat", has_text="用工企业").locator(".stat-value")).to_have_text(
+        re.compile(r"^[1-9]\d*$")
+    )
     await expect(page.locator(".stat", has_text="在招岗位")).to_contain_text("剩余名额")
     await expect(page.locator(".items .item").first).to_contain_text("元/月")
     # No ID numbers or phone numbers anywhere on the public page.

@@ -21,14 +21,24 @@ async def test_school_filters_and_pages_its_ledger_and_opens_a_file(page: Page) 
     assert await page.locator("tbody tr").all_inner_texts() != first_page
 
     await page.goto("/school")
-    await page.get_by_label("防止返贫监测对象").select_option("true")  # applies at once (autosubmit)
+    await page.get_by_label("防止返贫监测对象").select_option(
+        "true"
+    )  # applies at once (autosubmit)
     await expect(page).to_have_url(re.compile(r"monitored=true"))
     for tags in await page.locator("tbody tr td:nth-child(5)").all_inner_texts():
         assert re.search("不稳定户|边缘易致贫户|突发严重困难户", tags), tags
 
     await page.locator("tbody a").first.click()
     await expect(page.get_by_role("heading", name=re.compile("一人一档"))).to_be_visible()
-    for section in ("基本信息", "家庭情况", "学籍", "求职意向", "应聘记录", "就业记录", "一对一帮扶"):
+    for section in (
+        "基本信息",
+        "家庭情况",
+        "学籍",
+        "求职意向",
+        "应聘记录",
+        "就业记录",
+        "一对一帮扶",
+    ):
         await expect(page.get_by_role("heading", name=section, exact=True)).to_be_visible()
     # A school sees its own students in clear: a full 18-character ID number.
     await expect(page.locator("dl.facts").first).to_contain_text(re.compile(r"\d{17}[\dX]"))
@@ -39,17 +49,23 @@ async def test_school_enrols_a_student_in_a_class(page: Page) -> None:
     await page.get_by_role("link", name="订单班").click()
     await page.locator(".items h3 a").first.click()
     await expect(page.locator(".page-header")).to_contain_text("合作企业")
-    enrolled = int(await page.locator(".stat", has_text="已编班").locator(".stat-value").inner_text())
+    enrolled = int(
+        await page.locator(".stat", has_text="已编班").locator(".stat-value").inner_text()
+    )
     picker = page.get_by_role("region", name="编入学生", exact=True)
     button = picker.get_by_role("button", name=re.compile("^将 .+ 编入本班$")).first
     name = (await button.get_attribute("aria-label")).removeprefix("将 ").removesuffix(" 编入本班")
     await button.click()
     await expect(page.get_by_role("status")).to_contain_text("已将学生编入本班")
-    await expect(page.locator(".stat", has_text="已编班").locator(".stat-value")).to_have_text(str(enrolled + 1))
+    await expect(page.locator(".stat", has_text="已编班").locator(".stat-value")).to_have_text(
+        str(enrolled + 1)
+    )
     await expect(page.get_by_role("cell", name=name, exact=True)).to_be_visible()
 
 
-async def test_school_creates_a_class_with_inline_errors_and_reserves_partner_positions(page: Page) -> None:
+async def test_school_creates_a_class_with_inline_errors_and_reserves_partner_positions(
+    page: Page,
+) -> None:
     await sign_in(page, "school", "/school")
     await page.goto("/school/classes")
     await page.get_by_role("link", name="新建班级").click()
@@ -61,7 +77,9 @@ async def test_school_creates_a_class_with_inline_errors_and_reserves_partner_po
     await page.get_by_label("开班日期").fill("2026-09-01")
     await page.get_by_label("结班日期").fill("2026-03-01")
     await page.get_by_role("button", name="创建班级").click()
-    await expect(page.locator("#name-error")).to_have_text("「班级名称」为必填项，请填写或选择后再提交。")
+    await expect(page.locator("#name-error")).to_have_text(
+        "「班级名称」为必填项，请填写或选择后再提交。"
+    )
     await expect(page.get_by_label("班级名称")).to_have_attribute("aria-invalid", "true")
 
     name = "浏览器测试订单班"
@@ -85,7 +103,9 @@ async def test_school_creates_a_class_with_inline_errors_and_reserves_partner_po
     await expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
     await expect(page.locator(".page-header")).to_contain_text(partner_name)
     await expect(page.locator(".stat", has_text="名额").locator(".stat-value")).to_have_text("30")
-    await expect(page.locator(".stat", has_text="预留岗位").locator(".stat-value")).to_have_text("0")
+    await expect(page.locator(".stat", has_text="预留岗位").locator(".stat-value")).to_have_text(
+        "0"
+    )
 
     positions = page.get_by_label("合作企业岗位")
     title = (await positions.locator("option").first.inner_text()).split("（")[0]
@@ -93,7 +113,9 @@ async def test_school_creates_a_class_with_inline_errors_and_reserves_partner_po
     await assert_accessible_basics(page)
     await page.get_by_role("button", name="预留所选岗位").click()
     await expect(page.get_by_role("status")).to_contain_text("已为本班预留 1 个岗位")
-    await expect(page.locator(".stat", has_text="预留岗位").locator(".stat-value")).to_have_text("1")
+    await expect(page.locator(".stat", has_text="预留岗位").locator(".stat-value")).to_have_text(
+        "1"
+    )
     await expect(page.locator(".items h3", has_text=title)).to_be_visible()
     await save_screenshot(page, "school-class-reserved")
 

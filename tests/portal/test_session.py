@@ -13,7 +13,13 @@ from playwright.async_api import Page
 from sqlalchemy import select
 
 from auth.config import AuthConfig
-from auth.portal_signin import PORTAL_CLIENT_ID, TOKENS, _keep_tokens, ensure_portal_client, portal_tokens
+from auth.portal_signin import (
+    PORTAL_CLIENT_ID,
+    TOKENS,
+    _keep_tokens,
+    ensure_portal_client,
+    portal_tokens,
+)
 from models.oauth import OAuthClient
 from models.settings import get_settings
 from portal.app import create_app
@@ -43,8 +49,10 @@ async def test_the_session_cookie_holds_the_tokens_only_encrypted(page: Page) ->
 
 def _request(secret: str, session: dict | None = None) -> SimpleNamespace:
     config = SimpleNamespace(secret_key=secret)
-    return SimpleNamespace(session=session if session is not None else {},
-                           app=SimpleNamespace(state=SimpleNamespace(auth=SimpleNamespace(config=config))))
+    return SimpleNamespace(
+        session=session if session is not None else {},
+        app=SimpleNamespace(state=SimpleNamespace(auth=SimpleNamespace(config=config))),
+    )
 
 
 def test_tokens_round_trip_and_a_foreign_or_tampered_blob_signs_out() -> None:
@@ -62,10 +70,13 @@ def test_tokens_round_trip_and_a_foreign_or_tampered_blob_signs_out() -> None:
 
 
 async def _set_cookie_header(seeded_url: str, base_url: str, production: bool = False) -> str:
-    settings = dataclasses.replace(get_settings(), database_url=seeded_url, issuer=base_url,
-                                   production=production)
+    settings = dataclasses.replace(
+        get_settings(), database_url=seeded_url, issuer=base_url, production=production
+    )
     app = create_app(settings)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url=base_url
+    ) as client:
         response = await client.get("/signin")  # the sign-in form puts a CSRF token in the session
     return response.headers["set-cookie"].lower()
 
@@ -91,7 +102,9 @@ async def test_an_expired_access_token_is_refreshed_through_authlibs_client(page
     cookie = next(c for c in await page.context.cookies() if c["name"] == "yulu_session")
     session = _session_json(cookie["value"])
     tokens = json.loads(_fernet(secret).decrypt(session[TOKENS]))
-    session[TOKENS] = _fernet(secret).encrypt(json.dumps({**tokens, "access_token": "expired"}).encode()).decode()
+    session[TOKENS] = (
+        _fernet(secret).encrypt(json.dumps({**tokens, "access_token": "expired"}).encode()).decode()
+    )
     forged = TimestampSigner(secret).sign(base64.b64encode(json.dumps(session).encode())).decode()
     await page.context.add_cookies([{**cookie, "value": forged}])
 
@@ -109,5 +122,7 @@ async def test_the_portal_client_follows_the_issuer(session) -> None:
     for issuer in ("http://127.0.0.1:8000", "https://yulu.example.gov.cn"):
         await session.run_sync(ensure_portal_client, dataclasses.replace(config, issuer=issuer))
         await session.flush()
-        client = await session.scalar(select(OAuthClient).where(OAuthClient.client_id == PORTAL_CLIENT_ID))
+        client = await session.scalar(
+            select(OAuthClient).where(OAuthClient.client_id == PORTAL_CLIENT_ID)
+        )
         assert client.redirect_uris == [issuer + "/auth/callback"]

@@ -41,10 +41,16 @@ async def test_the_sign_in_page_is_styled_as_the_portal_and_helps(page: Page) ->
     style = await page.evaluate(STYLE)
     assert style["sheets"] == ["/static/portal.css"]
     assert style["header"] == BRAND and style["button"] == BRAND and style["card"] == "8px"
-    assert "Noto Sans CJK SC" in style["font"]  # the portal's CJK font stack, not the browser's serif
+    assert (
+        "Noto Sans CJK SC" in style["font"]
+    )  # the portal's CJK font stack, not the browser's serif
     await expect(page.get_by_role("heading", name="登录", level=1)).to_be_visible()
-    await expect(page.get_by_text("学校、企业、人力资源服务机构、乡村振兴局工作人员及毕业生")).to_be_visible()
-    await expect(page.get_by_text("忘记密码？请联系本单位管理员或联盟管理员重置密码。")).to_be_visible()
+    await expect(
+        page.get_by_text("学校、企业、人力资源服务机构、乡村振兴局工作人员及毕业生")
+    ).to_be_visible()
+    await expect(
+        page.get_by_text("忘记密码？请联系本单位管理员或联盟管理员重置密码。")
+    ).to_be_visible()
     home = page.get_by_role("link", name="返回首页")
     await expect(home).to_have_attribute("href", "/")
     assert await page.get_by_label("用户名").get_attribute("autocomplete") == "username"
@@ -89,22 +95,36 @@ async def _register_third_party_client(database_url: str) -> str:
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
-            await session.run_sync(lambda sync: admin.create_client(
-                sync, client_id, "第三方就业服务应用", confidential=False,
-                grant_types=["authorization_code"], redirect_uris=[THIRD_PARTY_REDIRECT],
-                scope="alliance:read profile"))
+            await session.run_sync(
+                lambda sync: admin.create_client(
+                    sync,
+                    client_id,
+                    "第三方就业服务应用",
+                    confidential=False,
+                    grant_types=["authorization_code"],
+                    redirect_uris=[THIRD_PARTY_REDIRECT],
+                    scope="alliance:read profile",
+                )
+            )
             await session.commit()
     finally:
         await engine.dispose()
     return client_id
 
 
-async def test_the_consent_page_is_styled_and_says_what_is_asked(page: Page, seeded_url: str) -> None:
+async def test_the_consent_page_is_styled_and_says_what_is_asked(
+    page: Page, seeded_url: str
+) -> None:
     client_id = await _register_third_party_client(seeded_url)
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": THIRD_PARTY_REDIRECT,
-             "scope": "alliance:read profile", "state": "s",
-             "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
-             "code_challenge_method": "S256"}
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": THIRD_PARTY_REDIRECT,
+        "scope": "alliance:read profile",
+        "state": "s",
+        "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
+        "code_challenge_method": "S256",
+    }
     await page.goto("/oauth/authorize?" + urlencode(query))
     await page.get_by_label("用户名").fill("agency")
     await page.get_by_label("密码").fill(PASSWORD)
@@ -120,16 +140,25 @@ async def test_the_consent_page_is_styled_and_says_what_is_asked(page: Page, see
     await save_screenshot(page, "oauth-consent-page")
 
 
-async def test_an_invalid_authorization_request_says_what_is_wrong(page: Page, seeded_url: str) -> None:
+async def test_an_invalid_authorization_request_says_what_is_wrong(
+    page: Page, seeded_url: str
+) -> None:
     client_id = await _register_third_party_client(seeded_url)
-    query = {"response_type": "code", "client_id": client_id, "redirect_uri": "https://elsewhere.invalid/cb",
-             "scope": "profile", "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
-             "code_challenge_method": "S256"}
+    query = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": "https://elsewhere.invalid/cb",
+        "scope": "profile",
+        "code_challenge": create_s256_code_challenge(secrets.token_urlsafe(48)),
+        "code_challenge_method": "S256",
+    }
     response = await page.goto("/oauth/authorize?" + urlencode(query))
     assert response.status == 400
     alert = page.get_by_role("alert")
     await expect(alert).to_contain_text("授权请求无效：")
     await expect(alert).to_contain_text("回调地址与应用登记的不一致")
-    header = await page.locator("header.site-header").evaluate("el => getComputedStyle(el).backgroundColor")
+    header = await page.locator("header.site-header").evaluate(
+        "el => getComputedStyle(el).backgroundColor"
+    )
     assert header == BRAND
     await expect(page.get_by_role("link", name="返回首页")).to_be_visible()

@@ -37,7 +37,7 @@ async def sql(alliance, statement: str, **params) -> list:
         await engine.dispose()
 
 
-NAME = 'query($id: ID!) { node(id: $id) { ... on Person { name } } }'
+NAME = "query($id: ID!) { node(id: $id) { ... on Person { name } } }"
 
 
 def name_seen(alliance, viewer: str, person: int) -> str | None:
@@ -49,20 +49,34 @@ def name_seen(alliance, viewer: str, person: int) -> str | None:
 async def the_graduate(alliance) -> tuple[int, str]:
     """The demo graduate account's person, made a seeking candidate tied to nobody, not consenting."""
     person = alliance.cast.graduate_person
-    await sql(alliance, "UPDATE persons SET consent_to_share = :no WHERE id = :p", no=False, p=person)
-    await sql(alliance, "UPDATE employment_intentions SET seeking = :yes WHERE person_id = :p", yes=True, p=person)
-    for table in ("application_events WHERE application_id IN (SELECT id FROM applications WHERE person_id = :p)",
-                  "applications WHERE person_id = :p", "fair_registrations WHERE person_id = :p",
-                  "assistance_actions WHERE case_id IN (SELECT id FROM assistance_cases WHERE person_id = :p)",
-                  "assistance_cases WHERE person_id = :p"):
+    await sql(
+        alliance, "UPDATE persons SET consent_to_share = :no WHERE id = :p", no=False, p=person
+    )
+    await sql(
+        alliance,
+        "UPDATE employment_intentions SET seeking = :yes WHERE person_id = :p",
+        yes=True,
+        p=person,
+    )
+    for table in (
+        "application_events WHERE application_id IN (SELECT id FROM applications WHERE person_id = :p)",
+        "applications WHERE person_id = :p",
+        "fair_registrations WHERE person_id = :p",
+        "assistance_actions WHERE case_id IN (SELECT id FROM assistance_cases WHERE person_id = :p)",
+        "assistance_cases WHERE person_id = :p",
+    ):
         await sql(alliance, f"DELETE FROM {table}", p=person)
-    (name,), = await sql(alliance, "SELECT name FROM persons WHERE id = :p", p=person)
+    ((name,),) = await sql(alliance, "SELECT name FROM persons WHERE id = :p", p=person)
     return person, name
 
 
 async def open_position(alliance) -> int:
-    (position,), = await sql(alliance, "SELECT id FROM positions WHERE state = 'open' AND filled < headcount "
-                                       "AND enterprise_id = :e ORDER BY id LIMIT 1", e=alliance.cast.org["enterprise"])
+    ((position,),) = await sql(
+        alliance,
+        "SELECT id FROM positions WHERE state = 'open' AND filled < headcount "
+        "AND enterprise_id = :e ORDER BY id LIMIT 1",
+        e=alliance.cast.org["enterprise"],
+    )
     return position
 
 
@@ -76,18 +90,31 @@ async def test_a_referral_clears_nobody_until_the_graduate_accepts_it(alliance):
     person, name = await the_graduate(alliance)
     position = await open_position(alliance)
     assert name_seen(alliance, "agency", person) == mask_name(name)
-    referred = alliance.graphql("agency", REFER, {"person": gid("Person", person), "position": gid("Position", position)})
+    referred = alliance.graphql(
+        "agency", REFER, {"person": gid("Person", person), "position": gid("Position", position)}
+    )
     application = referred.data["referCandidate"]["result"]
-    assert referred.data["referCandidate"]["errors"] == [] and application["person"]["name"] == mask_name(name)
+    assert referred.data["referCandidate"]["errors"] == [] and application["person"][
+        "name"
+    ] == mask_name(name)
     assert name_seen(alliance, "agency", person) == mask_name(name)
-    assert name_seen(alliance, "enterprise", person) == mask_name(name)  # a referral is not an application
+    assert name_seen(alliance, "enterprise", person) == mask_name(
+        name
+    )  # a referral is not an application
     # The referrer cannot accept on the graduate's behalf.
-    moved = alliance.graphql("agency", MOVE, {"id": application["id"], "version": application["version"], "stage": "APPLIED"})
+    moved = alliance.graphql(
+        "agency",
+        MOVE,
+        {"id": application["id"], "version": application["version"], "stage": "APPLIED"},
+    )
     assert moved.data["transitionApplication"]["errors"] == [{"code": "NOT_YOUR_STEP"}]
     assert name_seen(alliance, "agency", person) == mask_name(name)
     # The graduate accepts: now the referrer and the enterprise see them.
-    accepted = alliance.graphql("graduate", MOVE, {"id": application["id"], "version": application["version"],
-                                                   "stage": "APPLIED"})
+    accepted = alliance.graphql(
+        "graduate",
+        MOVE,
+        {"id": application["id"], "version": application["version"], "stage": "APPLIED"},
+    )
     assert accepted.data["transitionApplication"]["errors"] == []
     assert name_seen(alliance, "agency", person) == name
     assert name_seen(alliance, "enterprise", person) == name
@@ -104,8 +131,12 @@ async def test_a_fair_registration_clears_only_when_the_graduate_makes_it(allian
     # The graduate registering themself (for the registration the organiser made) is their consent.
     assert alliance.graphql("graduate", register, variables).data["registerForFair"]["errors"] == []
     assert name_seen(alliance, "agency", person) == name
-    rows = await sql(alliance, "SELECT with_consent FROM fair_registrations WHERE fair_id = :f AND person_id = :p",
-                     f=fair, p=person)
+    rows = await sql(
+        alliance,
+        "SELECT with_consent FROM fair_registrations WHERE fair_id = :f AND person_id = :p",
+        f=fair,
+        p=person,
+    )
     assert [bool(row[0]) for row in rows] == [True]
 
 
@@ -114,30 +145,66 @@ OPEN_CASE = """mutation($person: ID!, $agency: ID) { openAssistanceCase(personId
 
 
 async def test_a_help_case_clears_only_when_a_bureau_assigns_it(alliance):
-    person = alliance.cast.subject("county", "persons", "own")  # a seeking graduate of the county, not consenting
-    await sql(alliance, "DELETE FROM assistance_actions WHERE case_id IN (SELECT id FROM assistance_cases "
-                        "WHERE person_id = :p)", p=person)
+    person = alliance.cast.subject(
+        "county", "persons", "own"
+    )  # a seeking graduate of the county, not consenting
+    await sql(
+        alliance,
+        "DELETE FROM assistance_actions WHERE case_id IN (SELECT id FROM assistance_cases "
+        "WHERE person_id = :p)",
+        p=person,
+    )
     await sql(alliance, "DELETE FROM assistance_cases WHERE person_id = :p", p=person)
-    (name,), = await sql(alliance, "SELECT name FROM persons WHERE id = :p", p=person)
+    ((name,),) = await sql(alliance, "SELECT name FROM persons WHERE id = :p", p=person)
     opened = alliance.graphql("agency", OPEN_CASE, {"person": gid("Person", person)})
     assert opened.data["openAssistanceCase"]["errors"] == []
     assert name_seen(alliance, "agency", person) == mask_name(name)
     # Only a bureau assigns, and only to an approved agency.
-    by_agency = alliance.graphql("agency", OPEN_CASE, {"person": gid("Person", person),
-                                                       "agency": gid("Organisation", alliance.cast.org["agency"])})
-    assert by_agency.data["openAssistanceCase"]["errors"] == [{"code": "BUREAU_ONLY", "field": "assignTo"}]
-    to_school = alliance.graphql("county", OPEN_CASE, {"person": gid("Person", person),
-                                                       "agency": gid("Organisation", alliance.cast.org["school"])})
-    assert to_school.data["openAssistanceCase"]["errors"] == [{"code": "NOT_AN_AGENCY", "field": "assignTo"}]
+    by_agency = alliance.graphql(
+        "agency",
+        OPEN_CASE,
+        {
+            "person": gid("Person", person),
+            "agency": gid("Organisation", alliance.cast.org["agency"]),
+        },
+    )
+    assert by_agency.data["openAssistanceCase"]["errors"] == [
+        {"code": "BUREAU_ONLY", "field": "assignTo"}
+    ]
+    to_school = alliance.graphql(
+        "county",
+        OPEN_CASE,
+        {
+            "person": gid("Person", person),
+            "agency": gid("Organisation", alliance.cast.org["school"]),
+        },
+    )
+    assert to_school.data["openAssistanceCase"]["errors"] == [
+        {"code": "NOT_AN_AGENCY", "field": "assignTo"}
+    ]
     # The agency's own open case is no obstacle to a bureau's assignment of another.
-    await sql(alliance, "UPDATE assistance_cases SET state = 'closed', closed_on = opened_on, outcome = '转交' "
-                        "WHERE person_id = :p", p=person)
-    assigned = alliance.graphql("county", OPEN_CASE, {"person": gid("Person", person),
-                                                      "agency": gid("Organisation", alliance.cast.org["agency"])})
+    await sql(
+        alliance,
+        "UPDATE assistance_cases SET state = 'closed', closed_on = opened_on, outcome = '转交' "
+        "WHERE person_id = :p",
+        p=person,
+    )
+    assigned = alliance.graphql(
+        "county",
+        OPEN_CASE,
+        {
+            "person": gid("Person", person),
+            "agency": gid("Organisation", alliance.cast.org["agency"]),
+        },
+    )
     assert assigned.data["openAssistanceCase"]["errors"] == []
     assert name_seen(alliance, "agency", person) == name
-    owners = await sql(alliance, "SELECT owner_org_id, assigned_by_org_id FROM assistance_cases WHERE person_id = :p "
-                                 "AND state = 'open'", p=person)
+    owners = await sql(
+        alliance,
+        "SELECT owner_org_id, assigned_by_org_id FROM assistance_cases WHERE person_id = :p "
+        "AND state = 'open'",
+        p=person,
+    )
     assert owners == [(alliance.cast.org["agency"], alliance.cast.org["county"])]
 
 
@@ -155,7 +222,7 @@ def personal_reads(alliance, viewer: str) -> dict[str, int]:
     return {name: result.data[name]["totalCount"] for name in PERSONAL_READS}
 
 
-MATCHED = 'query($id: ID!) { node(id: $id) { ... on Position { matchedGraduates(first: 5) { edges { node { score } } } } } }'
+MATCHED = "query($id: ID!) { node(id: $id) { ... on Position { matchedGraduates(first: 5) { edges { node { score } } } } } }"
 
 
 def matched(alliance, viewer: str, position: int) -> list:
@@ -178,10 +245,16 @@ async def test_a_suspended_member_reads_nothing_personal(alliance, viewer):
         assert name_seen(alliance, viewer, own) is None
         assert matched(alliance, viewer, position) == []  # not even masked candidates
         # Nor anything of a person reached through another row (an application's person).
-        assert alliance.graphql(viewer, 'query { applications(first: 5) { edges { node { person { name } } } } }'
-                                ).data["applications"]["edges"] == []
+        assert (
+            alliance.graphql(
+                viewer, "query { applications(first: 5) { edges { node { person { name } } } } }"
+            ).data["applications"]["edges"]
+            == []
+        )
     finally:
-        await sql(alliance, "UPDATE organisations SET membership = 'approved' WHERE id = :o", o=member)
+        await sql(
+            alliance, "UPDATE organisations SET membership = 'approved' WHERE id = :o", o=member
+        )
     assert personal_reads(alliance, viewer) == before
 
 

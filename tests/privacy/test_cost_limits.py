@@ -28,7 +28,9 @@ from tests.authz.alliance import ANONYMOUS, running_alliance
 
 SDL = Path(__file__).resolve().parents[2] / "schema" / "alliance.graphql"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
-pytestmark = pytest.mark.db  # the HTTP tests run on both databases; the schema walk is cheap to repeat
+pytestmark = (
+    pytest.mark.db
+)  # the HTTP tests run on both databases; the schema walk is cheap to repeat
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +44,19 @@ async def cost_alliance(tmp_path_factory):
 
 def _sdl_list_fields() -> list[str]:
     """Read from the committed SDL with graphql-core alone, not from schema.list_bounds' walk."""
-    schema = graphql.build_ast_schema(graphql.parse(SDL.read_text(encoding="utf-8")), assume_valid_sdl=True)
+    schema = graphql.build_ast_schema(
+        graphql.parse(SDL.read_text(encoding="utf-8")), assume_valid_sdl=True
+    )
     found = []
     for type_ in schema.type_map.values():
-        if isinstance(type_, (graphql.GraphQLObjectType, graphql.GraphQLInterfaceType)) and not type_.name.startswith("__"):
-            found += [f"{type_.name}.{name}" for name, field in type_.fields.items()
-                      if graphql.is_list_type(graphql.get_nullable_type(field.type))]
+        if isinstance(
+            type_, (graphql.GraphQLObjectType, graphql.GraphQLInterfaceType)
+        ) and not type_.name.startswith("__"):
+            found += [
+                f"{type_.name}.{name}"
+                for name, field in type_.fields.items()
+                if graphql.is_list_type(graphql.get_nullable_type(field.type))
+            ]
     return sorted(found)
 
 
@@ -55,7 +64,12 @@ SDL_LIST_FIELDS = _sdl_list_fields()
 
 
 def test_the_walk_finds_the_plain_lists_of_the_issue():
-    for field in ("Organisation.positions", "Position.majors", "Person.applications", "Fair.registrations"):
+    for field in (
+        "Organisation.positions",
+        "Position.majors",
+        "Person.applications",
+        "Fair.registrations",
+    ):
         assert field in SDL_LIST_FIELDS
 
 
@@ -99,10 +113,16 @@ MIDDLE_COST = 1 + 20 * (3 + MAX_RELATED * 2)
 
 def _post(alliance, query: str, viewer: str = ANONYMOUS, variables: dict | None = None):
     token = alliance.token(viewer)
-    headers = {"Accept": GRAPHQL_RESPONSE, **({"Authorization": f"Bearer {token}"} if token else {})}
+    headers = {
+        "Accept": GRAPHQL_RESPONSE,
+        **({"Authorization": f"Bearer {token}"} if token else {}),
+    }
     started = time.perf_counter()
-    response = alliance.http.post(f"{alliance.url}/graphql", json={"query": query, "variables": variables or {}},
-                                  headers=headers)
+    response = alliance.http.post(
+        f"{alliance.url}/graphql",
+        json={"query": query, "variables": variables or {}},
+        headers=headers,
+    )
     return response, time.perf_counter() - started
 
 
@@ -115,11 +135,20 @@ def _refusal(response) -> dict:
 
 
 def test_the_anonymous_flood_is_refused_before_execution_and_quickly(cost_alliance):
-    _post(cost_alliance, "{ __typename }")  # the connection is open: the time below is the refusal's
+    _post(
+        cost_alliance, "{ __typename }"
+    )  # the connection is open: the time below is the refusal's
     response, seconds = _post(cost_alliance, FLOOD)
     error = _refusal(response)
-    assert error["extensions"] == {"code": "COST_LIMIT", "cost": FLOOD_COST, "budget": ANONYMOUS_BUDGET}
-    assert f"预估开销为 {FLOOD_COST}" in error["message"] and f"上限 {ANONYMOUS_BUDGET}" in error["message"]
+    assert error["extensions"] == {
+        "code": "COST_LIMIT",
+        "cost": FLOOD_COST,
+        "budget": ANONYMOUS_BUDGET,
+    }
+    assert (
+        f"预估开销为 {FLOOD_COST}" in error["message"]
+        and f"上限 {ANONYMOUS_BUDGET}" in error["message"]
+    )
     assert "未登录" in error["message"]
     assert seconds < 0.5 and len(response.content) < 1000
 
@@ -146,7 +175,9 @@ def test_the_page_asked_in_a_variable_is_what_counts(cost_alliance):
     rows = ANONYMOUS_BUDGET // 4 + 1  # beyond MAX_PAGE_SIZE: counted at the most a page holds
     assert cost(MAX_PAGE_SIZE) <= ANONYMOUS_BUDGET < cost(rows)
     clamped, _ = _post(cost_alliance, query, variables={"n": rows})
-    assert clamped.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # the resolver's own message
+    assert (
+        clamped.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    )  # the resolver's own message
 
 
 def test_entities_count_each_representation(cost_alliance):
@@ -155,13 +186,17 @@ def test_entities_count_each_representation(cost_alliance):
     response, _ = _post(cost_alliance, query, variables={"r": allowed})
     assert response.status_code == 200 and "errors" not in response.json()
     many = allowed * (ANONYMOUS_BUDGET // 20 + 1)  # each representation: the entity and its name
-    assert _refusal(_post(cost_alliance, query, variables={"r": many})[0])["extensions"]["cost"] == 2 * len(many)
+    assert _refusal(_post(cost_alliance, query, variables={"r": many})[0])["extensions"][
+        "cost"
+    ] == 2 * len(many)
 
 
 def test_fragments_spread_many_times_are_costed_at_once(cost_alliance):
     # Each fragment spreads the one before twice: 2^24 names, costed without walking them all.
     fragments = ["fragment F0 on Region { name }"] + [
-        f"fragment F{i} on Region {{ ...F{i - 1} ... on Region {{ ...F{i - 1} }} }}" for i in range(1, 25)]
+        f"fragment F{i} on Region {{ ...F{i - 1} ... on Region {{ ...F{i - 1} }} }}"
+        for i in range(1, 25)
+    ]
     query = '{ region(code: "500229") { ...F24 } }\n' + "\n".join(fragments)
     response, seconds = _post(cost_alliance, query)
     assert _refusal(response)["extensions"]["cost"] == 1 + 2**24
@@ -175,15 +210,21 @@ async def test_a_relation_answers_at_most_its_bound(cost_alliance):
     engine = create_engine(cost_alliance.database_url)
     try:
         async with session_factory(engine)() as session:
-            template = (await session.scalars(select(Position).where(Position.state == "open").limit(1))).one()
-            columns = {c.key: getattr(template, c.key) for c in Position.__table__.columns if c.key != "id"}
+            template = (
+                await session.scalars(select(Position).where(Position.state == "open").limit(1))
+            ).one()
+            columns = {
+                c.key: getattr(template, c.key) for c in Position.__table__.columns if c.key != "id"
+            }
             await session.execute(insert(Position), [columns] * (MAX_RELATED + 5))
             enterprise = await session.get(Organisation, template.enterprise_id)
             await session.commit()
     finally:
         await engine.dispose()
     query = "query($id: ID!) { node(id: $id) { ... on Organisation { positions { id } } } }"
-    result = cost_alliance.graphql("admin", query, {"id": _global_id("Organisation", enterprise.id)})
+    result = cost_alliance.graphql(
+        "admin", query, {"id": _global_id("Organisation", enterprise.id)}
+    )
     assert result.errors == [] and len(result.data["node"]["positions"]) == MAX_RELATED
 
 
@@ -198,27 +239,48 @@ PUBLIC_OPERATIONS = {"Landing"}  # run with signed_in=False (portal/pages/public
 
 def _worst_variables(operation: graphql.OperationDefinitionNode) -> dict:
     """Every Int variable at the largest page: the page may pass any value up to it."""
-    return {d.variable.name.value: MAX_PAGE_SIZE for d in operation.variable_definitions or ()
-            if graphql.get_named_type(graphql.type_from_ast(build_schema()._schema, d.type)).name == "Int"}
+    return {
+        d.variable.name.value: MAX_PAGE_SIZE
+        for d in operation.variable_definitions or ()
+        if graphql.get_named_type(graphql.type_from_ast(build_schema()._schema, d.type)).name
+        == "Int"
+    }
 
 
 @pytest.mark.parametrize("name", sorted(operations()))
 def test_every_portal_operation_fits_its_callers_budget(name):
     document = graphql.parse(operations()[name].source)
     operation = graphql.get_operation_ast(document, name)
-    budget = ANONYMOUS_BUDGET if name in PUBLIC_OPERATIONS else min(COST_BUDGETS[role] for role in COST_BUDGETS if role)
+    budget = (
+        ANONYMOUS_BUDGET
+        if name in PUBLIC_OPERATIONS
+        else min(COST_BUDGETS[role] for role in COST_BUDGETS if role)
+    )
     cost = CostEstimate(build_schema()._schema, document, _worst_variables(operation)).of(operation)
     assert cost <= budget, f"{name} may cost {cost}, over {budget}"
 
 
-@pytest.mark.parametrize("viewer, name, variables", [
-    (ANONYMOUS, "Landing", lambda cast: {"first": MAX_PAGE_SIZE}),
-    ("school", "SchoolClasses", lambda cast: {"school": _global_id("Organisation", cast.org["school"])}),
-    ("graduate", "PersonFile", lambda cast: {"id": _global_id("Person", cast.graduate_person)}),
-    ("agency", "MyFairs", lambda cast: {"organiser": _global_id("Organisation", cast.org["agency"])}),
-    ("county", "RegionDashboard", lambda cast: {"region": "500229"}),
-])
+@pytest.mark.parametrize(
+    "viewer, name, variables",
+    [
+        (ANONYMOUS, "Landing", lambda cast: {"first": MAX_PAGE_SIZE}),
+        (
+            "school",
+            "SchoolClasses",
+            lambda cast: {"school": _global_id("Organisation", cast.org["school"])},
+        ),
+        ("graduate", "PersonFile", lambda cast: {"id": _global_id("Person", cast.graduate_person)}),
+        (
+            "agency",
+            "MyFairs",
+            lambda cast: {"organiser": _global_id("Organisation", cast.org["agency"])},
+        ),
+        ("county", "RegionDashboard", lambda cast: {"region": "500229"}),
+    ],
+)
 def test_the_portal_pages_operations_pass_over_http(cost_alliance, viewer, name, variables):
-    response, _ = _post(cost_alliance, operations()[name].source, viewer, variables(cost_alliance.cast))
+    response, _ = _post(
+        cost_alliance, operations()[name].source, viewer, variables(cost_alliance.cast)
+    )
     assert response.status_code == 200 and "errors" not in response.json(), response.text
     assert all(value is not None for value in response.json()["data"].values())

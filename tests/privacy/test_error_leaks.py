@@ -43,8 +43,13 @@ PRODUCTION_ISSUER = "https://yulu.example.cn"
 
 def production_settings(database_url: str, issuer: str) -> Settings:
     """Production as the service accepts it: its own strong secret and an https issuer."""
-    return dataclasses.replace(get_settings(), database_url=database_url, production=True,
-                               secret_key=secrets.token_urlsafe(32), issuer=issuer)
+    return dataclasses.replace(
+        get_settings(),
+        database_url=database_url,
+        production=True,
+        secret_key=secrets.token_urlsafe(32),
+        issuer=issuer,
+    )
 
 
 def b64(text_: str) -> str:
@@ -60,10 +65,23 @@ class Server:
     tokens: dict[str, str]
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
 
-    def post(self, query: str, viewer: str | None = None, variables: dict | None = None,
-             operation: str | None = None, accept: str = GRAPHQL_RESPONSE) -> httpx.Response:
-        headers = {"Accept": accept, **({"Authorization": f"Bearer {self.tokens[viewer]}"} if viewer else {})}
-        body = {"query": query, "variables": variables or {}, **({"operationName": operation} if operation else {})}
+    def post(
+        self,
+        query: str,
+        viewer: str | None = None,
+        variables: dict | None = None,
+        operation: str | None = None,
+        accept: str = GRAPHQL_RESPONSE,
+    ) -> httpx.Response:
+        headers = {
+            "Accept": accept,
+            **({"Authorization": f"Bearer {self.tokens[viewer]}"} if viewer else {}),
+        }
+        body = {
+            "query": query,
+            "variables": variables or {},
+            **({"operationName": operation} if operation else {}),
+        }
         return self.http.post(f"{self.url}/graphql", json=body, headers=headers)
 
 
@@ -79,14 +97,19 @@ async def server(request, leak_alliance, tmp_path_factory):
     own (the signing key is sealed with the secret: a production secret opens no development key)."""
     if request.param == "development":
         tokens = {viewer: leak_alliance.token(viewer) for viewer in ("school", "agency")}
-        yield Server(leak_alliance.url, leak_alliance.database_url, False, leak_alliance.url, tokens)
+        yield Server(
+            leak_alliance.url, leak_alliance.database_url, False, leak_alliance.url, tokens
+        )
         return
     url = await create_database(tmp_path_factory.mktemp("production"))
     try:
         await asyncio.to_thread(migrations.upgrade, url)
         await loader.seed(url, "test")
         app = create_app(production_settings(url, PRODUCTION_ISSUER))
-        tokens = {viewer: await mint_access_token(app.state.auth.config, url, viewer) for viewer in ("school", "agency")}
+        tokens = {
+            viewer: await mint_access_token(app.state.auth.config, url, viewer)
+            for viewer in ("school", "agency")
+        }
         with serving(app) as base:
             yield Server(base, url, True, PRODUCTION_ISSUER, tokens)
         await app.state.engine.dispose()
@@ -110,7 +133,9 @@ async def _audited_operations(database_url: str, prefix: str) -> list[str]:
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
-            found = await session.scalars(select(AuditRecord.operation).where(AuditRecord.operation.startswith(prefix)))
+            found = await session.scalars(
+                select(AuditRecord.operation).where(AuditRecord.operation.startswith(prefix))
+            )
             return list(found)
     finally:
         await engine.dispose()
@@ -143,7 +168,9 @@ SECRET = "500229200801011234"  # a parameter of the failing statement, like a pe
 
 
 async def _failing_statement(ctx, *_args, **_kwargs):
-    await ctx.session.execute(text("SELECT no_such_column FROM persons WHERE id_number = :leak"), {"leak": SECRET})
+    await ctx.session.execute(
+        text("SELECT no_such_column FROM persons WHERE id_number = :leak"), {"leak": SECRET}
+    )
 
 
 def _assert_leaks_nothing(response: httpx.Response) -> None:
@@ -156,7 +183,9 @@ def test_a_database_error_after_execution_is_masked(server, monkeypatch):
     there with its text, which held the INSERT and its person ids."""
     monkeypatch.setattr(resolvers.audit, "flush", _failing_statement)
     response = server.post(STUDENT_NAMES % "Students", "school")
-    assert response.status_code == 500 and response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    assert response.status_code == 500 and response.headers["content-type"].startswith(
+        GRAPHQL_RESPONSE
+    )
     _assert_leaks_nothing(response)
     (error,) = response.json()["errors"]
     _assert_masked(error)
@@ -188,8 +217,11 @@ def unreachable(server, tmp_path):
     """An app of the server's mode on an unreachable database, with the server's issuer (its
     tokens pass the signature parsing, then their key is looked up in the database)."""
     url = _unreachable_url(server.database_url, tmp_path)
-    settings = (production_settings(url, server.issuer) if server.production
-                else dataclasses.replace(get_settings(), database_url=url, issuer=server.issuer))
+    settings = (
+        production_settings(url, server.issuer)
+        if server.production
+        else dataclasses.replace(get_settings(), database_url=url, issuer=server.issuer)
+    )
     app = create_app(settings)
     with serving(app) as base:
         yield base
@@ -207,11 +239,23 @@ def _assert_unavailable(response: httpx.Response, media_type: str) -> None:
 def test_an_unreachable_database_answers_503_with_retry_after(server, unreachable, accept):
     query = "{ positions { edges { node { title } } } }"
     responses = [
-        httpx.post(f"{unreachable}/graphql", json={"query": query}, headers={"Accept": accept}, timeout=30),
-        httpx.get(f"{unreachable}/graphql", params={"query": query}, headers={"Accept": accept}, timeout=30),
+        httpx.post(
+            f"{unreachable}/graphql", json={"query": query}, headers={"Accept": accept}, timeout=30
+        ),
+        httpx.get(
+            f"{unreachable}/graphql",
+            params={"query": query},
+            headers={"Accept": accept},
+            timeout=30,
+        ),
     ]
-    bearer = {"Accept": accept, "Authorization": f"Bearer {server.tokens['school']}"}  # its check reads the database
-    responses.append(httpx.post(f"{unreachable}/graphql", json={"query": query}, headers=bearer, timeout=30))
+    bearer = {
+        "Accept": accept,
+        "Authorization": f"Bearer {server.tokens['school']}",
+    }  # its check reads the database
+    responses.append(
+        httpx.post(f"{unreachable}/graphql", json={"query": query}, headers=bearer, timeout=30)
+    )
     for response in responses:
         _assert_unavailable(response, accept)
         (error,) = response.json()["errors"]
@@ -229,23 +273,36 @@ def test_a_portal_page_answers_a_chinese_503_page(unreachable):
 
 
 def _codes(response: httpx.Response) -> set[str]:
-    return {(error.get("extensions") or {}).get("code") for error in response.json().get("errors", [])}
+    return {
+        (error.get("extensions") or {}).get("code") for error in response.json().get("errors", [])
+    }
 
 
 def test_an_id_of_thousands_of_digits_names_nothing(server):
     for type_name in ("Person", "Position", "Organisation"):
-        response = server.post("query($id: ID!) { node(id: $id) { id } }", "school", {"id": b64(f"{type_name}:{HUGE}")})
+        response = server.post(
+            "query($id: ID!) { node(id: $id) { id } }", "school", {"id": b64(f"{type_name}:{HUGE}")}
+        )
         assert response.status_code == 200 and response.json() == {"data": {"node": None}}
-    entities = server.post("query($r: [_Any!]!) { _entities(representations: $r) { __typename } }", "school",
-                           {"r": [{"__typename": "Person", "id": b64(f"Person:{HUGE}")}]})
+    entities = server.post(
+        "query($r: [_Any!]!) { _entities(representations: $r) { __typename } }",
+        "school",
+        {"r": [{"__typename": "Person", "id": b64(f"Person:{HUGE}")}]},
+    )
     assert entities.json() == {"data": {"_entities": [None]}}
 
 
 def test_an_id_argument_or_cursor_of_thousands_of_digits_is_bad_user_input(server):
-    filtered = server.post("query($p: ID) { applications(filter: { person: $p }) { edges { cursor } } }", "school",
-                           {"p": b64(f"Person:{HUGE}")})
-    paged = server.post("query($a: String) { positions(after: $a) { edges { cursor } } }", None,
-                        {"a": b64(f"offset:{HUGE}")})
+    filtered = server.post(
+        "query($p: ID) { applications(filter: { person: $p }) { edges { cursor } } }",
+        "school",
+        {"p": b64(f"Person:{HUGE}")},
+    )
+    paged = server.post(
+        "query($a: String) { positions(after: $a) { edges { cursor } } }",
+        None,
+        {"a": b64(f"offset:{HUGE}")},
+    )
     for response in (filtered, paged):
         assert response.status_code == 200 and _codes(response) == {"BAD_USER_INPUT"}
 
@@ -253,7 +310,9 @@ def test_an_id_argument_or_cursor_of_thousands_of_digits_is_bad_user_input(serve
 def test_a_mutation_with_an_id_of_thousands_of_digits_is_a_user_error(server):
     mutation = """mutation($person: ID!, $position: ID!) { referCandidate(personId: $person, positionId: $position) {
         result { id } errors { field code } } }"""
-    response = server.post(mutation, "agency", {"person": b64(f"Person:{HUGE}"), "position": b64(f"Position:{HUGE}")})
+    response = server.post(
+        mutation, "agency", {"person": b64(f"Person:{HUGE}"), "position": b64(f"Position:{HUGE}")}
+    )
     assert response.status_code == 200 and "errors" not in response.json(), response.text
     payload = response.json()["data"]["referCandidate"]
     assert payload["result"] is None and {e["code"] for e in payload["errors"]} == {"INVALID_ID"}

@@ -31,7 +31,11 @@ from tests.tokens import mint_access_token
 PRODUCTION_SECRET = "yulu-production-secret-0123456789-abcdefghij"
 PRODUCTION_ISSUER = "https://yulu.example.gov.cn"
 SERVICE_SDL = "{ _service { sdl } }"
-GOOD_PRODUCTION = {"YULU_PRODUCTION": "1", "YULU_SECRET_KEY": PRODUCTION_SECRET, "YULU_ISSUER": PRODUCTION_ISSUER}
+GOOD_PRODUCTION = {
+    "YULU_PRODUCTION": "1",
+    "YULU_SECRET_KEY": PRODUCTION_SECRET,
+    "YULU_ISSUER": PRODUCTION_ISSUER,
+}
 
 
 def environment(database_url: str, **settings: str | None) -> dict[str, str]:
@@ -43,8 +47,13 @@ def environment(database_url: str, **settings: str | None) -> dict[str, str]:
 
 
 def yulu(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "portal.cli", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "portal.cli", *args],
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 REFUSED = [
@@ -60,9 +69,15 @@ REFUSED = [
 ]
 
 
-@pytest.mark.parametrize(("variable", "wrong", "overrides"), REFUSED, ids=[f"{v}: {w}" for v, w, _ in REFUSED])
-def test_yulu_serve_refuses_to_start_on_unsafe_or_unreadable_settings(tmp_path, variable, wrong, overrides):
-    env = environment(f"sqlite+aiosqlite:///{tmp_path / 'never-opened.db'}", **{**GOOD_PRODUCTION, **overrides})
+@pytest.mark.parametrize(
+    ("variable", "wrong", "overrides"), REFUSED, ids=[f"{v}: {w}" for v, w, _ in REFUSED]
+)
+def test_yulu_serve_refuses_to_start_on_unsafe_or_unreadable_settings(
+    tmp_path, variable, wrong, overrides
+):
+    env = environment(
+        f"sqlite+aiosqlite:///{tmp_path / 'never-opened.db'}", **{**GOOD_PRODUCTION, **overrides}
+    )
     server = yulu("serve", "--port", str(free_port()), env=env)
     _, stderr = server.communicate(timeout=60)
     assert server.returncode != 0
@@ -71,10 +86,16 @@ def test_yulu_serve_refuses_to_start_on_unsafe_or_unreadable_settings(tmp_path, 
 
 
 def test_an_unreadable_setting_is_refused_in_development_too(tmp_path):
-    env = environment(f"sqlite+aiosqlite:///{tmp_path / 'dev.db'}", YULU_ACCESS_TOKEN_SECONDS="fifteen")
+    env = environment(
+        f"sqlite+aiosqlite:///{tmp_path / 'dev.db'}", YULU_ACCESS_TOKEN_SECONDS="fifteen"
+    )
     migrate = yulu("migrate", env=env)
     _, stderr = migrate.communicate(timeout=60)
-    assert migrate.returncode != 0 and "YULU_ACCESS_TOKEN_SECONDS" in stderr and "Traceback" not in stderr
+    assert (
+        migrate.returncode != 0
+        and "YULU_ACCESS_TOKEN_SECONDS" in stderr
+        and "Traceback" not in stderr
+    )
 
 
 def test_create_app_refuses_the_development_secret_in_production():
@@ -97,7 +118,9 @@ async def production_database(tmp_path_factory) -> str:
 def production_server(production_database) -> Iterator[str]:
     """`yulu serve` in production mode with good settings, as an operator would start it."""
     port = free_port()
-    server = yulu("serve", "--port", str(port), env=environment(production_database, **GOOD_PRODUCTION))
+    server = yulu(
+        "serve", "--port", str(port), env=environment(production_database, **GOOD_PRODUCTION)
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -131,9 +154,15 @@ def test_production_does_not_answer_service_sdl_anonymously(production_server):
 
 
 @pytest.mark.db
-async def test_production_answers_service_sdl_to_an_authenticated_client(production_server, production_database):
-    settings = dataclasses.replace(get_settings(), issuer=PRODUCTION_ISSUER, secret_key=PRODUCTION_SECRET)
-    token = await mint_access_token(AuthConfig.from_settings(settings), production_database, "enterprise")
+async def test_production_answers_service_sdl_to_an_authenticated_client(
+    production_server, production_database
+):
+    settings = dataclasses.replace(
+        get_settings(), issuer=PRODUCTION_ISSUER, secret_key=PRODUCTION_SECRET
+    )
+    token = await mint_access_token(
+        AuthConfig.from_settings(settings), production_database, "enterprise"
+    )
     answer = service_sdl(production_server, token)
     assert answer.status_code == 200
     assert "type Query" in answer.json()["data"]["_service"]["sdl"]
@@ -142,8 +171,9 @@ async def test_production_answers_service_sdl_to_an_authenticated_client(product
 @pytest.mark.db
 def test_development_still_answers_service_sdl_anonymously(production_database):
     port = free_port()
-    settings = dataclasses.replace(get_settings(), database_url=production_database,
-                                   issuer=f"http://127.0.0.1:{port}")
+    settings = dataclasses.replace(
+        get_settings(), database_url=production_database, issuer=f"http://127.0.0.1:{port}"
+    )
     with serving(create_app(settings), port) as url:
         answer = service_sdl(url)
     assert "type Query" in answer.json()["data"]["_service"]["sdl"]

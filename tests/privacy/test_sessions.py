@@ -22,7 +22,14 @@ from models.organisations import Role, User
 from models.settings import get_settings
 from portal.app import create_app
 from tests.auth.conftest import PASSWORD, LiveApp, _members
-from tests.auth.oauth_client import CSRF, authorization_code, exchange_code, register_client, sign_in, token_request
+from tests.auth.oauth_client import (
+    CSRF,
+    authorization_code,
+    exchange_code,
+    register_client,
+    sign_in,
+    token_request,
+)
 from tests.conftest import create_database, drop_database
 from tests.live_server import free_port, serving
 from tests.tokens import mint_access_token
@@ -42,8 +49,12 @@ async def sessions_app(tmp_path_factory):
     live = LiveApp("", None, url)
     await live.run(_members)
     port = free_port()
-    settings = dataclasses.replace(get_settings(), database_url=url, issuer=f"http://127.0.0.1:{port}",
-                                   secret_key="privacy-sessions-secret")
+    settings = dataclasses.replace(
+        get_settings(),
+        database_url=url,
+        issuer=f"http://127.0.0.1:{port}",
+        secret_key="privacy-sessions-secret",
+    )
     app = create_app(settings)
     with serving(app, port) as base:
         yield LiveApp(base, app.state.auth.config, url)
@@ -56,7 +67,9 @@ async def new_user(app: LiveApp) -> str:
     return username
 
 
-async def portal_sign_in(app: LiveApp, browser: httpx.AsyncClient, username: str, password: str = PASSWORD) -> None:
+async def portal_sign_in(
+    app: LiveApp, browser: httpx.AsyncClient, username: str, password: str = PASSWORD
+) -> None:
     """Sign ``browser`` in to the portal the way a person is: 登录 link, sign-in form, callback."""
     to_authorize = await browser.get("/auth/login?next=/")
     to_signin = await browser.get(to_authorize.headers["location"])
@@ -119,14 +132,18 @@ async def third_party_tokens(app: LiveApp, username: str) -> dict:
 
 async def graphql_status(app: LiveApp, token: str) -> int:
     async with httpx.AsyncClient(base_url=app.url) as http:
-        answer = await http.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+        answer = await http.post(
+            "/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}
+        )
     return answer.status_code
 
 
 async def admin_mutation(app: LiveApp, mutation: str) -> dict:
     token = await mint_access_token(app.config, app.database_url, "root", ADMIN_SCOPES)
     async with httpx.AsyncClient(base_url=app.url) as http:
-        answer = await http.post("/graphql", json={"query": mutation}, headers={"Authorization": f"Bearer {token}"})
+        answer = await http.post(
+            "/graphql", json={"query": mutation}, headers={"Authorization": f"Bearer {token}"}
+        )
     assert answer.status_code == 200, answer.text
     payload = next(iter(answer.json()["data"].values()))
     assert payload["errors"] == []
@@ -142,7 +159,9 @@ async def test_a_password_reset_or_deactivation_ends_every_session_and_token(ses
     username = await new_user(sessions_app)
     cookies = [await portal_cookie(sessions_app, username) for _ in range(2)]  # two devices
     held = await third_party_tokens(sessions_app, username)
-    service_token = await mint_access_token(sessions_app.config, sessions_app.database_url, username)
+    service_token = await mint_access_token(
+        sessions_app.config, sessions_app.database_url, username
+    )
     assert await graphql_status(sessions_app, held["access_token"]) == 200
     assert await graphql_status(sessions_app, service_token) == 200
 
@@ -151,14 +170,19 @@ async def test_a_password_reset_or_deactivation_ends_every_session_and_token(ses
 
     for cookie in cookies:
         assert not await signs_in_without_a_password(sessions_app, cookie)
-    refreshed = await token_request(sessions_app, held["client"], grant_type="refresh_token",
-                                    refresh_token=held["refresh_token"])
+    refreshed = await token_request(
+        sessions_app,
+        held["client"],
+        grant_type="refresh_token",
+        refresh_token=held["refresh_token"],
+    )
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     assert await graphql_status(sessions_app, held["access_token"]) == 401
     assert await graphql_status(sessions_app, service_token) == 401
     async with httpx.AsyncClient(base_url=sessions_app.url) as http:
-        introspected = await http.post("/oauth/introspect", data={"token": held["access_token"]},
-                                       auth=held["client"].auth)
+        introspected = await http.post(
+            "/oauth/introspect", data={"token": held["access_token"]}, auth=held["client"].auth
+        )
     assert introspected.json() == {"active": False}
     if ending == "reset":  # the owner, with the new password, is back in at once
         await portal_cookie(sessions_app, username, NEW_PASSWORD)
@@ -174,7 +198,9 @@ def from_address(app: LiveApp, address: str) -> httpx.AsyncClient:
 async def test_an_attackers_wrong_passwords_do_not_lock_the_owner_out(sessions_app):
     owner = await new_user(sessions_app)
     async with from_address(sessions_app, "203.0.113.50") as attacker:
-        answers = [(await sign_in(attacker, "/signin", owner, "guess")).status_code for _ in range(8)]
+        answers = [
+            (await sign_in(attacker, "/signin", owner, "guess")).status_code for _ in range(8)
+        ]
         # The attacker's address backs off on this account, even with the right password ...
         stopped = await sign_in(attacker, "/signin", owner, PASSWORD)
     assert answers[:5] == [400] * 5 and set(answers[5:]) == {429}
@@ -187,8 +213,13 @@ async def test_an_attackers_wrong_passwords_do_not_lock_the_owner_out(sessions_a
 async def test_an_unknown_username_backs_off_like_a_known_one(sessions_app):
     """The back-off says nothing about which usernames exist."""
     async with from_address(sessions_app, "203.0.113.51") as prober:
-        known = [(await sign_in(prober, "/signin", "teacher", "guess")).status_code for _ in range(6)]
-        unknown = [(await sign_in(prober, "/signin", "no-such-person", "guess")).status_code for _ in range(6)]
+        known = [
+            (await sign_in(prober, "/signin", "teacher", "guess")).status_code for _ in range(6)
+        ]
+        unknown = [
+            (await sign_in(prober, "/signin", "no-such-person", "guess")).status_code
+            for _ in range(6)
+        ]
     assert known == unknown == [400] * 5 + [429]
 
 
@@ -213,4 +244,6 @@ async def test_failures_from_many_addresses_slow_the_account_but_never_lock_it(s
         await at_home.post("/signout", data={"csrf_token": csrf})
         started = time.monotonic()
         assert (await sign_in(at_home, "/signin", owner)).status_code == 303
-        assert time.monotonic() - started < passwords.SLOW_DOWN_SECONDS  # the owner's success reset it
+        assert (
+            time.monotonic() - started < passwords.SLOW_DOWN_SECONDS
+        )  # the owner's success reset it

@@ -52,17 +52,40 @@ def codes(result) -> list[str]:
 
 # ------------------------------------------------------------------ the declaration covers the API
 
-NOT_ABOUT_PERSONS = frozenset({
-    "ClassFilter", "ClassSort", "FairFilter", "FairSort", "OrganisationFilter", "OrganisationSort",
-    "PositionFilter", "PositionSort", "MatchedPositionsFilter",
-})
+NOT_ABOUT_PERSONS = frozenset(
+    {
+        "ClassFilter",
+        "ClassSort",
+        "FairFilter",
+        "FairSort",
+        "OrganisationFilter",
+        "OrganisationSort",
+        "PositionFilter",
+        "PositionSort",
+        "MatchedPositionsFilter",
+    }
+)
 """Filters and sorts over organisations, positions, classes and fairs: no person's field in them."""
 
-NOT_PERSONAL = frozenset({
-    "id", "gender", "education", "certificates", "consentToShare", "version", "enrolmentIntention",
-    "studentRecord", "employmentIntention", "applications", "employmentRecords", "followUps",
-    "assistanceCases", "classes", "matchedPositions",
-})
+NOT_PERSONAL = frozenset(
+    {
+        "id",
+        "gender",
+        "education",
+        "certificates",
+        "consentToShare",
+        "version",
+        "enrolmentIntention",
+        "studentRecord",
+        "employmentIntention",
+        "applications",
+        "employmentRecords",
+        "followUps",
+        "assistanceCases",
+        "classes",
+        "matchedPositions",
+    }
+)
 """Person fields that are not personal data under the declaration (the ledgers and tracking rows
 have row rules of their own). Gender is in the masked ID number's last four characters anyway."""
 
@@ -75,7 +98,9 @@ def _camel(name: str) -> str:
 def test_every_person_field_is_declared_personal_or_not():
     person = build_schema()._schema.type_map["Person"]
     personal = {_camel(name) for name in rules.PERSONAL_FIELDS}
-    assert set(person.fields) - NOT_PERSONAL == personal, "declare a new Person field in auth.rules.PERSONAL_FIELDS"
+    assert set(person.fields) - NOT_PERSONAL == personal, (
+        "declare a new Person field in auth.rules.PERSONAL_FIELDS"
+    )
 
 
 def test_every_filter_and_sort_over_persons_is_declared():
@@ -84,7 +109,9 @@ def test_every_filter_and_sort_over_persons_is_declared():
         if not (name.endswith("Filter") or name.endswith("Sort")) or name in NOT_ABOUT_PERSONS:
             continue
         declared = rules.PERSONAL_ARGUMENTS.get(name)
-        assert declared is not None, f"{name}: declare its arguments in auth.rules.PERSONAL_ARGUMENTS"
+        assert declared is not None, (
+            f"{name}: declare its arguments in auth.rules.PERSONAL_ARGUMENTS"
+        )
         if hasattr(graphql_type, "fields"):
             assert {_camel(argument) for argument in declared} == set(graphql_type.fields), name
         else:
@@ -96,12 +123,25 @@ def test_every_filter_and_sort_over_persons_is_declared():
 
 # ------------------------------------------------------------------ filters, generated per role
 
-PERSON_FIELD_QUERY = {"name": "name", "household": "household { category }", "id_number": "idNumber",
-                      "phone": "phone", "birth_date": "birthDate"}
-FILTER_VALUES = {"search": "张", "region": "500000", "monitored": True, "relocated": True, "key_county": True}
+PERSON_FIELD_QUERY = {
+    "name": "name",
+    "household": "household { category }",
+    "id_number": "idNumber",
+    "phone": "phone",
+    "birth_date": "birthDate",
+}
+FILTER_VALUES = {
+    "search": "张",
+    "region": "500000",
+    "monitored": True,
+    "relocated": True,
+    "key_county": True,
+}
 
 
-def _rows_show_field_in_clear(alliance, field: str, nodes: list[dict], truth: dict[int, dict]) -> None:
+def _rows_show_field_in_clear(
+    alliance, field: str, nodes: list[dict], truth: dict[int, dict]
+) -> None:
     for node in nodes:
         person = truth[key(node["id"])]
         if field == "household":
@@ -111,21 +151,29 @@ def _rows_show_field_in_clear(alliance, field: str, nodes: list[dict], truth: di
 
 
 @pytest.mark.parametrize("viewer", ROLES)
-@pytest.mark.parametrize("argument", [a for a, f in rules.PERSONAL_ARGUMENTS["PersonFilter"].items() if f])
+@pytest.mark.parametrize(
+    "argument", [a for a, f in rules.PERSONAL_ARGUMENTS["PersonFilter"].items() if f]
+)
 async def test_person_filters_hold_only_where_their_field_is_clear(alliance, viewer, argument):
     field = rules.PERSONAL_ARGUMENTS["PersonFilter"][argument]
     shown = PERSON_FIELD_QUERY[field] if field != "household" else "household { category }"
     query = f"""query($filter: PersonFilter) {{ persons(first: 100, filter: $filter) {{ totalCount
       edges {{ node {{ id name {shown if field != "name" else ""} }} }} }} }}"""
-    result = alliance.graphql(viewer, query, {"filter": {_camel(argument): FILTER_VALUES[argument]}})
+    result = alliance.graphql(
+        viewer, query, {"filter": {_camel(argument): FILTER_VALUES[argument]}}
+    )
     if result.errors:
         # Refused outright: only for a viewer who sees the field on no row, and saying which argument.
         assert codes(result) == ["FORBIDDEN"], result.errors
         assert _camel(argument) in result.errors[0]["message"]
         return
     nodes = [edge["node"] for edge in result.data["persons"]["edges"]]
-    truth = {row.id: dict(row._mapping) for row in await stored(
-        alliance, "SELECT id, name, id_number, phone, birth_date FROM persons")}
+    truth = {
+        row.id: dict(row._mapping)
+        for row in await stored(
+            alliance, "SELECT id, name, id_number, phone, birth_date FROM persons"
+        )
+    }
     _rows_show_field_in_clear(alliance, field, nodes, truth)
     assert result.data["persons"]["totalCount"] == len(nodes) or len(nodes) == 100
 
@@ -134,40 +182,63 @@ def test_household_filters_are_refused_to_those_who_never_see_households(allianc
     # The issue's findings: a city bureau filtering on monitored status, an enterprise or agency
     # learning key-county origin through the household region.
     for viewer in ("city", "enterprise", "agency", "admin"):
-        for filter_input in ({"monitored": True}, {"region": COUNTY}, {"keyCounty": True}, {"relocated": False}):
-            result = alliance.graphql(viewer, "query($f: PersonFilter) { persons(filter: $f) { totalCount } }",
-                                      {"f": filter_input})
+        for filter_input in (
+            {"monitored": True},
+            {"region": COUNTY},
+            {"keyCounty": True},
+            {"relocated": False},
+        ):
+            result = alliance.graphql(
+                viewer,
+                "query($f: PersonFilter) { persons(filter: $f) { totalCount } }",
+                {"f": filter_input},
+            )
             assert codes(result) == ["FORBIDDEN"], (viewer, filter_input)
-    county = alliance.graphql("county", "query { persons(filter: {monitored: true}) { totalCount } }")
+    county = alliance.graphql(
+        "county", "query { persons(filter: {monitored: true}) { totalCount } }"
+    )
     assert county.errors == [] and county.data["persons"]["totalCount"] > 0
 
 
 async def test_a_masked_name_cannot_be_rebuilt_by_searching(alliance):
-    result = alliance.graphql("enterprise", "query { persons(ledger: GRADUATES, first: 100) { edges { node { id name } } } }")
+    result = alliance.graphql(
+        "enterprise",
+        "query { persons(ledger: GRADUATES, first: 100) { edges { node { id name } } } }",
+    )
     nodes = [edge["node"] for edge in result.data["persons"]["edges"]]
     masked = [node for node in nodes if node["name"].endswith("*")]
     clear = [node for node in nodes if not node["name"].endswith("*")]
     assert masked and clear, "the enterprise sees both kinds of candidate"
     names = {row.id: row.name for row in await stored(alliance, "SELECT id, name FROM persons")}
-    search = "query($s: String) { persons(first: 100, filter: {search: $s}) { edges { node { id } } } }"
+    search = (
+        "query($s: String) { persons(first: 100, filter: {search: $s}) { edges { node { id } } } }"
+    )
     for node in masked[:5]:
         full = names[key(node["id"])]
         for prefix in {full[:2], full}:  # surname + one character, and the whole name
             found = alliance.graphql("enterprise", search, {"s": prefix}).data["persons"]["edges"]
             assert node["id"] not in {edge["node"]["id"] for edge in found}, prefix
     for node in clear[:3]:
-        found = alliance.graphql("enterprise", search, {"s": names[key(node["id"])]}).data["persons"]["edges"]
+        found = alliance.graphql("enterprise", search, {"s": names[key(node["id"])]}).data[
+            "persons"
+        ]["edges"]
         assert node["id"] in {edge["node"]["id"] for edge in found}
 
 
 async def test_a_full_id_number_finds_the_person_only_where_it_is_clear(alliance):
     school_student = alliance.cast.subject("school", "persons", "own")
-    (id_number,), = await stored(alliance, "SELECT id_number FROM persons WHERE id = :p", p=school_student)
-    search = "query($s: String) { persons(filter: {search: $s}) { edges { node { id idNumber } } } }"
+    ((id_number,),) = await stored(
+        alliance, "SELECT id_number FROM persons WHERE id = :p", p=school_student
+    )
+    search = (
+        "query($s: String) { persons(filter: {search: $s}) { edges { node { id idNumber } } } }"
+    )
     found = alliance.graphql("school", search, {"s": id_number}).data["persons"]["edges"]
     assert [key(edge["node"]["id"]) for edge in found] == [school_student]
     assert alliance.graphql("enterprise", search, {"s": id_number}).data["persons"]["edges"] == []
-    assert codes(alliance.graphql("city", search, {"s": id_number})) == ["FORBIDDEN"]  # sees no name in clear
+    assert codes(alliance.graphql("city", search, {"s": id_number})) == [
+        "FORBIDDEN"
+    ]  # sees no name in clear
 
 
 @pytest.mark.parametrize("viewer", ("enterprise", "agency", "city", "admin", "school"))
@@ -175,15 +246,21 @@ async def test_a_full_id_number_finds_the_person_only_where_it_is_clear(alliance
 def test_sorting_by_a_personal_field_says_nothing_about_masked_rows(alliance, viewer, sort):
     """Rows whose field is clear come first in its order; masked rows follow in id order, so the
     order of a page cannot narrow a masked ID number or name."""
-    result = alliance.graphql(viewer, f"query {{ persons(first: 100, sort: {sort}) {{ edges {{ node {{ id name birthDate }} }} }} }}")
+    result = alliance.graphql(
+        viewer,
+        f"query {{ persons(first: 100, sort: {sort}) {{ edges {{ node {{ id name birthDate }} }} }} }}",
+    )
     assert result.errors == [], result.errors
     nodes = [edge["node"] for edge in result.data["persons"]["edges"]]
     is_clear = [not node["name"].endswith("*") for node in nodes]
     assert is_clear == sorted(is_clear, reverse=True), "every clear row before every masked one"
     masked_ids = [key(node["id"]) for node, shown in zip(nodes, is_clear) if not shown]
     assert masked_ids == sorted(masked_ids)
-    clear_keys = [(node["birthDate"] if sort == "BIRTH_DATE" else node["name"], key(node["id"]))
-                  for node, shown in zip(nodes, is_clear) if shown]
+    clear_keys = [
+        (node["birthDate"] if sort == "BIRTH_DATE" else node["name"], key(node["id"]))
+        for node, shown in zip(nodes, is_clear)
+        if shown
+    ]
     if sort == "BIRTH_DATE":
         assert clear_keys == sorted(clear_keys)
 
@@ -202,7 +279,9 @@ MATCHES = """query($id: ID!) { node(id: $id) { ... on Position { matchedGraduate
 
 
 async def _open_position_with_matches(alliance) -> int:
-    rows = await stored(alliance, "SELECT id FROM positions WHERE state = 'open' AND filled < headcount ORDER BY id")
+    rows = await stored(
+        alliance, "SELECT id FROM positions WHERE state = 'open' AND filled < headcount ORDER BY id"
+    )
     for (position,) in rows[:20]:
         result = alliance.graphql("agency", MATCHES, {"id": gid("Position", position)})
         if result.data["node"]["matchedGraduates"]["edges"]:
@@ -219,54 +298,99 @@ async def test_a_score_is_a_function_of_what_the_viewer_sees(alliance):
     matches = [edge["node"] for edge in result.data["node"]["matchedGraduates"]["edges"]]
     for match in matches:
         priority = match["priority"]
-        assert (priority["monitoredHousehold"], priority["keyCounty"], priority["relocated"]) == (None, None, None)
-        visible = (sum(FIT[name] * value for name, value in match["factors"].items())
-                   + sum(weight for flag, weight in VISIBLE_PRIORITY.items() if priority[flag]))
+        assert (priority["monitoredHousehold"], priority["keyCounty"], priority["relocated"]) == (
+            None,
+            None,
+            None,
+        )
+        visible = sum(FIT[name] * value for name, value in match["factors"].items()) + sum(
+            weight for flag, weight in VISIBLE_PRIORITY.items() if priority[flag]
+        )
         assert match["score"] == pytest.approx(visible / TOTAL, abs=1e-9), match
         assert "工作地在户籍所在县，可就近就业" not in match["reasons"]
-        assert match["factors"]["location"] in (1.0, 0.5)  # a desired region, or no knowledge of home
+        assert match["factors"]["location"] in (
+            1.0,
+            0.5,
+        )  # a desired region, or no knowledge of home
     scores = [m["score"] for m in matches]
     assert scores == sorted(scores, reverse=True)
 
 
 async def test_a_county_bureau_sees_the_household_in_its_scores(alliance):
     """The same position for a reader of households: priority flags count and show."""
-    rows = await stored(alliance, """SELECT i.person_id FROM employment_intentions i JOIN persons p ON p.id = i.person_id
+    rows = await stored(
+        alliance,
+        """SELECT i.person_id FROM employment_intentions i JOIN persons p ON p.id = i.person_id
         JOIN households h ON h.id = p.household_id WHERE h.region_code = :c AND h.category <> 'lifted'
-        AND i.match_available = :yes""", c=COUNTY, yes=True)
+        AND i.match_available = :yes""",
+        c=COUNTY,
+        yes=True,
+    )
     if not rows:
         pytest.skip("no available monitored graduate in the county in this draw")
     person = gid("Person", rows[0][0])
-    result = alliance.graphql("county", """query($id: ID!) { node(id: $id) { ... on Person {
-      household { monitored } } } }""", {"id": person})
+    result = alliance.graphql(
+        "county",
+        """query($id: ID!) { node(id: $id) { ... on Person {
+      household { monitored } } } }""",
+        {"id": person},
+    )
     assert result.errors == [] and result.data["node"]["household"]["monitored"] is True
 
 
 async def test_derived_household_values_stay_with_the_household(alliance):
     """An employment record's location tier (in county / province / cross-province) and the audit
     log's region are the household's county in other words."""
-    enterprise = alliance.graphql("enterprise", "query { employmentRecords(first: 50) { edges { node { locationTier } } } }")
+    enterprise = alliance.graphql(
+        "enterprise", "query { employmentRecords(first: 50) { edges { node { locationTier } } } }"
+    )
     assert enterprise.errors == []
     tiers = [edge["node"]["locationTier"] for edge in enterprise.data["employmentRecords"]["edges"]]
     assert tiers and set(tiers) == {None}
-    refused = alliance.graphql("enterprise", "query { employmentRecords(filter: {locationTier: IN_COUNTY}) { totalCount } }")
+    refused = alliance.graphql(
+        "enterprise",
+        "query { employmentRecords(filter: {locationTier: IN_COUNTY}) { totalCount } }",
+    )
     assert codes(refused) == ["FORBIDDEN"]
-    school = alliance.graphql("school", "query { employmentRecords(first: 50) { edges { node { locationTier } } } }")
-    assert school.errors == [] and None not in {e["node"]["locationTier"] for e in school.data["employmentRecords"]["edges"]}
+    school = alliance.graphql(
+        "school", "query { employmentRecords(first: 50) { edges { node { locationTier } } } }"
+    )
+    assert school.errors == [] and None not in {
+        e["node"]["locationTier"] for e in school.data["employmentRecords"]["edges"]
+    }
 
     county_person = gid("Person", alliance.cast.subject("county", "persons", "own"))
-    alliance.graphql("county", f'query AuditSeed {{ node(id: "{county_person}") {{ ... on Person {{ name }} }} }}')
-    city = alliance.graphql("city", "query { auditLog(first: 50) { edges { node { regionCode subject { id } } } } }")
+    alliance.graphql(
+        "county",
+        f'query AuditSeed {{ node(id: "{county_person}") {{ ... on Person {{ name }} }} }}',
+    )
+    city = alliance.graphql(
+        "city", "query { auditLog(first: 50) { edges { node { regionCode subject { id } } } } }"
+    )
     assert city.errors == [] and city.data["auditLog"]["edges"]
-    assert {edge["node"]["regionCode"] for edge in city.data["auditLog"]["edges"] if edge["node"]["subject"]} == {None}
-    assert codes(alliance.graphql("city", f'query {{ auditLog(region: "{COUNTY}") {{ totalCount }} }}')) == ["FORBIDDEN"]
-    county = alliance.graphql("county", f'query {{ auditLog(region: "{COUNTY}", first: 5) {{ edges {{ node {{ regionCode }} }} }} }}')
-    assert county.errors == [] and {e["node"]["regionCode"] for e in county.data["auditLog"]["edges"]} <= {COUNTY}
+    assert {
+        edge["node"]["regionCode"]
+        for edge in city.data["auditLog"]["edges"]
+        if edge["node"]["subject"]
+    } == {None}
+    assert codes(
+        alliance.graphql("city", f'query {{ auditLog(region: "{COUNTY}") {{ totalCount }} }}')
+    ) == ["FORBIDDEN"]
+    county = alliance.graphql(
+        "county",
+        f'query {{ auditLog(region: "{COUNTY}", first: 5) {{ edges {{ node {{ regionCode }} }} }} }}',
+    )
+    assert county.errors == [] and {
+        e["node"]["regionCode"] for e in county.data["auditLog"]["edges"]
+    } <= {COUNTY}
 
 
 async def test_counts_agree_with_what_the_list_shows(alliance):
     """totalCount counts the rows the filters leave, and those hold only where the field is clear."""
-    result = alliance.graphql("enterprise", "query { persons(first: 100, filter: {search: \"王\"}) { totalCount edges { node { name } } } }")
+    result = alliance.graphql(
+        "enterprise",
+        'query { persons(first: 100, filter: {search: "王"}) { totalCount edges { node { name } } } }',
+    )
     assert result.errors == []
     names = [edge["node"]["name"] for edge in result.data["persons"]["edges"]]
     assert all(not name.endswith("*") and "王" in name for name in names)

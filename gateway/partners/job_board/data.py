@@ -62,14 +62,16 @@ def _postings_of(soe: dict) -> list[dict]:
     postings = []
     for title in rng.sample(titles, min(POSTINGS_PER_ENTERPRISE, len(titles))):
         salary_min = rng.randrange(35, 60) * 100
-        postings.append({
-            "organisation_id": soe["id"],
-            "title": title,
-            "channel": rng.choice(["campus", "experienced"]),
-            "region_code": soe["region_code"],
-            "headcount": rng.randint(2, 30),
-            "salary_min": salary_min,
-            "salary_max": salary_min + rng.randrange(10, 30) * 100,
-            "closes_on": demo.AS_OF + timedelta(days=rng.randint(15, 90)),
-        })
+        postings.append(
+            {
+                "organisation_id": soe["id"],
+                "title": title,
+                "channel": rng.choice(["campus", "experienced"]),
+                "region_code": soe["region_code"],
+                "headcount": rng.randint(2, 30),
+                "salary_min": salary_min,
+                "salary_max": salary_min + rng.randrange(10, 30) * 100,
+                "closes_on": demo.AS_OF + timedelta(days=rng.randint(15, 90)),
+            }
+        )
     return postings

@@ -40,11 +40,16 @@ class Organisation:
     def resolve_reference(cls, id: strawberry.ID, **_other_keys) -> Organisation:
         return cls(id=id, organisation_id=decode_id(id, "Organisation"))
 
-    @strawberry.federation.field(description="Openings this organisation publishes on the SOE job board, "
-                                             "oldest first (at most 100)", directives=SIZED_BY_FIRST)
-    async def job_board_postings(self, info: strawberry.Info, first: int = DEFAULT_PAGE) -> list[JobPosting]:
+    @strawberry.federation.field(
+        description="Openings this organisation publishes on the SOE job board, "
+        "oldest first (at most 100)",
+        directives=SIZED_BY_FIRST,
+    )
+    async def job_board_postings(
+        self, info: strawberry.Info, first: int = DEFAULT_PAGE
+    ) -> list[JobPosting]:
         postings = await info.context.loader(postings_by_organisation).load(self.organisation_id)
-        return postings[:page_size(first)]
+        return postings[: page_size(first)]
 
 
 @strawberry.type(description="An opening on the SOE job board")
@@ -77,10 +82,14 @@ def _posting(row) -> JobPosting:
     )
 
 
-async def postings_by_organisation(ctx: PartnerContext, organisation_ids: Sequence[int]) -> list[list[JobPosting]]:
+async def postings_by_organisation(
+    ctx: PartnerContext, organisation_ids: Sequence[int]
+) -> list[list[JobPosting]]:
     """One statement for every organisation of the request."""
     table = job_postings
-    statement = select(table).where(table.c.organisation_id.in_(organisation_ids)).order_by(table.c.id)
+    statement = (
+        select(table).where(table.c.organisation_id.in_(organisation_ids)).order_by(table.c.id)
+    )
     groups: dict[int, list[JobPosting]] = defaultdict(list)
     async with ctx.engine.connect() as connection:
         for row in await connection.execute(statement):
@@ -90,10 +99,12 @@ async def postings_by_organisation(ctx: PartnerContext, organisation_ids: Sequen
 
 @strawberry.type
 class Query:
-    @strawberry.federation.field(description="Open postings, soonest closing first (at most 100)",
-                                 directives=SIZED_BY_FIRST)
-    async def job_board_postings(self, info: strawberry.Info, first: int = DEFAULT_PAGE,
-                                 open_on: date | None = None) -> list[JobPosting]:
+    @strawberry.federation.field(
+        description="Open postings, soonest closing first (at most 100)", directives=SIZED_BY_FIRST
+    )
+    async def job_board_postings(
+        self, info: strawberry.Info, first: int = DEFAULT_PAGE, open_on: date | None = None
+    ) -> list[JobPosting]:
         table = job_postings
         statement = select(table).order_by(table.c.closes_on, table.c.id).limit(page_size(first))
         if open_on is not None:

@@ -52,7 +52,9 @@ def _is_insured(record: dict) -> bool:
 def _insured(record: dict, organisations: dict[int, dict]) -> dict:
     employer = organisations.get(record["employer_id"])
     start = record["start_date"]
-    months = (LAST_DECLARED_MONTH.year - start.year) * 12 + LAST_DECLARED_MONTH.month - start.month + 1
+    months = (
+        (LAST_DECLARED_MONTH.year - start.year) * 12 + LAST_DECLARED_MONTH.month - start.month + 1
+    )
     return {
         "person_id": record["person_id"],
         "employer": record["employer_name"],

@@ -43,7 +43,9 @@ def require_personal_access(caller: Caller, person_id: int) -> None:
         raise refuse("Not allowed", "FORBIDDEN")
 
 
-async def insured_by_person(ctx: PartnerContext, person_ids: Sequence[int]) -> list[InsuredEmployment | None]:
+async def insured_by_person(
+    ctx: PartnerContext, person_ids: Sequence[int]
+) -> list[InsuredEmployment | None]:
     """One remit check with the alliance and one statement for every person of the request."""
     visible = await ctx.remit.persons_with_visible_employment(ctx.token, person_ids)
     if not visible:
