@@ -8,7 +8,6 @@ forms match what Chinese government systems print, so users recognise them.
 
 from __future__ import annotations
 
-
 COMPOUND_SURNAMES = frozenset(
     {
         "欧阳",

@@ -828,7 +828,6 @@ def may_move_to(viewer: Viewer, stage: Stage) -> bool:
 # the household's region — for a person not registered yet, of the region the request claims:
 # confirming a family's category is the census's work (摸清底数). Never by the school that filed it.
 
-from sqlalchemy import and_  # noqa: E402  (kept with the only rules that need them)
 
 from models.people import StudentStatus  # noqa: E402
 from models.transfers import StudentTransfer  # noqa: E402

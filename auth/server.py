@@ -24,8 +24,8 @@ from authlib.oauth2.rfc6749 import (
     InvalidRequestError,
     OAuth2Payload,
     OAuth2Request,
+    grants,
 )
-from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint

@@ -13,7 +13,6 @@ from auth.cli import add_auth_commands
 from models.backup import BackupError
 from models.settings import SettingsError, check_production, get_settings
 
-
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
 

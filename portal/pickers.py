@@ -71,9 +71,9 @@ def group_regions(regions: list[dict], first_province: str | None = None) -> lis
     grouped: dict[str, list[dict]] = {}
     for region in regions:
         province, city = region["code"][:2] + "0000", region["code"][:4] + "00"
-        if region["level"] == RegionLevel.CITY.name:
-            key = city
-        elif region["level"] == RegionLevel.COUNTY.name and city in by_code:
+        if region["level"] == RegionLevel.CITY.name or (
+            region["level"] == RegionLevel.COUNTY.name and city in by_code
+        ):
             key = city
         else:
             key = province

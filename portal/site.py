@@ -15,8 +15,8 @@ from starlette.staticfiles import StaticFiles
 
 from auth import rules
 from models.organisations import Role
-from portal.pages import admin, agency, applications, bureau, enterprise, graduate, public, school
 from portal.labels import LABELS, label_filter, named_field
+from portal.pages import admin, agency, applications, bureau, enterprise, graduate, public, school
 from portal.web import EXCEPTION_HANDLERS, templates
 
 HERE = Path(__file__).parent

@@ -12,11 +12,9 @@ hold whatever the data holds.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, Table, any_, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY

@@ -7,7 +7,6 @@ from sqlalchemy import or_, select
 from models.catalogue import Major, Occupation
 from resolvers.context import Context
 
-
 # Both catalogues are smaller (119 majors, 91 occupations): a search never misses a row.
 MAX_SEARCH_RESULTS = 200
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 
-
 # Keys are INTEGER columns (32-bit on PostgreSQL): a larger number names nothing, and sending
 # it would make the driver fail instead of the lookup find nothing.
 MAX_INTEGER = 2**31 - 1

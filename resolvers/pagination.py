@@ -7,11 +7,9 @@ offset stays cheap and works with any sort order.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, func, select
 

@@ -16,6 +16,7 @@ from stdnum.cn import ric
 from auth import rules
 from auth.viewer import Viewer
 from models.audit import AuditRecord
+from models.catalogue import Occupation
 from models.people import (
     MONITORED_CATEGORIES,
     EmploymentIntention,
@@ -29,7 +30,6 @@ from models.people import (
     employment_intention_occupations,
     employment_intention_regions,
 )
-from models.catalogue import Occupation
 from models.regions import Region, RegionLevel, subtree_bounds
 from resolvers.batching import any_of, one_by
 from resolvers.context import Context

@@ -22,9 +22,9 @@ from models.people import (
 from models.positions import Position, PositionState
 from models.regions import PREFIX_LENGTH, Region, RegionLevel, within
 from models.tracking import EmploymentRecord, FollowUp, FollowUpStatus
+from resolvers.batching import MAX_RELATED
 from resolvers.context import Context
 from resolvers.pagination import InvalidArgument
-from resolvers.batching import MAX_RELATED
 from resolvers.regions import level_of
 
 # The nation has 160 national key assistance counties (2021 list); the cap bounds the list field.

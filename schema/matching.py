@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry.types import Info
 
-from auth import rules
 from models import people as people_model
 from models import positions as position_model
 from resolvers import people as people_resolvers

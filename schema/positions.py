@@ -12,8 +12,8 @@ from strawberry.types import Info
 from models import applications as application_model
 from models import catalogue as catalogue_model
 from models import organisations as organisation_model
-from models import positions as model
 from models import people as people_model
+from models import positions as model
 from resolvers import positions as resolve
 from resolvers import regions
 from resolvers.batching import linked, many_by, one_by

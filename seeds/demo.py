@@ -26,11 +26,11 @@ from models.classes import Enrolment, TrainingClass, class_reserved_positions
 from models.fairs import Fair, fair_enterprises, fair_positions, fair_registrations
 from models.organisations import Organisation, User
 from models.people import (
+    MONITORED_CATEGORIES,
     EmploymentIntention,
     EnrolmentIntention,
     Household,
     HouseholdCategory,
-    MONITORED_CATEGORIES,
     LocationTier,
     Person,
     StudentRecord,

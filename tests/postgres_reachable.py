@@ -20,7 +20,7 @@ async def reachable(url: str) -> bool:
             database=parsed.database,
             timeout=5,
         )
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await connection.close()
     return True

@@ -8,6 +8,7 @@ cost rule multiplies those caps, so the worst case of an accepted request is kno
 
 from __future__ import annotations
 
+import strawberry
 from graphql import (
     FieldNode,
     FragmentSpreadNode,
@@ -24,7 +25,6 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-import strawberry
 from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.extensions import (
     AddValidationRules,

@@ -14,9 +14,9 @@ from starlette.routing import Route
 
 from auth.portal_signin import PORTAL_CLIENT_ID
 from portal import operations
-from portal.notices import home_notices
 from portal.forms import FormErrors, FormSpec
 from portal.labels import FALLBACK_ERROR, LABELS, options
+from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ADMIN"

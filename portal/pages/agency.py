@@ -13,9 +13,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations, pickers
-from portal.notices import home_notices
 from portal.forms import FormErrors, FormSpec
 from portal.labels import options
+from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "AGENCY"

@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from auth.portal_signin import portal_signout
 from portal import operations
-from portal.web import home_path, sign_in_url, post, redirect, render, signed_in_user
+from portal.web import home_path, post, redirect, render, sign_in_url, signed_in_user
 
 LANDING_POSITIONS = 8
 

@@ -13,10 +13,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations, pickers
-from portal.notices import home_notices
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
+from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "SCHOOL"

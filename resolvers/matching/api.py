@@ -6,7 +6,6 @@ The schema's fields stay one-liners over these (see the functions' docstrings fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select

@@ -45,7 +45,11 @@ from models.people import (
     LocationTier,
     Person,
     StudentRecord,
+)
+from models.people import (
     employment_intention_occupations as intention_occupations,
+)
+from models.people import (
     employment_intention_regions as intention_regions,
 )
 from models.positions import Position, PositionState, position_majors
@@ -65,10 +69,9 @@ from resolvers.matching.scoring import (
     MatchPolicy,
     PositionProfile,
     educations_at_least,
-    without_household,
     region_prefix,
+    without_household,
 )
-
 
 # The catalogues change with a new edition, not per request; re-read them this often anyway.
 REFERENCE_TTL_SECONDS = 300.0

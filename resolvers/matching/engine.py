@@ -19,10 +19,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import ColumnElement, Row, Select, and_, case, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.people import MONITORED_CATEGORIES
 from resolvers.matching import candidates
 from resolvers.matching.candidates import Reference
 from resolvers.matching.explain import missing, reasons
-from models.people import MONITORED_CATEGORIES
 from resolvers.matching.scoring import (
     MAJOR_LEVELS,
     MAJOR_NONE,

@@ -141,7 +141,7 @@ async def test_reasons_are_chinese_and_the_household_stays_with_its_readers(run,
         assert match["reasons"] and all(
             CHINESE.search(text) for text in match["reasons"] + match["missing"]
         )
-        assert 0 <= match["score"] and all(0 <= value <= 1 for value in match["factors"].values())
+        assert match["score"] >= 0 and all(0 <= value <= 1 for value in match["factors"].values())
         # An agency reads no household: neither the flags nor the reasons that state them.
         assert not HOUSEHOLD_REASONS & set(match["reasons"])
         priority = match["priority"]

@@ -49,8 +49,8 @@ async def _county_bureau_over(session, organisation: Organisation) -> Viewer:
 
 
 def test_the_gate_is_data():
-    assert rules.MEMBERSHIP_FREE_MUTATIONS == {"requestMembership"}
-    assert rules.WORKING_MEMBERSHIP == {Membership.APPROVED}
+    assert {"requestMembership"} == rules.MEMBERSHIP_FREE_MUTATIONS
+    assert {Membership.APPROVED} == rules.WORKING_MEMBERSHIP
     assert set(rules.MEMBERSHIP_REFUSALS) >= {
         Membership.PENDING,
         Membership.REJECTED,

@@ -14,10 +14,11 @@ from resolvers.matching import (
     MatchPolicy,
     PriorityWeights,
     Reference,
+    candidates,
+    engine,
     matched_graduates,
     matched_positions,
 )
-from resolvers.matching import candidates, engine
 from resolvers.matching.scoring import education_suffices, score
 from tests.matching import brute
 

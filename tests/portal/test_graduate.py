@@ -10,7 +10,6 @@ from playwright.async_api import Page, expect
 from sqlalchemy import text
 
 from models.db import create_engine
-
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession

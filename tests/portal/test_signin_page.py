@@ -5,7 +5,6 @@ do about a forgotten password, and errors announced to screen readers (role=aler
 from __future__ import annotations
 
 import re
-
 import secrets
 from urllib.parse import urlencode
 

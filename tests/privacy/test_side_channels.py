@@ -12,11 +12,10 @@ from __future__ import annotations
 import base64
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from auth import rules
 from models.db import create_engine, session_factory
-from models.people import Person
 from schema.api import build_schema
 from tests.authz.alliance import running_alliance
 from tests.authz.cast import COUNTY
