@@ -24,6 +24,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from auth.gateway_signature import SIGNED_STATE
 from auth.viewer import ANONYMOUS
 from resolvers.context import Context
 from schema.api import build_schema
@@ -206,7 +207,11 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         else {OperationType.QUERY, OperationType.MUTATION}
     )
     async with request.app.state.sessions() as session:
-        context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
+        context = Context(
+            session=session,
+            viewer=getattr(request.state, "viewer", ANONYMOUS),
+            from_gateway=getattr(request.state, SIGNED_STATE, False),
+        )
         try:
             result = await schema.execute(
                 context_value=context, allowed_operation_types=allowed, **parameters
