@@ -17,6 +17,7 @@ down_revision = "0012"
 branch_labels = None
 depends_on = None
 
+
 def upgrade() -> None:
     with op.batch_alter_table("persons", schema=None) as batch_op:
         batch_op.add_column(sa.Column("id_number_hmac", sa.String(length=64), nullable=True))

@@ -9,9 +9,9 @@ no traceback; with good settings it serves, and anonymous `_service { sdl }` is 
 from __future__ import annotations
 
 import asyncio
-import secrets
 import dataclasses
 import os
+import secrets
 import subprocess
 import sys
 import time
