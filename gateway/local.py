@@ -24,10 +24,14 @@ import httpx
 
 from auth.config import AuthConfig
 from auth.gateway_signature import SECRET_VARIABLE
+from models.settings import get_settings
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = GATEWAY_DIR.parent
-PARTNERS = ("social_insurance", "job_board")
+PYTHON_PARTNERS = ("social_insurance", "job_board")
+NODE_PARTNERS = ("school_registry",)  # Node packages in gateway/partners/<name>/ (server.mjs)
+PARTNERS = PYTHON_PARTNERS + NODE_PARTNERS
+FEDERATION_KEY_VARIABLE = "YULU_FEDERATION_KEY"
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 5.0
 COMMAND_TIMEOUT_SECONDS = 60.0
@@ -176,7 +180,7 @@ class Federation:
 def running_federation(
     database_url: str, workdir: Path, scale: str, secret_key: str
 ) -> Iterator[Federation]:
-    """Serve the alliance over ``database_url`` (seeded at ``scale``), both partners seeded to
+    """Serve the alliance over ``database_url`` (seeded at ``scale``), every partner seeded to
     match, and Hive Gateway in front of them, all sharing a fresh signing secret; everything is
     stopped when the block ends."""
     ports = {name: free_port() for name in ("alliance", *PARTNERS, "gateway")}
@@ -189,9 +193,14 @@ def running_federation(
         "YULU_ISSUER": issuer,
         "YULU_SECRET_KEY": secret_key,
         SECRET_VARIABLE: gateway_secret,
+        # The alliance and the partners that hold ID numbers compute the person key under one key.
+        FEDERATION_KEY_VARIABLE: get_settings().federation_key or "",
     }
-    sql_logs = {name: workdir / f"{name}.sql" for name in PARTNERS}
-    partner_env = {name: _partner_env(env, workdir, name, sql_logs[name]) for name in PARTNERS}
+    sql_logs = {name: workdir / f"{name}.sql" for name in PYTHON_PARTNERS}
+    partner_env = {
+        **{name: _partner_env(env, workdir, name, sql_logs[name]) for name in PYTHON_PARTNERS},
+        **{name: _node_partner_env(env, workdir, name, scale) for name in NODE_PARTNERS},
+    }
 
     supergraph = workdir / "supergraph.graphql"
     routing = {name: f"{urls[name]}/graphql" for name in ("alliance", *PARTNERS)}
@@ -248,6 +257,42 @@ def _partner_env(env: dict[str, str], workdir: Path, name: str, sql_log: Path) -
     }
 
 
+def _node_partner_env(env: dict[str, str], workdir: Path, name: str, scale: str) -> dict[str, str]:
+    """The Node partner's environment, with its records written first (derived from the alliance
+    seed at ``scale``, so its students are the alliance's persons)."""
+    data = workdir / f"{name}.json"
+    run(
+        [
+            sys.executable,
+            "-m",
+            f"gateway.partners.{name}.demo_data",
+            "--scale",
+            scale,
+            "--out",
+            str(data),
+        ],
+        env,
+    )
+    return {**env, "SCHOOL_REGISTRY_DATA": str(data)}
+
+
+def partner_argv(name: str, port: int, scale: str) -> list[str]:
+    """How a partner is served: a Python partner seeds itself first; a Node one reads the
+    records its environment names."""
+    if name in NODE_PARTNERS:
+        return ["node", str(GATEWAY_DIR / "partners" / name / "server.mjs"), "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        f"gateway.partners.{name}",
+        "serve",
+        "--port",
+        str(port),
+        "--seed",
+        scale,
+    ]
+
+
 def _start_subgraphs(
     group: ProcessGroup, ports: dict, urls: dict, env: dict, partner_env: dict, scale: str
 ) -> None:
@@ -272,21 +317,7 @@ def _start_subgraphs(
         env,
     )
     partners = [
-        group.start(
-            name,
-            [
-                sys.executable,
-                "-m",
-                f"gateway.partners.{name}",
-                "serve",
-                "--port",
-                str(ports[name]),
-                "--seed",
-                scale,
-            ],
-            urls[name],
-            partner_env[name],
-        )
+        group.start(name, partner_argv(name, ports[name], scale), urls[name], partner_env[name])
         for name in PARTNERS
     ]
     for service in (alliance, *partners):
