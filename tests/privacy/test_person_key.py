@@ -30,7 +30,7 @@ from sqlalchemy import select
 from auth.gateway_signature import SECRET_VARIABLE
 from models.db import create_engine
 from models.organisations import Organisation
-from models.people import Person
+from models.people import Person, id_number_hmac
 from models.settings import get_settings
 from portal.app import create_app
 from resolvers.ids import decode_id, to_global_id
@@ -253,3 +253,11 @@ async def test_entities_by_credit_code_follow_the_organisation_rows(
     # Anonymous callers list approved members but may not read credit codes: no lookup by them.
     assert found == (set() if username is None else visible)
     assert visible
+
+
+def test_the_documented_test_vector() -> None:
+    # gateway/PARTNERS.md: what a partner checks its own implementation against.
+    assert (
+        id_number_hmac("11010519491231002x ", key="example-federation-key-0123456789abcdef")
+        == "b037c36a460d5a7dd88392b5e8d2725b34d07620c3011543d73974a399a007d2"
+    )
