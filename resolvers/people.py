@@ -108,7 +108,8 @@ async def id_number_hmac(ctx: Context, person: Person) -> str | None:
     holds the federation key could recover a masked one from it by trying every ID number."""
     if not ctx.from_gateway or person.id_number_hmac is None:
         return None
-    return person.id_number_hmac if await sees_in_clear(ctx, person.id, "id_number") else None
+    source = rules.DERIVED_FIELDS["id_number_hmac"]
+    return person.id_number_hmac if await sees_in_clear(ctx, person.id, source) else None
 
 
 def _by_hmac_loader(ctx: Context):
@@ -116,7 +117,7 @@ def _by_hmac_loader(ctx: Context):
         statement = select(Person).where(
             any_of(ctx, Person.id_number_hmac, keys),
             rules.rows(ctx.viewer, "persons"),
-            rules.clear(ctx.viewer, "id_number"),
+            rules.clear(ctx.viewer, rules.DERIVED_FIELDS["id_number_hmac"]),
         )
         found = {person.id_number_hmac: person for person in await ctx.session.scalars(statement)}
         return [found.get(key) for key in keys]
@@ -128,7 +129,8 @@ async def by_id_number_hmac(ctx: Context, key: Any) -> Person | None:
     """The federation key ``idNumberHmac``: the person with this key among those whose ID number
     the viewer sees in clear (a lookup by ID number, as ``auth.rules.argument`` holds every
     personal filter to), else None — unknown, outside the viewer's rows and masked alike."""
-    if not isinstance(key, str) or not rules.may_read(ctx.viewer, "persons", "id_number"):
+    source = rules.DERIVED_FIELDS["id_number_hmac"]
+    if not isinstance(key, str) or not rules.may_read(ctx.viewer, "persons", source):
         return None
     return await _by_hmac_loader(ctx).load(key.strip().lower())
 
