@@ -99,8 +99,10 @@ class Person(Timestamped, Versioned, Base):
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     # The person key (id_number_hmac above), kept so a partner's key finds its row by an index;
     # recomputed with the ID number, and for every row by `yulu federation-rekey`.
+    # Indexed, not unique: the ID number's own constraint already says one person per number
+    # (and names the field when a duplicate is refused).
     id_number_hmac: Mapped[str | None] = mapped_column(
-        String(64), unique=True, default=_hmac_of_inserted
+        String(64), index=True, default=_hmac_of_inserted
     )
     phone: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))

@@ -19,11 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("id_number_hmac", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(
-            batch_op.f("uq_persons_id_number_hmac"), ["id_number_hmac"]
-        )
+    # A plain ADD COLUMN and an index: no table rebuild (SQLite would have to drop persons).
+    op.add_column("persons", sa.Column("id_number_hmac", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_persons_id_number_hmac"), "persons", ["id_number_hmac"], unique=False)
     # The rows there are, keyed under the key configured now (`yulu federation-rekey` redoes
     # this after the key changes).
     connection = op.get_bind()
@@ -33,6 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("persons", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_persons_id_number_hmac"), type_="unique")
-        batch_op.drop_column("id_number_hmac")
+    op.drop_index(op.f("ix_persons_id_number_hmac"), table_name="persons")
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+): a batch rebuild would drop persons, which the
+    # rows referencing it forbid.
+    op.drop_column("persons", "id_number_hmac")
