@@ -187,3 +187,23 @@ async def test_the_registry_bounds_its_batches(federation: Federation, token_of)
 
 def test_the_registry_reads_its_records_for_readiness(federation: Federation) -> None:
     assert httpx.get(f"{federation.partner_urls['school_registry']}/healthz").text == "ok"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        (
+            "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }",
+            "QUERY_TOO_DEEP",
+        ),
+        ("{ " + " ".join(f"a{n}: __typename" for n in range(11)) + " }", "TOO_MANY_ALIASES"),
+    ],
+    ids=["9 deep", "11 aliases"],
+)
+def test_the_registry_bounds_its_documents(federation: Federation, query: str, code: str) -> None:
+    response = post(
+        federation.partner_urls["school_registry"],
+        query,
+        signed_with=federation.gateway_secret,
+    )
+    assert code in {error["extensions"]["code"] for error in response.json()["errors"]}
