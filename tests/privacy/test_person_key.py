@@ -288,3 +288,31 @@ async def test_entities_by_key_take_the_same_statements_for_any_batch(
     assert len(_signed_entities_answer(body)) == batch
     # The token checks, the lookup by key, the clear check for idNumber: none per row.
     assert statements.count <= SMALL_BATCH_STATEMENTS, statements.count
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected_key"),
+    [
+        ({}, "development-only-federation-key-change-me"),
+        ({"YULU_FEDERATION_KEY": "k" * 40}, "k" * 40),
+        ({"YULU_FEDERATION_PERSON_KEY": "0"}, None),
+        # Production without a key starts only with the person key off, and then has none.
+        ({"YULU_PRODUCTION": "1", "YULU_FEDERATION_PERSON_KEY": "0"}, None),
+        ({"YULU_PRODUCTION": "1", "YULU_FEDERATION_KEY": "p" * 40}, "p" * 40),
+    ],
+)
+def test_the_federation_key_setting(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected_key: str | None
+) -> None:
+    for name in ("YULU_PRODUCTION", "YULU_FEDERATION_KEY", "YULU_FEDERATION_PERSON_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        assert settings.federation_key == expected_key
+        assert (id_number_hmac("11010519491231002X") is None) is (expected_key is None)
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
