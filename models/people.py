@@ -29,7 +29,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import select
+from sqlalchemy.sql import select, update
 from sqlalchemy.sql.expression import false, true
 
 from models.base import Base, Timestamped, Versioned, enum_column
@@ -120,10 +120,9 @@ def rekey_statement_and_rows(rows: Any) -> tuple[Any, list[dict[str, Any]]]:
     """An UPDATE of every person's key under the key configured now, with its parameters, for
     ``(id, id_number)`` rows: used by the migration that added the column and by
     ``yulu federation-rekey`` after the key changed (sync and async connections alike)."""
-    table = Person.__table__
     statement = (
-        table.update()
-        .where(table.c.id == bindparam("person_id"))
+        update(Person)
+        .where(Person.id == bindparam("person_id"))
         .values(id_number_hmac=bindparam("key"))
     )
     return statement, [{"person_id": id_, "key": id_number_hmac(number)} for id_, number in rows]

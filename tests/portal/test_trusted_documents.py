@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 import migrations
 from auth.portal_signin import PORTAL_CLIENT_ID
@@ -53,7 +54,7 @@ def test_the_committed_manifest_registers_every_portal_operation() -> None:
 
 @dataclass
 class Production:
-    app: object
+    app: Starlette
     database_url: str
 
     def client(self, peer: tuple[str, int] = ("203.0.113.7", 50000)) -> httpx.AsyncClient:

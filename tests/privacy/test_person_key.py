@@ -16,6 +16,7 @@ real tokens and the gateway's real signature.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
@@ -29,14 +30,16 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import migrations
 from auth.gateway_signature import SECRET_VARIABLE
 from models.db import create_engine
 from models.organisations import Organisation
-from models.people import Person, id_number_hmac
+from models.people import Person, id_number_hmac, rekey_all
 from models.settings import get_settings
 from portal import trusted_documents
 from portal.app import create_app
 from resolvers.ids import decode_id, to_global_id
+from seeds import loader
 from tests.api.conftest import counting
 from tests.federation.queries import gateway_signature
 from tests.tokens import mint_access_token
@@ -47,6 +50,7 @@ USERNAMES = ("school", "enterprise", "agency", "county", "city", "graduate", "ad
 # The development key (models.settings), which the test database was seeded under.
 FEDERATION_KEY = "development-only-federation-key-change-me"
 PAGE = 100
+TEST_SCALE_PERSONS = 310  # seeds.demo's test scale: 160 graduates, 120 students, 30 children
 SMALL_BATCH_STATEMENTS = 3  # measured: 3 for the first request of the module, then 2
 PERSON_PAGE = """
 query ($after: String) {
@@ -316,3 +320,25 @@ def test_the_federation_key_setting(
     finally:
         monkeypatch.undo()
         get_settings.cache_clear()
+
+
+async def test_rekeying_recomputes_every_person_key(
+    empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await asyncio.to_thread(migrations.upgrade, empty_url)
+    await loader.seed(empty_url, "test")
+    monkeypatch.setenv("YULU_FEDERATION_KEY", "the-next-federation-key-0123456789abcdef")
+    get_settings.cache_clear()
+    try:
+        assert await rekey_all(empty_url) == TEST_SCALE_PERSONS
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    engine = create_engine(empty_url)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(select(Person.id_number, Person.id_number_hmac))).all()
+    await engine.dispose()
+    assert len(rows) == TEST_SCALE_PERSONS
+    assert all(
+        key == hmac_of(number, "the-next-federation-key-0123456789abcdef") for number, key in rows
+    )
