@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,14 +75,19 @@ class ProcessGroup:
         self.services.append(service)
         return service
 
-    def wait_until_ready(self, service: Service, health_path: str) -> None:
+    def wait_until_ready(
+        self, service: Service, health_path: str, is_ours: Callable[[str], bool] | None = None
+    ) -> None:
+        """Until ``health_path`` answers (and ``is_ours(url)`` says the answer came from this
+        service: on a shared machine another process may take a free port before ours binds it,
+        and ours then exits while the other answers)."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if service.process.poll() is not None:
                 raise RuntimeError(
                     f"{service.name} exited with {service.process.returncode}:\n{_tail(service.log)}"
                 )
-            if _answers(service.url + health_path):
+            if _answers(service.url + health_path) and (is_ours is None or is_ours(service.url)):
                 return
             time.sleep(0.1)
         raise RuntimeError(
@@ -93,6 +98,15 @@ class ProcessGroup:
         for service in reversed(self.services):
             _stop(service.process)
         self.services.clear()
+
+
+def _is_the_alliance_at(url: str) -> bool:
+    """The alliance names its own URL as its issuer (running_federation sets YULU_ISSUER so)."""
+    try:
+        metadata = httpx.get(f"{url}/.well-known/oauth-authorization-server", timeout=1.0)
+        return metadata.status_code == 200 and metadata.json().get("issuer") == url
+    except (httpx.HTTPError, ValueError):
+        return False
 
 
 def _answers(url: str) -> bool:
@@ -320,7 +334,8 @@ def _start_subgraphs(
         group.start(name, partner_argv(name, ports[name], scale), urls[name], partner_env[name])
         for name in PARTNERS
     ]
-    for service in (alliance, *partners):
+    group.wait_until_ready(alliance, "/healthz", _is_the_alliance_at)
+    for service in partners:
         group.wait_until_ready(service, "/healthz")
 
 
