@@ -73,7 +73,9 @@ CHANGES_DESCRIPTION = "Only the fields you send change; null empties an optional
 
 @strawberry.interface(description="An object with a global ID (Relay).")
 class Node:
-    id: strawberry.ID
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError("every Node type makes its global ID from its row's key")
 
 
 @strawberry.type
