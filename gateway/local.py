@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from auth.config import AuthConfig
 from auth.gateway_signature import SECRET_VARIABLE
@@ -93,8 +93,8 @@ class ProcessGroup:
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1.0).status_code == 200
-    except httpx.HTTPError:
+        return httpx2.get(url, timeout=1.0).status_code == 200
+    except httpx2.HTTPError:
         return False
 
 

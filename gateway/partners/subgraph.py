@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import strawberry
 from joserfc.jwk import KeySet
 from sqlalchemy import MetaData, event, insert, literal, select
@@ -179,7 +179,7 @@ class TokenVerifier:
         )
 
     async def _fetch_jwks(self) -> dict:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx2.AsyncClient(timeout=5) as client:
             response = await client.get(self.settings.jwks_url)
             response.raise_for_status()
             return response.json()
@@ -197,7 +197,7 @@ class AllianceRemit:
     Whatever goes wrong answers nothing: a refused token is UNAUTHENTICATED, anything else an
     error for the fields asked (never data the alliance did not vouch for)."""
 
-    def __init__(self, settings: PartnerSettings, client: httpx.AsyncClient):
+    def __init__(self, settings: PartnerSettings, client: httpx2.AsyncClient):
         self.url = settings.alliance_graphql_url
         self.client = client
 
@@ -211,7 +211,7 @@ class AllianceRemit:
                 json={"query": VISIBLE_EMPLOYMENT, "variables": {"ids": ids}},
                 headers={"Authorization": f"Bearer {token}"},
             )
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             log.warning("alliance remit check failed: %s", error)
             raise refuse("暂时无法向联盟核实查看范围，请稍后再试。", "REMIT_UNAVAILABLE") from error
         if response.status_code == 401:
@@ -226,7 +226,7 @@ class AllianceRemit:
         return {decode_id(global_id, "Person") for global_id in visible}
 
 
-def _json_object(response: httpx.Response) -> dict:
+def _json_object(response: httpx2.Response) -> dict:
     try:
         body = response.json()
     except ValueError:
@@ -286,7 +286,7 @@ def create_app(
         )
     engine = create_engine(settings)
     verifier = TokenVerifier(settings)
-    alliance = httpx.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
+    alliance = httpx2.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
     remit = AllianceRemit(settings, alliance)
     graphql = GraphQL(schema, graphql_ide=None)
 

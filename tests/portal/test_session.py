@@ -8,7 +8,7 @@ import dataclasses
 import json
 from types import SimpleNamespace
 
-import httpx
+import httpx2
 from playwright.async_api import Page
 from sqlalchemy import select
 
@@ -74,8 +74,8 @@ async def _set_cookie_header(seeded_url: str, base_url: str, production: bool = 
         get_settings(), database_url=seeded_url, issuer=base_url, production=production
     )
     app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=base_url
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url=base_url
     ) as client:
         response = await client.get("/signin")  # the sign-in form puts a CSRF token in the session
     return response.headers["set-cookie"].lower()

@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 import migrations
@@ -127,9 +127,9 @@ def production_server(production_database) -> Iterator[str]:
         while True:
             assert server.poll() is None, server.communicate()[1]
             try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
+                if httpx2.get(f"{url}/healthz").status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline, "yulu serve did not come up"
             time.sleep(0.2)
@@ -139,9 +139,9 @@ def production_server(production_database) -> Iterator[str]:
         server.communicate(timeout=30)
 
 
-def service_sdl(url: str, token: str | None = None) -> httpx.Response:
+def service_sdl(url: str, token: str | None = None) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(f"{url}/graphql", json={"query": SERVICE_SDL}, headers=headers)
+    return httpx2.post(f"{url}/graphql", json={"query": SERVICE_SDL}, headers=headers)
 
 
 @pytest.mark.db
