@@ -16,6 +16,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
@@ -194,7 +195,7 @@ class S256CodeChallenge(CodeChallenge):
     """PKCE for every client, S256 only: Authlib alone would accept ``plain`` and no PKCE."""
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data
