@@ -174,9 +174,7 @@ def _pipeline(applications: list[dict]) -> tuple[dict[str, list[dict]], list[dic
     columns: dict[str, list[dict]] = {stage: [] for stage in PIPELINE}
     ended = []
     for application in applications:
-        (columns[application["stage"]] if application["stage"] in columns else ended).append(
-            application
-        )
+        columns.get(application["stage"], ended).append(application)
     return columns, ended
 
 
