@@ -114,4 +114,4 @@ async def notices(ctx: Context, today: date | None = None) -> list[Notice]:
     counts = (
         await ctx.session.execute(select(*(_counter(ctx, kind, today) for kind in kinds)))
     ).one()
-    return [Notice(kind, count) for kind, count in zip(kinds, counts)]
+    return [Notice(kind, count) for kind, count in zip(kinds, counts, strict=True)]

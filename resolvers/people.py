@@ -488,7 +488,9 @@ async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[st
             len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。"
         )
         unknown = [
-            c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None
+            c
+            for c, found in zip(codes, await one_by(ctx, key).load_many(codes), strict=True)
+            if found is None
         ]
         checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
     certificates = values.get("certificates")

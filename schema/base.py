@@ -106,7 +106,7 @@ class Connection(Generic[T]):
     def of(cls, page: Page) -> Connection:
         cursors = page.cursors
         return cls(
-            edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows)],
+            edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows, strict=True)],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.offset > 0,

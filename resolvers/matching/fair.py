@@ -69,7 +69,7 @@ def optimal_assignment(scores: dict[Pair, float], seats: dict[int, int]) -> dict
     rows, chosen = linear_sum_assignment(matrix, maximize=True)
     return {
         persons[row]: columns[column]
-        for row, column in zip(rows, chosen)
+        for row, column in zip(rows, chosen, strict=True)
         if column < len(columns) and matrix[row, column] > FORBIDDEN
     }
 
