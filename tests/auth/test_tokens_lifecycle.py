@@ -152,7 +152,7 @@ async def test_introspection_reports_revoked_and_foreign_tokens_inactive(live_ap
 
 
 async def test_introspection_requires_client_authentication(live_app):
-    client, tokens = await _signed_in_tokens(live_app)
+    _, tokens = await _signed_in_tokens(live_app)
     async with httpx2.AsyncClient(base_url=live_app.url) as http:
         answer = await http.post("/oauth/introspect", data={"token": tokens["access_token"]})
     assert answer.status_code in (400, 401) and answer.json()["error"] == "invalid_client"

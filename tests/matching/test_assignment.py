@@ -20,7 +20,11 @@ def brute_force_best(scores: dict[tuple[int, int], float], seats: dict[int, int]
         if all(taken.count(pos) <= seats[pos] for pos in set(taken)):
             best = max(
                 best,
-                sum(scores[person, pos] for person, pos in zip(persons, choice) if pos is not None),
+                sum(
+                    scores[person, pos]
+                    for person, pos in zip(persons, choice, strict=True)
+                    if pos is not None
+                ),
             )
     return best
 

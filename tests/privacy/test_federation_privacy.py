@@ -121,7 +121,7 @@ def partner_shows_insured(
     entities = (body.get("data") or {}).get("_entities") or [None] * len(person_ids)
     return {
         person_id
-        for person_id, entity in zip(person_ids, entities)
+        for person_id, entity in zip(person_ids, entities, strict=True)
         if entity and entity["insuredEmployment"]
     }, body
 

@@ -253,11 +253,11 @@ def test_sorting_by_a_personal_field_says_nothing_about_masked_rows(alliance, vi
     nodes = [edge["node"] for edge in result.data["persons"]["edges"]]
     is_clear = [not node["name"].endswith("*") for node in nodes]
     assert is_clear == sorted(is_clear, reverse=True), "every clear row before every masked one"
-    masked_ids = [key(node["id"]) for node, shown in zip(nodes, is_clear) if not shown]
+    masked_ids = [key(node["id"]) for node, shown in zip(nodes, is_clear, strict=True) if not shown]
     assert masked_ids == sorted(masked_ids)
     clear_keys = [
         (node["birthDate"] if sort == "BIRTH_DATE" else node["name"], key(node["id"]))
-        for node, shown in zip(nodes, is_clear)
+        for node, shown in zip(nodes, is_clear, strict=True)
         if shown
     ]
     if sort == "BIRTH_DATE":

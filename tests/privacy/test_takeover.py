@@ -248,8 +248,7 @@ async def test_another_schools_student_cannot_be_rehomed(ledger):
     assert ledger.graphql(RIVAL, NODE, {"id": gid("Person", victim["id"])}).data["node"] is None
     persons = ledger.graphql(
         RIVAL,
-        '{ persons(first: 100, filter: {search: "%s"}) { edges { node { id } } } }'
-        % victim["name"][:1],
+        f'{{ persons(first: 100, filter: {{search: "{victim["name"][:1]}"}}) {{ edges {{ node {{ id }} }} }} }}',
     )
     assert gid("Person", victim["id"]) not in {
         e["node"]["id"] for e in persons.data["persons"]["edges"]
@@ -428,7 +427,7 @@ async def test_the_household_county_bureau_accepts_a_census_child_and_a_new_pers
             ledger, RIVAL, identity(number, householdCategory="MARGINAL"), await record_input(db)
         )["transfer"]["id"]
     # No school holds them: the current-school path is closed, the county of the household decides.
-    for number, transfer in requests.items():
+    for transfer in requests.values():
         assert decide(ledger, "school", transfer, True)["errors"][0]["code"] == "NOT_FOUND"
         assert decide(ledger, OTHER_COUNTY, transfer, True)["errors"][0]["code"] == "NOT_FOUND"
         assert transfer in listed(ledger, "county", "TO_DECIDE")
