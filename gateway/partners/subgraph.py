@@ -202,8 +202,10 @@ class AllianceRemit:
         self.client = client
 
     async def persons_with_visible_employment(
-        self, token: str, person_ids: Sequence[int]
+        self, token: str | None, person_ids: Sequence[int]
     ) -> set[int]:
+        if token is None:  # what the alliance would answer without a token
+            raise refuse("Authentication required", "UNAUTHENTICATED")
         ids = [to_global_id("Person", person_id) for person_id in dict.fromkeys(person_ids)]
         try:
             response = await self.client.post(
@@ -236,7 +238,7 @@ def _json_object(response: httpx2.Response) -> dict:
 
 # ---------------------------------------------------------------- per-request context
 
-BatchFunction = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
+BatchFunction = Callable[["PartnerContext", Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 @dataclass
@@ -280,7 +282,8 @@ async def _request_parameters(request: Request) -> dict[str, Any] | None:
 def create_app(
     schema: strawberry.Schema, settings: PartnerSettings, metadata: MetaData
 ) -> Starlette:
-    if not settings.gateway_secret:
+    gateway_secret = settings.gateway_secret
+    if not gateway_secret:
         raise SystemExit(
             f"{SECRET_VARIABLE} is not set: a partner subgraph answers only requests signed by the gateway"
         )
@@ -288,11 +291,11 @@ def create_app(
     verifier = TokenVerifier(settings)
     alliance = httpx2.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
     remit = AllianceRemit(settings, alliance)
-    graphql = GraphQL(schema, graphql_ide=None)
+    graphql = GraphQL[PartnerContext, None](schema, graphql_ide=None)
 
     async def graphql_endpoint(request: Request):
         parameters = await _request_parameters(request)
-        if parameters is None or not is_signed(settings.gateway_secret, parameters):
+        if parameters is None or not is_signed(gateway_secret, parameters):
             return refusal()
         token = bearer_token(request.headers)
         caller = ANONYMOUS
