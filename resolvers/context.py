@@ -95,9 +95,14 @@ class SerialSession:
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# What helpers that only read and write rows take: the request's SerialSession, or the bare
+# AsyncSession of a command or a test.
+AnySession = AsyncSession | SerialSession
+
+
 @dataclass
 class Context:
-    session: AsyncSession | SerialSession
+    session: AnySession  # a SerialSession once constructed (__post_init__ wraps a bare one)
     viewer: Viewer
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     audit: AuditTrail = field(default_factory=AuditTrail)

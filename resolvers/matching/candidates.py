@@ -29,7 +29,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import False_, True_
 
 from models.applications import Application
@@ -54,6 +53,7 @@ from models.people import (
 )
 from models.positions import Position, PositionState, position_majors
 from models.regions import Region, RegionPairing
+from resolvers.context import AnySession
 from resolvers.matching.explain import Names
 from resolvers.matching.scoring import (
     LOCATION_BEYOND_INTENTION,
@@ -87,7 +87,7 @@ class Reference:
     paired_provinces: frozenset[tuple[str, str]]
 
     @classmethod
-    async def load(cls, session: AsyncSession) -> Reference:
+    async def load(cls, session: AnySession) -> Reference:
         majors = (await session.execute(select(Major.code, Major.name))).all()
         occupations = (await session.execute(select(Occupation.code, Occupation.name))).all()
         pairings = (
@@ -100,7 +100,7 @@ class Reference:
         )
 
     @classmethod
-    async def cached(cls, session: AsyncSession) -> Reference:
+    async def cached(cls, session: AnySession) -> Reference:
         """``load``, kept per database for REFERENCE_TTL_SECONDS: three queries fewer per call."""
         engine = getattr(
             session.bind, "engine", session.bind
@@ -323,7 +323,7 @@ def in_classes(class_ids: frozenset[int]) -> ColumnElement[bool]:
 
 
 async def graduate(
-    session: AsyncSession, person_id: int, household_clear: ColumnElement[bool] | None = None
+    session: AnySession, person_id: int, household_clear: ColumnElement[bool] | None = None
 ) -> GraduateProfile | None:
     """The graduate's profile if they are available for matching."""
     statement = graduates_statement(household_clear).where(Person.id == person_id, available())
@@ -502,7 +502,7 @@ def reserved_for(class_ids: frozenset[int]) -> ColumnElement[bool]:
     )
 
 
-async def position(session: AsyncSession, position_id: int) -> PositionProfile | None:
+async def position(session: AnySession, position_id: int) -> PositionProfile | None:
     """The position's profile if it is open with headcount left."""
     row = (
         await session.execute(
