@@ -159,7 +159,7 @@ async def portal_session(request: Request) -> JSONResponse:
         {
             "signed_in": True,
             "user_id": viewer.user_id,
-            "role": viewer.role.value,
+            "role": viewer.role.value if viewer.role else None,
             "organisation": viewer.organisation_id,
             "region": viewer.region_code,
         },
@@ -169,9 +169,8 @@ async def portal_session(request: Request) -> JSONResponse:
 
 async def portal_access_token(request: Request) -> str | None:
     """The current access token, for portal pages that call /graphql on the user's behalf."""
-    if (await portal_viewer(request)).is_authenticated:
-        return portal_tokens(request)["access_token"]
-    return None
+    tokens = portal_tokens(request) if (await portal_viewer(request)).is_authenticated else None
+    return tokens["access_token"] if tokens else None
 
 
 async def portal_signout(request: Request, return_to: str = "/") -> RedirectResponse:

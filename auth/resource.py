@@ -42,6 +42,7 @@ class CachedKeys:
     async def current(self) -> KeySet:
         if self._keys is None or time.monotonic() - self._fetched_at >= self._max_age_seconds:
             await self._load()
+        assert self._keys is not None  # _load sets them or raises
         return self._keys
 
     async def refetch(self) -> bool:

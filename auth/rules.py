@@ -879,7 +879,7 @@ TRANSFER_DECIDERS: dict[Role, RowFilter] = {
 def decides_transfers(viewer: Viewer) -> ColumnElement[bool]:
     """The student transfers the viewer may accept or decline (and list as theirs to decide).
     A request is about a person: a viewer that is not working (``working``) has none."""
-    decider = TRANSFER_DECIDERS.get(viewer.role)
+    decider = TRANSFER_DECIDERS.get(viewer.role) if viewer.role is not None else None
     if decider is None:
         return false()
     return and_(

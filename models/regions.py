@@ -9,10 +9,20 @@ The ``path`` column spells the same ancestry out for display and for readers of 
 from __future__ import annotations
 
 import enum
+from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, String, and_, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    and_,
+    false,
+    true,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
 from models.base import Base, enum_column
 
@@ -79,8 +89,15 @@ def subtree_bounds(code: str, level: RegionLevel) -> tuple[str, str] | None:
     return prefix.ljust(6, "0"), prefix.ljust(6, "9")
 
 
-def within(column: ColumnElement, code: str, level: RegionLevel) -> ColumnElement[bool]:
-    """SQL predicate: ``column`` (a region code) lies inside the region ``code``."""
+def within(
+    column: ColumnElement[Any] | QueryableAttribute[Any],
+    code: str | None,
+    level: RegionLevel | None,
+) -> ColumnElement[bool]:
+    """SQL predicate: ``column`` (a region code) lies inside the region ``code``; nothing lies
+    inside no region (a viewer without one)."""
+    if code is None or level is None:
+        return false()
     bounds = subtree_bounds(code, level)
     if bounds is None:
         return true()
