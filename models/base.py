@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import DateTime, Enum, Integer, MetaData, func
+from sqlalchemy import DateTime, Enum, Integer, MetaData, Table, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 # Deterministic constraint names: Alembic can then compare and drop them on both databases.
@@ -20,6 +21,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # every model here maps a Table (none a join or a subquery)
+        __table__: ClassVar[Table]
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str | None = None) -> Enum:
