@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
+from typing import Any
 
 from sqlalchemy import Table
 from stdnum.cn import ric
@@ -254,7 +255,7 @@ def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[
 
 
 def _reference_rows() -> Iterator[tuple[Table, list[dict]]]:
-    regions = [
+    regions: list[dict[str, Any]] = [
         {
             "code": "000000",
             "name": "全国",
