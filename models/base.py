@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import DateTime, Enum, Integer, MetaData, Table, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import ColumnElement, DateTime, Enum, Integer, MetaData, Table, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, declared_attr, mapped_column
 
 # Deterministic constraint names: Alembic can then compare and drop them on both databases.
 NAMING_CONVENTION = {
@@ -17,6 +17,10 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# A column in a query: a Core column expression or a model's attribute (``Person.id``).
+AnyColumn = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 class Base(DeclarativeBase):

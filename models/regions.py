@@ -9,7 +9,6 @@ The ``path`` column spells the same ancestry out for display and for readers of 
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -22,9 +21,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, enum_column
+from models.base import AnyColumn, Base, enum_column
 
 NATION_CODE = "000000"
 
@@ -90,7 +89,7 @@ def subtree_bounds(code: str, level: RegionLevel) -> tuple[str, str] | None:
 
 
 def within(
-    column: ColumnElement[Any] | QueryableAttribute[Any],
+    column: AnyColumn,
     code: str | None,
     level: RegionLevel | None,
 ) -> ColumnElement[bool]:

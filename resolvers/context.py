@@ -30,6 +30,8 @@ class SerialSession:
     Mutations need nothing more: GraphQL runs them one after another."""
 
     def __init__(self, session: AsyncSession) -> None:
+        if session.bind is None:
+            raise ValueError("the request's session must be bound to the engine")
         self.session = session
         self.bind = session.bind
         self._turn = asyncio.Lock()
@@ -91,7 +93,8 @@ class SerialSession:
             return
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
-        if not raw.driver_connection.in_transaction:
+        driver = raw.driver_connection  # aiosqlite's connection
+        if driver is not None and not driver.in_transaction:
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -121,4 +124,5 @@ class Context:
 
     @property
     def on_postgresql(self) -> bool:
-        return self.session.bind.dialect.name == "postgresql"
+        bind = self.session.bind
+        return bind is not None and bind.dialect.name == "postgresql"

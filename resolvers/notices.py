@@ -37,7 +37,7 @@ class NoticeKind(enum.Enum):
     JOIN_REQUESTS = "join_requests"
 
 
-NOTICES_OF_ROLE: dict[Role, tuple[NoticeKind, ...]] = {
+NOTICES_OF_ROLE: dict[Role | None, tuple[NoticeKind, ...]] = {
     Role.GRADUATE: (NoticeKind.REFERRALS_AWAITING, NoticeKind.APPLICATIONS_MOVED),
     Role.SCHOOL: (NoticeKind.REFERRALS_AWAITING, NoticeKind.FOLLOW_UPS_DUE),
     Role.AGENCY: (NoticeKind.REFERRALS_AWAITING,),

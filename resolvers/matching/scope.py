@@ -24,7 +24,7 @@ from resolvers.context import AnySession
 
 async def graduates_filter(
     session: AnySession, viewer: Viewer, position_id: int
-) -> ColumnElement[bool] | None:
+) -> ColumnElement[bool]:
     """The person filter for ``matched_graduates``; AccessDenied when the viewer may not ask."""
     if viewer.role is Role.ENTERPRISE:
         owner = await session.scalar(
