@@ -7,6 +7,7 @@ import base64
 import dataclasses
 import json
 from types import SimpleNamespace
+from typing import Any
 
 import httpx2
 from playwright.async_api import Page
@@ -47,7 +48,8 @@ async def test_the_session_cookie_holds_the_tokens_only_encrypted(page: Page) ->
     assert (await response.json())["signed_in"] is True
 
 
-def _request(secret: str, session: dict | None = None) -> SimpleNamespace:
+def _request(secret: str, session: dict | None = None) -> Any:
+    """The parts of a Request the token helpers read."""
     config = SimpleNamespace(secret_key=secret)
     return SimpleNamespace(
         session=session if session is not None else {},

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import String, inspect, select, text
 from sqlalchemy.engine import make_url
 
 import migrations
@@ -148,7 +148,9 @@ async def _column_length(database_url: str, table: str, column: str) -> int:
             columns = await connection.run_sync(lambda sync: inspect(sync).get_columns(table))
     finally:
         await engine.dispose()
-    return next(c["type"].length for c in columns if c["name"] == column)
+    column_type = next(c["type"] for c in columns if c["name"] == column)
+    assert isinstance(column_type, String), column_type
+    return column_type.length
 
 
 async def test_an_over_long_operation_name_is_audited_cut_to_its_column(server):

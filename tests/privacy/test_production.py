@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx2
 import pytest
@@ -105,7 +105,7 @@ def test_create_app_refuses_the_development_secret_in_production():
 
 
 @pytest.fixture(scope="module")
-async def production_database(tmp_path_factory) -> str:
+async def production_database(tmp_path_factory) -> AsyncIterator[str]:
     """A seeded database of its own: its signing key is made under the production secret."""
     url = await create_database(tmp_path_factory.mktemp("production-db"))
     await asyncio.to_thread(migrations.upgrade, url)

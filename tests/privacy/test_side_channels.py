@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 from sqlalchemy import text
 
 from auth import rules
@@ -96,6 +97,7 @@ def _camel(name: str) -> str:
 
 def test_every_person_field_is_declared_personal_or_not():
     person = build_schema()._schema.type_map["Person"]
+    assert isinstance(person, GraphQLObjectType)
     personal = {_camel(name) for name in rules.PERSONAL_FIELDS}
     assert set(person.fields) - NOT_PERSONAL == personal, (
         "declare a new Person field in auth.rules.PERSONAL_FIELDS"
@@ -111,12 +113,15 @@ def test_every_filter_and_sort_over_persons_is_declared():
         assert declared is not None, (
             f"{name}: declare its arguments in auth.rules.PERSONAL_ARGUMENTS"
         )
-        if hasattr(graphql_type, "fields"):
+        if isinstance(graphql_type, GraphQLInputObjectType):
             assert {_camel(argument) for argument in declared} == set(graphql_type.fields), name
         else:
+            assert isinstance(graphql_type, GraphQLEnumType), name
             assert set(declared) == {value.lower() for value in graphql_type.values}, name
         assert set(declared.values()) - {None} <= set(rules.PERSONAL_FIELDS), name
-    audit_log = types["Query"].fields["auditLog"]
+    query = types["Query"]
+    assert isinstance(query, GraphQLObjectType)
+    audit_log = query.fields["auditLog"]
     assert set(audit_log.args) - {"first", "after"} == set(rules.PERSONAL_ARGUMENTS["auditLog"])
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -94,9 +95,10 @@ async def ledger(tmp_path_factory):
                 alliance.tokens[(username, scope)] = await mint_access_token(
                     config, alliance.database_url, username, scope
                 )
-        alliance.db = db
-        alliance.rival_school = rival_school
-        alliance.other_bureau_region = (
+        # This module's handles, kept on the shared Alliance its tests already receive.
+        alliance.db = db  # type: ignore[attr-defined]
+        alliance.rival_school = rival_school  # type: ignore[attr-defined]
+        alliance.other_bureau_region = (  # type: ignore[attr-defined]
             await db.one("SELECT region_code FROM organisations WHERE id = :o", o=other_bureau)
         )["region_code"]
         try:
@@ -269,7 +271,7 @@ async def test_known_and_unknown_id_numbers_get_the_same_answer(ledger):
     unknown = await fresh_id_number(db)
     record = await record_input(db)
     no_household = {"householdRegion": None, "householdCategory": None}
-    variants = {
+    variants: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "valid": ({}, record),
         "no household": (no_household, record),
         "household region not a county": ({"householdRegion": "500000"}, record),
