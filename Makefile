@@ -33,7 +33,7 @@ $(INSTALLED): requirements.lock pyproject.toml
 # locked stay unless a change needs otherwise; `make lock LOCK_FLAGS=--upgrade` takes the newest).
 lock:
 	test -x $(BIN)/uv || $(MAKE) $(INSTALLED) || test -x $(BIN)/uv
-	$(BIN)/uv pip compile pyproject.toml --extra dev --group pyproject.toml:build \
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --group pyproject.toml:build \
 		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" \
 		$(LOCK_FLAGS) -o requirements.lock
 
