@@ -24,13 +24,24 @@ GATEWAY_SECRET = YULU_GATEWAY_HMAC_SECRET=$${YULU_GATEWAY_HMAC_SECRET:-developme
 # development default unless YULU_FEDERATION_KEY is set).
 FEDERATION_KEY = YULU_FEDERATION_KEY=$${YULU_FEDERATION_KEY:-development-only-federation-key-change-me}
 
-.PHONY: serve test test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway schema graphql-http-audit
+.PHONY: serve test lint lock test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway schema graphql-http-audit
 
-$(INSTALLED): pyproject.toml
+# Exactly the versions (and files, by hash) in requirements.lock, then the project itself without
+# dependencies; `pip check` fails if pyproject.toml needs something the lock lacks (`make lock`).
+$(INSTALLED): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
+
+# Rewrite requirements.lock after a change to pyproject.toml's dependencies (versions already
+# locked stay unless a change needs otherwise; `make lock LOCK_FLAGS=--upgrade` takes the newest).
+lock:
+	test -x $(BIN)/uv || $(MAKE) $(INSTALLED) || test -x $(BIN)/uv
+	$(BIN)/uv pip compile --quiet pyproject.toml --extra dev --group pyproject.toml:build \
+		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" \
+		$(LOCK_FLAGS) -o requirements.lock
 
 # Apache ECharts and other front-end assets, from the npm registry, served by the portal itself.
 $(PORTAL_ASSETS): portal/package.json portal/package-lock.json
@@ -95,7 +106,13 @@ gateway: supergraph
 	cd gateway && $(GATEWAY_SECRET) node_modules/.bin/hive-gateway supergraph supergraph.graphql \
 		--config-path gateway.config.ts --host 127.0.0.1 --port 4000
 
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
+
+# Formatting, lint and types (configured in pyproject.toml); `make test` runs it first.
+lint: $(INSTALLED)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest -q

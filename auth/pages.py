@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from authlib.oauth2.rfc6749 import OAuth2Error
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -41,6 +42,11 @@ LOCKED = (
 STALE_FORM = "页面已过期（安全校验码失效），请刷新页面后重新提交。"
 # The portal's half-finished sign-in (state, PKCE verifier) must survive the session reset.
 PORTAL_PENDING_KEY = "portal_signin"
+
+
+def _text(value: UploadFile | str | None) -> str | None:
+    """A text form field's value; a file sent under its name counts as absent."""
+    return value if isinstance(value, str) else None
 
 
 def safe_next(value: str | None) -> str:
@@ -72,7 +78,7 @@ async def signin(request: Request) -> Response:
     if request.method == "GET":
         return _signin_page(request, next_url=safe_next(request.query_params.get("next")))
     form = await request.form()
-    next_url = safe_next(form.get("next"))
+    next_url = safe_next(_text(form.get("next")))
     if not csrf_valid(request, form):
         return _signin_page(request, next_url=next_url, error=STALE_FORM, status=400)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
@@ -118,9 +124,10 @@ def _attempt_sign_in(
     if passwords.locked_for(session, username, source, now):
         return _Attempt(locked=True, slowed=slowed)
     usable = user is not None and user.is_active
-    if not passwords.verify_password(user.password_hash if usable else None, password):
+    if not passwords.verify_password(user.password_hash if user and usable else None, password):
         passwords.record_failure(session, user, username, source, now)
         return _Attempt(slowed=slowed)
+    assert user is not None  # verify_password(None, …) is never true
     passwords.record_success(session, user, source, password)
     close_session(session, previous_sid)  # the cookie is about to be replaced: its copies go too
     return _Attempt(slowed=slowed, user_id=user.id, session_id=open_session(session, user.id))
@@ -152,7 +159,7 @@ async def authorize(request: Request) -> Response:
     deciding = request.method == "POST"
     if deciding and not csrf_valid(request, await request.form()):
         return error_page(request, STALE_FORM)
-    decision = (await request.form()).get("decision") if deciding else None
+    decision = _text((await request.form()).get("decision")) if deciding else None
     uid = request.session.get(USER)
     outcome = await run_authorization_server(
         request, lambda server: _authorization_step(server, oauth, uid, decision)
@@ -178,7 +185,7 @@ AUTHORIZE_ERRORS = {
 
 def _invalid_request_message(answer: Response) -> str:
     try:
-        code = json.loads(answer.body).get("error", "")
+        code = json.loads(bytes(answer.body)).get("error", "")
     except (ValueError, AttributeError):
         code = ""
     reason = AUTHORIZE_ERRORS.get(code, "请求不符合 OAuth 2.0 授权码流程的要求")

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from auth.config import AuthConfig
 from auth.gateway_signature import SECRET_VARIABLE
@@ -103,16 +103,16 @@ class ProcessGroup:
 def _is_the_alliance_at(url: str) -> bool:
     """The alliance names its own URL as its issuer (running_federation sets YULU_ISSUER so)."""
     try:
-        metadata = httpx.get(f"{url}/.well-known/oauth-authorization-server", timeout=1.0)
+        metadata = httpx2.get(f"{url}/.well-known/oauth-authorization-server", timeout=1.0)
         return metadata.status_code == 200 and metadata.json().get("issuer") == url
-    except (httpx.HTTPError, ValueError):
+    except (httpx2.HTTPError, ValueError):
         return False
 
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1.0).status_code == 200
-    except httpx.HTTPError:
+        return httpx2.get(url, timeout=1.0).status_code == 200
+    except httpx2.HTTPError:
         return False
 
 

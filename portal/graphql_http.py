@@ -27,7 +27,7 @@ from strawberry.types.graphql import OperationType
 from auth.gateway_signature import SIGNED_STATE
 from auth.viewer import ANONYMOUS
 from portal.trusted_documents import REFUSAL_CODE, REFUSAL_MESSAGE, from_portal, is_registered
-from resolvers.context import Context
+from resolvers.context import Context, SerialSession
 from schema.api import build_schema
 from schema.extensions import NUL_MESSAGE, SERVICE_UNAVAILABLE, contains_nul, public_errors
 
@@ -149,7 +149,7 @@ def _error_response(
 
 def _is_request_error(data: Any, errors: list[GraphQLError] | None) -> bool:
     """Parse, validation and variable errors: no data at all, and no error tied to a field."""
-    return data is None and bool(errors) and all(error.path is None for error in errors)
+    return data is None and bool(errors) and all(error.path is None for error in errors or [])
 
 
 def _failed_before_data(data: Any, errors: list[GraphQLError]) -> bool:
@@ -179,7 +179,7 @@ def _wants_ide(request: Request, production: bool) -> bool:
     )
 
 
-def failure_response(error: BaseException, request_id: str, media_type: str = JSON) -> Response:
+def failure_response(error: Exception, request_id: str, media_type: str = JSON) -> Response:
     """A request that failed outside any field (the commit, the bearer-token check): a GraphQL
     error with the request id, 503 with Retry-After when the database is unreachable, else 500."""
     (shown,) = public_errors([GraphQLError("", original_error=error)], request_id)
@@ -188,7 +188,7 @@ def failure_response(error: BaseException, request_id: str, media_type: str = JS
     return _encode({"errors": [shown.formatted]}, 500, media_type)
 
 
-def failure_before_endpoint(request: Request, error: BaseException) -> Response:
+def failure_before_endpoint(request: Request, error: Exception) -> Response:
     """``failure_response`` for a request that failed in a middleware (the bearer-token check
     reads the database), in the media type the client accepts."""
     return failure_response(
@@ -213,6 +213,7 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
             viewer=getattr(request.state, "viewer", ANONYMOUS),
             from_gateway=getattr(request.state, SIGNED_STATE, False),
         )
+        assert isinstance(context.session, SerialSession)  # what Context makes of any session
         try:
             result = await schema.execute(
                 context_value=context, allowed_operation_types=allowed, **parameters

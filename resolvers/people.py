@@ -16,6 +16,7 @@ from stdnum.cn import ric
 from auth import rules
 from auth.viewer import Viewer
 from models.audit import AuditRecord
+from models.base import AnyColumn
 from models.catalogue import Occupation
 from models.people import (
     MONITORED_CATEGORIES,
@@ -45,7 +46,7 @@ class Ledger(enum.StrEnum):
     ALL = "all"
 
 
-PERSON_SORTS = {
+PERSON_SORTS: dict[str, AnyColumn] = {
     "name": Person.name,
     "newest": Person.created_at.desc(),
     "birth_date": Person.birth_date,
@@ -354,6 +355,7 @@ async def registered_person(ctx: Context, id_number: str) -> Person | None:
 
 async def _identity_of(ctx: Context, person: Person) -> dict[str, Any]:
     household = await ctx.session.get(Household, person.household_id)
+    assert household is not None  # persons.household_id is a foreign key
     return {
         "name": person.name,
         "id_number": person.id_number,
@@ -444,7 +446,9 @@ def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, An
     return row
 
 
-async def upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
+async def upsert_ledger(
+    ctx: Context, model: type[Any], person: Person, values: dict[str, Any]
+) -> Any:
     existing = (
         await ctx.session.scalars(select(model).where(model.person_id == person.id))
     ).first()
@@ -522,7 +526,9 @@ async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[st
             len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。"
         )
         unknown = [
-            c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None
+            c
+            for c, found in zip(codes, await one_by(ctx, key).load_many(codes), strict=True)
+            if found is None
         ]
         checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
     certificates = values.get("certificates")

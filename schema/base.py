@@ -73,7 +73,9 @@ CHANGES_DESCRIPTION = "Only the fields you send change; null empties an optional
 
 @strawberry.interface(description="An object with a global ID (Relay).")
 class Node:
-    id: strawberry.ID
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError("every Node type makes its global ID from its row's key")
 
 
 # Value types any subgraph may define as well (a partner's own connections have a PageInfo).
@@ -105,7 +107,7 @@ class Connection(Generic[T]):
     def of(cls, page: Page) -> Connection:
         cursors = page.cursors
         return cls(
-            edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows)],
+            edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows, strict=True)],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.offset > 0,

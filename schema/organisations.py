@@ -33,10 +33,14 @@ from schema.regions import Region
 if TYPE_CHECKING:
     from schema.positions import Position
 
-OrganisationKind = strawberry.enum(model.OrganisationKind)
-Membership = strawberry.enum(model.Membership)
-SchoolLevel = strawberry.enum(model.SchoolLevel)
-Role = strawberry.enum(model.Role)
+OrganisationKind = model.OrganisationKind
+strawberry.enum(OrganisationKind)
+Membership = model.Membership
+strawberry.enum(Membership)
+SchoolLevel = model.SchoolLevel
+strawberry.enum(SchoolLevel)
+Role = model.Role
+strawberry.enum(Role)
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 
 

@@ -48,11 +48,16 @@ if TYPE_CHECKING:
     from schema.organisations import Organisation
     from schema.tracking import AssistanceCase, EmploymentRecord, FollowUp
 
-Gender = strawberry.enum(model.Gender)
-HouseholdCategory = strawberry.enum(model.HouseholdCategory)
-StudentStatus = strawberry.enum(model.StudentStatus)
-LocationTier = strawberry.enum(model.LocationTier)
-Ledger = strawberry.enum(resolve.Ledger, description="The three lists (3张清单), or everyone.")
+Gender = model.Gender
+strawberry.enum(Gender)
+HouseholdCategory = model.HouseholdCategory
+strawberry.enum(HouseholdCategory)
+StudentStatus = model.StudentStatus
+strawberry.enum(StudentStatus)
+LocationTier = model.LocationTier
+strawberry.enum(LocationTier)
+Ledger = resolve.Ledger
+strawberry.enum(Ledger, description="The three lists (3张清单), or everyone.")
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyApplication = Annotated["Application", strawberry.lazy("schema.applications")]
 LazyTrainingClass = Annotated["TrainingClass", strawberry.lazy("schema.classes")]

@@ -12,7 +12,7 @@ import hmac
 import json
 from collections import Counter, defaultdict
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import select
 
@@ -186,7 +186,7 @@ async def test_the_registry_bounds_its_batches(federation: Federation, token_of)
 
 
 def test_the_registry_reads_its_records_for_readiness(federation: Federation) -> None:
-    assert httpx.get(f"{federation.partner_urls['school_registry']}/healthz").text == "ok"
+    assert httpx2.get(f"{federation.partner_urls['school_registry']}/healthz").text == "ok"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from starlette.applications import Starlette
 
@@ -57,9 +57,9 @@ class Production:
     app: Starlette
     database_url: str
 
-    def client(self, peer: tuple[str, int] = ("203.0.113.7", 50000)) -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=self.app, client=peer)
-        return httpx.AsyncClient(transport=transport, base_url=ISSUER)
+    def client(self, peer: tuple[str, int] = ("203.0.113.7", 50000)) -> httpx2.AsyncClient:
+        transport = httpx2.ASGITransport(app=self.app, client=peer)
+        return httpx2.AsyncClient(transport=transport, base_url=ISSUER)
 
     async def token(self, username: str, client_id: str) -> str:
         config = self.app.state.auth.config
@@ -93,12 +93,12 @@ def registered_body(name: str) -> str:
     return next(entry["body"] for entry in listed if entry["name"] == name)
 
 
-async def _ask(client: httpx.AsyncClient, query: str, token: str | None = None) -> httpx.Response:
+async def _ask(client: httpx2.AsyncClient, query: str, token: str | None = None) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return await client.post("/graphql", json={"query": query}, headers=headers)
 
 
-def _refused(response: httpx.Response) -> bool:
+def _refused(response: httpx2.Response) -> bool:
     codes = {error["extensions"].get("code") for error in response.json().get("errors", [])}
     return response.status_code == 400 and codes == {"PERSISTED_QUERY_NOT_IN_LIST"}
 
@@ -131,7 +131,7 @@ async def test_partner_and_member_clients_keep_full_graphql(production: Producti
             assert answer.status_code == 200 and answer.json()["data"]["organisations"]["edges"]
 
 
-async def _signed_in(client: httpx.AsyncClient, username: str) -> None:
+async def _signed_in(client: httpx2.AsyncClient, username: str) -> None:
     to_authorize = await client.get("/auth/login?next=/")
     to_signin = await client.get(to_authorize.headers["location"])
     signed_in = await sign_in(client, to_signin.headers["location"], username, PASSWORD)

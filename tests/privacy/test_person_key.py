@@ -25,7 +25,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -85,7 +85,7 @@ def hmac_of(id_number: str, key: str = FEDERATION_KEY) -> str:
 
 @dataclass
 class Alliance:
-    client: httpx.AsyncClient
+    client: httpx2.AsyncClient
     engine: AsyncEngine
     gateway_secret: str
     tokens: dict[str, str]
@@ -141,8 +141,8 @@ async def alliance(seeded_url: str) -> AsyncIterator[Alliance]:
     tokens = {
         name: await mint_access_token(app.state.auth.config, seeded_url, name) for name in USERNAMES
     }
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         yield Alliance(client, app.state.engine, secret, tokens, id_numbers, credit_codes)
     await app.state.engine.dispose()
 

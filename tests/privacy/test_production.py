@@ -15,9 +15,9 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
-import httpx
+import httpx2
 import pytest
 
 import migrations
@@ -114,7 +114,7 @@ def test_create_app_refuses_the_development_secret_in_production():
 
 
 @pytest.fixture(scope="module")
-async def production_database(tmp_path_factory) -> str:
+async def production_database(tmp_path_factory) -> AsyncIterator[str]:
     """A seeded database of its own: its signing key is made under the production secret."""
     url = await create_database(tmp_path_factory.mktemp("production-db"))
     await asyncio.to_thread(migrations.upgrade, url)
@@ -136,9 +136,9 @@ def production_server(production_database) -> Iterator[str]:
         while True:
             assert server.poll() is None, server.communicate()[1]
             try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
+                if httpx2.get(f"{url}/healthz").status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline, "yulu serve did not come up"
             time.sleep(0.2)
@@ -148,9 +148,9 @@ def production_server(production_database) -> Iterator[str]:
         server.communicate(timeout=30)
 
 
-def service_sdl(url: str, token: str | None = None) -> httpx.Response:
+def service_sdl(url: str, token: str | None = None) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(f"{url}/graphql", json={"query": SERVICE_SDL}, headers=headers)
+    return httpx2.post(f"{url}/graphql", json={"query": SERVICE_SDL}, headers=headers)
 
 
 @pytest.mark.db
