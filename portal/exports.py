@@ -91,16 +91,36 @@ EXPORTS: dict[str, ListExport] = {
                 (Column("姓名", 10), lambda n: n["name"]),
                 (Column("专业", 24), lambda n: _get(n, "studentRecord", "major", "name")),
                 (Column("入学年份", 10), lambda n: _get(n, "studentRecord", "entryYear")),
-                (Column("预计毕业年份", 12), lambda n: _get(n, "studentRecord", "expectedGraduationYear")),
-                (Column("学籍状态", 10), lambda n: _word("student_status")(_get(n, "studentRecord", "status"))),
+                (
+                    Column("预计毕业年份", 12),
+                    lambda n: _get(n, "studentRecord", "expectedGraduationYear"),
+                ),
+                (
+                    Column("学籍状态", 10),
+                    lambda n: _word("student_status")(_get(n, "studentRecord", "status")),
+                ),
                 (Column("家庭类别", 14), _household),
                 (Column("户籍地", 14), lambda n: _get(n, "household", "region", "name") or "—"),
                 (Column("正在求职", 10), lambda n: _yes(_get(n, "employmentIntention", "seeking"))),
             ),
             frozenset({"SCHOOL"}),
         ),
-        ListExport("positions", "我的岗位", "EnterprisePositions", ("positions",), POSITION_COLUMNS, frozenset({"ENTERPRISE"})),
-        ListExport("demand", "岗位需求清单", "DemandList", ("positions",), POSITION_COLUMNS, frozenset({"AGENCY"})),
+        ListExport(
+            "positions",
+            "我的岗位",
+            "EnterprisePositions",
+            ("positions",),
+            POSITION_COLUMNS,
+            frozenset({"ENTERPRISE"}),
+        ),
+        ListExport(
+            "demand",
+            "岗位需求清单",
+            "DemandList",
+            ("positions",),
+            POSITION_COLUMNS,
+            frozenset({"AGENCY"}),
+        ),
         ListExport(
             "applications",
             "推荐与投递",
@@ -115,7 +135,10 @@ EXPORTS: dict[str, ListExport] = {
                 (Column("阶段", 10), lambda n: _word("stage")(n["stage"])),
                 (Column("来源", 10), lambda n: _word("source")(n["source"])),
                 (Column("推荐机构", 24), lambda n: _get(n, "referrer", "name")),
-                (Column("提交时间", 18), lambda n: (n.get("createdAt") or "")[:16].replace("T", " ")),
+                (
+                    Column("提交时间", 18),
+                    lambda n: (n.get("createdAt") or "")[:16].replace("T", " "),
+                ),
             ),
             frozenset({"SCHOOL", "AGENCY"}),
         ),
@@ -160,8 +183,14 @@ EXPORTS: dict[str, ListExport] = {
                 (Column("家庭类别", 14), _household),
                 (Column("易地扶贫搬迁", 12), lambda n: _yes(_get(n, "household", "relocated"))),
                 (Column("摸底年份", 10), lambda n: _get(n, "enrolmentIntention", "surveyYear")),
-                (Column("愿意就读职业院校", 16), lambda n: _yes(_get(n, "enrolmentIntention", "wantsVocational"))),
-                (Column("意向专业", 24), lambda n: _major(_get(n, "enrolmentIntention", "preferredMajor"))),
+                (
+                    Column("愿意就读职业院校", 16),
+                    lambda n: _yes(_get(n, "enrolmentIntention", "wantsVocational")),
+                ),
+                (
+                    Column("意向专业", 24),
+                    lambda n: _major(_get(n, "enrolmentIntention", "preferredMajor")),
+                ),
                 (Column("备注", 24), lambda n: _get(n, "enrolmentIntention", "note")),
             ),
             frozenset({"BUREAU"}),
@@ -174,14 +203,37 @@ EXPORTS: dict[str, ListExport] = {
             (
                 (Column("身份证号", 22), lambda n: n["idNumber"]),
                 (Column("姓名", 10), lambda n: n["name"]),
-                (Column("毕业年份", 10), lambda n: _get(n, "employmentIntention", "graduationYear")),
-                (Column("意向职业代码", 24), lambda n: _codes(_get(n, "employmentIntention", "occupations"))),
-                (Column("意向地区代码", 20), lambda n: _codes(_get(n, "employmentIntention", "regions"))),
-                (Column("就业地域", 10), lambda n: _word("location_tier")(_get(n, "employmentIntention", "preferredTier"))),
-                (Column("期望月薪（元）", 14), lambda n: _get(n, "employmentIntention", "expectedSalary")),
+                (
+                    Column("毕业年份", 10),
+                    lambda n: _get(n, "employmentIntention", "graduationYear"),
+                ),
+                (
+                    Column("意向职业代码", 24),
+                    lambda n: _codes(_get(n, "employmentIntention", "occupations")),
+                ),
+                (
+                    Column("意向地区代码", 20),
+                    lambda n: _codes(_get(n, "employmentIntention", "regions")),
+                ),
+                (
+                    Column("就业地域", 10),
+                    lambda n: _word("location_tier")(
+                        _get(n, "employmentIntention", "preferredTier")
+                    ),
+                ),
+                (
+                    Column("期望月薪（元）", 14),
+                    lambda n: _get(n, "employmentIntention", "expectedSalary"),
+                ),
                 (Column("正在求职", 10), lambda n: _yes(_get(n, "employmentIntention", "seeking"))),
-                (Column("打算升学", 10), lambda n: _yes(_get(n, "employmentIntention", "wantsFurtherStudy"))),
-                (Column("打算创业", 10), lambda n: _yes(_get(n, "employmentIntention", "wantsOwnBusiness"))),
+                (
+                    Column("打算升学", 10),
+                    lambda n: _yes(_get(n, "employmentIntention", "wantsFurtherStudy")),
+                ),
+                (
+                    Column("打算创业", 10),
+                    lambda n: _yes(_get(n, "employmentIntention", "wantsOwnBusiness")),
+                ),
             ),
             frozenset({"SCHOOL"}),
         ),
@@ -226,9 +278,7 @@ class ExportRefused(Exception):
     """The operation answered errors (a role without the list, say); the message is the API's."""
 
 
-async def _pages(
-    ctx: Context, export: ListExport, variables: dict[str, Any]
-) -> list[Node]:
+async def _pages(ctx: Context, export: ListExport, variables: dict[str, Any]) -> list[Node]:
     """Every row of the list, page by page, as the page's operation answers them."""
     schema = build_schema()
     source = operations()[export.operation].source
@@ -266,14 +316,16 @@ def _follow_up_rows(persons: list[Node]) -> Iterator[list[Cell]]:
             ]
 
 
-async def export_workbook(
-    ctx: Context, name: str, variables: dict[str, Any]
-) -> tuple[bytes, int]:
+async def export_workbook(ctx: Context, name: str, variables: dict[str, Any]) -> tuple[bytes, int]:
     """The list ``name`` as the viewer of ``ctx`` sees it, as .xlsx bytes, and its row count.
     The caller commits ``ctx``'s session (the audit records of what was read in clear)."""
     ctx.audit.exporting = True
     if name == "follow-ups":
-        persons = await _pages(ctx, ListExport(name, "跟踪回访记录", "FollowUpLedger", ("persons",), (), frozenset()), variables)
+        persons = await _pages(
+            ctx,
+            ListExport(name, "跟踪回访记录", "FollowUpLedger", ("persons",), (), frozenset()),
+            variables,
+        )
         rows = list(_follow_up_rows(persons))
         return write_workbook([Sheet("跟踪回访记录", FOLLOW_UP_COLUMNS, rows)]), len(rows)
     export = EXPORTS[name]

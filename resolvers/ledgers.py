@@ -540,6 +540,7 @@ def _identity_unchanged(
             and values["household_region"] == household.region_code
             and values["household_category"] == household.category
             and bool(values.get("relocated")) == household.relocated
+            and values.get("registration_number") in (None, household.registration_number)
         )
     return same
 
@@ -632,23 +633,15 @@ async def _plan_census(ctx: Context, batch: list[Row]) -> None:
         if person is None:
             row.action = Action.CREATE
             continue
-        entry = stored.get((person.id, values["survey_year"])) or _only_entry(stored, person.id)
+        entry = stored.get((person.id, values["survey_year"]))  # one row per survey year
         same_entry = (
             entry is not None
-            and entry.survey_year == values["survey_year"]
-            and (
-                entry.wants_vocational == values["wants_vocational"]
-                and entry.preferred_major_code == (values.get("preferred_major_code") or None)
-                and (entry.note or None) == (values.get("note") or None)
-            )
+            and entry.wants_vocational == values["wants_vocational"]
+            and entry.preferred_major_code == (values.get("preferred_major_code") or None)
+            and (entry.note or None) == (values.get("note") or None)
         )
         same_person = _identity_unchanged(values, person, households[person.household_id])
         row.action = Action.UNCHANGED if same_entry and same_person else Action.UPDATE
-
-
-def _only_entry(stored: dict[tuple[int, int], EnrolmentIntention], person_id: int) -> Any:
-    """Ledger (a) keeps one row a person today; any survey year of theirs is the one updated."""
-    return next((entry for (owner, _), entry in stored.items() if owner == person_id), None)
 
 
 async def _write_census(ctx: Context, row: Row) -> Outcome:
