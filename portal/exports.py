@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auth.viewer import Viewer
 from portal.labels import LABELS
 from portal.operations import operations
 from resolvers import jobs
@@ -57,11 +56,15 @@ class ListExport:
     operation: str
     rows_at: tuple[str, ...]  # path to the connection (edges/pageInfo) or to a plain list
     columns: tuple[tuple[Column, Callable[[Node], Cell]], ...]
-    roles: frozenset[str]
 
 
 def _connection(data: dict[str, Any], path: Sequence[str]) -> Any:
     return _get(data, *path)
+
+
+def _school_and_major(node: Node) -> str:
+    record = node.get("studentRecord")
+    return f"{record['school']['name']} · {record['major']['name']}" if record else "—"
 
 
 POSITION_COLUMNS: tuple[tuple[Column, Callable[[Node], Cell]], ...] = (
@@ -103,7 +106,6 @@ EXPORTS: dict[str, ListExport] = {
                 (Column("户籍地", 14), lambda n: _get(n, "household", "region", "name") or "—"),
                 (Column("正在求职", 10), lambda n: _yes(_get(n, "employmentIntention", "seeking"))),
             ),
-            frozenset({"SCHOOL"}),
         ),
         ListExport(
             "positions",
@@ -111,7 +113,6 @@ EXPORTS: dict[str, ListExport] = {
             "EnterprisePositions",
             ("positions",),
             POSITION_COLUMNS,
-            frozenset({"ENTERPRISE"}),
         ),
         ListExport(
             "demand",
@@ -119,7 +120,6 @@ EXPORTS: dict[str, ListExport] = {
             "DemandList",
             ("positions",),
             POSITION_COLUMNS,
-            frozenset({"AGENCY"}),
         ),
         ListExport(
             "applications",
@@ -140,7 +140,6 @@ EXPORTS: dict[str, ListExport] = {
                     lambda n: (n.get("createdAt") or "")[:16].replace("T", " "),
                 ),
             ),
-            frozenset({"SCHOOL", "AGENCY"}),
         ),
         ListExport(
             "help-cases",
@@ -150,11 +149,9 @@ EXPORTS: dict[str, ListExport] = {
             (
                 (Column("姓名", 10), lambda n: n["name"]),
                 (Column("学历", 10), lambda n: _word("education")(n["education"])),
-                (Column("专业", 20), lambda n: _get(n, "studentRecord", "major", "name")),
-                (Column("学校", 28), lambda n: _get(n, "studentRecord", "school", "name")),
+                (Column("学校 · 专业", 36), _school_and_major),
                 (Column("帮扶", 14), lambda n: _cases(n["assistanceCases"])),
             ),
-            frozenset({"AGENCY"}),
         ),
         ListExport(
             "fair-registrations",
@@ -167,7 +164,6 @@ EXPORTS: dict[str, ListExport] = {
                 (Column("学历", 10), lambda n: _word("education")(n["education"])),
                 (Column("专业", 20), lambda n: _get(n, "studentRecord", "major", "name")),
             ),
-            frozenset({"AGENCY"}),
         ),
         ListExport(
             "census",
@@ -193,7 +189,6 @@ EXPORTS: dict[str, ListExport] = {
                 ),
                 (Column("备注", 24), lambda n: _get(n, "enrolmentIntention", "note")),
             ),
-            frozenset({"BUREAU"}),
         ),
         ListExport(
             "intentions",
@@ -235,7 +230,6 @@ EXPORTS: dict[str, ListExport] = {
                     lambda n: _yes(_get(n, "employmentIntention", "wantsOwnBusiness")),
                 ),
             ),
-            frozenset({"SCHOOL"}),
         ),
     )
 }
@@ -245,7 +239,7 @@ def _cases(cases: list[Node]) -> str:
     if not cases:
         return "—"
     open_cases = sum(1 for case in cases if case["state"] == "OPEN")
-    return f"进行中 {open_cases} 件" if open_cases else f"已结案 {len(cases)} 件"
+    return f"帮扶中 {open_cases} 件" if open_cases else "已结案"
 
 
 def _major(major: Node | None) -> str | None:
@@ -264,14 +258,11 @@ FOLLOW_UP_COLUMNS = (
     Column("月收入（元）", 12),
     Column("备注", 30),
 )
-LEDGER_EXPORTS = {
-    "census": "census",
-    "students": "students",
-    "intentions": "intentions",
-    "positions": "positions",
-    "follow-ups": "follow-ups",
-}
-"""`yulu ledger export KIND`: the list each ledger kind exports."""
+FOLLOW_UPS_TITLE = "跟踪回访记录"
+
+
+FOLLOW_UPS_EXPORT = ListExport("follow-ups", FOLLOW_UPS_TITLE, "FollowUpLedger", ("persons",), ())
+"""One row per follow-up (of each graduate in the viewer's remit), not one per person."""
 
 
 class ExportRefused(Exception):
@@ -321,13 +312,9 @@ async def export_workbook(ctx: Context, name: str, variables: dict[str, Any]) ->
     The caller commits ``ctx``'s session (the audit records of what was read in clear)."""
     ctx.audit.exporting = True
     if name == "follow-ups":
-        persons = await _pages(
-            ctx,
-            ListExport(name, "跟踪回访记录", "FollowUpLedger", ("persons",), (), frozenset()),
-            variables,
-        )
+        persons = await _pages(ctx, FOLLOW_UPS_EXPORT, variables)
         rows = list(_follow_up_rows(persons))
-        return write_workbook([Sheet("跟踪回访记录", FOLLOW_UP_COLUMNS, rows)]), len(rows)
+        return write_workbook([Sheet(FOLLOW_UPS_TITLE, FOLLOW_UP_COLUMNS, rows)]), len(rows)
     export = EXPORTS[name]
     nodes = await _pages(ctx, export, variables)
     columns = [column for column, _ in export.columns]
@@ -341,7 +328,7 @@ async def export_job(running: jobs.RunningJob) -> jobs.Outcome:
     async with running.sessions() as session:
         ctx = Context(session=session, viewer=running.viewer)
         try:
-            data, count = await export_workbook(ctx, job.kind, job.arguments)
+            data, count = await export_workbook(ctx, job.kind, job.arguments["variables"])
         except ExportRefused as refused:
             await session.rollback()
             return jobs.Outcome({}, failed=f"无法导出：{refused}")
@@ -350,6 +337,5 @@ async def export_job(running: jobs.RunningJob) -> jobs.Outcome:
     return jobs.Outcome({"rows": count}, output=data)
 
 
-def viewer_may_export(viewer: Viewer, name: str) -> bool:
-    export = EXPORTS.get(name)
-    return export is not None and viewer.role is not None and viewer.role.name in export.roles
+def export_title(name: str) -> str:
+    return EXPORTS[name].title if name in EXPORTS else FOLLOW_UPS_TITLE

@@ -110,7 +110,7 @@ async def _acting(session: Any, username: str) -> Viewer:
     return await viewer_of(session, user, granted_scope(user, PORTAL_SCOPES))
 
 
-async def _template(kind: str, out: Path) -> str:
+async def _template(kind: str) -> bytes:
     engine = create_engine(get_settings().database_url)
     try:
         async with session_factory(engine)() as session:
@@ -119,8 +119,7 @@ async def _template(kind: str, out: Path) -> str:
             )
     finally:
         await engine.dispose()
-    out.write_bytes(data)
-    return f"模板已写入 {out}"
+    return data
 
 
 def _print_report(report: ledgers.Report) -> None:
@@ -159,7 +158,7 @@ async def _import(kind: str, file: Path, username: str, dry_run: bool) -> bool:
         await engine.dispose()
 
 
-async def _export(kind: str, out: Path, username: str) -> str:
+async def _export(kind: str, username: str) -> tuple[bytes, int]:
     engine = create_engine(get_settings().database_url)
     try:
         async with session_factory(engine)() as session:
@@ -172,19 +171,21 @@ async def _export(kind: str, out: Path, username: str) -> str:
             await session.commit()  # the audit records of what left in clear
     finally:
         await engine.dispose()
-    out.write_bytes(data)
-    return f"已导出 {count} 行到 {out}"
+    return data, count
 
 
 def _run(args: argparse.Namespace) -> None:
     try:
         if args.action == "template":
-            print(asyncio.run(_template(args.kind, args.out)))
+            args.out.write_bytes(asyncio.run(_template(args.kind)))
+            print(f"模板已写入 {args.out}")
         elif args.action == "import":
             if not asyncio.run(_import(args.kind, args.file, args.username, args.dry_run)):
                 sys.exit(1)
         else:
-            print(asyncio.run(_export(args.kind, args.out, args.username)))
+            data, count = asyncio.run(_export(args.kind, args.username))
+            args.out.write_bytes(data)
+            print(f"已导出 {count} 行到 {args.out}")
     except (UnknownUser, UnreadableWorkbook, ExportRefused) as error:
         sys.exit(f"yulu: {error}")
     except AccessDenied as denied:
