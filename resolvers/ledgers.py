@@ -28,7 +28,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, insert, select, tuple_
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
@@ -666,11 +666,11 @@ async def _write_census(ctx: Context, row: Row) -> Outcome:
 
 async def _create_census(ctx: Context, rows: list[Row]) -> list[Row]:
     """New children of the county in households of their own (or sharing a 户号 new to the
-    county), created together: the census mutation's writes for a new person — household with
-    its first category row, person, survey row, the audited identity — as one flush per batch
-    instead of a dozen statements a row. Every rule the mutation checks was checked on the row
-    (its cells, its county, the ID number unregistered). Returns the rows left for the mutation:
-    those joining a household that is registered already."""
+    county), created together: the census mutation's writes for a new person — a household with
+    its first category row, the person, the survey row, the audited identity — as four multi-row
+    INSERTs a batch instead of a dozen statements a row. Every rule the mutation checks was
+    checked on the row (its cells, its county, the ID number unregistered). Returns the rows
+    left for the mutation: those joining a household that is registered already."""
     numbers = {
         (row.values["household_region"], row.values["registration_number"])
         for row in rows
@@ -684,49 +684,76 @@ async def _create_census(ctx: Context, rows: list[Row]) -> list[Row]:
             )
         )
         registered = set(found.all())
-    left = [
-        r
-        for r in rows
-        if (r.values["household_region"], r.values.get("registration_number")) in registered
+
+    def joins_registered(row: Row) -> bool:
+        return (row.values["household_region"], row.values.get("registration_number")) in registered
+
+    new = [row for row in rows if not joins_registered(row)]
+    if new:
+        await _insert_census(ctx, new)
+    return [row for row in rows if joins_registered(row)]
+
+
+async def _insert_census(ctx: Context, rows: list[Row]) -> None:
+    households: dict[tuple[str, str], dict[str, Any]] = {}
+    for index, row in enumerate(rows):
+        households.setdefault(_household_key(index, row), _household_values(row.values))
+    for household, key in zip(
+        households.values(), await _reserve_ids(ctx, Household, len(households)), strict=True
+    ):
+        household["id"] = key
+    person_ids = await _reserve_ids(ctx, Person, len(rows))
+    persons = [
+        _person_values(row.values, households[_household_key(index, row)]["id"], person_ids[index])
+        for index, row in enumerate(rows)
     ]
-    new = [
-        r
-        for r in rows
-        if (r.values["household_region"], r.values.get("registration_number")) not in registered
-    ]
-    # Three flushes a batch (households, then persons, then their survey rows), each one
-    # multi-row INSERT ... RETURNING: the models have no relationships to order them for us.
-    households: dict[tuple[str, str], Household] = {}
-    for index, row in enumerate(new):
-        values = row.values
-        key = (values["household_region"], values.get("registration_number") or f"#{index}")
-        households.setdefault(key, _new_household(values))
-    ctx.session.add_all(households.values())
-    await ctx.session.flush()
-    ctx.session.add_all(_first_category(ctx, household) for household in households.values())
-    created: list[tuple[Row, Person]] = []
-    for index, row in enumerate(new):
-        values = row.values
-        key = (values["household_region"], values.get("registration_number") or f"#{index}")
-        created.append((row, _new_person(values, households[key])))
-    ctx.session.add_all(person for _, person in created)
-    await ctx.session.flush()
-    ctx.session.add_all(
-        EnrolmentIntention(person_id=person.id, **_survey_values(row.values))
-        for row, person in created
+    await ctx.session.execute(insert(Household), list(households.values()))
+    await ctx.session.execute(
+        insert(HouseholdCategoryChange),
+        [_first_category(ctx, household) for household in households.values()],
     )
-    await ctx.session.flush()
-    for row, person in created:
+    await ctx.session.execute(insert(Person), persons)
+    await ctx.session.execute(
+        insert(EnrolmentIntention),
+        [
+            {"person_id": person["id"], **_survey_values(row.values)}
+            for row, person in zip(rows, persons, strict=True)
+        ],
+    )
+    for row, person in zip(rows, persons, strict=True):
         ctx.audit.mutated(
             CENSUS.mutation,
             True,
-            subject_person_id=person.id,
+            subject_person_id=person["id"],
             changes={
                 name: {"before": None, "after": value}
                 for name, value in _audited_identity(row.values).items()
             },
         )
-    return left
+
+
+def _household_key(index: int, row: Row) -> tuple[str, str]:
+    """Rows of one 户号 share a household; a row without one gets its own."""
+    return (row.values["household_region"], row.values.get("registration_number") or f"#{index}")
+
+
+async def _reserve_ids(ctx: Context, model: type, count: int) -> list[int]:
+    """``count`` new primary keys of ``model``'s table, so that a batch is inserted with one
+    executemany (an INSERT ... RETURNING of many rows comes back one statement a row on SQLite,
+    whose RETURNING order is not guaranteed). PostgreSQL: from the table's sequence. SQLite: after
+    the largest id, safe because the import holds the database's only write lock."""
+    if count == 0:
+        return []
+    table = model.__table__.name
+    if ctx.on_postgresql:
+        reserved = await ctx.session.scalars(
+            select(func.nextval(func.pg_get_serial_sequence(table, "id"))).select_from(
+                func.generate_series(1, count)
+            )
+        )
+        return list(reserved)
+    largest = await ctx.session.scalar(select(func.coalesce(func.max(model.id), 0)))
+    return list(range(largest + 1, largest + 1 + count))
 
 
 def _survey_values(values: dict[str, Any]) -> dict[str, Any]:
@@ -738,40 +765,43 @@ def _survey_values(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _new_household(values: dict[str, Any]) -> Household:
-    return Household(
-        region_code=values["household_region"],
-        category=values["household_category"],
-        relocated=bool(values.get("relocated")),
-        registration_number=values.get("registration_number") or None,
-    )
+def _household_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "region_code": values["household_region"],
+        "category": values["household_category"],
+        "relocated": bool(values.get("relocated")),
+        "registration_number": values.get("registration_number") or None,
+    }
 
 
-def _first_category(ctx: Context, household: Household) -> HouseholdCategoryChange:
+def _first_category(ctx: Context, household: dict[str, Any]) -> dict[str, Any]:
     """The category a new household is registered with (resolvers.households' first row)."""
-    return HouseholdCategoryChange(
-        household_id=household.id,
-        from_category=None,
-        to_category=household.category,
-        changed_on=today(),
-        reason="登记",
-        changed_by_user_id=ctx.viewer.user_id,
-        changed_by_organisation_id=ctx.viewer.organisation_id,
-    )
+    return {
+        "household_id": household["id"],
+        "from_category": None,
+        "to_category": household["category"],
+        "changed_on": today(),
+        "reason": "登记",
+        "changed_by_user_id": ctx.viewer.user_id,
+        "changed_by_organisation_id": ctx.viewer.organisation_id,
+    }
 
 
-def _new_person(values: dict[str, Any], household: Household) -> Person:
+def _person_values(values: dict[str, Any], household_id: int, person_id: int) -> dict[str, Any]:
     number = values["id_number"]
-    return Person(
-        name=values["name"].strip(),
-        id_number=number,
-        phone=values.get("phone") or None,
-        gender=Gender.MALE if int(number[16]) % 2 else Gender.FEMALE,  # GB 11643
-        birth_date=ric.get_birth_date(number),
-        household_id=household.id,
-        education=Education.JUNIOR_MIDDLE,
-        certificates=[],
-    )
+    return {
+        "id": person_id,
+        "name": values["name"].strip(),
+        "id_number": number,
+        "phone": values.get("phone") or None,
+        "gender": Gender.MALE if int(number[16]) % 2 else Gender.FEMALE,  # GB 11643
+        "birth_date": ric.get_birth_date(number),
+        "household_id": household_id,
+        "education": Education.JUNIOR_MIDDLE,
+        "certificates": [],
+        "consent_to_share": False,
+        "version": 1,
+    }
 
 
 def _audited_identity(values: dict[str, Any]) -> dict[str, Any]:
