@@ -38,6 +38,7 @@ class ListPage:
     export: str  # portal.exports.EXPORTS (or "follow-ups")
     variables: Variables
     back: str  # the page, for the job page's link back
+    role: str  # the role whose page it is (the API's rules decide the rows in any case)
 
 
 def _fair(params: Mapping[str, str], _user: dict) -> dict:
@@ -49,20 +50,20 @@ def _none(_params: Mapping[str, str], _user: dict) -> dict:
 
 
 LISTS: dict[str, ListPage] = {
-    "students": ListPage("students", school.ledger_variables, "/school"),
-    "positions": ListPage("positions", enterprise.positions_variables, "/enterprise"),
-    "demand": ListPage("demand", agency.demand_variables, "/agency"),
+    "students": ListPage("students", school.ledger_variables, "/school", "SCHOOL"),
+    "positions": ListPage("positions", enterprise.positions_variables, "/enterprise", "ENTERPRISE"),
+    "demand": ListPage("demand", agency.demand_variables, "/agency", "AGENCY"),
     "school-applications": ListPage(
-        "applications", applications.applications_variables, "/school/referrals"
+        "applications", applications.applications_variables, "/school/referrals", "SCHOOL"
     ),
     "agency-applications": ListPage(
-        "applications", applications.applications_variables, "/agency/referrals"
+        "applications", applications.applications_variables, "/agency/referrals", "AGENCY"
     ),
-    "help-cases": ListPage("help-cases", agency.help_variables, "/agency/people"),
-    "fair-registrations": ListPage("fair-registrations", _fair, "/agency/fairs"),
-    "census": ListPage("census", _none, "/ledgers"),
-    "intentions": ListPage("intentions", _none, "/ledgers"),
-    "follow-ups": ListPage("follow-ups", _none, "/ledgers"),
+    "help-cases": ListPage("help-cases", agency.help_variables, "/agency/people", "AGENCY"),
+    "fair-registrations": ListPage("fair-registrations", _fair, "/agency/fairs", "AGENCY"),
+    "census": ListPage("census", _none, "/ledgers", "BUREAU"),
+    "intentions": ListPage("intentions", _none, "/ledgers", "SCHOOL"),
+    "follow-ups": ListPage("follow-ups", _none, "/ledgers", "SCHOOL"),
 }
 """Every list a viewer can export, by the name its export button posts."""
 

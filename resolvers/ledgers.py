@@ -21,6 +21,7 @@ tells nothing about persons the importer may not see.
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -181,15 +182,38 @@ def phone(cell: str, _raw: Any) -> str:
 
 
 def id_number(cell: str, _raw: Any) -> str:
+    """GB 11643, checked in the order and by the rules of ``stdnum.cn.ric.validate`` (length,
+    digits, stdnum's check character, birth date, stdnum's address table for the birth year),
+    with the table looked up once per address code and year: that lookup is most of validate's
+    cost, and a county's 100,000 children share a few codes. A test holds the two to agreeing."""
     number = cell.upper()
+    if len(number) != 18 or not number[:17].isdigit():
+        raise CellProblem("ID_FORMAT", "应为 18 位：17 位数字加 1 位校验码（数字或 X）。")
+    if ric.calc_check_digit(number) != number[17]:
+        raise CellProblem("ID_CHECK_DIGIT", "校验位（第 18 位）不对（GB 11643）。")
+    born = birth_date_of(number)
+    if born is None:
+        raise CellProblem("ID_FORMAT", "第 7 至 14 位不是有效的出生日期。")
+    if not _known_address(number[:6], born.year):
+        raise CellProblem("ID_FORMAT", f"前 6 位 {number[:6]} 不是出生当年有效的行政区划代码。")
+    return number
+
+
+def birth_date_of(number: str) -> date | None:
+    """The birth date an 18-digit ID number holds (its characters 7 to 14), if it is a date."""
     try:
-        return ric.validate(number)
-    except stdnum_errors.InvalidChecksum:
-        raise CellProblem("ID_CHECK_DIGIT", "校验位（第 18 位）不对（GB 11643）。") from None
-    except stdnum_errors.InvalidComponent:
-        raise CellProblem("ID_FORMAT", "第 7 至 14 位不是有效的出生日期。") from None
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=8192)
+def _known_address(code: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{code}{year:04d}0101001X")
     except stdnum_errors.ValidationError:
-        raise CellProblem("ID_FORMAT", "应为 18 位：17 位数字加 1 位校验码（数字或 X）。") from None
+        return False
+    return True
 
 
 def choice(words: dict[str, enum.Enum]) -> Parser:
@@ -468,11 +492,11 @@ def _check_identity(row: Row) -> None:
     if not number:
         return
     born = row.values.get("birth_date")
-    if born is not None and ric.get_birth_date(number) != born:
+    if born is not None and birth_date_of(number) != born:
         row.refuse(
             "出生日期",
             "ID_BIRTH_DATE",
-            f"与身份证号中的出生日期 {ric.get_birth_date(number).isoformat()} 不一致。",
+            f"与身份证号中的出生日期 {birth_date_of(number).isoformat()} 不一致。",
         )
     region = row.values.get("household_region")
     if region and region[:2] != number[:2]:
@@ -795,7 +819,7 @@ def _person_values(values: dict[str, Any], household_id: int, person_id: int) ->
         "id_number": number,
         "phone": values.get("phone") or None,
         "gender": Gender.MALE if int(number[16]) % 2 else Gender.FEMALE,  # GB 11643
-        "birth_date": ric.get_birth_date(number),
+        "birth_date": birth_date_of(number),
         "household_id": household_id,
         "education": Education.JUNIOR_MIDDLE,
         "certificates": [],

@@ -213,6 +213,8 @@ async def export(request: Request, form: FormData) -> Response:
     name = request.path_params["name"]
     if name not in LISTS:
         raise HTTPException(404)
+    if LISTS[name].role != user["role"]:
+        raise HTTPException(403)  # not this role's page (its rows would be the API's anyway)
     params = {key: str(value) for key, value in form.items() if key != "csrf_token"}
     listed = LISTS[name]
     job_id = await _queue(
