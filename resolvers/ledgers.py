@@ -37,6 +37,7 @@ from auth import rules
 from models.catalogue import Major, Occupation
 from models.organisations import Organisation
 from models.people import (
+    REGISTRATION_NUMBER_LENGTH,
     Education,
     EmploymentIntention,
     EnrolmentIntention,
@@ -547,6 +548,7 @@ def _identity(values: dict[str, Any]) -> dict[str, Any]:
             "household_region",
             "household_category",
             "relocated",
+            "registration_number",
         )
         if values.get(name) not in (None, "")
     }
@@ -631,6 +633,14 @@ HOUSEHOLD_FIELDS = (
     ),
     Field(
         "relocated", "易地扶贫搬迁", yes_no, "是或否，不填为否。", NO, choices=(YES, NO), width=12
+    ),
+    Field(
+        "registration_number",
+        "户号",
+        text(REGISTRATION_NUMBER_LENGTH),
+        "可不填；户口簿上的户号。同一县内户号相同的人登记为同一户（兄弟姐妹共用一户）。",
+        "",
+        width=16,
     ),
 )
 

@@ -431,3 +431,54 @@ async def test_a_suspended_member_cannot_import(session: AsyncSession) -> None:
     with pytest.raises(AccessDenied):
         await _run(session, "school", ledgers.INTENTIONS, workbook(INTENTION_HEADERS, []))
     await session.rollback()
+
+
+async def test_siblings_of_one_registration_number_share_one_household(
+    session: AsyncSession,
+) -> None:
+    older, younger, third = (
+        valid_id(COUNTY, born, 320) for born in ("20080101", "20100202", "20120303")
+    )
+    rows = [census_row("兄", older, 户号="HH-0001"), census_row("妹", younger, 户号="HH-0001")]
+    report = await _run(
+        session, "county", ledgers.CENSUS, workbook(CENSUS_HEADERS, rows), commit=True
+    )
+    assert report.ok and report.counts["create"] == 2
+    # A third child of the same 户号, in a later file: joins the household now registered.
+    later = await _run(
+        session,
+        "county",
+        ledgers.CENSUS,
+        workbook(CENSUS_HEADERS, [census_row("弟", third, 户号="HH-0001")]),
+        commit=True,
+    )
+    assert later.ok and later.counts["create"] == 1
+    households = await session.scalars(
+        select(Person.household_id).where(Person.id_number.in_([older, younger, third]))
+    )
+    assert len(set(households)) == 1
+    registered = await session.scalar(
+        select(func.count())
+        .select_from(Household)
+        .where(Household.registration_number == "HH-0001")
+    )
+    assert registered == 1
+
+
+async def test_every_new_person_is_audited_with_their_identity(session: AsyncSession) -> None:
+    number = valid_id(COUNTY, "20110606", 330)
+    rows = [census_row("审计", number, 手机号="13900001111")]
+    await _run(session, "county", ledgers.CENSUS, workbook(CENSUS_HEADERS, rows), commit=True)
+    person = await session.scalar(select(Person.id).where(Person.id_number == number))
+    record = (
+        await session.scalars(select(AuditRecord).where(AuditRecord.subject_person_id == person))
+    ).one()
+    assert record.operation == "upsertEnrolmentIntention" and record.detail["ok"] is True
+    assert record.detail["changes"] == {
+        "name": {"before": None, "after": "审计"},
+        "id_number": {"before": None, "after": number},
+        "phone": {"before": None, "after": "13900001111"},
+        "household_region": {"before": None, "after": COUNTY},
+        "household_category": {"before": None, "after": "lifted"},
+        "relocated": {"before": None, "after": False},
+    }
