@@ -7,11 +7,12 @@ check (the preview) and of the commit, interleaved repetitions. Prints a table; 
 The workbook is written once (xlsxwriter, streamed), every row a new child of 城口县 with a valid
 resident ID number. Each measurement runs in a fresh process over a fresh database (migrated, the
 `test` scale of the demo seeded), as the county bureau's officer through ``resolvers.ledgers.run``
-— the function the portal's jobs and ``yulu ledger import`` call — so its ru_maxrss delta (peak
-RSS during the import minus RSS before it) is the import's own; tracemalloc's peak (Python heap)
-is measured too, in the same run (it slows Python allocation a little). Repetitions alternate
-the databases (SQLite, PostgreSQL, SQLite, …) so that a busy moment of the shared machine does
-not fall on one database only.
+— the function the portal's jobs and ``yulu ledger import`` call. Memory: the process's peak RSS
+(ru_maxrss) and its rise during the import (0 when the import stays below the peak the imports
+of the libraries reached), and the Python heap's peak from tracemalloc, measured in one extra run
+of each phase (tracemalloc slows allocation several times, so the timed runs go without it).
+Repetitions alternate the databases (SQLite, PostgreSQL, SQLite, …) so that a busy moment of the
+shared machine does not fall on one database only.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from stdnum.cn import ric
 
 COUNTY = "500229"
 COUNTY_USER = "county"
-TRACE = os.environ.get("BENCH_TRACE") == "1"
 
 
 def _id_number(i: int) -> str:
@@ -70,7 +70,7 @@ def write_file(path: Path, rows: int) -> None:
 # --- one measurement, in a process of its own ------------------------------------------------
 
 
-async def _measure(url: str, file: Path, commit: bool) -> dict:
+async def _measure(url: str, file: Path, commit: bool, trace: bool) -> dict:
     from auth.acting import granted_scope, user_named, viewer_of
     from auth.portal_signin import PORTAL_SCOPES
     from models.db import create_engine, session_factory
@@ -84,13 +84,14 @@ async def _measure(url: str, file: Path, commit: bool) -> dict:
             viewer = await viewer_of(session, user, granted_scope(user, PORTAL_SCOPES))
             ctx = Context(session=session, viewer=viewer)
             rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            tracemalloc.start() if TRACE else None
+            if trace:
+                tracemalloc.start()
             started = time.perf_counter()
             report = await ledgers.run(ctx, ledgers.CENSUS, file, commit=commit)
             if commit:
                 await session.commit()
             seconds = time.perf_counter() - started
-            _, heap_peak = tracemalloc.get_traced_memory()
+            _, heap_peak = tracemalloc.get_traced_memory()  # (0, 0) when not tracing
             tracemalloc.stop()
             rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     finally:
@@ -102,6 +103,7 @@ async def _measure(url: str, file: Path, commit: bool) -> dict:
         "created": report.counts["create"],
         "heap_mib": heap_peak / 2**20,
         "rss_delta_mib": (rss_after - rss_before) / 1024,  # ru_maxrss is in KiB on Linux
+        "rss_peak_mib": rss_after / 1024,
     }
 
 
@@ -146,7 +148,12 @@ async def _drop(url: str, postgres: str) -> None:
 
 
 def _child(args: argparse.Namespace) -> None:
-    print(json.dumps(asyncio.run(_measure(args.url, Path(args.file), args.phase == "commit"))))
+    phase, _, traced = args.phase.partition("+")
+    print(
+        json.dumps(
+            asyncio.run(_measure(args.url, Path(args.file), phase == "commit", bool(traced)))
+        )
+    )
 
 
 def _run_child(url: str, file: Path, phase: str) -> dict:
@@ -158,16 +165,22 @@ def _run_child(url: str, file: Path, phase: str) -> dict:
 
 def _table(results: dict[tuple[str, str], list[dict]], rows: int) -> str:
     lines = [
-        "| database | phase | rows | runs | median s | spread s (min–max) | rows/s | tracemalloc peak MiB (max) | ru_maxrss delta MiB (max) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| database | phase | rows | runs | median s | spread s (min–max) | rows/s (median) "
+        "| tracemalloc peak MiB | ru_maxrss delta MiB (max) | process peak RSS MiB (max) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (database, phase), runs in results.items():
+        if phase.endswith("+trace"):
+            continue
         seconds = [run["seconds"] for run in runs]
         median = statistics.median(seconds)
+        traced = results.get((database, phase + "+trace"), [])
+        heap = f"{max(run['heap_mib'] for run in traced):.1f}" if traced else "—"
         lines.append(
             f"| {database} | {phase} | {rows:,} | {len(runs)} | {median:.1f} | "
-            f"{min(seconds):.1f}–{max(seconds):.1f} | {rows / median:,.0f} | "
-            f"{max(run['heap_mib'] for run in runs):.1f} | {max(run['rss_delta_mib'] for run in runs):.1f} |"
+            f"{min(seconds):.1f}–{max(seconds):.1f} | {rows / median:,.0f} | {heap} | "
+            f"{max(run['rss_delta_mib'] for run in runs):.1f} | "
+            f"{max(run['rss_peak_mib'] for run in runs):.0f} |"
         )
     return "\n".join(lines)
 
@@ -204,16 +217,21 @@ def main() -> None:
         results: dict[tuple[str, str], list[dict]] = {}
         for repetition in range(args.repetitions):
             for database in ("SQLite", "PostgreSQL"):
-                url = asyncio.run(_fresh_database(database.lower(), args.postgres, folder))
-                try:
-                    for phase in ("check", "commit"):
-                        run = _run_child(url, file, phase)
-                        results.setdefault((database, phase), []).append(run)
-                        print(
-                            f"#{repetition + 1} {database} {phase}: {json.dumps(run)}", flush=True
-                        )
-                finally:
-                    asyncio.run(_drop(url, args.postgres))
+                # The first repetition also runs both phases once under tracemalloc (on a
+                # database of its own): its heap peak, without its cost in the timed runs.
+                traced = (("check+trace", "commit+trace"),) if repetition == 0 else ()
+                for phases in (("check", "commit"), *traced):
+                    url = asyncio.run(_fresh_database(database.lower(), args.postgres, folder))
+                    try:
+                        for phase in phases:
+                            run = _run_child(url, file, phase)
+                            results.setdefault((database, phase), []).append(run)
+                            print(
+                                f"#{repetition + 1} {database} {phase}: {json.dumps(run)}",
+                                flush=True,
+                            )
+                    finally:
+                        asyncio.run(_drop(url, args.postgres))
         print(_table(results, args.rows))
 
 

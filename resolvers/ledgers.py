@@ -737,18 +737,19 @@ async def _insert_census(ctx: Context, rows: list[Row]) -> None:
     ):
         household["id"] = key
     person_ids = await _reserve_ids(ctx, Person, len(rows))
+    # Core executemany on the tables: the ORM's bulk INSERT spends more per row than the database.
     persons = [
         _person_values(row.values, households[_household_key(index, row)]["id"], person_ids[index])
         for index, row in enumerate(rows)
     ]
-    await ctx.session.execute(insert(Household), list(households.values()))
+    await ctx.session.execute(insert(Household.__table__), list(households.values()))
     await ctx.session.execute(
-        insert(HouseholdCategoryChange),
+        insert(HouseholdCategoryChange.__table__),
         [_first_category(ctx, household) for household in households.values()],
     )
-    await ctx.session.execute(insert(Person), persons)
+    await ctx.session.execute(insert(Person.__table__), persons)
     await ctx.session.execute(
-        insert(EnrolmentIntention),
+        insert(EnrolmentIntention.__table__),
         [
             {"person_id": person["id"], **_survey_values(row.values)}
             for row, person in zip(rows, persons, strict=True)
