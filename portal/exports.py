@@ -282,8 +282,8 @@ async def _pages(ctx: Context, export: ListExport, variables: dict[str, Any]) ->
             context_value=ctx,
             operation_name=export.operation,
         )
-        if result.errors:
-            raise ExportRefused("；".join(error.message for error in result.errors))
+        if result.errors or result.data is None:
+            raise ExportRefused("；".join(error.message for error in result.errors or []))
         connection = _connection(result.data, export.rows_at)
         if isinstance(connection, list) or connection is None:
             return found + list(connection or [])

@@ -128,7 +128,7 @@ def _print_report(report: ledgers.Report) -> None:
         print(f"文件问题：{report.file_problem}")
     for problem in report.problems:
         print(
-            f"第 {problem.row} 行\t{problem.column}\t{ledgers.RULES.get(problem.rule, problem.rule)}\t{problem.message}"
+            f"第 {problem.row} 行\t{problem.column}\t{ledgers.RULE_WORDS.get(problem.rule, problem.rule)}\t{problem.message}"
         )
     if report.problem_count > len(report.problems):
         print(f"……另有 {report.problem_count - len(report.problems)} 个问题未列出")

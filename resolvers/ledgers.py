@@ -23,7 +23,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -84,7 +84,7 @@ class CellProblem(ValueError):
         self.message = message
 
 
-RULES = {
+RULE_WORDS = {
     "REQUIRED": "必填",
     "INVALID_VALUE": "格式错误",
     "TOO_LONG": "超长",
@@ -217,7 +217,7 @@ def _known_address(code: str, year: int) -> bool:
     return True
 
 
-def choice(words: dict[str, enum.Enum]) -> Parser:
+def choice(words: Mapping[str, enum.Enum]) -> Parser:
     def parse(cell: str, _raw: Any) -> enum.Enum:
         found = words.get(cell)
         if found is None:
@@ -315,7 +315,7 @@ class Problem:
         return {
             "row": self.row,
             "column": self.column,
-            "rule": RULES.get(self.rule, self.rule),
+            "rule": RULE_WORDS.get(self.rule, self.rule),
             "message": self.message,
         }
 
@@ -492,12 +492,10 @@ def _check_identity(row: Row) -> None:
     number = row.values.get("id_number")
     if not number:
         return
-    born = row.values.get("birth_date")
-    if born is not None and birth_date_of(number) != born:
+    given, held = row.values.get("birth_date"), birth_date_of(number)
+    if given is not None and held is not None and held != given:
         row.refuse(
-            "出生日期",
-            "ID_BIRTH_DATE",
-            f"与身份证号中的出生日期 {birth_date_of(number).isoformat()} 不一致。",
+            "出生日期", "ID_BIRTH_DATE", f"与身份证号中的出生日期 {held.isoformat()} 不一致。"
         )
     region = row.values.get("household_region")
     if region and region[:2] != number[:2]:

@@ -164,8 +164,8 @@ def _write_explanation(
     worksheet.set_column(2, 2, 60, formats.wrap)
     worksheet.set_column(3, 3, 24)
     row = 0
-    for line in explanation.introduction:
-        worksheet.write_string(row, 0, line)
+    for text in explanation.introduction:
+        worksheet.write_string(row, 0, text)
         row += 1
     if explanation.introduction:
         row += 1

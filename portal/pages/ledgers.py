@@ -10,6 +10,7 @@ keeps the user and the scopes of this session, and the worker rebuilds the same 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import select
 from starlette.datastructures import FormData, UploadFile
@@ -22,6 +23,7 @@ from auth import rules, scopes
 from auth.portal_signin import portal_viewer
 from auth.viewer import Viewer
 from models.jobs import Job, JobState, JobStep
+from models.regions import RegionLevel
 from portal.exports import export_title
 from portal.ledgers import LISTS, export_arguments
 from portal.web import SignInRequired, post, redirect, render, signed_in_user
@@ -41,9 +43,11 @@ RECENT_JOBS = 20
 
 
 async def _viewer(request: Request) -> tuple[Viewer, dict]:
+    """The signed-in user's viewer; a job is kept for a user account, which a portal session
+    always has."""
     user = await signed_in_user(request)
     viewer = await portal_viewer(request) if user else None
-    if user is None or viewer is None or not viewer.is_authenticated:
+    if user is None or viewer is None or viewer.user_id is None:
         raise SignInRequired()
     return viewer, user
 
@@ -54,7 +58,7 @@ def importable(viewer: Viewer) -> list[ledgers.LedgerKind]:
         kind
         for kind in ledgers.KINDS.values()
         if rules.may_call(viewer, kind.mutation)
-        and (kind is not ledgers.CENSUS or viewer.region_level == "county")
+        and (kind is not ledgers.CENSUS or viewer.region_level == RegionLevel.COUNTY)
     ]
 
 
@@ -101,8 +105,6 @@ async def template(request: Request) -> Response:
 
 
 def _file(data: bytes, name: str) -> Response:
-    from urllib.parse import quote
-
     return Response(
         data,
         media_type=XLSX,
@@ -111,6 +113,7 @@ def _file(data: bytes, name: str) -> Response:
 
 
 async def _queue(request: Request, viewer: Viewer, **job: Any) -> int:
+    assert viewer.user_id is not None  # _viewer: a portal session's user
     async with request.app.state.sessions() as session:
         queued = await jobs.submit(
             session, user_id=viewer.user_id, scopes=scopes.join(viewer.scopes), **job
