@@ -11,12 +11,18 @@ CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 PORTAL_ASSETS := portal/node_modules/.package-lock.json
 # Hive Gateway and the composition library, pinned in gateway/package-lock.json.
 GATEWAY_TOOLS := gateway/node_modules/.package-lock.json
+# The Node partner (学籍系统) and Apollo's composer (the tests' second composition check).
+SCHOOL_REGISTRY := gateway/partners/school_registry/node_modules/.package-lock.json
+APOLLO_COMPOSITION := tests/federation/apollo_composition/node_modules/.package-lock.json
 # The npm graphql-http audit suite run against /graphql by tests/api/test_graphql_http.py.
 GRAPHQL_HTTP_AUDIT := tests/graphql_http_audit/node_modules/.package-lock.json
 PARTNER_SCALE ?= demo
 # What the gateway signs subgraph requests with; `make partners` and `make gateway` share this
 # development value unless YULU_GATEWAY_HMAC_SECRET is set (production: a random secret).
 GATEWAY_SECRET = YULU_GATEWAY_HMAC_SECRET=$${YULU_GATEWAY_HMAC_SECRET:-development-only-gateway-secret}
+# The person key's HMAC key, shared by the alliance and the school registry (the alliance's own
+# development default unless YULU_FEDERATION_KEY is set).
+FEDERATION_KEY = YULU_FEDERATION_KEY=$${YULU_FEDERATION_KEY:-development-only-federation-key-change-me}
 
 .PHONY: serve test test-sqlite test-postgres migrate seed bench-seed supergraph partners gateway schema graphql-http-audit
 
@@ -33,6 +39,14 @@ $(PORTAL_ASSETS): portal/package.json portal/package-lock.json
 
 $(GATEWAY_TOOLS): gateway/package.json gateway/package-lock.json
 	cd gateway && npm ci --no-audit --no-fund
+	touch $@
+
+$(SCHOOL_REGISTRY): gateway/partners/school_registry/package.json gateway/partners/school_registry/package-lock.json
+	cd gateway/partners/school_registry && npm ci --no-audit --no-fund
+	touch $@
+
+$(APOLLO_COMPOSITION): tests/federation/apollo_composition/package.json tests/federation/apollo_composition/package-lock.json
+	cd tests/federation/apollo_composition && npm ci --no-audit --no-fund
 	touch $@
 
 $(GRAPHQL_HTTP_AUDIT): tests/graphql_http_audit/package.json tests/graphql_http_audit/package-lock.json
@@ -60,16 +74,20 @@ seed: $(INSTALLED)
 	$(BIN)/yulu migrate
 	$(BIN)/yulu seed
 
-# The partners' SDL is printed from their code; the alliance's is schema/alliance.graphql.
+# The Python partners' SDL is printed from their code; the alliance's is schema/alliance.graphql;
+# the school registry's gateway/partners/school_registry/schema.graphql is its source.
 supergraph: $(INSTALLED) $(GATEWAY_TOOLS)
 	$(BIN)/python -m gateway.partners.social_insurance sdl
 	$(BIN)/python -m gateway.partners.job_board sdl
 	node gateway/compose.mjs
 
-# The two partner subgraphs on 127.0.0.1:4101 and :4102, seeded to match `make serve`'s data.
-partners: $(INSTALLED)
+# The partner subgraphs on 127.0.0.1:4101, :4102 and :4103 (the Node school registry), seeded to
+# match `make serve`'s data.
+partners: $(INSTALLED) $(SCHOOL_REGISTRY)
+	$(BIN)/python -m gateway.partners.school_registry.demo_data --scale $(PARTNER_SCALE)
 	$(GATEWAY_SECRET) $(BIN)/python -m gateway.partners.social_insurance serve --port 4101 --seed $(PARTNER_SCALE) & \
 	$(GATEWAY_SECRET) $(BIN)/python -m gateway.partners.job_board serve --port 4102 --seed $(PARTNER_SCALE) & \
+	$(GATEWAY_SECRET) $(FEDERATION_KEY) node gateway/partners/school_registry/server.mjs --port 4103 & \
 	wait
 
 # Hive Gateway on 127.0.0.1:4000 over the running subgraphs (`make serve`, `make partners`).
@@ -79,12 +97,12 @@ gateway: supergraph
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
+test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest -q
 
 # The database tests again, on PostgreSQL. Skipped with a warning on a developer machine without
 # a server; under CI an unreachable server is a failure.
-test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
+test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
 	@if $(BIN)/python -m tests.postgres_reachable "$(YULU_TEST_POSTGRES_URL)"; then \
 		YULU_TEST_DATABASE_URL="$(YULU_TEST_POSTGRES_URL)" $(BIN)/pytest -q -m db; \
 	elif [ -n "$$CI" ]; then \

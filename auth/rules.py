@@ -687,6 +687,12 @@ PERSONAL_FIELDS: dict[str, PersonalField] = {
 }
 
 
+DERIVED_FIELDS: dict[str, str] = {"id_number_hmac": "id_number"}
+"""Person fields computed from a personal field (the person key of the federation,
+gateway/PARTNERS.md): shown only where that field is clear, and a lookup by one finds only the
+rows where that field is clear."""
+
+
 def working(viewer: Viewer) -> ColumnElement[bool]:
     """A member organisation that is approved and an account still active: a suspended member or
     a deactivated user keeps a valid token until it expires, but reads nothing personal with it.

@@ -135,7 +135,7 @@ async def _fresh_database(kind: str, postgres: str, directory: Path) -> str:
 async def _drop(url: str, postgres: str) -> None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
-        Path(parsed.database).unlink(missing_ok=True)
+        await asyncio.to_thread(Path(str(parsed.database)).unlink, missing_ok=True)
         return
     base = make_url(postgres)
     admin = await asyncpg.connect(

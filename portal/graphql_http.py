@@ -24,7 +24,9 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from auth.gateway_signature import SIGNED_STATE
 from auth.viewer import ANONYMOUS
+from portal.trusted_documents import REFUSAL_CODE, REFUSAL_MESSAGE, from_portal, is_registered
 from resolvers.context import Context
 from schema.api import build_schema
 from schema.extensions import NUL_MESSAGE, SERVICE_UNAVAILABLE, contains_nul, public_errors
@@ -206,7 +208,11 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         else {OperationType.QUERY, OperationType.MUTATION}
     )
     async with request.app.state.sessions() as session:
-        context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
+        context = Context(
+            session=session,
+            viewer=getattr(request.state, "viewer", ANONYMOUS),
+            from_gateway=getattr(request.state, SIGNED_STATE, False),
+        )
         try:
             result = await schema.execute(
                 context_value=context, allowed_operation_types=allowed, **parameters
@@ -253,4 +259,14 @@ async def graphql_endpoint(request: Request) -> Response:
         )
     except BadRequest as error:
         return _error_response(str(error), error.status, media_type, error.headers)
+    if production and not _trusted(request, parameters):
+        body = {"errors": [{"message": REFUSAL_MESSAGE, "extensions": {"code": REFUSAL_CODE}}]}
+        return _encode(body, 400, media_type)
     return await _execute(request, parameters, media_type)
+
+
+def _trusted(request: Request, parameters: dict[str, Any]) -> bool:
+    """Production: the portal's client runs registered documents only (portal.trusted_documents)."""
+    viewer = getattr(request.state, "viewer", ANONYMOUS)
+    client = (request.client.host, request.client.port) if request.client else None
+    return not from_portal(viewer, client) or is_registered(parameters.get("query"))

@@ -100,6 +100,9 @@ class Context:
     session: AsyncSession | SerialSession
     viewer: Viewer
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The request carries the federation gateway's signature (auth.gateway_signature): a subgraph
+    # fetch of the gateway's query plan, not a client's request.
+    from_gateway: bool = False
     audit: AuditTrail = field(default_factory=AuditTrail)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
 

@@ -51,6 +51,7 @@ from models.people import (
     StudentStatus,
     employment_intention_occupations,
     employment_intention_regions,
+    id_number_hmac,
 )
 from models.positions import Position, PositionKind, position_majors
 from models.regions import Region, RegionLevel, subtree_bounds
@@ -826,6 +827,7 @@ def _person_values(values: dict[str, Any], household_id: int, person_id: int) ->
         "id": person_id,
         "name": values["name"].strip(),
         "id_number": number,
+        "id_number_hmac": id_number_hmac(number),  # the federation's person key
         "phone": values.get("phone") or None,
         "gender": Gender.MALE if int(number[16]) % 2 else Gender.FEMALE,  # GB 11643
         "birth_date": birth_date_of(number),

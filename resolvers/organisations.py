@@ -49,6 +49,18 @@ async def organisations(ctx: Context, first: int | None, after: str | None, **fi
     return await paginate(ctx, organisations_statement(ctx, **filters), first, after)
 
 
+async def by_credit_code(ctx: Context, credit_code: Any) -> Organisation | None:
+    """The federation key ``creditCode``: the visible member with this code, or None (unknown,
+    not visible, or a viewer who may not read credit codes: the lookup is no side door to them)."""
+    if not isinstance(credit_code, str) or not rules.may_read(
+        ctx.viewer, "organisations", "credit_code"
+    ):
+        return None
+    return await one_by(ctx, Organisation.credit_code, "organisations").load(
+        credit_code.strip().upper()
+    )
+
+
 def _check_identity(checks: Checks, values: dict[str, Any]) -> None:
     """What every organisation needs, a bureau as a member: a name and a valid credit code."""
     checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写单位名称。")

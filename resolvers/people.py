@@ -102,6 +102,40 @@ async def personal_value(ctx: Context, person: Person, field: str) -> Any:
     return mask(value) if mask else None
 
 
+async def id_number_hmac(ctx: Context, person: Person) -> str | None:
+    """The person key (models.people.id_number_hmac), for the federation gateway's own fetches
+    only (a signed request: a client of the portal or of the API never reads it), and only where
+    the viewer sees the ID number in clear: the key stands for the ID number, and a partner that
+    holds the federation key could recover a masked one from it by trying every ID number."""
+    if not ctx.from_gateway or person.id_number_hmac is None:
+        return None
+    source = rules.DERIVED_FIELDS["id_number_hmac"]
+    return person.id_number_hmac if await sees_in_clear(ctx, person.id, source) else None
+
+
+def _by_hmac_loader(ctx: Context):
+    async def batch(keys):
+        statement = select(Person).where(
+            any_of(ctx, Person.id_number_hmac, keys),
+            rules.rows(ctx.viewer, "persons"),
+            rules.clear(ctx.viewer, rules.DERIVED_FIELDS["id_number_hmac"]),
+        )
+        found = {person.id_number_hmac: person for person in await ctx.session.scalars(statement)}
+        return [found.get(key) for key in keys]
+
+    return ctx.loader("persons.by_id_number_hmac", batch)
+
+
+async def by_id_number_hmac(ctx: Context, key: Any) -> Person | None:
+    """The federation key ``idNumberHmac``: the person with this key among those whose ID number
+    the viewer sees in clear (a lookup by ID number, as ``auth.rules.argument`` holds every
+    personal filter to), else None — unknown, outside the viewer's rows and masked alike."""
+    source = rules.DERIVED_FIELDS["id_number_hmac"]
+    if not isinstance(key, str) or not rules.may_read(ctx.viewer, "persons", source):
+        return None
+    return await _by_hmac_loader(ctx).load(key.strip().lower())
+
+
 async def shown_audit_detail(ctx: Context, record: AuditRecord) -> dict[str, Any]:
     """An audit record's detail, its identity changes (before/after) shown as the subject's Person
     fields are to this viewer: absent outside the role's fields, in clear (audited) where the

@@ -78,7 +78,8 @@ class Node:
     id: strawberry.ID
 
 
-@strawberry.type
+# Value types any subgraph may define as well (a partner's own connections have a PageInfo).
+@strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
@@ -117,7 +118,9 @@ class Connection(Generic[T]):
         )
 
 
-@strawberry.type(description="A business or validation error: which input field, which rule.")
+@strawberry.federation.type(
+    shareable=True, description="A business or validation error: which input field, which rule."
+)
 class UserError:
     field: str | None
     code: str

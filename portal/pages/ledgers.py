@@ -74,18 +74,31 @@ async def _jobs_of(request: Request, viewer: Viewer) -> list[Job]:
 
 
 async def index(request: Request) -> Response:
-    viewer, _ = await _viewer(request)
+    viewer, user = await _viewer(request)
     kinds = importable(viewer)
     return await render(
         request,
         "ledgers/index.html",
         kinds=kinds,
         kind_choices=[(kind.name, kind.title) for kind in kinds],
+        exports=_exports_here(viewer, user),
         jobs=await _jobs_of(request, viewer),
         states=STATE_WORDS,
         kind_titles=_kind_titles(),
         chosen=request.query_params.get("kind"),
     )
+
+
+def _exports_here(viewer: Viewer, user: dict) -> list[tuple[str, str]]:
+    """The lists without a page of their own (the census, intentions, follow-ups), exported from
+    here: (list, title) for the viewer's role (the census for county bureaus only)."""
+    return [
+        (name, export_title(listed.export))
+        for name, listed in LISTS.items()
+        if listed.back == "/ledgers"
+        and listed.role == user["role"]
+        and (name != "census" or viewer.region_level == RegionLevel.COUNTY)
+    ]
 
 
 def _kind_titles() -> dict[str, str]:

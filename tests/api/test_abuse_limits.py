@@ -123,6 +123,7 @@ async def test_graphiql_only_outside_production(seeded_url, production):
         production=production,
         issuer="https://yulu.example",
         secret_key="a-production-secret-of-48-characters-0123456789",
+        federation_key="a-production-federation-key-of-48-characters-01",
     )
     app = create_app(settings)
     async with httpx.AsyncClient(

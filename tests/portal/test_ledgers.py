@@ -12,9 +12,10 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from models.db import create_engine, session_factory
+from models.jobs import JobStep
 from models.organisations import User
-from models.people import Person, StudentRecord
-from resolvers import ledgers
+from models.people import EnrolmentIntention, Household, Person, StudentRecord
+from resolvers import jobs, ledgers
 from resolvers.workbooks import read_rows
 from tests.ledgers.files import valid_id, workbook
 from tests.portal.conftest import sign_in
@@ -209,3 +210,78 @@ async def test_every_list_page_exports_what_it_shows(page: Page, second: Page) -
                 assert len(exported) == total, path
         if username == "school":
             await browser.context.clear_cookies()
+
+
+async def _census_names(database_url: str) -> list[str]:
+    """The county's census children (open survey rows of households in 城口县), by plain SQL."""
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            names = await session.scalars(
+                select(Person.name)
+                .join(Household, Household.id == Person.household_id)
+                .where(
+                    Household.region_code.startswith("500229"),
+                    Person.id.in_(
+                        select(EnrolmentIntention.person_id).where(
+                            EnrolmentIntention.closed_on.is_(None)
+                        )
+                    ),
+                )
+            )
+            return sorted(names)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_county_bureau_exports_its_census_and_an_agency_a_fairs_registrations(
+    page: Page, second: Page, seeded_url: str
+) -> None:
+    await sign_in(page, "county", "/bureau")
+    await page.goto("/ledgers")
+    await page.get_by_role("button", name="导出 Excel：摸底台账").click()
+    download_link = page.get_by_role("link", name=re.compile(r"^下载 "))
+    await expect(download_link).to_be_visible(timeout=JOB_SECONDS)
+    async with page.expect_download() as downloaded:
+        await download_link.click()
+    rows = list(read_rows(Path(await (await downloaded.value).path())))
+    assert rows[0][:2] == ["姓名", "身份证号"]
+    assert sorted(row[0] for row in rows[1:]) == await _census_names(seeded_url)
+    # The county sees its census in clear: the ID numbers are whole.
+    assert all("*" not in row[1] for row in rows[1:])
+
+    await sign_in(second, "agency", "/agency")
+    await second.goto("/agency/fairs")
+    await second.locator('main a[href^="/agency/fairs/"]').first.click()
+    fair = second.url.removeprefix(second.url.split("/agency")[0])
+    shown, _ = await _shown(second, fair, '[aria-label="登记的毕业生"] tbody tr td:first-child')
+    exported = [str(row[0]) for row in (await _export(second, fair))[1:]]
+    assert exported == shown
+
+
+async def test_no_side_door_to_another_roles_export_or_another_users_job(
+    page: Page, seeded_url: str
+) -> None:
+    engine = create_engine(seeded_url)
+    try:
+        async with session_factory(engine)() as session:
+            school = await session.scalar(select(User.id).where(User.username == "school"))
+            job = await jobs.submit(
+                session,
+                user_id=school,
+                scopes="alliance:read",
+                kind="students",
+                step=JobStep.EXPORT,
+                file_name="学生台账.xlsx",
+            )
+            await session.commit()
+            others_job = job.id
+    finally:
+        await engine.dispose()
+    await sign_in(page, "agency", "/agency")
+    token = await page.locator('input[name="csrf_token"]').first.get_attribute("value")
+    refused = await page.request.post("/exports/students", form={"csrf_token": token or ""})
+    assert refused.status == 403
+    for path in ("", "/progress", "/file"):
+        answer = await page.request.get(f"/ledgers/jobs/{others_job}{path}")
+        assert answer.status == 404, path

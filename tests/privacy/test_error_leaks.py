@@ -49,6 +49,7 @@ def production_settings(database_url: str, issuer: str) -> Settings:
         production=True,
         secret_key=secrets.token_urlsafe(32),
         issuer=issuer,
+        federation_key=secrets.token_urlsafe(32),
     )
 
 

@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from auth.gateway_signature import SECRET_VARIABLE
+from auth.portal_signin import PORTAL_CLIENT_ID
 from gateway.local import Federation, ProcessGroup, another_gateway, free_port, running_federation
 from gateway.partners.job_board.app import PARTNER as JOB_BOARD
 from gateway.partners.social_insurance import data as social_insurance_data
@@ -34,6 +35,7 @@ from gateway.partners.social_insurance.app import PARTNER as SOCIAL_INSURANCE
 from models.db import create_engine, session_factory
 from models.oauth import RevokedAccessToken
 from models.settings import get_settings
+from portal import trusted_documents
 from resolvers.ids import decode_id, to_global_id
 from tests.federation.queries import INSURED_ENTITIES, gateway_signature, post, representations
 from tests.tokens import mint_access_token
@@ -552,3 +554,37 @@ async def test_a_production_gateway_rate_limits_each_caller(
         token=await federation_token("city"),
     )
     assert "errors" not in other.json(), other.text
+
+
+# The portal's trusted documents (portal/trusted_documents.json) through the gateway.
+ARBITRARY = "{ jobBoardPostings(first: 1) { title } }"
+
+
+def _by_document_id(url: str, name: str, token: str) -> httpx.Response:
+    listed = json.loads(trusted_documents.MANIFEST.read_text(encoding="utf-8"))["operations"]
+    document_id = next(entry["id"] for entry in listed if entry["name"] == name)
+    body = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_id}}}
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.post(f"{url}/graphql", json=body, headers=headers, timeout=30)
+
+
+async def test_a_production_gateway_runs_only_registered_documents_for_the_portals_client(
+    production_gateway: str, federation_under_attack: Federation, seeded_url: str, federation_token
+) -> None:
+    portal = await mint_access_token(
+        federation_under_attack.auth_config(), seeded_url, "agency", client_id=PORTAL_CLIENT_ID
+    )
+    refused = post(production_gateway, ARBITRARY, token=portal).json()
+    assert refused.get("data") is None and refused["errors"][0]["message"] == "PersistedQueryOnly"
+
+    registered = _by_document_id(production_gateway, "AccountOrganisations", portal).json()
+    assert "errors" not in registered and registered["data"]["organisations"]["edges"], registered
+
+    # A partner's client keeps full GraphQL, and may use the registered documents too.
+    partner = await federation_token("graduate")
+    assert "errors" not in post(production_gateway, ARBITRARY, token=partner).json()
+    assert (
+        "errors" not in _by_document_id(production_gateway, "AccountOrganisations", partner).json()
+    )
+    # Outside production the portal's client is not held to them.
+    assert "errors" not in post(federation_under_attack.gateway_url, ARBITRARY, token=portal).json()

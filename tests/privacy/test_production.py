@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -35,6 +36,7 @@ GOOD_PRODUCTION = {
     "YULU_PRODUCTION": "1",
     "YULU_SECRET_KEY": PRODUCTION_SECRET,
     "YULU_ISSUER": PRODUCTION_ISSUER,
+    "YULU_FEDERATION_KEY": secrets.token_urlsafe(32),
 }
 
 
@@ -65,6 +67,13 @@ REFUSED = [
     ("YULU_ACCESS_TOKEN_SECONDS", "not a number", {"YULU_ACCESS_TOKEN_SECONDS": "15m"}),
     ("YULU_REFRESH_TOKEN_SECONDS", "negative", {"YULU_REFRESH_TOKEN_SECONDS": "-5"}),
     ("YULU_PRODUCTION", "neither 0 nor 1", {"YULU_PRODUCTION": "yes"}),
+    ("YULU_FEDERATION_KEY", "missing with the person key on", {"YULU_FEDERATION_KEY": None}),
+    ("YULU_FEDERATION_KEY", "too short to be random", {"YULU_FEDERATION_KEY": "short-key"}),
+    (
+        "YULU_FEDERATION_KEY",
+        "the development default",
+        {"YULU_FEDERATION_KEY": "development-only-federation-key-change-me"},
+    ),
     ("YULU_TRUSTED_ISSUERS", "broken JSON", {"YULU_TRUSTED_ISSUERS": '[{"issuer": "https://idp'}),
 ]
 

@@ -98,9 +98,11 @@ def _camel(name: str) -> str:
 def test_every_person_field_is_declared_personal_or_not():
     person = build_schema()._schema.type_map["Person"]
     personal = {_camel(name) for name in rules.PERSONAL_FIELDS}
-    assert set(person.fields) - NOT_PERSONAL == personal, (
-        "declare a new Person field in auth.rules.PERSONAL_FIELDS"
+    derived = {_camel(name) for name in rules.DERIVED_FIELDS}
+    assert set(person.fields) - NOT_PERSONAL == personal | derived, (
+        "declare a new Person field in auth.rules.PERSONAL_FIELDS (or DERIVED_FIELDS)"
     )
+    assert set(rules.DERIVED_FIELDS.values()) <= set(rules.PERSONAL_FIELDS)
 
 
 def test_every_filter_and_sort_over_persons_is_declared():
