@@ -221,6 +221,19 @@ def _agency_remit(person_id, v: Viewer) -> ColumnElement[bool]:
     )
 
 
+def _household_with_clear_member(v: Viewer) -> ColumnElement[bool]:
+    """Households of which the viewer sees some member's household in clear: the only ones it
+    may find (by registration number or a member's ID number) or add a person to."""
+    return _subquery(Person, where=(Person.household_id == Household.id, clear(v, "household")))
+
+
+def _households_of_my_county(v: Viewer) -> ColumnElement[bool]:
+    """A household's category and members are the census's work: its county bureau's only."""
+    if not _is_county_bureau(v):
+        return false()
+    return and_(within(Household.region_code, v.region_code, v.region_level), working(v))
+
+
 def _self(person_id, v: Viewer) -> ColumnElement[bool]:
     return person_id == v.person_id
 
@@ -303,6 +316,7 @@ ADMIN_MUTATIONS = frozenset(
         "unlockUser",
         "deactivateUser",
         "rotateSigningKeys",
+        "createBureau",
     }
 )
 """Running the authorization server (clients, users, keys): admins only, with the admin scope."""
@@ -405,6 +419,8 @@ RULES: dict[Role | None, RoleRules] = {
                 "transitionApplication",
                 "recordFollowUp",
                 "decideStudentTransfer",
+                "graduateStudent",
+                "closeStudentRecord",
             }
         )
         | _FAIR_MUTATIONS,
@@ -492,7 +508,10 @@ RULES: dict[Role | None, RoleRules] = {
                 "decideMembership",
                 "suspendMembership",
                 "upsertEnrolmentIntention",
+                "closeCensusEntry",
+                "changeHouseholdCategory",
                 "decideStudentTransfer",
+                "createMemberAccount",
             }
         )
         | _FAIR_MUTATIONS
@@ -537,7 +556,8 @@ RULES: dict[Role | None, RoleRules] = {
             "employment_records": Permission(rows=_everything),
             "audit_records": Permission(rows=_everything),
         },
-        mutations=frozenset({"decideMembership", "suspendMembership"}) | ADMIN_MUTATIONS,
+        mutations=frozenset({"decideMembership", "suspendMembership", "createMemberAccount"})
+        | ADMIN_MUTATIONS,
         queries=ADMIN_QUERIES,
     ),
 }
@@ -762,6 +782,8 @@ PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
     "ApplicationFilter": {"position": None, "person": None, "enterprise": None, "stage": None},
     "ApplicationSort": {"newest": None, "stage": None, "updated": None},
     "AssistanceCaseFilter": {"state": None, "person": None, "owner": None},
+    # Finding a sibling's household: by its registration number (户号), or a member's ID number.
+    "HouseholdLookup": {"registration_number": "household", "id_number": "id_number"},
     # The log's region is the subject's household region (户籍地).
     "auditLog": {"region": "household", "person": None, "action": None},
 }
@@ -940,3 +962,23 @@ def consent_clears(role: Role) -> bool:
         and getattr(element, "name", None) == consent.name
         for element in visitors.iterate(persons.unmasked(probe))
     )
+
+
+# --- households (issue 12): finding a sibling's household, changing a household's category ----
+# Not a table of the matrix: a household is read only through its members (Person.household, in
+# clear where the household field is) and found only where some member's household is clear.
+
+
+def households(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL over households: the ones the viewer may find and add a person to. FORBIDDEN for a
+    viewer who sees no household in clear at all (enterprises, agencies, bureaus above the
+    county, admins, a token without ``personal:read``), whatever it asks for."""
+    if never_clear(viewer, "household"):
+        raise denial(viewer)
+    return _household_with_clear_member(viewer)
+
+
+def writes_households(viewer: Viewer) -> ColumnElement[bool]:
+    """The households whose category (and members) the viewer changes: its county's, if a county
+    bureau; none for anyone else."""
+    return _households_of_my_county(viewer)

@@ -6,6 +6,7 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     catalogue,
     classes,
     fairs,
+    jobs,
     lengths,
     matching_keys,
     oauth,

@@ -16,6 +16,19 @@ from portal.graphql_http import graphql_endpoint
 from portal.health import healthz, livez
 from portal.security_headers import SecurityHeadersMiddleware
 from portal.site import install_portal
+from resolvers.jobs import Worker
+
+
+def job_worker(sessions) -> Worker:
+    """The worker of this process: imports are checked, then committed; exports written."""
+    from models.jobs import JobStep
+    from portal.exports import export_job
+    from resolvers.ledgers import check_job, commit_job
+
+    return Worker(
+        sessions,
+        {JobStep.CHECK: check_job, JobStep.COMMIT: commit_job, JobStep.EXPORT: export_job},
+    )
 
 
 class AllianceApp(Starlette):
@@ -32,7 +45,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
+        # Background imports and exports: queued and interrupted jobs are taken up at start.
+        app.state.jobs.start()
         yield
+        await app.state.jobs.stop()
         await engine.dispose()
 
     routes = [
@@ -44,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.jobs = job_worker(app.state.sessions)
     install_auth(app, settings)
     install_portal(app)
     install_gateway_signature(app)

@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(handler=_federation_rekey)
     add_auth_commands(commands)
+    from portal.ledgers import add_ledger_commands
+
+    add_ledger_commands(commands)
     return parser
 
 

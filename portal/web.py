@@ -50,19 +50,22 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "enterprise": (
         NavItem("我的岗位", "/enterprise"),
         NavItem("发布岗位", "/enterprise/positions/new"),
+        NavItem("Excel 导入导出", "/ledgers"),
     ),
     "school": (
         NavItem("学生台账", "/school"),
         NavItem("推荐与投递", "/school/referrals"),
         NavItem("订单班", "/school/classes"),
+        NavItem("Excel 导入导出", "/ledgers"),
     ),
     "agency": (
         NavItem("岗位匹配", "/agency"),
         NavItem("我的推荐", "/agency/referrals"),
         NavItem("专场招聘会", "/agency/fairs"),
         NavItem("一对一帮扶", "/agency/people"),
+        NavItem("Excel 导入导出", "/ledgers"),
     ),
-    "bureau": (NavItem("区域看板", "/bureau"),),
+    "bureau": (NavItem("区域看板", "/bureau"), NavItem("Excel 导入导出", "/ledgers")),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (
         NavItem("成员审核", "/admin"),

@@ -26,6 +26,7 @@ from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
+from schema.households import HouseholdMutations, HouseholdQueries
 from schema.list_bounds import unbounded_lists
 from schema.matching import MatchingMutations
 from schema.organisations import OrganisationMutations, OrganisationQueries
@@ -59,6 +60,7 @@ Query = merge_types(
         CatalogueQueries,
         OrganisationQueries,
         PersonQueries,
+        HouseholdQueries,
         PositionQueries,
         ClassQueries,
         ApplicationQueries,
@@ -75,6 +77,7 @@ Mutation = merge_types(
     (
         OrganisationMutations,
         PersonMutations,
+        HouseholdMutations,
         PositionMutations,
         ClassMutations,
         ApplicationMutations,

@@ -4,6 +4,7 @@ one-to-one help (一对一帮扶): open a case for a graduate, record each actio
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -26,17 +27,20 @@ FAIR_FORM = FormSpec(
 )
 
 
-async def demand_list(request: Request) -> Response:
-    user = await require_role(request, ROLE)
-    params = request.query_params
+def demand_variables(params: Mapping[str, str], _user: dict) -> dict:
+    """DemandList's variables for the page's query string (its export runs the same)."""
     position_filter: dict = {"state": "OPEN"}
     if params.get("search"):
         position_filter["search"] = params["search"]
     if params.get("yuluPriority") == "true":
         position_filter["yuluPriority"] = True
-    data = await operations.run(
-        request, "DemandList", {"filter": position_filter, "after": params.get("after")}
-    )
+    return {"filter": position_filter, "after": params.get("after")}
+
+
+async def demand_list(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    params = request.query_params
+    data = await operations.run(request, "DemandList", demand_variables(params, user))
     return await render(
         request,
         "agency/positions.html",
@@ -203,14 +207,22 @@ CASE_FORMS = {
 }
 
 
+def help_variables(params: Mapping[str, str], user: dict) -> dict:
+    """HelpCandidates' variables for the page's query string (its export runs the same)."""
+    query = pickers.person_query(params, seeking="true")
+    offered = pickers.filters_offered(user, pickers.SEEKING)
+    return {"filter": pickers.person_filter(query, offered), "after": query.get("after")}
+
+
 async def help_candidates(request: Request) -> Response:
     """The graduates the agency may help: job seekers by default, found by name or ID number,
     with the filters the rules allow it (no household filters: an agency never sees them)."""
     user = await require_role(request, ROLE)
     query = pickers.person_query(request.query_params, seeking="true")
     offered = pickers.filters_offered(user, pickers.SEEKING)
-    variables = {"filter": pickers.person_filter(query, offered), "after": query.get("after")}
-    data = await operations.run(request, "HelpCandidates", variables)
+    data = await operations.run(
+        request, "HelpCandidates", help_variables(request.query_params, user)
+    )
     return await render(
         request, "agency/people.html", persons=data["persons"], query=query, filters=offered
     )

@@ -25,10 +25,13 @@ from urllib.parse import urlencode
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
+from sqlalchemy import select
 from starlette.routing import Route
 
 from auth import admin
 from models.db import create_engine, session_factory
+from models.jobs import Job, JobState, JobStep
+from models.organisations import User
 from portal.app import create_app
 from tests.portal.conftest import ARTIFACTS, _console_problem, _failed_subresource, sign_in
 
@@ -58,10 +61,12 @@ ROLES = {
         "/",
         extra=("/signin?next=/", "/no-such-page", "/oauth/authorize?client_id=no-such-client"),
     ),
-    "school": Role("school", "/school", ("/school",)),
-    "enterprise": Role("enterprise", "/enterprise", ("/enterprise",)),
-    "agency": Role("agency", "/agency", ("/agency",), extra=("/agency/fairs/{id}?shortlist=1",)),
-    "county": Role("county", "/bureau", ("/bureau",)),
+    "school": Role("school", "/school", ("/school", "/ledgers")),
+    "enterprise": Role("enterprise", "/enterprise", ("/enterprise",), extra=("/ledgers",)),
+    "agency": Role(
+        "agency", "/agency", ("/agency",), extra=("/agency/fairs/{id}?shortlist=1", "/ledgers")
+    ),
+    "county": Role("county", "/bureau", ("/bureau",), extra=("/ledgers",)),
     "city": Role(
         "city", "/bureau", ("/bureau",), extra=("/bureau?region={id}", "/bureau?year=2025")
     ),
@@ -80,6 +85,7 @@ ID_SOURCES = {
     "/agency/fairs/": "/agency/fairs",
     "/agency/people/": "/agency/people",
     "/bureau?region=": "/bureau",  # a sub-region's dashboard
+    "/ledgers/jobs/": "/ledgers",  # the school's import checked in the visits fixture
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
@@ -96,6 +102,9 @@ NOT_PAGES = {
     "/home": "redirects to the role's home",
     "/static/vendor/echarts.min.js": "a script",
     "/favicon.ico": "an image",
+    "/ledgers/templates/{kind}": "an .xlsx file",
+    "/ledgers/jobs/{id:int}/progress": "JSON for the job page's progress bar",
+    "/ledgers/jobs/{id:int}/file": "an .xlsx file",
 }
 
 
@@ -224,9 +233,45 @@ async def visits(browser: Browser, portal_url: str, seeded_url: str) -> AsyncIte
             "code_challenge_method": "S256",
         }
     )
+    await _in_database(seeded_url, _checked_import)
     yield visits
     await visits.close()
     await _in_database(seeded_url, lambda session: admin.delete_client(session, CONSENT_CLIENT))
+
+
+def _checked_import(session) -> None:
+    """A school's import whose check found a problem: the job page shows every table it has."""
+    school = session.scalars(select(User.id).where(User.username == "school")).one()
+    result = {
+        "ok": False,
+        "rows": 2,
+        "counts": {"create": 1, "update": 0, "unchanged": 0, "request": 0},
+        "problems": [
+            {
+                "row": 3,
+                "column": "身份证号",
+                "rule": "身份证号校验位错误",
+                "message": "校验位不对。",
+            }
+        ],
+        "problem_count": 1,
+        "problem_rows": 1,
+        "planned": [{"row": 2, "action": "新增", "label": "张三"}],
+        "file_problem": None,
+    }
+    values = dict(scopes="alliance:read", kind="follow-ups", file_name="回访.xlsx", arguments={})
+    session.add(
+        Job(
+            user_id=school,
+            step=JobStep.CHECK,
+            state=JobState.DONE,
+            result=result,
+            progress_done=2,
+            progress_total=2,
+            attempts=1,
+            **values,
+        )
+    )
 
 
 CONSENT_CLIENT = "a11y-consent-client"

@@ -76,6 +76,7 @@ NOT_PERSONAL = frozenset(
         "consentToShare",
         "version",
         "enrolmentIntention",
+        "enrolmentIntentions",
         "studentRecord",
         "employmentIntention",
         "applications",
