@@ -79,6 +79,7 @@ class DestinationSource(enum.StrEnum):
     GRADUATE = "graduate"
     AGENCY = "agency"
     BUREAU = "bureau"
+    ENTERPRISE = "enterprise"  # the employer ended the job (endEmployment): 待就业 follows
     HIRE = "hire"  # an alliance hire (transitionApplication to HIRED) recorded it
 
 

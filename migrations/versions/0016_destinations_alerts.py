@@ -220,6 +220,7 @@ def upgrade() -> None:
                 "graduate",
                 "agency",
                 "bureau",
+                "enterprise",
                 "hire",
                 name="destinationsource",
                 native_enum=False,
