@@ -170,6 +170,22 @@ READS: dict[str, dict[str, dict[str, str]]] = {
         "admin": {"other": W, "outside": W},
         ANONYMOUS: {"other": UNAUTH},
     },
+    # issue 13: destinations, the follow-up schedule and the early warning are the school's, the
+    # county's and (for the persons of its cases) the agency's work, and the graduate's own; an
+    # enterprise learns nothing of a graduate's later jobs elsewhere or their alerts.
+    **{
+        table: {
+            "school": {"own": V, "other": W, "outside": W},
+            "enterprise": {"own": W, "other": W, "outside": W},
+            "agency": {"own": V, "other": W, "outside": W},
+            "county": {"own": V, "other": W, "outside": W},
+            "city": {"own": V, "other": V, "outside": W},
+            "graduate": {"own": V, "other": W, "outside": W},
+            "admin": {"other": W, "outside": W},
+            ANONYMOUS: {"other": UNAUTH},
+        }
+        for table in ("graduate_destinations", "follow_up_dues", "alerts")
+    },
     "audit_records": {
         # "queryable by bureaus within their region and by admins".
         **{v: {"other": FORBID} for v in ("school", "enterprise", "agency", "graduate")},
@@ -192,6 +208,11 @@ KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 
 _FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
 _TRACKING = {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+# issue 13: destinations are recorded within remit (the graduate their own), verified by a
+# bureau; a job is ended by its employer, the school or the county; alerts are worked by those
+# whose queue they are in.
+_ALERTS = {"dismissAlert", "linkAlertToCase"}
+_BUREAU_DESTINATIONS = {"recordDestination", "verifyDestination", "endEmployment"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
     "enterprise": {
@@ -201,7 +222,8 @@ MUTATIONS: dict[str, set[str]] = {
         "closePosition",
         "transitionApplication",
         "reserveClassPositions",
-    },  # "writes its own positions", moves its applicants, co-runs classes
+        "endEmployment",
+    },  # "writes its own positions", moves its applicants, co-runs classes; ends its employees' jobs
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {
         "upsertStudentRecord",
@@ -215,11 +237,15 @@ MUTATIONS: dict[str, set[str]] = {
         "transitionApplication",
         "recordFollowUp",
         "decideStudentTransfer",
+        "recordDestination",
+        "endEmployment",
     }
-    | _FAIRS,
-    "agency": {"createApplication", "referCandidate", "transitionApplication"}
     | _FAIRS
-    | _TRACKING,  # refers, organises fairs, helps
+    | _ALERTS,
+    "agency": {"createApplication", "referCandidate", "transitionApplication", "recordDestination"}
+    | _FAIRS
+    | _TRACKING
+    | _ALERTS,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     # issue 11: a transfer is accepted by the current school or the household's county bureau.
     "county": {
@@ -229,7 +255,9 @@ MUTATIONS: dict[str, set[str]] = {
         "decideStudentTransfer",
     }
     | _FAIRS
-    | _TRACKING,
+    | _TRACKING
+    | _ALERTS
+    | _BUREAU_DESTINATIONS,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
     "city": {
         "decideMembership",
@@ -238,14 +266,17 @@ MUTATIONS: dict[str, set[str]] = {
         "decideStudentTransfer",
     }
     | _FAIRS
-    | _TRACKING,
+    | _TRACKING
+    | _ALERTS
+    | _BUREAU_DESTINATIONS,
     "graduate": {
         "upsertEmploymentIntention",
         "setConsent",
         "createApplication",
         "transitionApplication",
         "registerForFair",
-    },  # "self only; a consent switch"
+        "recordDestination",
+    },  # "self only; a consent switch"; their own destination
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
     # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
     "admin": {"decideMembership", "suspendMembership"},
