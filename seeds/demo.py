@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
@@ -232,6 +232,7 @@ class World:
     graduates: list[dict]
     students: list[dict]
     households: dict[int, dict]
+    field_occupations: dict[str, list[reference.Occupation]] = field(default_factory=dict)
 
 
 def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[dict]]]:
@@ -565,8 +566,12 @@ MAJOR_FIELDS = {
 
 
 def _related_occupations(major: reference.Major, world: World) -> list[reference.Occupation]:
-    groups = FIELD_OCCUPATIONS.get(MAJOR_FIELDS.get(major.code[:2], ""), ())
-    return [o for o in world.occupations if o.code[:4] in groups] or world.occupations
+    major_field = MAJOR_FIELDS.get(major.code[:2], "")
+    if major_field not in world.field_occupations:
+        groups = FIELD_OCCUPATIONS.get(major_field, ())
+        related = [o for o in world.occupations if o.code[:4] in groups]
+        world.field_occupations[major_field] = related or world.occupations
+    return world.field_occupations[major_field]
 
 
 def _desired_occupations(
