@@ -58,11 +58,11 @@ class Trigger:
     detail: dict[str, Any]
 
 
-def _among(column: ColumnElement, person_ids: Sequence[int] | None) -> ColumnElement[bool]:
+def _among(column: Any, person_ids: Sequence[int] | None) -> ColumnElement[bool]:
     return column.in_(person_ids) if person_ids is not None else true()
 
 
-def _open_job(person_id: ColumnElement) -> ColumnElement[bool]:
+def _open_job(person_id: Any) -> ColumnElement[bool]:
     return exists().where(
         EmploymentRecord.person_id == person_id, EmploymentRecord.end_date.is_(None)
     )
