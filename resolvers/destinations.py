@@ -189,6 +189,7 @@ async def _open_other_job(ctx: Context, person_id: int, values: dict[str, Any]) 
         .join(Person, Person.household_id == Household.id)
         .where(Person.id == person_id)
     )
+    assert household_region is not None  # every person has a household (a foreign key)
     record = EmploymentRecord(
         person_id=person_id,
         employer_id=None,

@@ -125,7 +125,7 @@ class DueState:
 
 
 def due_condition(state: str | None, on: date) -> list[ColumnElement[bool]]:
-    conditions = [FollowUpDue.done_on.is_(None)]
+    conditions: list[ColumnElement[bool]] = [FollowUpDue.done_on.is_(None)]
     if state == DueState.OVERDUE:
         conditions.append(FollowUpDue.due_on < on)
     elif state == DueState.DUE:

@@ -309,8 +309,10 @@ def _working_life(career: Career, record: dict) -> None:
 
 def _verify(career: Career, record: dict) -> None:
     """Social-insurance contributions confirm four in ten jobs with an insured employer."""
+    current = career.current_destination
+    assert current is not None  # the job just recorded its destination
     if "个体" not in record["employer_name"] and career.rng.random() < 0.4:
-        career.current_destination["verification"] = "social_insurance"
+        current["verification"] = "social_insurance"
 
 
 def _without_a_job(career: Career, first_day: date) -> None:
