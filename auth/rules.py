@@ -32,7 +32,7 @@ from models.classes import TrainingClass
 from models.fairs import Fair, fair_registrations
 from models.organisations import Membership, Organisation, Role, User
 from models.people import EmploymentIntention, Household, Person, StudentRecord
-from models.positions import Position, PositionState
+from models.positions import Position, PositionKind, PositionState
 from models.regions import RegionLevel, subtree_bounds, within
 from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
 
@@ -308,9 +308,21 @@ ADMIN_MUTATIONS = frozenset(
 ADMIN_QUERIES = frozenset({"oauthClients", "userAccounts"})
 # Tracking and one-to-one help (跟踪监测, 一对一实名制帮扶); bureaus above the county are refused
 # by the resolvers (named help is the county's work), and a case is changed by its owner only.
-_TRACKING_MUTATIONS = frozenset(
-    {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+_HELP_MUTATIONS = frozenset(
+    {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "closeAssistanceCase"}
 )
+"""One-to-one help (一人一档、一人一策): agencies, schools (for their own students) and county
+bureaus (for their county) each run cases they own."""
+_TRACKING_MUTATIONS = frozenset({"recordFollowUp"}) | _HELP_MUTATIONS
+_POSITION_MUTATIONS = frozenset(
+    {"createPosition", "updatePosition", "openPosition", "closePosition"}
+)
+POSTABLE_KINDS: dict[Role, frozenset[PositionKind]] = {
+    Role.ENTERPRISE: frozenset(PositionKind),
+    # Bureaus post the places of last resort the programme names: 公益性岗位 and 见习岗位.
+    Role.BUREAU: frozenset({PositionKind.PUBLIC_WELFARE, PositionKind.INTERNSHIP}),
+}
+"""The kinds of position each posting role may create (the poster owns the position)."""
 
 RULES: dict[Role | None, RoleRules] = {
     None: RoleRules(
@@ -351,12 +363,9 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: EmploymentRecord.employer_id == v.organisation_id
             ),
         },
-        mutations=frozenset(
+        mutations=_POSITION_MUTATIONS
+        | frozenset(
             {
-                "createPosition",
-                "updatePosition",
-                "openPosition",
-                "closePosition",
                 "reserveClassPositions",
                 "transitionApplication",
             }
@@ -387,7 +396,8 @@ RULES: dict[Role | None, RoleRules] = {
                 writes=lambda v: _own_students(FollowUp.person_id, v),
             ),
             "assistance_cases": Permission(
-                rows=lambda v: _own_students(AssistanceCase.person_id, v)
+                rows=lambda v: _own_students(AssistanceCase.person_id, v),
+                writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
             "fairs": _ORGANISER_WRITES,
         },
@@ -406,7 +416,8 @@ RULES: dict[Role | None, RoleRules] = {
                 "decideStudentTransfer",
             }
         )
-        | _FAIR_MUTATIONS,
+        | _FAIR_MUTATIONS
+        | _HELP_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
         tables={
@@ -464,8 +475,11 @@ RULES: dict[Role | None, RoleRules] = {
             ),
             "positions": Permission(
                 rows=lambda v: or_(
-                    _OPEN, within(Position.region_code, v.region_code, v.region_level)
-                )
+                    _OPEN,
+                    within(Position.region_code, v.region_code, v.region_level),
+                    _own_positions(v),
+                ),
+                writes=_own_positions,
             ),
             "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
             "employment_records": Permission(
@@ -495,7 +509,8 @@ RULES: dict[Role | None, RoleRules] = {
             }
         )
         | _FAIR_MUTATIONS
-        | _TRACKING_MUTATIONS,
+        | _TRACKING_MUTATIONS
+        | _POSITION_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={

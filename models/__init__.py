@@ -5,6 +5,7 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     audit,
     catalogue,
     classes,
+    evaluation,
     fairs,
     lengths,
     matching_keys,

@@ -55,6 +55,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("学生台账", "/school"),
         NavItem("推荐与投递", "/school/referrals"),
         NavItem("订单班", "/school/classes"),
+        NavItem("一对一帮扶", "/school/help"),
     ),
     "agency": (
         NavItem("岗位匹配", "/agency"),
@@ -62,7 +63,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("专场招聘会", "/agency/fairs"),
         NavItem("一对一帮扶", "/agency/people"),
     ),
-    "bureau": (NavItem("区域看板", "/bureau"),),
+    "bureau": (NavItem("区域看板", "/bureau"), NavItem("一对一帮扶", "/bureau/help")),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (
         NavItem("成员审核", "/admin"),

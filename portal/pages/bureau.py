@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import operations
+from portal.pages.help import HelpDesk
 from portal.web import render, require_role
 
 ROLE = "BUREAU"
@@ -93,4 +94,8 @@ async def dashboard(request: Request) -> Response:
     )
 
 
-ROUTES = [Route("/bureau", dashboard)]
+# One-to-one help by real name is the county's work (市县抓落实): a city or province bureau sees
+# the page, and the API answers its attempts with COUNTY_ONLY.
+HELP = HelpDesk(ROLE, "/bureau/help", "一对一帮扶：本县雨露计划毕业生", default_seeking="")
+
+ROUTES = [Route("/bureau", dashboard), *HELP.routes()]

@@ -17,6 +17,7 @@ from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.notices import home_notices
+from portal.pages.help import HelpDesk
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "SCHOOL"
@@ -252,6 +253,9 @@ async def reserve(request: Request, form: FormData) -> Response:
     )
 
 
+# One-to-one help (一人一档、一人一策) for the school's own students and graduates.
+HELP = HelpDesk(ROLE, "/school/help", "一对一帮扶：本校学生和毕业生", default_seeking="")
+
 ROUTES = [
     Route("/school", ledger),
     Route("/school/people/{id}", person_file),
@@ -263,4 +267,5 @@ ROUTES = [
     Route("/school/classes/{id}", class_detail),
     post("/school/classes/{id}/reserve", reserve),
     post("/school/classes/{id}/enrol", enrol),
+    *HELP.routes(),
 ]

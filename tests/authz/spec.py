@@ -191,17 +191,15 @@ KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 # --- mutations ---------------------------------------------------------------------------------
 
 _FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
-_TRACKING = {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+# One-to-one help (一人一档、一人一策): agencies, schools and county bureaus run their own cases.
+_HELP = {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "closeAssistanceCase"}
+_TRACKING = {"recordFollowUp"} | _HELP
+# Bureaus post public-welfare positions and internships (the kind is checked by the resolver).
+_POSITIONS = {"createPosition", "updatePosition", "openPosition", "closePosition"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
-    "enterprise": {
-        "createPosition",
-        "updatePosition",
-        "openPosition",
-        "closePosition",
-        "transitionApplication",
-        "reserveClassPositions",
-    },  # "writes its own positions", moves its applicants, co-runs classes
+    "enterprise": {"transitionApplication", "reserveClassPositions"}
+    | _POSITIONS,  # "writes its own positions", moves its applicants, co-runs classes
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {
         "upsertStudentRecord",
@@ -216,7 +214,8 @@ MUTATIONS: dict[str, set[str]] = {
         "recordFollowUp",
         "decideStudentTransfer",
     }
-    | _FAIRS,
+    | _FAIRS
+    | _HELP,
     "agency": {"createApplication", "referCandidate", "transitionApplication"}
     | _FAIRS
     | _TRACKING,  # refers, organises fairs, helps
@@ -229,7 +228,8 @@ MUTATIONS: dict[str, set[str]] = {
         "decideStudentTransfer",
     }
     | _FAIRS
-    | _TRACKING,
+    | _TRACKING
+    | _POSITIONS,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
     "city": {
         "decideMembership",
@@ -238,7 +238,8 @@ MUTATIONS: dict[str, set[str]] = {
         "decideStudentTransfer",
     }
     | _FAIRS
-    | _TRACKING,
+    | _TRACKING
+    | _POSITIONS,
     "graduate": {
         "upsertEmploymentIntention",
         "setConsent",

@@ -57,9 +57,13 @@ GATE_DOCUMENTS = {
     "registerForFair": f'registerForFair(fairId: "{MISSING["Fair"]}", personId: "{MISSING["Person"]}")',
     "recordFollowUp": f'recordFollowUp(personId: "{MISSING["Person"]}", onDate: "2025-01-01", status: EMPLOYED)',
     "openAssistanceCase": f'openAssistanceCase(personId: "{MISSING["Person"]}", reason: "x")',
-    "addAssistanceAction": f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", action: "x")',
+    "addAssistanceAction": (
+        f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", '
+        'kind: CAREER_GUIDANCE, dueOn: "2025-01-31", action: "x")'
+    ),
+    "recordActionOutcome": f'recordActionOutcome(actionId: "{gid("AssistanceAction", 999_999)}", outcome: "x", doneOn: "2025-01-01")',
     "closeAssistanceCase": (
-        f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcome: "x", '
+        f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcomeKind: EMPLOYED, outcome: "x", '
         'closedOn: "2025-01-01")'
     ),
     "suspendMembership": f'suspendMembership(id: "{MISSING["Organisation"]}", reason: "矩阵")',

@@ -76,6 +76,8 @@ ID_SOURCES = {
     "/agency/positions/": "/agency",
     "/agency/fairs/": "/agency/fairs",
     "/agency/people/": "/agency/people",
+    "/school/help/": "/school/help",
+    "/bureau/help/": "/bureau/help",
     "/bureau?region=": "/bureau",  # a sub-region's dashboard
 }
 NOT_PAGES = {
