@@ -26,15 +26,17 @@ from sqlalchemy.sql.elements import False_
 from auth import scopes
 from auth.masking import mask_id_number, mask_name, mask_phone
 from auth.viewer import Viewer
+from models.alerts import Alert
 from models.applications import Application, ApplicationEvent, Stage
 from models.audit import AuditRecord
 from models.classes import TrainingClass
+from models.destinations import GraduateDestination
 from models.fairs import Fair, fair_registrations
 from models.organisations import Membership, Organisation, Role, User
 from models.people import EmploymentIntention, Household, Person, StudentRecord
 from models.positions import Position, PositionKind, PositionState
 from models.regions import RegionLevel, subtree_bounds, within
-from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
+from models.tracking import AssistanceCase, EmploymentRecord, FollowUp, FollowUpDue
 
 RowFilter = Callable[[Viewer], ColumnElement[bool]]
 
@@ -263,7 +265,13 @@ CANDIDATE_FIELDS = frozenset(
 )
 # An agency doing one-to-one help also reads the help files (一人一档) it keeps and their
 # follow-ups; the row rules of assistance_cases and follow_ups limit them to its own cases.
-AGENCY_FIELDS = CANDIDATE_FIELDS | {"assistance_cases", "follow_ups"}
+AGENCY_FIELDS = CANDIDATE_FIELDS | {
+    "assistance_cases",
+    "follow_ups",
+    "graduate_destinations",
+    "follow_up_dues",
+    "alerts",
+}
 PUBLIC_ORGANISATION_FIELDS = frozenset(
     {
         "id",
@@ -323,6 +331,20 @@ POSTABLE_KINDS: dict[Role, frozenset[PositionKind]] = {
     Role.BUREAU: frozenset({PositionKind.PUBLIC_WELFARE, PositionKind.INTERNSHIP}),
 }
 """The kinds of position each posting role may create (the poster owns the position)."""
+# Destinations (毕业去向) and the relapse-risk work queue (就业风险预警): recorded and worked by the
+# school, the agency owning the case and the county bureau, each within its remit (the tables'
+# rules below); the graduate records their own destination; only a bureau verifies one.
+_ALERT_MUTATIONS = frozenset({"dismissAlert", "linkAlertToCase"})
+
+
+def _about(person_id: Callable[[Viewer], ColumnElement[bool]]) -> Permission:
+    """A table about persons that the role reads and writes on the same rows."""
+    return Permission(rows=person_id, writes=person_id)
+
+
+def _county_writes(person_column) -> RowFilter:
+    return lambda v: _in_my_region(person_column, v) if _is_county_bureau(v) else false()
+
 
 RULES: dict[Role | None, RoleRules] = {
     None: RoleRules(
@@ -359,8 +381,10 @@ RULES: dict[Role | None, RoleRules] = {
                     select(Position.id).where(_own_positions(v))
                 ),
             ),
+            # Its own employees' jobs only: a graduate's later jobs elsewhere are not its business.
             "employment_records": Permission(
-                rows=lambda v: EmploymentRecord.employer_id == v.organisation_id
+                rows=lambda v: EmploymentRecord.employer_id == v.organisation_id,
+                writes=lambda v: EmploymentRecord.employer_id == v.organisation_id,
             ),
         },
         mutations=_POSITION_MUTATIONS
@@ -368,6 +392,7 @@ RULES: dict[Role | None, RoleRules] = {
             {
                 "reserveClassPositions",
                 "transitionApplication",
+                "endEmployment",
             }
         ),
     ),
@@ -399,6 +424,11 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: _own_students(AssistanceCase.person_id, v),
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
+            "graduate_destinations": _about(
+                lambda v: _own_students(GraduateDestination.person_id, v)
+            ),
+            "follow_up_dues": Permission(rows=lambda v: _own_students(FollowUpDue.person_id, v)),
+            "alerts": _about(lambda v: _own_students(Alert.person_id, v)),
             "fairs": _ORGANISER_WRITES,
         },
         mutations=frozenset(
@@ -414,10 +444,13 @@ RULES: dict[Role | None, RoleRules] = {
                 "transitionApplication",
                 "recordFollowUp",
                 "decideStudentTransfer",
+                "recordDestination",
+                "endEmployment",
             }
         )
         | _FAIR_MUTATIONS
-        | _HELP_MUTATIONS,
+        | _HELP_MUTATIONS
+        | _ALERT_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
         tables={
@@ -453,11 +486,18 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
+            # The persons whose help file (一人一档) it keeps: their destination, schedule, alerts.
+            "graduate_destinations": _about(lambda v: _my_cases(GraduateDestination.person_id, v)),
+            "follow_up_dues": Permission(rows=lambda v: _my_cases(FollowUpDue.person_id, v)),
+            "alerts": _about(lambda v: _my_cases(Alert.person_id, v)),
             "fairs": _ORGANISER_WRITES,
         },
-        mutations=frozenset({"createApplication", "referCandidate", "transitionApplication"})
+        mutations=frozenset(
+            {"createApplication", "referCandidate", "transitionApplication", "recordDestination"}
+        )
         | _FAIR_MUTATIONS
-        | _TRACKING_MUTATIONS,
+        | _TRACKING_MUTATIONS
+        | _ALERT_MUTATIONS,
     ),
     Role.BUREAU: RoleRules(
         tables={
@@ -483,7 +523,18 @@ RULES: dict[Role | None, RoleRules] = {
             ),
             "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
             "employment_records": Permission(
-                rows=lambda v: _in_my_region(EmploymentRecord.person_id, v)
+                rows=lambda v: _in_my_region(EmploymentRecord.person_id, v),
+                writes=_county_writes(EmploymentRecord.person_id),
+            ),
+            "graduate_destinations": Permission(
+                rows=lambda v: _in_my_region(GraduateDestination.person_id, v),
+                writes=_county_writes(GraduateDestination.person_id),
+            ),
+            "follow_up_dues": Permission(rows=lambda v: _in_my_region(FollowUpDue.person_id, v)),
+            # The household's county bureau works the queue; above it, bureaus read it (masked).
+            "alerts": Permission(
+                rows=lambda v: _in_my_region(Alert.person_id, v),
+                writes=_county_writes(Alert.person_id),
             ),
             "follow_ups": Permission(
                 rows=lambda v: _in_my_region(FollowUp.person_id, v),
@@ -506,11 +557,15 @@ RULES: dict[Role | None, RoleRules] = {
                 "suspendMembership",
                 "upsertEnrolmentIntention",
                 "decideStudentTransfer",
+                "recordDestination",
+                "verifyDestination",
+                "endEmployment",
             }
         )
         | _FAIR_MUTATIONS
         | _TRACKING_MUTATIONS
-        | _POSITION_MUTATIONS,
+        | _POSITION_MUTATIONS
+        | _ALERT_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={
@@ -528,6 +583,9 @@ RULES: dict[Role | None, RoleRules] = {
             "employment_records": Permission(rows=lambda v: _self(EmploymentRecord.person_id, v)),
             "follow_ups": Permission(rows=lambda v: _self(FollowUp.person_id, v)),
             "assistance_cases": Permission(rows=lambda v: _self(AssistanceCase.person_id, v)),
+            "graduate_destinations": _about(lambda v: _self(GraduateDestination.person_id, v)),
+            "follow_up_dues": Permission(rows=lambda v: _self(FollowUpDue.person_id, v)),
+            "alerts": Permission(rows=lambda v: _self(Alert.person_id, v)),
         },
         mutations=frozenset(
             {
@@ -536,6 +594,7 @@ RULES: dict[Role | None, RoleRules] = {
                 "createApplication",
                 "transitionApplication",
                 "registerForFair",
+                "recordDestination",
             }
         ),
     ),
@@ -702,6 +761,9 @@ PERSONAL_TABLES = frozenset(
         "follow_ups",
         "assistance_cases",
         "audit_records",
+        "graduate_destinations",
+        "follow_up_dues",
+        "alerts",
     }
 )
 """Tables whose rows are about a person: a viewer that is not working (``working``) reads none."""
@@ -770,6 +832,8 @@ PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
     "ApplicationFilter": {"position": None, "person": None, "enterprise": None, "stage": None},
     "ApplicationSort": {"newest": None, "stage": None, "updated": None},
     "AssistanceCaseFilter": {"state": None, "person": None, "owner": None},
+    "AlertFilter": {"state": None, "kind": None, "person": None},
+    "FollowUpDueFilter": {"state": None, "person": None},
     # The log's region is the subject's household region (户籍地).
     "auditLog": {"region": "household", "person": None, "action": None},
 }

@@ -6,14 +6,36 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, func
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, Timestamped, enum_column
 from models.people import LocationTier
 
 
+class EndReason(enum.StrEnum):
+    """Why a job ended: told by a follow-up (the school, the agency, the county) or the employer."""
+
+    LEFT = "left"  # 主动离职
+    DISMISSED = "dismissed"  # 被辞退
+    CONTRACT_ENDED = "contract_ended"  # 合同到期
+
+
 class EmploymentRecord(Timestamped, Base):
+    """One job. It ends with a date and a reason; a new job is a new record, so a person's
+    records are their work history, and "in work" means an open record (end_date NULL), which is
+    what matching's availability reads (models.matching_keys)."""
+
     __tablename__ = "employment_records"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -25,6 +47,7 @@ class EmploymentRecord(Timestamped, Base):
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), unique=True)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[EndReason | None] = mapped_column(enum_column(EndReason))
     monthly_income: Mapped[int] = mapped_column(Integer)
     work_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     # Derived when written, relative to the household's registered region (户籍地).
@@ -33,6 +56,7 @@ class EmploymentRecord(Timestamped, Base):
     __table_args__ = (
         CheckConstraint("end_date IS NULL OR start_date <= end_date", name="date_range"),
         CheckConstraint("monthly_income >= 0", name="income_not_negative"),
+        CheckConstraint("end_reason IS NULL OR end_date IS NOT NULL", name="reason_needs_end"),
     )
 
 
@@ -137,3 +161,30 @@ class AssistanceAction(Base):
         CheckConstraint("due_on IS NULL OR on_date <= due_on", name="due_after_planned"),
         CheckConstraint("(outcome IS NULL) = (done_on IS NULL)", name="done_has_outcome"),
     )
+
+
+class FollowUpDue(Base):
+    """One point of the follow-up schedule (跟踪回访): ``months`` after a job's start (the
+    schedule is ``Settings.follow_up_months``, default 1, 3, 6 and 12). Written when the job
+    opens; done by the first follow-up of the person dated no earlier than ``DUE_WINDOW_DAYS``
+    before it; overdue when not done by ``due_on``. A job that ends drops its points after the
+    end (there is nobody left to follow up there; the job-lost alert takes over)."""
+
+    __tablename__ = "follow_up_dues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    employment_record_id: Mapped[int] = mapped_column(
+        ForeignKey("employment_records.id", ondelete="CASCADE")
+    )
+    months: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    done_on: Mapped[date | None] = mapped_column(Date)
+    follow_up_id: Mapped[int | None] = mapped_column(ForeignKey("follow_ups.id"))
+
+    __table_args__ = (UniqueConstraint("employment_record_id", "months"),)
+
+
+DUE_WINDOW_DAYS = 30
+"""A scheduled follow-up appears on the due list this many days early, and a follow-up dated
+in that window counts for it."""

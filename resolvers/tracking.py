@@ -3,26 +3,32 @@ assistance cases (一对一实名制帮扶); writes go through ``attempt`` (role
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, extract, select
+from sqlalchemy import ColumnElement, Select, delete, extract, select, update
 
 from auth import rules
+from models.destinations import DestinationKind
 from models.organisations import Membership, Organisation, OrganisationKind, Role
 from models.people import Person
 from models.positions import Position
 from models.regions import RegionLevel
+from models.settings import get_settings
 from models.tracking import (
+    DUE_WINDOW_DAYS,
     ActionKind,
     AssistanceAction,
     AssistanceCase,
     CaseOutcome,
     CaseState,
     EmploymentRecord,
+    EndReason,
     FollowUp,
+    FollowUpDue,
     FollowUpStatus,
 )
+from resolvers import alerts, destinations
 from resolvers.context import Context
 from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject, today
 from resolvers.pagination import Page, paginate
@@ -112,6 +118,45 @@ async def assistance_cases(
     return await paginate(ctx, assistance_cases_statement(ctx, **filters), first, after)
 
 
+# --- the follow-up schedule as lists: a school's or agency's due and overdue follow-ups -------
+
+
+class DueState:
+    DUE = "due"  # due within the window (DUE_WINDOW_DAYS), not yet overdue
+    OVERDUE = "overdue"  # past its date, not done
+
+
+def due_condition(state: str | None, on: date) -> list[ColumnElement[bool]]:
+    conditions = [FollowUpDue.done_on.is_(None)]
+    if state == DueState.OVERDUE:
+        conditions.append(FollowUpDue.due_on < on)
+    elif state == DueState.DUE:
+        conditions += [
+            FollowUpDue.due_on >= on,
+            FollowUpDue.due_on <= on + timedelta(days=DUE_WINDOW_DAYS),
+        ]
+    else:
+        conditions.append(FollowUpDue.due_on <= on + timedelta(days=DUE_WINDOW_DAYS))
+    return conditions
+
+
+def follow_up_dues_statement(
+    ctx: Context, *, state: str | None = None, person_id: int | None = None
+) -> Select:
+    """Scheduled follow-ups not done, the viewer's (auth.rules ``follow_up_dues``), oldest
+    first: overdue ones lead."""
+    conditions = [rules.rows(ctx.viewer, "follow_up_dues"), *due_condition(state, today())]
+    if person_id is not None:
+        conditions.append(FollowUpDue.person_id == person_id)
+    return select(FollowUpDue).where(*conditions).order_by(FollowUpDue.due_on, FollowUpDue.id)
+
+
+async def follow_up_dues(
+    ctx: Context, first: int | None, after: str | None, **filters: Any
+) -> Page:
+    return await paginate(ctx, follow_up_dues_statement(ctx, **filters), first, after)
+
+
 # --- writing: follow-ups (跟踪监测) and one-to-one help (一对一实名制帮扶) ---------------------
 
 MAX_INCOME = 1_000_000
@@ -139,7 +184,7 @@ def _check_text(
     checks.require(len(text) <= limit, field_name, "TOO_LONG", f"{label}最多 {limit} 个字符。")
 
 
-async def _visible_person(ctx: Context, person_global_id: str) -> int:
+async def visible_person(ctx: Context, person_global_id: str) -> int:
     person_id = key_of(person_global_id, "Person", "person_id")
     statement = select(Person.id).where(Person.id == person_id, rules.rows(ctx.viewer, "persons"))
     if await ctx.session.scalar(statement) is None:
@@ -152,10 +197,109 @@ def _county_only(ctx: Context) -> None:
         raise reject(None, "COUNTY_ONLY", "实名帮扶由县级乡村振兴局负责。")
 
 
+# --- the follow-up schedule (跟踪回访) and jobs that end ----------------------------------------
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day where it is shorter)."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    for day in range(start.day, 0, -1):
+        try:
+            return date(year, month + 1, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def schedule_rows(record_id: int, person_id: int, start: date) -> list[dict[str, Any]]:
+    """The follow-up points of a job that started on ``start`` (the seeds write the same)."""
+    return [
+        {
+            "person_id": person_id,
+            "employment_record_id": record_id,
+            "months": months,
+            "due_on": add_months(start, months),
+        }
+        for months in get_settings().follow_up_months
+    ]
+
+
+def schedule_follow_ups(ctx: Context, record: EmploymentRecord) -> None:
+    """A job opened (flushed, so it has an id): its follow-ups fall due from its start."""
+    ctx.session.add_all(
+        FollowUpDue(**row) for row in schedule_rows(record.id, record.person_id, record.start_date)
+    )
+
+
+async def _mark_dues_done(ctx: Context, follow_up: FollowUp) -> None:
+    """A follow-up counts for every open point of the person due within the window after it."""
+    await ctx.session.execute(
+        update(FollowUpDue)
+        .where(
+            FollowUpDue.person_id == follow_up.person_id,
+            FollowUpDue.done_on.is_(None),
+            FollowUpDue.due_on <= follow_up.on_date + timedelta(days=DUE_WINDOW_DAYS),
+        )
+        .values(done_on=follow_up.on_date, follow_up_id=follow_up.id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def open_jobs(ctx: Context, person_id: int) -> list[EmploymentRecord]:
+    statement = select(EmploymentRecord).where(
+        EmploymentRecord.person_id == person_id, EmploymentRecord.end_date.is_(None)
+    )
+    return list(await ctx.session.scalars(statement.with_for_update()))
+
+
+async def end_jobs(
+    ctx: Context, jobs: list[EmploymentRecord], ended_on: date, reason: EndReason, field: str
+) -> None:
+    """End each job on ``ended_on``; its follow-up points after that date go with it."""
+    for job in jobs:
+        if ended_on < job.start_date:
+            raise reject(field, "BEFORE_START", "工作结束日期不能早于入职日期。")
+        job.end_date, job.end_reason = ended_on, reason
+        await ctx.session.execute(
+            delete(FollowUpDue)
+            .where(
+                FollowUpDue.employment_record_id == job.id,
+                FollowUpDue.done_on.is_(None),
+                FollowUpDue.due_on > ended_on,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    await ctx.session.flush()
+
+
+def _check_end_reason(
+    checks: Checks, jobs: list[EmploymentRecord], reason: EndReason | None, field: str
+) -> None:
+    checks.require(
+        not jobs or reason is not None,
+        field,
+        "JOB_STILL_OPEN",
+        "此人仍有在职记录：请填写原工作的结束原因（主动离职、被辞退或合同到期）。",
+    )
+
+
+FOLLOW_UP_DESTINATIONS = {
+    FollowUpStatus.UNEMPLOYED: DestinationKind.NOT_EMPLOYED,
+    FollowUpStatus.STUDYING: DestinationKind.FURTHER_STUDY,
+    FollowUpStatus.OWN_BUSINESS: DestinationKind.OWN_BUSINESS,
+}
+"""What a graduate's destination becomes when a follow-up reports their job has ended."""
+
+
 async def record_follow_up(
     ctx: Context, person_global_id: str, values: dict[str, Any]
 ) -> Outcome[FollowUp]:
-    """A dated status check of a graduate by the school, the agency helping them or the county."""
+    """A dated status check of a graduate by the school, the agency helping them or the county.
+
+    A status other than employed, for someone with an open job, ends that job: the follow-up
+    must then say why (``end_reason``), and the graduate's destination follows (待就业, 升学,
+    自主创业). It marks the scheduled follow-ups it answers done and runs the alert rules.
+    The Excel import of follow-ups calls this same function, row by row."""
 
     async def work() -> FollowUp:
         checks = Checks()
@@ -176,7 +320,12 @@ async def record_follow_up(
         _check_text(checks, values.get("note"), "note", "备注", required=False)
         checks.done()
         _county_only(ctx)
-        person_id = await _visible_person(ctx, person_global_id)
+        person_id = await visible_person(ctx, person_global_id)
+        ending = (
+            [] if values["status"] == FollowUpStatus.EMPLOYED else await open_jobs(ctx, person_id)
+        )
+        _check_end_reason(checks, ending, values.get("end_reason"), "end_reason")
+        checks.done()
         follow_up = FollowUp(
             person_id=person_id,
             on_date=values["on_date"],
@@ -194,9 +343,48 @@ async def record_follow_up(
         )
         if await ctx.session.scalar(allowed) is None:
             raise reject("person_id", "NOT_FOUND", "在您跟踪的人员中没有找到此人。")
+        await _mark_dues_done(ctx, follow_up)
+        if ending:
+            await end_jobs(ctx, ending, values["on_date"], values["end_reason"], "end_reason")
+            await destinations.derive(
+                ctx, person_id, FOLLOW_UP_DESTINATIONS[values["status"]], values["on_date"]
+            )
+        await alerts.evaluate_for(ctx, [person_id])
         return follow_up
 
     return await attempt(ctx, "recordFollowUp", work)
+
+
+async def end_employment(
+    ctx: Context, record_global_id: str, values: dict[str, Any]
+) -> Outcome[EmploymentRecord]:
+    """The employer (its own employee), the school (its graduate) or the county bureau ends a
+    job with a date and a reason; the graduate becomes available for matching again (an open
+    record is what "in work" means) and their destination becomes 待就业."""
+
+    async def work() -> EmploymentRecord:
+        checks = Checks()
+        _check_date(checks, values["ended_on"], "ended_on", "离职日期")
+        checks.done()
+        _county_only(ctx)
+        record_id = key_of(record_global_id, "EmploymentRecord", "id")
+        statement = select(EmploymentRecord).where(
+            EmploymentRecord.id == record_id, rules.writes(ctx.viewer, "employment_records")
+        )
+        record = (await ctx.session.scalars(statement.with_for_update())).first()
+        if record is None:
+            raise reject("id", "NOT_FOUND", "在您可办理的就业记录中没有找到该记录。")
+        if record.end_date is not None:
+            raise reject("id", "ALREADY_ENDED", "该工作已经结束。")
+        await end_jobs(ctx, [record], values["ended_on"], values["reason"], "ended_on")
+        if not await open_jobs(ctx, record.person_id):
+            await destinations.derive(
+                ctx, record.person_id, DestinationKind.NOT_EMPLOYED, values["ended_on"]
+            )
+        await alerts.evaluate_for(ctx, [record.person_id])
+        return record
+
+    return await attempt(ctx, "endEmployment", work)
 
 
 async def _assignee(ctx: Context, agency_global_id: str | None) -> int | None:
@@ -232,7 +420,7 @@ async def open_assistance_case(
         checks.done()
         _county_only(ctx)
         assignee = await _assignee(ctx, values.get("assign_to"))
-        person_id = await _visible_person(ctx, person_global_id)
+        person_id = await visible_person(ctx, person_global_id)
         owner = assignee or ctx.viewer.organisation_id
         already = select(AssistanceCase.id).where(
             AssistanceCase.person_id == person_id,
@@ -254,6 +442,8 @@ async def open_assistance_case(
         )
         ctx.session.add(case)
         await ctx.session.flush()
+        if values.get("alert_id"):
+            await alerts.handle_with_case(ctx, values["alert_id"], case)
         return case
 
     return await attempt(ctx, "openAssistanceCase", work)

@@ -19,11 +19,13 @@ from strawberry.types import Info
 
 from resolvers.nodes import node
 from schema.admin import AdminMutations, AdminQueries
+from schema.alerts import AlertMutations, AlertQueries, TrackingOverviewQueries
 from schema.applications import ApplicationMutations, ApplicationQueries
 from schema.audit import AuditQueries
 from schema.base import Node, ctx
 from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
+from schema.destinations import DestinationMutations
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
 from schema.list_bounds import unbounded_lists
@@ -63,6 +65,8 @@ Query = merge_types(
         ClassQueries,
         ApplicationQueries,
         TrackingQueries,
+        AlertQueries,
+        TrackingOverviewQueries,
         FairQueries,
         AuditQueries,
         TransferQueries,
@@ -81,6 +85,8 @@ Mutation = merge_types(
         FairMutations,
         MatchingMutations,
         TrackingMutations,
+        DestinationMutations,
+        AlertMutations,
         TransferMutations,
         AdminMutations,
     ),

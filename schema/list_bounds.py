@@ -28,6 +28,7 @@ from graphql import (
 from auth import scopes
 from auth.admin import MAX_REDIRECT_URIS
 from auth.server import GRANT_TYPES
+from models.alerts import AlertKind
 from models.organisations import OrganisationKind
 from resolvers.admin import MAX_ADMIN_LIST
 from resolvers.batching import MAX_RELATED
@@ -115,6 +116,13 @@ BOUNDS: dict[str, Bound] = {
     "Person.employmentRecords": RELATED,
     "Person.followUps": RELATED,
     "Person.assistanceCases": RELATED,
+    "Person.graduateDestinations": RELATED,
+    "Person.followUpDues": RELATED,
+    "Person.alerts": RELATED,
+    "Query.alertRules": Fixed(len(AlertKind), "one rule of each kind (models.alerts)"),
+    "Query.trackingOverview": Fixed(
+        MAX_RELATED + 1, "the region and at most MAX_RELATED sub-regions (resolvers.alerts)"
+    ),
     "Person.classes": RELATED,
     "Position.requiredCertificates": Fixed(
         MAX_CERTIFICATES, "createPosition and updatePosition refuse more"

@@ -18,6 +18,7 @@ from resolvers import regions
 from resolvers import tracking as resolve
 from resolvers.batching import many_by, one_by
 from resolvers.nodes import node
+from resolvers.outcomes import today
 from schema.base import (
     SIGNED_IN,
     WRITES,
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
     from schema.positions import Position
 
 FollowUpStatus = strawberry.enum(model.FollowUpStatus)
+EndReason = strawberry.enum(
+    model.EndReason,
+    description="Why a job ended: LEFT 主动离职, DISMISSED 被辞退, CONTRACT_ENDED 合同到期.",
+)
 CaseState = strawberry.enum(model.CaseState)
 CaseOutcome = strawberry.enum(model.CaseOutcome, description="How a case of help ended.")
 ActionKind = strawberry.enum(model.ActionKind, description="The kind of a step of help (一人一策).")
@@ -54,6 +59,7 @@ class EmploymentRecord(Node):
     employer_name: str
     start_date: date
     end_date: date | None
+    end_reason: EndReason | None
     monthly_income: int
 
     @strawberry.field(
@@ -147,6 +153,43 @@ class AssistanceCase(Node):
         ).load(self.id)
 
 
+@strawberry.type(
+    description="A scheduled follow-up (跟踪回访) not yet done: months after a job's start."
+)
+class FollowUpDue:
+    months: int
+    due_on: date
+
+    @strawberry.field(description="Past its date and not done.")
+    def overdue(self) -> bool:
+        return self.due_on < today()
+
+    @strawberry.field
+    async def person(self, info: Info) -> LazyPerson:
+        return await one_by(ctx(info), people_model.Person.id).load(self.person_id)
+
+    @strawberry.field(description="The job it follows up, where you may see it.")
+    async def employment_record(self, info: Info) -> EmploymentRecord | None:
+        return await one_by(ctx(info), model.EmploymentRecord.id, "employment_records").load(
+            self.employment_record_id
+        )
+
+
+@strawberry.enum
+class FollowUpDueState(enum.Enum):
+    DUE = resolve.DueState.DUE
+    OVERDUE = resolve.DueState.OVERDUE
+
+
+@strawberry.input
+class FollowUpDueFilter:
+    state: FollowUpDueState | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="DUE: within 30 days, not yet overdue; OVERDUE: past its date; none: both.",
+    )
+    person: strawberry.ID | None = strawberry.UNSET
+
+
 @strawberry.type(description="One step of the plan: planned, due, done with an outcome.")
 class AssistanceAction:
     on_date: date
@@ -220,6 +263,23 @@ class TrackingQueries:
         arguments = filter_arguments(filter, person="Person", owner="Organisation")
         return Connection.of(await resolve.assistance_cases(ctx(info), first, after, **arguments))
 
+    @strawberry.field(
+        description="Scheduled follow-ups not done, overdue first: a school its graduates', an "
+        "agency its cases', a bureau its region's.",
+        directives=SIGNED_IN,
+    )
+    async def follow_up_dues(
+        self,
+        info: Info,
+        filter: FollowUpDueFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[FollowUpDue]:
+        arguments = filter_arguments(filter, person="Person")
+        if "state" in arguments and arguments["state"] is not None:
+            arguments["state"] = arguments["state"].value
+        return Connection.of(await resolve.follow_up_dues(ctx(info), first, after, **arguments))
+
     @strawberry.field(description="Employment records you may see.", directives=SIGNED_IN)
     async def employment_records(
         self,
@@ -250,12 +310,20 @@ class TrackingMutations:
         status: FollowUpStatus,
         monthly_income: int | None = None,
         note: str | None = None,
+        end_reason: Annotated[
+            EndReason | None,
+            strawberry.argument(
+                description="Required when the status is not employed and the graduate still "
+                "has an open job: the job ends on onDate for this reason."
+            ),
+        ] = None,
     ) -> Payload[FollowUp]:
         values = {
             "on_date": on_date,
             "status": status,
             "monthly_income": monthly_income,
             "note": note,
+            "end_reason": end_reason,
         }
         return Payload.of(await resolve.record_follow_up(ctx(info), person_id, values))
 
@@ -275,9 +343,30 @@ class TrackingMutations:
         plan: str | None = None,
         goals: str | None = None,
         assign_to: strawberry.ID | None = None,
+        alert_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="An open alert of the person this case handles."),
+        ] = None,
     ) -> Payload[AssistanceCase]:
-        values = {"reason": reason, "plan": plan, "goals": goals, "assign_to": assign_to}
+        values = {
+            "reason": reason,
+            "plan": plan,
+            "goals": goals,
+            "assign_to": assign_to,
+            "alert_id": alert_id,
+        }
         return Payload.of(await resolve.open_assistance_case(ctx(info), person_id, values))
+
+    @strawberry.mutation(
+        description="End a job with a date and a reason: the employer (its own employee), the "
+        "graduate's school, or the county bureau. The graduate is available for matching again.",
+        directives=WRITES,
+    )
+    async def end_employment(
+        self, info: Info, id: strawberry.ID, ended_on: date, reason: EndReason
+    ) -> Payload[EmploymentRecord]:
+        values = {"ended_on": ended_on, "reason": reason}
+        return Payload.of(await resolve.end_employment(ctx(info), id, values))
 
     @strawberry.mutation(
         description="One typed step of the plan (一人一策) on an open case, due by `dueOn`; the "

@@ -218,8 +218,9 @@ async def test_follow_up_input_errors_name_the_field_and_rule(run, session, chan
 
 async def test_a_county_bureau_records_in_its_county_and_a_higher_bureau_is_refused(run, session):
     viewer, person = await a_county_bureau_and_person(session)
+    # EMPLOYED: another status would end the person's open job and need an end reason.
     data, errors, _ = await run(
-        RECORD, viewer, person=gid("Person", person), on=today().isoformat(), status="STUDYING"
+        RECORD, viewer, person=gid("Person", person), on=today().isoformat(), status="EMPLOYED"
     )
     assert errors is None and data["recordFollowUp"]["errors"] == []
     province = (
