@@ -222,6 +222,19 @@ def _agency_remit(person_id, v: Viewer) -> ColumnElement[bool]:
     )
 
 
+def _household_with_clear_member(v: Viewer) -> ColumnElement[bool]:
+    """Households of which the viewer sees some member's household in clear: the only ones it
+    may find (by registration number or a member's ID number) or add a person to."""
+    return _subquery(Person, where=(Person.household_id == Household.id, clear(v, "household")))
+
+
+def _households_of_my_county(v: Viewer) -> ColumnElement[bool]:
+    """A household's category and members are the census's work: its county bureau's only."""
+    if not _is_county_bureau(v):
+        return false()
+    return and_(within(Household.region_code, v.region_code, v.region_level), working(v))
+
+
 def _self(person_id, v: Viewer) -> ColumnElement[bool]:
     return person_id == v.person_id
 
@@ -310,6 +323,7 @@ ADMIN_MUTATIONS = frozenset(
         "unlockUser",
         "deactivateUser",
         "rotateSigningKeys",
+        "createBureau",
     }
 )
 """Running the authorization server (clients, users, keys): admins only, with the admin scope."""
@@ -404,6 +418,7 @@ RULES: dict[Role | None, RoleRules] = {
                 unmasked=lambda v: _own_students(Person.id, v),
                 writes=lambda v: _own_students(Person.id, v),
             ),
+            "households": Permission(rows=_household_with_clear_member),
             "positions": Permission(rows=lambda v: or_(_OPEN, _partner_enterprises(v))),
             "training_classes": Permission(
                 rows=_everything, writes=lambda v: TrainingClass.school_id == v.organisation_id
@@ -446,6 +461,8 @@ RULES: dict[Role | None, RoleRules] = {
                 "decideStudentTransfer",
                 "recordDestination",
                 "endEmployment",
+                "graduateStudent",
+                "closeStudentRecord",
             }
         )
         | _FAIR_MUTATIONS
@@ -513,6 +530,9 @@ RULES: dict[Role | None, RoleRules] = {
                 unmasked=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
                 writes=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
             ),
+            "households": Permission(
+                rows=_household_with_clear_member, writes=_households_of_my_county
+            ),
             "positions": Permission(
                 rows=lambda v: or_(
                     _OPEN,
@@ -556,10 +576,13 @@ RULES: dict[Role | None, RoleRules] = {
                 "decideMembership",
                 "suspendMembership",
                 "upsertEnrolmentIntention",
+                "closeCensusEntry",
+                "changeHouseholdCategory",
                 "decideStudentTransfer",
                 "recordDestination",
                 "verifyDestination",
                 "endEmployment",
+                "createMemberAccount",
             }
         )
         | _FAIR_MUTATIONS
@@ -575,6 +598,7 @@ RULES: dict[Role | None, RoleRules] = {
                 unmasked=lambda v: _self(Person.id, v),
                 writes=lambda v: _self(Person.id, v),
             ),
+            "households": Permission(rows=_household_with_clear_member),
             "positions": Permission(rows=lambda v: _OPEN),
             "applications": Permission(
                 rows=lambda v: _self(Application.person_id, v),
@@ -610,7 +634,8 @@ RULES: dict[Role | None, RoleRules] = {
             "employment_records": Permission(rows=_everything),
             "audit_records": Permission(rows=_everything),
         },
-        mutations=frozenset({"decideMembership", "suspendMembership"}) | ADMIN_MUTATIONS,
+        mutations=frozenset({"decideMembership", "suspendMembership", "createMemberAccount"})
+        | ADMIN_MUTATIONS,
         queries=ADMIN_QUERIES,
     ),
 }
@@ -834,6 +859,8 @@ PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
     "AssistanceCaseFilter": {"state": None, "person": None, "owner": None},
     "AlertFilter": {"state": None, "kind": None, "person": None},
     "FollowUpDueFilter": {"state": None, "person": None},
+    # Finding a sibling's household: by its registration number (户号), or a member's ID number.
+    "HouseholdLookup": {"registration_number": "household", "id_number": "id_number"},
     # The log's region is the subject's household region (户籍地).
     "auditLog": {"region": "household", "person": None, "action": None},
 }

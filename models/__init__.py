@@ -9,6 +9,7 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     destinations,
     evaluation,
     fairs,
+    jobs,
     lengths,
     matching_keys,
     oauth,

@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="print the GraphQL SDL to schema/alliance.graphql")
     schema.set_defaults(handler=_schema)
     add_auth_commands(commands)
+    from portal.ledgers import add_ledger_commands
+
+    add_ledger_commands(commands)
     return parser
 
 

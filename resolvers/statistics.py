@@ -165,9 +165,11 @@ async def _figures(
     conditions = [scope] if only is None else [scope, home.in_(only)]
     graduates = _graduate_ids(year)
     monitored = Household.category.in_(MONITORED_CATEGORIES)
-    surveyed = EnrolmentIntention.id.is_not(None)
+    # Census rows are kept per survey year: a person counts once, whatever the years surveyed.
+    surveys = select(EnrolmentIntention.person_id)
     if year is not None:
-        surveyed = and_(surveyed, EnrolmentIntention.survey_year == year)
+        surveys = surveys.where(EnrolmentIntention.survey_year == year)
+    surveyed = Person.id.in_(surveys)
     studying = StudentRecord.status == StudentStatus.STUDYING
     if year is not None:
         studying = and_(studying, StudentRecord.entry_year == year)
@@ -186,7 +188,6 @@ async def _figures(
             .select_from(Person)
             .join(Household, Household.id == Person.household_id)
             .join(Region, Region.code == Household.region_code)
-            .outerjoin(EnrolmentIntention, EnrolmentIntention.person_id == Person.id)
             .outerjoin(StudentRecord, StudentRecord.person_id == Person.id)
             .where(*conditions)
         ),

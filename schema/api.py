@@ -28,6 +28,7 @@ from schema.classes import ClassMutations, ClassQueries
 from schema.destinations import DestinationMutations
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
+from schema.households import HouseholdMutations, HouseholdQueries
 from schema.list_bounds import unbounded_lists
 from schema.matching import MatchingMutations
 from schema.organisations import OrganisationMutations, OrganisationQueries
@@ -61,6 +62,7 @@ Query = merge_types(
         CatalogueQueries,
         OrganisationQueries,
         PersonQueries,
+        HouseholdQueries,
         PositionQueries,
         ClassQueries,
         ApplicationQueries,
@@ -79,6 +81,7 @@ Mutation = merge_types(
     (
         OrganisationMutations,
         PersonMutations,
+        HouseholdMutations,
         PositionMutations,
         ClassMutations,
         ApplicationMutations,

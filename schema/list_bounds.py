@@ -33,6 +33,7 @@ from models.organisations import OrganisationKind
 from resolvers.admin import MAX_ADMIN_LIST
 from resolvers.batching import MAX_RELATED
 from resolvers.catalogue import MAX_SEARCH_RESULTS
+from resolvers.households import MAX_FOUND
 from resolvers.notices import NoticeKind
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.positions import MAX_ACCEPTED_MAJORS, MAX_CERTIFICATES
@@ -100,6 +101,10 @@ BOUNDS: dict[str, Bound] = {
     "EmploymentIntention.occupations": RELATED,
     "EmploymentIntention.regions": RELATED,
     "Fair.enterprises": RELATED,
+    "Household.members": RELATED,
+    "Household.categoryChanges": RELATED,
+    "Person.enrolmentIntentions": RELATED,
+    "Query.households": Fixed(MAX_FOUND, "LIMIT in resolvers.households"),
     "Fair.positions": RELATED,
     "Fair.registrations": RELATED,
     "Match.missing": MATCH_TEXTS,

@@ -4,6 +4,7 @@ one-to-one help (一对一帮扶): open a case for a graduate, record each actio
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -26,17 +27,20 @@ FAIR_FORM = FormSpec(
 )
 
 
-async def demand_list(request: Request) -> Response:
-    user = await require_role(request, ROLE)
-    params = request.query_params
+def demand_variables(params: Mapping[str, str], _user: dict) -> dict:
+    """DemandList's variables for the page's query string (its export runs the same)."""
     position_filter: dict = {"state": "OPEN"}
     if params.get("search"):
         position_filter["search"] = params["search"]
     if params.get("yuluPriority") == "true":
         position_filter["yuluPriority"] = True
-    data = await operations.run(
-        request, "DemandList", {"filter": position_filter, "after": params.get("after")}
-    )
+    return {"filter": position_filter, "after": params.get("after")}
+
+
+async def demand_list(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    params = request.query_params
+    data = await operations.run(request, "DemandList", demand_variables(params, user))
     return await render(
         request,
         "agency/positions.html",
@@ -195,6 +199,7 @@ async def register_graduate(request: Request, form: FormData) -> Response:
 # --- one-to-one help (一对一帮扶): the same pages as schools' and county bureaus' ---------------
 
 HELP = HelpDesk(ROLE, "/agency/people", "一对一帮扶：符合条件的雨露计划毕业生")
+help_variables = HELP.variables  # the page's own query, for its export (portal.ledgers)
 
 
 ROUTES = [

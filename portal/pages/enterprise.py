@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -53,18 +54,22 @@ NEW_POSITION_FORM = replace(
 PIPELINE = ("RECOMMENDED", "APPLIED", "INTERVIEW", "OFFER", "HIRED")
 
 
+def positions_variables(params: Mapping[str, str], user: dict) -> dict:
+    """EnterprisePositions' variables for the page (its export runs the same)."""
+    return {"enterprise": user["organisation"]["id"], "after": params.get("after")}
+
+
 async def my_positions(request: Request) -> Response:
     user = await require_role(request, ROLE)
-    after = request.query_params.get("after")
     data = await operations.run(
-        request, "EnterprisePositions", {"enterprise": user["organisation"]["id"], "after": after}
+        request, "EnterprisePositions", positions_variables(request.query_params, user)
     )
     positions = data["positions"]
     return await render(
         request,
         "enterprise/positions.html",
         positions=positions,
-        query={"after": after},
+        query={"after": request.query_params.get("after")},
         notices=await home_notices(request, user),
     )
 

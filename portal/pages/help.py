@@ -8,6 +8,7 @@ the forms on cases the office owns, and every refusal comes back as the payload'
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -52,17 +53,23 @@ class HelpDesk:
     ledger: str = "GRADUATES"
     default_seeking: str = "true"
 
+    def variables(self, params: Mapping[str, str], user: dict) -> dict:
+        """HelpCandidates' variables for the page's query string (an export runs the same)."""
+        query = pickers.person_query(params, seeking=self.default_seeking)
+        offered = pickers.filters_offered(user, pickers.SEEKING)
+        return {
+            "ledger": self.ledger,
+            "filter": pickers.person_filter(query, offered),
+            "after": query.get("after"),
+        }
+
     async def candidates(self, request: Request) -> Response:
         """The persons the office may help, found by name or ID number with the filters the
         rules allow it (household filters only where it sees households)."""
         user = await require_role(request, self.role)
         query = pickers.person_query(request.query_params, seeking=self.default_seeking)
         offered = pickers.filters_offered(user, pickers.SEEKING)
-        variables = {
-            "ledger": self.ledger,
-            "filter": pickers.person_filter(query, offered),
-            "after": query.get("after"),
-        }
+        variables = self.variables(request.query_params, user)
         data = await operations.run(request, "HelpCandidates", variables)
         return await render(
             request,

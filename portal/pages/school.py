@@ -4,6 +4,7 @@ its follow-ups (跟踪回访), classes with their partner enterprise and reserve
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -50,15 +51,21 @@ def _ledger_filter(params, school_id: str) -> dict:
     return person_filter
 
 
-async def ledger(request: Request) -> Response:
-    user = await require_role(request, ROLE)
-    params = request.query_params
+def ledger_variables(params: Mapping[str, str], user: dict) -> dict:
+    """SchoolLedger's variables for the page's query string (its export runs the same)."""
     which = params.get("ledger") if params.get("ledger") in dict(LEDGERS) else "STUDENTS"
-    variables = {
+    return {
         "ledger": which,
         "filter": _ledger_filter(params, user["organisation"]["id"]),
         "after": params.get("after"),
     }
+
+
+async def ledger(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    params = request.query_params
+    variables = ledger_variables(params, user)
+    which = variables["ledger"]
     data = await operations.run(request, "SchoolLedger", variables)
     return await render(
         request,
