@@ -583,6 +583,8 @@ RULES: dict[Role | None, RoleRules] = {
                 "verifyDestination",
                 "endEmployment",
                 "createMemberAccount",
+                # the yearly evaluation (成效评估): a bureau publishes its own region's
+                "publishEvaluation",
             }
         )
         | _FAIR_MUTATIONS

@@ -6,10 +6,10 @@ published them and when; the page compares the latest version with the live figu
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, UniqueConstraint, func
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -22,7 +22,7 @@ class EvaluationSnapshot(Base):
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"))
     year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
-    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    as_of: Mapped[date] = mapped_column(Date)  # the date the figures are as of
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     published_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))

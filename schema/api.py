@@ -26,6 +26,7 @@ from schema.base import Node, ctx
 from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
 from schema.destinations import DestinationMutations
+from schema.evaluation import EvaluationMutations, EvaluationQueries
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
 from schema.households import HouseholdMutations, HouseholdQueries
@@ -58,6 +59,7 @@ Query = merge_types(
         NodeQueries,
         ViewerQueries,
         StatisticsQueries,
+        EvaluationQueries,
         RegionQueries,
         CatalogueQueries,
         OrganisationQueries,
@@ -90,6 +92,7 @@ Mutation = merge_types(
         TrackingMutations,
         DestinationMutations,
         AlertMutations,
+        EvaluationMutations,
         TransferMutations,
         AdminMutations,
     ),

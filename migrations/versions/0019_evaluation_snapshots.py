@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("region_code", sa.String(length=6), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("figures", sa.JSON(), nullable=False),
         sa.Column("published_by_user_id", sa.Integer(), nullable=True),
         sa.Column("published_by_org_id", sa.Integer(), nullable=True),
