@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, or_, select, type_coerce
 
 from auth import rules
 from models.alerts import Alert, AlertState
@@ -420,7 +420,8 @@ async def _enrolment(ctx: Context, scope, key, year: int) -> Groups:
 async def _cases(ctx: Context, scope, key, start: date, end: date) -> Groups:
     opened = AssistanceCase.opened_on.between(start, end)
     closed = AssistanceCase.closed_on.between(start, end)
-    outcome = func.coalesce(AssistanceCase.outcome_kind, literal(UNKNOWN_OUTCOME))
+    # Read as text: the untyped outcomes come back as UNKNOWN_OUTCOME, which no enum holds.
+    outcome = func.coalesce(type_coerce(AssistanceCase.outcome_kind, String), UNKNOWN_OUTCOME)
     rows = await ctx.session.execute(
         select(
             key.label("grp"),

@@ -196,6 +196,8 @@ _HELP = {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "cl
 _TRACKING = {"recordFollowUp"} | _HELP
 # Bureaus post public-welfare positions and internships (the kind is checked by the resolver).
 _POSITIONS = {"createPosition", "updatePosition", "openPosition", "closePosition"}
+# A bureau publishes its own region's yearly evaluation (the resolver checks the region).
+_EVALUATION = {"publishEvaluation"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
     "enterprise": {"transitionApplication", "reserveClassPositions"}
@@ -229,7 +231,8 @@ MUTATIONS: dict[str, set[str]] = {
     }
     | _FAIRS
     | _TRACKING
-    | _POSITIONS,
+    | _POSITIONS
+    | _EVALUATION,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
     "city": {
         "decideMembership",
@@ -239,7 +242,8 @@ MUTATIONS: dict[str, set[str]] = {
     }
     | _FAIRS
     | _TRACKING
-    | _POSITIONS,
+    | _POSITIONS
+    | _EVALUATION,
     "graduate": {
         "upsertEmploymentIntention",
         "setConsent",

@@ -66,6 +66,7 @@ GATE_DOCUMENTS = {
         f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcomeKind: EMPLOYED, outcome: "x", '
         'closedOn: "2025-01-01")'
     ),
+    "publishEvaluation": 'publishEvaluation(regionCode: "999999", year: 2025)',
     "suspendMembership": f'suspendMembership(id: "{MISSING["Organisation"]}", reason: "矩阵")',
     "createOAuthClient": 'createOAuthClient(input: {clientId: "matrix-app", redirectUris: ["https://matrix.example/cb"]})',
     "deleteOAuthClient": 'deleteOAuthClient(clientId: "no-such-client")',
