@@ -100,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     from portal.ledgers import add_ledger_commands
 
     add_ledger_commands(commands)
+    from portal.evaluation_report import add_report_commands
+
+    add_report_commands(commands)
     return parser
 
 
