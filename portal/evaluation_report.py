@@ -213,10 +213,12 @@ def location_chart(report: Report, width: float = 300) -> Drawing:
     return drawing
 
 
-def svg(drawing: Drawing) -> str:
-    """The chart as inline SVG for the page (no XML declaration)."""
+def svg(drawing: Drawing, name: str) -> str:
+    """The chart as inline SVG for the page (no XML declaration); ``name`` prefixes its ids,
+    which must be unique on the page."""
     text = renderSVG.drawToString(drawing)
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    return text.replace('id="', f'id="{name}-').replace("url(#", f"url(#{name}-")
 
 
 # --- the PDF -----------------------------------------------------------------------------------

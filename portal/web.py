@@ -63,7 +63,11 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("专场招聘会", "/agency/fairs"),
         NavItem("一对一帮扶", "/agency/people"),
     ),
-    "bureau": (NavItem("区域看板", "/bureau"), NavItem("一对一帮扶", "/bureau/help")),
+    "bureau": (
+        NavItem("区域看板", "/bureau"),
+        NavItem("成效评估", "/bureau/evaluation"),
+        NavItem("一对一帮扶", "/bureau/help"),
+    ),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (
         NavItem("成员审核", "/admin"),

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from urllib.parse import urlencode
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import operations
+from portal import evaluation_report, operations
+from portal.forms import FormErrors
 from portal.pages.help import HelpDesk
-from portal.web import render, require_role
+from portal.web import post, redirect, render, require_role
 
 ROLE = "BUREAU"
 YEARS_SHOWN = 6  # the selector offers this year and the five before it
@@ -94,8 +97,102 @@ async def dashboard(request: Request) -> Response:
     )
 
 
+# --- the yearly evaluation (成效评估) ---------------------------------------------------------
+
+
+def _evaluation_year(request: Request) -> int:
+    """The year asked for, if offered; else this year."""
+    text = request.query_params.get("year", "").strip()
+    offered = {value for value, _ in year_choices()}
+    return int(text) if text in offered else date.today().year
+
+
+async def _evaluation_data(request: Request) -> tuple[dict, str, int, dict]:
+    user = await require_role(request, ROLE)
+    code = request.query_params.get("region") or user["region"]["code"]
+    year = _evaluation_year(request)
+    data = await operations.run(request, "EvaluationFile", {"region": code, "year": year})
+    if data["evaluation"] is None:
+        raise HTTPException(404)
+    return data, code, year, user
+
+
+async def evaluation(request: Request) -> Response:
+    """The figures the files hold (the latest published version, else the live ones), with
+    which version they are, whether live figures differ, the charts, drill-down links to each
+    real sub-region, and what each indicator means."""
+    data, code, year, user = await _evaluation_data(request)
+    report = evaluation_report.Report.of(data["evaluation"])
+    figures = report.figures
+    home = user["region"]["code"]
+    return await render(
+        request,
+        "bureau/evaluation.html",
+        report=report,
+        figures=figures,
+        live=data["evaluation"]["live"],
+        definitions=data["evaluationDefinitions"],
+        year=year,
+        years=year_choices(),
+        code=code,
+        own_region=code == home,
+        is_home=code == home,
+        percent=percent,
+        outcomes=evaluation_report.OUTCOME_WORDS,
+        charts=[
+            (
+                "就业率与稳定就业率（按下级地区）",
+                evaluation_report.svg(
+                    evaluation_report.employment_chart(report, 640), "employment"
+                ),
+            ),
+            (
+                "就业地点（人）",
+                evaluation_report.svg(evaluation_report.location_chart(report), "location"),
+            ),
+        ],
+    )
+
+
+async def evaluation_file(request: Request) -> Response:
+    """The same figures as .xlsx or as a printable PDF with its charts."""
+    data, _code, _year, _user = await _evaluation_data(request)
+    suffix = request.query_params.get("format", "")
+    if suffix not in evaluation_report.SUFFIXES:
+        raise HTTPException(404)
+    report = evaluation_report.Report.of(data["evaluation"])
+    content, media_type = evaluation_report.render(report, suffix)
+    name = evaluation_report.file_name(report, suffix)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def publish_evaluation(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    code, year = str(form.get("regionCode", "")), str(form.get("year", ""))
+    back = "/bureau/evaluation?" + urlencode({"region": code, "year": year})
+    if not year.isdigit():
+        raise HTTPException(400)
+    result, errors = await operations.mutate(
+        request, "PublishEvaluation", {"regionCode": code, "year": int(year)}
+    )
+    if result:
+        return redirect(back, f"已发布 {year} 年度成效评估第 {result['version']} 版。", request)
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or "发布未成功。"
+    return redirect(back, message, request, failed=True)
+
+
 # One-to-one help by real name is the county's work (市县抓落实): a city or province bureau sees
 # the page, and the API answers its attempts with COUNTY_ONLY.
 HELP = HelpDesk(ROLE, "/bureau/help", "一对一帮扶：本县雨露计划毕业生", default_seeking="")
 
-ROUTES = [Route("/bureau", dashboard), *HELP.routes()]
+ROUTES = [
+    Route("/bureau", dashboard),
+    Route("/bureau/evaluation", evaluation),
+    Route("/bureau/evaluation/file", evaluation_file),
+    post("/bureau/evaluation/publish", publish_evaluation),
+    *HELP.routes(),
+]

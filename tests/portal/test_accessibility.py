@@ -82,6 +82,7 @@ ID_SOURCES = {
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
+    "/bureau/evaluation/file": "a download (.xlsx or .pdf) of the evaluation page's figures",
     "/livez": "JSON liveness probe",
     "/graphql": "the API; the GraphiQL page it shows browsers in development is strawberry's, not the portal's",
     "/signin": "visited as /signin?next=/ by the anonymous role",
