@@ -188,3 +188,14 @@ class FollowUpDue(Base):
 DUE_WINDOW_DAYS = 30
 """A scheduled follow-up appears on the due list this many days early, and a follow-up dated
 in that window counts for it."""
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day where it is shorter)."""
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
+    for day in range(start.day, 0, -1):
+        try:
+            return date(year, month + 1, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -16,7 +16,17 @@ from starlette.staticfiles import StaticFiles
 from auth import rules
 from models.organisations import Role
 from portal.labels import LABELS, label_filter, named_field
-from portal.pages import admin, agency, applications, bureau, enterprise, graduate, public, school
+from portal.pages import (
+    admin,
+    agency,
+    alerts,
+    applications,
+    bureau,
+    enterprise,
+    graduate,
+    public,
+    school,
+)
 from portal.web import EXCEPTION_HANDLERS, templates
 
 HERE = Path(__file__).parent
@@ -91,6 +101,7 @@ def install_portal(app: Starlette) -> None:
             *bureau.ROUTES,
             *admin.ROUTES,
             *applications.ROUTES,
+            *alerts.ROUTES,
             Route("/static/vendor/echarts.min.js", echarts),
             Route("/favicon.ico", favicon),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

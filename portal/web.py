@@ -55,6 +55,8 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("学生台账", "/school"),
         NavItem("推荐与投递", "/school/referrals"),
         NavItem("订单班", "/school/classes"),
+        NavItem("跟踪回访", "/school/follow-ups"),
+        NavItem("风险预警", "/school/alerts"),
         NavItem("一对一帮扶", "/school/help"),
     ),
     "agency": (
@@ -62,10 +64,13 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("我的推荐", "/agency/referrals"),
         NavItem("专场招聘会", "/agency/fairs"),
         NavItem("一对一帮扶", "/agency/people"),
+        NavItem("跟踪回访", "/agency/follow-ups"),
+        NavItem("风险预警", "/agency/alerts"),
     ),
     "bureau": (
         NavItem("区域看板", "/bureau"),
         NavItem("成效评估", "/bureau/evaluation"),
+        NavItem("风险预警", "/bureau/alerts"),
         NavItem("一对一帮扶", "/bureau/help"),
     ),
     "graduate": (NavItem("我的就业", "/me"),),

@@ -27,6 +27,7 @@ from models.tracking import (
     FollowUp,
     FollowUpDue,
     FollowUpStatus,
+    add_months,
 )
 from resolvers import alerts, destinations
 from resolvers.context import Context
@@ -198,17 +199,6 @@ def _county_only(ctx: Context) -> None:
 
 
 # --- the follow-up schedule (跟踪回访) and jobs that end ----------------------------------------
-
-
-def add_months(start: date, months: int) -> date:
-    """The same day ``months`` later (the month's last day where it is shorter)."""
-    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
-    for day in range(start.day, 0, -1):
-        try:
-            return date(year, month + 1, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def schedule_rows(record_id: int, person_id: int, start: date) -> list[dict[str, Any]]:

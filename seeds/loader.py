@@ -6,7 +6,7 @@ import hashlib
 from collections import Counter
 
 from sqlalchemy import Table, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 import models
 from auth.passwords import hash_password
@@ -61,7 +61,19 @@ async def _insert_all(connection: AsyncConnection, scale: str) -> Counter:
             counts[table.name] += len(rows)
     await _settle_filled(connection, positions)
     await _settle_seeking(connection)
+    counts["alerts"] = await _raise_alerts(connection)
     return counts
+
+
+async def _raise_alerts(connection: AsyncConnection) -> int:
+    """The early warning as of the demo's today, as the daily run would raise it."""
+    from resolvers.alerts import evaluate
+
+    session = AsyncSession(bind=connection, expire_on_commit=False)
+    try:
+        return len(await evaluate(session, demo.AS_OF))
+    finally:
+        await session.close()
 
 
 async def _settle_filled(connection: AsyncConnection, positions: list[dict]) -> None:

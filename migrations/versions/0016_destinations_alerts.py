@@ -338,11 +338,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("employment_records", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("ck_employment_records_reason_needs_end"), type_="check")
-        batch_op.drop_constraint(op.f("ck_employment_records_endreason"), type_="check")
-        batch_op.drop_column("end_reason")
-
     with op.batch_alter_table("graduate_destinations", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_graduate_destinations_current",
@@ -374,3 +369,8 @@ def downgrade() -> None:
 
     op.drop_table("alerts")
     op.drop_table("alert_rules")
+    # Last: the tables above refer to employment_records, which SQLite's batch mode recreates.
+    with op.batch_alter_table("employment_records", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_employment_records_reason_needs_end"), type_="check")
+        batch_op.drop_constraint(op.f("ck_employment_records_endreason"), type_="check")
+        batch_op.drop_column("end_reason")

@@ -8,6 +8,7 @@ answer; following its link asks again with its code)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
 from urllib.parse import urlencode
@@ -78,7 +79,10 @@ async def dashboard(request: Request) -> Response:
     home = user["region"]["code"]
     code = request.query_params.get("region") or home
     year = _year(request)
-    data = await operations.run(request, "RegionDashboard", {"region": code, "year": year})
+    data, tracking = await asyncio.gather(
+        operations.run(request, "RegionDashboard", {"region": code, "year": year}),
+        operations.run(request, "TrackingOverview", {"region": code}),
+    )
     stats = data["regionStatistics"]
     if stats is None:
         raise HTTPException(404)
@@ -94,6 +98,7 @@ async def dashboard(request: Request) -> Response:
         chart_data=_chart_data(stats),
         percent=percent,
         can_go_up=region["parent"] is not None and code != home,
+        tracking=tracking["trackingOverview"],
     )
 
 

@@ -170,6 +170,22 @@ READS: dict[str, dict[str, dict[str, str]]] = {
         "admin": {"other": W, "outside": W},
         ANONYMOUS: {"other": UNAUTH},
     },
+    # issue 13: destinations, the follow-up schedule and the early warning are the school's, the
+    # county's and (for the persons of its cases) the agency's work, and the graduate's own; an
+    # enterprise learns nothing of a graduate's later jobs elsewhere or their alerts.
+    **{
+        table: {
+            "school": {"own": V, "other": W, "outside": W},
+            "enterprise": {"own": W, "other": W, "outside": W},
+            "agency": {"own": V, "other": W, "outside": W},
+            "county": {"own": V, "other": W, "outside": W},
+            "city": {"own": V, "other": V, "outside": W},
+            "graduate": {"own": V, "other": W, "outside": W},
+            "admin": {"other": W, "outside": W},
+            ANONYMOUS: {"other": UNAUTH},
+        }
+        for table in ("graduate_destinations", "follow_up_dues", "alerts")
+    },
     "audit_records": {
         # "queryable by bureaus within their region and by admins".
         **{v: {"other": FORBID} for v in ("school", "enterprise", "agency", "graduate")},
@@ -198,10 +214,15 @@ _TRACKING = {"recordFollowUp"} | _HELP
 _POSITIONS = {"createPosition", "updatePosition", "openPosition", "closePosition"}
 # A bureau publishes its own region's yearly evaluation (the resolver checks the region).
 _EVALUATION = {"publishEvaluation"}
+# issue 13: destinations are recorded within remit (the graduate their own), verified by a
+# bureau; a job is ended by its employer, the school or the county; alerts are worked by those
+# whose queue they are in.
+_ALERTS = {"dismissAlert", "linkAlertToCase"}
+_BUREAU_DESTINATIONS = {"recordDestination", "verifyDestination", "endEmployment"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
-    "enterprise": {"transitionApplication", "reserveClassPositions"}
-    | _POSITIONS,  # "writes its own positions", moves its applicants, co-runs classes
+    "enterprise": {"transitionApplication", "reserveClassPositions", "endEmployment"}
+    | _POSITIONS,  # "writes its own positions", moves its applicants, co-runs classes; ends its employees' jobs
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {
         "upsertStudentRecord",
@@ -215,12 +236,16 @@ MUTATIONS: dict[str, set[str]] = {
         "transitionApplication",
         "recordFollowUp",
         "decideStudentTransfer",
+        "recordDestination",
+        "endEmployment",
     }
+    | _HELP
     | _FAIRS
-    | _HELP,
-    "agency": {"createApplication", "referCandidate", "transitionApplication"}
+    | _ALERTS,
+    "agency": {"createApplication", "referCandidate", "transitionApplication", "recordDestination"}
     | _FAIRS
-    | _TRACKING,  # refers, organises fairs, helps
+    | _TRACKING
+    | _ALERTS,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     # issue 11: a transfer is accepted by the current school or the household's county bureau.
     "county": {
@@ -232,7 +257,9 @@ MUTATIONS: dict[str, set[str]] = {
     | _FAIRS
     | _TRACKING
     | _POSITIONS
-    | _EVALUATION,
+    | _EVALUATION
+    | _ALERTS
+    | _BUREAU_DESTINATIONS,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
     "city": {
         "decideMembership",
@@ -243,14 +270,17 @@ MUTATIONS: dict[str, set[str]] = {
     | _FAIRS
     | _TRACKING
     | _POSITIONS
-    | _EVALUATION,
+    | _EVALUATION
+    | _ALERTS
+    | _BUREAU_DESTINATIONS,
     "graduate": {
         "upsertEmploymentIntention",
         "setConsent",
         "createApplication",
         "transitionApplication",
         "registerForFair",
-    },  # "self only; a consent switch"
+        "recordDestination",
+    },  # "self only; a consent switch"; their own destination
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
     # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
     "admin": {"decideMembership", "suspendMembership"},

@@ -50,17 +50,20 @@ async def alliance(tmp_path_factory):
         yield running
 
 
-async def a_student(alliance, school: int, county: bool) -> int:
-    """A student of ``school`` whose household is (or is not) in 城口县, with no open case."""
+async def a_student(alliance, school: int, county: bool, owner: int) -> int:
+    """A student of ``school`` whose household is (or is not) in 城口县, with no open case of
+    ``owner`` yet."""
     in_county = "=" if county else "<>"
     ((person,),) = await sql(
         alliance,
         "SELECT p.id FROM persons p JOIN student_records s ON s.person_id = p.id "
         f"JOIN households h ON h.id = p.household_id WHERE s.school_id = :s AND h.region_code {in_county} :c "
-        "AND p.id NOT IN (SELECT person_id FROM assistance_cases WHERE state = 'open') "
+        "AND p.id NOT IN (SELECT person_id FROM assistance_cases WHERE state = 'open' "
+        "AND owner_org_id = :o) "
         "ORDER BY p.id LIMIT 1",
         s=school,
         c=COUNTY,
+        o=owner,
     )
     return person
 
@@ -91,7 +94,7 @@ def case_owners_seen(alliance, viewer: str, person: int) -> list[str] | None:
 
 async def test_a_school_runs_a_case_of_its_own_student_and_nobody_else_acts_on_it(alliance):
     school = alliance.cast.org["school"]
-    student = await a_student(alliance, school, county=True)
+    student = await a_student(alliance, school, county=True, owner=school)
     stranger = await another_schools_student(alliance)
 
     cases_of = "SELECT count(*) FROM assistance_cases WHERE person_id = :p"
@@ -168,8 +171,9 @@ async def test_a_school_runs_a_case_of_its_own_student_and_nobody_else_acts_on_i
 
 async def test_a_county_bureau_runs_cases_of_its_county_only(alliance):
     school = alliance.cast.org["school"]
-    inside = await a_student(alliance, school, county=True)
-    outside = await a_student(alliance, school, county=False)
+    county_bureau = alliance.cast.org["county"]
+    inside = await a_student(alliance, school, county=True, owner=county_bureau)
+    outside = await a_student(alliance, school, county=False, owner=county_bureau)
 
     city = alliance.graphql("city", OPEN, {"person": gid("Person", inside), "reason": "x"})
     assert codes(city, "openAssistanceCase") == {(None, "COUNTY_ONLY")}
@@ -210,7 +214,9 @@ async def test_a_bureau_posts_public_welfare_positions_and_internships_only(alli
     assert opened.data["openPosition"]["result"] == {"state": "OPEN"}
 
     # A county case's public-welfare step points at a public-welfare position, not another kind.
-    person = await a_student(alliance, alliance.cast.org["school"], county=True)
+    person = await a_student(
+        alliance, alliance.cast.org["school"], county=True, owner=alliance.cast.org["county"]
+    )
     case = alliance.graphql("county", OPEN, {"person": gid("Person", person), "reason": "兜底安置"})
     case_id = case.data["openAssistanceCase"]["result"]["id"]
     wrong = alliance.graphql(
