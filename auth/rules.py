@@ -418,7 +418,6 @@ RULES: dict[Role | None, RoleRules] = {
                 unmasked=lambda v: _own_students(Person.id, v),
                 writes=lambda v: _own_students(Person.id, v),
             ),
-            "households": Permission(rows=_household_with_clear_member),
             "positions": Permission(rows=lambda v: or_(_OPEN, _partner_enterprises(v))),
             "training_classes": Permission(
                 rows=_everything, writes=lambda v: TrainingClass.school_id == v.organisation_id
@@ -530,9 +529,6 @@ RULES: dict[Role | None, RoleRules] = {
                 unmasked=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
                 writes=lambda v: _in_my_region(Person.id, v) if _is_county_bureau(v) else false(),
             ),
-            "households": Permission(
-                rows=_household_with_clear_member, writes=_households_of_my_county
-            ),
             "positions": Permission(
                 rows=lambda v: or_(
                     _OPEN,
@@ -600,7 +596,6 @@ RULES: dict[Role | None, RoleRules] = {
                 unmasked=lambda v: _self(Person.id, v),
                 writes=lambda v: _self(Person.id, v),
             ),
-            "households": Permission(rows=_household_with_clear_member),
             "positions": Permission(rows=lambda v: _OPEN),
             "applications": Permission(
                 rows=lambda v: _self(Application.person_id, v),
@@ -1041,3 +1036,23 @@ def consent_clears(role: Role) -> bool:
         and getattr(element, "name", None) == consent.name
         for element in visitors.iterate(persons.unmasked(probe))
     )
+
+
+# --- households (issue 12): finding a sibling's household, changing a household's category ----
+# Not a table of the matrix: a household is read only through its members (Person.household, in
+# clear where the household field is) and found only where some member's household is clear.
+
+
+def households(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL over households: the ones the viewer may find and add a person to. FORBIDDEN for a
+    viewer who sees no household in clear at all (enterprises, agencies, bureaus above the
+    county, admins, a token without ``personal:read``), whatever it asks for."""
+    if never_clear(viewer, "household"):
+        raise denial(viewer)
+    return _household_with_clear_member(viewer)
+
+
+def writes_households(viewer: Viewer) -> ColumnElement[bool]:
+    """The households whose category (and members) the viewer changes: its county's, if a county
+    bureau; none for anyone else."""
+    return _households_of_my_county(viewer)

@@ -50,7 +50,7 @@ def lookup_statement(
     """Households the viewer may see matching the given number(s); each argument holds only on
     members whose field it reads is clear (auth.rules.PERSONAL_ARGUMENTS['HouseholdLookup'])."""
     viewer = ctx.viewer
-    conditions = [rules.rows(viewer, "households")]
+    conditions = [rules.households(viewer)]
     number = normalised_number(registration_number)
     if number is not None:
         by_number = Person.household_id.in_(
@@ -78,7 +78,7 @@ async def find_households(
 ) -> list[Household]:
     """At most ``MAX_FOUND`` households of the viewer's remit; nothing (never an error naming
     the number) outside it. An ID number that is not valid under GB 11643 finds nothing."""
-    rules.permission(ctx.viewer, "households")  # FORBIDDEN for roles that see no household
+    rules.households(ctx.viewer)  # FORBIDDEN for a viewer that sees no household in clear
     if normalised_number(registration_number) is None and not id_number:
         return []
     if id_number is not None and not ric.is_valid(id_number.strip().upper()):
@@ -93,9 +93,7 @@ async def household_in_remit(ctx: Context, household_global_id: str) -> Househol
     """The household the viewer names to add a person to: one it may see (a member's household
     in clear), else NOT_FOUND — whether or not it exists."""
     household_id = key_of(household_global_id, "Household", "household_id")
-    statement = select(Household).where(
-        Household.id == household_id, rules.rows(ctx.viewer, "households")
-    )
+    statement = select(Household).where(Household.id == household_id, rules.households(ctx.viewer))
     household = (await ctx.session.scalars(statement)).first()
     if household is None:
         raise reject(*NO_HOUSEHOLD)
@@ -172,7 +170,7 @@ async def change_household_category(
         _check_change(values)
         household_id = key_of(household_global_id, "Household", "household_id")
         statement = select(Household).where(
-            Household.id == household_id, rules.writes(ctx.viewer, "households")
+            Household.id == household_id, rules.writes_households(ctx.viewer)
         )
         household = (await ctx.session.scalars(statement)).first()
         if household is None:

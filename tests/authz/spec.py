@@ -238,6 +238,9 @@ MUTATIONS: dict[str, set[str]] = {
         "decideStudentTransfer",
         "recordDestination",
         "endEmployment",
+        # issue 12: a school graduates its students (ledger b → c) and closes their records.
+        "graduateStudent",
+        "closeStudentRecord",
     }
     | _HELP
     | _FAIRS
@@ -248,11 +251,16 @@ MUTATIONS: dict[str, set[str]] = {
     | _ALERTS,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     # issue 11: a transfer is accepted by the current school or the household's county bureau.
+    # issue 12: the county keeps the census (closes entries, changes a household's category) and
+    # opens an approved member's first account.
     "county": {
         "decideMembership",
         "suspendMembership",
         "upsertEnrolmentIntention",
         "decideStudentTransfer",
+        "closeCensusEntry",
+        "changeHouseholdCategory",
+        "createMemberAccount",
     }
     | _FAIRS
     | _TRACKING
@@ -266,6 +274,9 @@ MUTATIONS: dict[str, set[str]] = {
         "suspendMembership",
         "upsertEnrolmentIntention",
         "decideStudentTransfer",
+        "closeCensusEntry",
+        "changeHouseholdCategory",
+        "createMemberAccount",
     }
     | _FAIRS
     | _TRACKING
@@ -283,7 +294,8 @@ MUTATIONS: dict[str, set[str]] = {
     },  # "self only; a consent switch"; their own destination
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
     # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
-    "admin": {"decideMembership", "suspendMembership"},
+    # issue 12: createBureau is an admin mutation (admin scope); a member's first account is not.
+    "admin": {"decideMembership", "suspendMembership", "createMemberAccount"},
 }
 """Which viewer may call which mutation (the role gate; row rules are checked separately)."""
 

@@ -80,6 +80,12 @@ GATE_DOCUMENTS = {
     "unlockUser": 'unlockUser(username: "no-such-user")',
     "deactivateUser": 'deactivateUser(username: "no-such-user")',
     "rotateSigningKeys": "rotateSigningKeys",
+    "createBureau": 'createBureau(input: {name: "", creditCode: "bad", regionCode: "x", level: COUNTY})',
+    "createMemberAccount": f'createMemberAccount(id: "{MISSING["Organisation"]}", username: "matrix")',
+    "graduateStudent": f'graduateStudent(personId: "{MISSING["Person"]}")',
+    "closeStudentRecord": f'closeStudentRecord(personId: "{MISSING["Person"]}", input: {{closedOn: "2025-01-01", reason: "矩阵"}})',
+    "closeCensusEntry": f'closeCensusEntry(personId: "{MISSING["Person"]}", input: {{closedOn: "2025-01-01", reason: "矩阵"}})',
+    "changeHouseholdCategory": f'changeHouseholdCategory(householdId: "{gid("Household", 999_999)}", input: {{category: LIFTED, changedOn: "2025-01-01", reason: "矩阵"}})',
 }
 SDL_MUTATIONS = sorted(mutations(SDL_PATH.read_text(encoding="utf-8")))
 
