@@ -8,7 +8,8 @@ words). Persons count by their household region (户籍地). The year Y and the 
 - the cohort: graduates whose graduation year is Y (the employment intention's, else a
   graduated student record's: ``resolvers.destinations.cohort_of``);
 - the destination in force on D: recorded on or before D and not superseded by D;
-- the year's window: 1 January of Y to D (cases, alerts).
+- the year's window: 1 January to 31 December of Y, or to D when D falls inside Y (cases,
+  alerts).
 
 Aggregates only, by SQL ``GROUP BY`` on a sub-region key computed from the household's region
 code, so the number of statements does not depend on the number of persons or sub-regions
@@ -80,12 +81,13 @@ DEFINITIONS: tuple[tuple[str, str], ...] = (
     ),
     (
         "帮扶档案",
-        "评估年度 1 月 1 日至统计日之间新建的一对一帮扶档案数，以及同期结案的档案数"
+        "评估年度内（1 月 1 日至 12 月 31 日；统计日在年内的，至统计日）新建的一对一帮扶档案数，"
+        "以及同期结案的档案数"
         "（按帮扶结果分列），按帮扶对象户籍地统计。",
     ),
     (
         "就业风险预警",
-        "评估年度 1 月 1 日至统计日之间触发的预警数，以及同期处置的预警数：已建档帮扶"
+        "评估年度内（同上）触发的预警数，以及同期处置的预警数：已建档帮扶"
         "（转为帮扶档案）和已排除（说明理由后关闭），按户籍所在县统计。",
     ),
 )
@@ -480,18 +482,14 @@ async def figures(
     grouping = Grouping.of(region, children)
     home = within(Household.region_code, code, level)
     home_key = grouping.key(Household.region_code)
-    start = date(year, 1, 1)
+    start, end = date(year, 1, 1), min(when, date(year, 12, 31))
     groups = [
         await _cohort(ctx, home, home_key, year),
         await _employment(ctx, home, home_key, year, when),
         await _enrolment(ctx, home, home_key, year),
-        await _cases(ctx, home, home_key, start, when),
+        await _cases(ctx, home, home_key, start, end),
         await _alerts(
-            ctx,
-            within(Alert.county_code, code, level),
-            grouping.key(Alert.county_code),
-            start,
-            when,
+            ctx, within(Alert.county_code, code, level), grouping.key(Alert.county_code), start, end
         ),
     ]
     total = Figures(region.code, region.name)

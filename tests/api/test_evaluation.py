@@ -502,3 +502,18 @@ async def test_only_bureaus_and_admins_read_it_and_only_inside_their_region(run,
     data, errors, _ = await run(EVALUATION, county, region="990102", year=YEAR)
     assert data == {"evaluation": None}
     assert [e.extensions["code"] for e in errors] == ["FORBIDDEN"]
+
+
+async def test_a_later_date_moves_the_cohort_on_but_not_the_years_counts(run, fixture):
+    """As of 2025-06-30: P7 is 待就业 since 2025-02-01, P8 works since 2025-01-10 (not stable:
+    the spell must have begun by 2024-12-30), P3's 2025-01-15 follow-up (7000) is now the
+    latest. Employed P1, P2, P3, P4, P8 = 5; stable P1, P2, P3, P4 = 4; incomes 4500, 3000,
+    7000, 3300: 17800 / 4 = 4450. Cases and alerts still count 2024 only: C4's close
+    (2025-01-05) and A5's dismissal (2025-01-03) stay out."""
+    total = (await evaluate(run, "990000", as_of="2025-06-30"))["live"]["total"]
+    assert (total["employed"], total["stable"]) == (5, 4)
+    assert (total["incomeKnown"], total["averageMonthlyIncome"]) == (4, 4450)
+    where = ("inCounty", "inProvince", "crossProvince", "locationUnknown")
+    assert [total[name] for name in where] == [2, 1, 1, 1]
+    assert (total["casesOpened"], total["casesClosed"]) == (4, 3), total["closedByOutcome"]
+    assert (total["alertsRaised"], total["alertsHandled"], total["alertsDismissed"]) == (4, 2, 1)
