@@ -72,6 +72,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("成效评估", "/bureau/evaluation"),
         NavItem("风险预警", "/bureau/alerts"),
         NavItem("一对一帮扶", "/bureau/help"),
+        NavItem("公益岗位", "/bureau/positions"),
     ),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (

@@ -21,8 +21,10 @@ from starlette.routing import Route
 
 from portal import evaluation_report, operations
 from portal.forms import FormErrors
+from portal.labels import LABELS
+from portal.pages import enterprise
 from portal.pages.help import HelpDesk
-from portal.web import post, redirect, render, require_role
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "BUREAU"
 YEARS_SHOWN = 6  # the selector offers this year and the five before it
@@ -190,6 +192,68 @@ async def publish_evaluation(request: Request, form: FormData) -> Response:
     return redirect(back, message, request, failed=True)
 
 
+# --- public-welfare positions and internships (公益性岗位、见习岗位) --------------------------------
+
+POSTED_KINDS = ("PUBLIC_WELFARE", "INTERNSHIP")  # auth.rules.POSTABLE_KINDS for bureaus
+
+
+async def my_positions(request: Request) -> Response:
+    """The positions the bureau posted: the places of last resort it offers (the API lets a
+    bureau post these two kinds only)."""
+    user = await require_role(request, ROLE)
+    data = await operations.run(
+        request,
+        "EnterprisePositions",
+        {"enterprise": user["organisation"]["id"], "after": request.query_params.get("after")},
+    )
+    return await render(
+        request,
+        "bureau/positions.html",
+        positions=data["positions"],
+        query={"after": request.query_params.get("after")},
+    )
+
+
+def _kinds() -> list[tuple[str, str]]:
+    return [(kind, LABELS["position_kind"][kind]) for kind in POSTED_KINDS]
+
+
+async def new_position(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    values = enterprise.blank_position(user, POSTED_KINDS[0])
+    return await enterprise.position_form_page(
+        request, user, values, FormErrors(), kinds=_kinds(), back="/bureau/positions"
+    )
+
+
+async def create_position(request: Request, form: FormData) -> Response:
+    user = await require_role(request, ROLE)
+    result, shown, errors = await submit(
+        request,
+        form,
+        enterprise.NEW_POSITION_FORM,
+        "CreatePosition",
+        lambda values: {"input": values},
+    )
+    if result:
+        return redirect("/bureau/positions", "岗位已保存为草稿，确认无误后请发布。", request)
+    return await enterprise.position_form_page(
+        request, user, shown, errors, status=400, kinds=_kinds(), back="/bureau/positions"
+    )
+
+
+async def open_position(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    variables = {"id": request.path_params["id"], "version": int(form.get("version") or 0)}
+    return await act(
+        request,
+        "OpenPosition",
+        variables,
+        "/bureau/positions",
+        "岗位已发布，求职者和服务机构现在可以看到它。",
+    )
+
+
 # One-to-one help by real name is the county's work (市县抓落实): a city or province bureau sees
 # the page, and the API answers its attempts with COUNTY_ONLY.
 HELP = HelpDesk(ROLE, "/bureau/help", "一对一帮扶：本县雨露计划毕业生", default_seeking="")
@@ -199,5 +263,9 @@ ROUTES = [
     Route("/bureau/evaluation", evaluation),
     Route("/bureau/evaluation/file", evaluation_file),
     post("/bureau/evaluation/publish", publish_evaluation),
+    Route("/bureau/positions", my_positions),
+    Route("/bureau/positions/new", new_position),
+    post("/bureau/positions/new", create_position),
+    post("/bureau/positions/{id}/open", open_position),
     *HELP.routes(),
 ]

@@ -110,3 +110,25 @@ async def test_school_records_a_follow_up_of_its_graduate(page: Page) -> None:
     await expect(page.get_by_role("status")).to_contain_text("回访已记录")
     follow_ups = page.locator("section", has=page.get_by_role("heading", name="跟踪回访"))
     await expect(follow_ups).to_contain_text("月收入 4200 元 · 电话回访，工作稳定")
+
+
+async def test_a_county_bureau_posts_and_publishes_a_public_welfare_position(page: Page) -> None:
+    await sign_in(page, "county", "/bureau")
+    await page.get_by_role("navigation", name="主导航").get_by_role("link", name="公益岗位").click()
+    await page.get_by_role("link", name="发布新岗位").click()
+    # Only the two kinds a bureau posts are offered.
+    kinds = await page.get_by_label("岗位类型").locator("option").all_inner_texts()
+    assert [k for k in kinds if k.strip()] == ["公益性岗位", "就业见习"]
+    await page.get_by_label("岗位名称").fill("村级公益性岗位·乡村保洁员")
+    await page.get_by_label("招聘人数").fill("3")
+    await page.get_by_label("月薪下限（元）").fill("1800")
+    await page.get_by_label("月薪上限（元）").fill("2200")
+    await page.get_by_label("职业（GB/T 6565）").select_option(index=1)
+    await page.get_by_role("button", name="保存草稿").click()
+    await expect(page.get_by_role("status")).to_contain_text("岗位已保存为草稿")
+    row = page.get_by_role("row", name=re.compile("村级公益性岗位·乡村保洁员"))
+    await expect(row).to_contain_text("公益性岗位")
+    await row.get_by_role("button", name="发布").click()
+    await expect(page.get_by_role("status")).to_contain_text("岗位已发布")
+    await expect(row.get_by_role("button", name="发布")).to_have_count(0)
+    await assert_accessible_basics(page)
