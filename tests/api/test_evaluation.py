@@ -37,10 +37,16 @@ raised 12-20 dismissed 2025-01-03: raised 4, handled 2 (A2, A4), dismissed 1 (A3
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from itertools import count
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
+from python_calamine import CalamineWorkbook
 from sqlalchemy import insert, select
 
 from auth.viewer import Viewer
@@ -50,6 +56,7 @@ from models.organisations import Organisation, OrganisationKind, Role
 from models.people import EmploymentIntention, Household, Person, StudentRecord
 from models.regions import Region, RegionLevel
 from models.tracking import AssistanceCase, FollowUp
+from resolvers.evaluation import DEFINITIONS
 from tests.api.conftest import ALL_SCOPES, counting, member
 
 pytestmark = pytest.mark.db
@@ -517,3 +524,73 @@ async def test_a_later_date_moves_the_cohort_on_but_not_the_years_counts(run, fi
     assert [total[name] for name in where] == [2, 1, 1, 1]
     assert (total["casesOpened"], total["casesClosed"]) == (4, 3), total["closedByOutcome"]
     assert (total["alertsRaised"], total["alertsHandled"], total["alertsDismissed"]) == (4, 2, 1)
+
+
+def _yulu(database_url: str, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "YULU_DATABASE_URL": database_url}
+    return subprocess.run(
+        [sys.executable, "-m", "portal.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_command_writes_both_files_and_never_overwrites_one(seeded_url, tmp_path):
+    """`yulu report evaluation`: the same figures as the page, as .xlsx and as a PDF of pages."""
+    year = str(date.today().year)
+    workbook, document = tmp_path / "城口.xlsx", tmp_path / "城口.pdf"
+    for out in (workbook, document):
+        done = _yulu(
+            seeded_url,
+            "report",
+            "evaluation",
+            "--region",
+            "500229",
+            "--year",
+            year,
+            "--out",
+            str(out),
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"城口县 {year} 年度" in done.stdout
+    rows = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("成效评估").to_python()
+    assert rows[0][:3] == ["地区", "代码", "毕业生"] and rows[1][:2] == ["城口县", "500229"]
+    about = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("指标说明").to_python()
+    assert [row[0] for row in about[3:]] == [name for name, _ in DEFINITIONS]
+    reader = PdfReader(document)
+    assert len(reader.pages) >= 1
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "城口县" in text and "指标定义" in text and "就业率" in text
+
+    again = _yulu(
+        seeded_url,
+        "report",
+        "evaluation",
+        "--region",
+        "500229",
+        "--year",
+        year,
+        "--out",
+        str(document),
+    )
+    assert again.returncode != 0 and document.stat().st_size > 0
+    wrong = _yulu(
+        seeded_url,
+        "report",
+        "evaluation",
+        "--region",
+        "500229",
+        "--year",
+        year,
+        "--out",
+        str(tmp_path / "x.docx"),
+    )
+    assert wrong.returncode != 0 and ".xlsx 或 .pdf" in wrong.stderr
+
+
+def test_the_readme_defines_every_indicator_in_the_pages_words():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, definition in DEFINITIONS:
+        assert f"- **{name}**：{definition}" in readme
