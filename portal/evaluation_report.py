@@ -164,12 +164,14 @@ def _label(drawing: Drawing, text: str, width: float, height: float) -> None:
     )
 
 
-def employment_chart(report: Report, width: float = 480) -> Drawing:
+def employment_chart(
+    report: Report, width: float = 480, max_height: float = MAX_CHART_HEIGHT
+) -> Drawing:
     """Employment rate and stability by sub-region (the region itself when it has none)."""
     rows = report.figures["subRegions"] or [report.figures["total"]]
-    height = min(MAX_CHART_HEIGHT, 60 + len(rows) * 22)
+    height = min(max_height, 60 + len(rows) * 22)
     drawing = Drawing(width, height)
-    _label(drawing, "就业率与稳定就业率（%）", width, height)
+    _label(drawing, "就业率（绿）与稳定就业率（橙），%", width, height)
     chart = HorizontalBarChart()
     chart.x, chart.y, chart.width, chart.height = 90, 20, width - 120, height - 50
     chart.data = [

@@ -150,7 +150,7 @@ async def evaluation(request: Request) -> Response:
             (
                 "就业率与稳定就业率（按下级地区）",
                 evaluation_report.svg(
-                    evaluation_report.employment_chart(report, 640), "employment"
+                    evaluation_report.employment_chart(report, 640, 900), "employment"
                 ),
             ),
             (
