@@ -30,20 +30,14 @@ from models.destinations import EMPLOYED_KINDS, GraduateDestination
 from models.evaluation import EvaluationSnapshot
 from models.organisations import Organisation, Role
 from models.people import EmploymentIntention, Household, Person, StudentRecord, StudentStatus
-from models.regions import PREFIX_LENGTH, Region, RegionLevel, within
+from models.regions import Region, within
 from models.tracking import AssistanceCase, FollowUp
-from resolvers.batching import MAX_RELATED
 from resolvers.context import Context
 from resolvers.outcomes import Outcome, attempt, reject, today
 from resolvers.pagination import InvalidArgument
-from resolvers.regions import level_of
+from resolvers.regions import SubRegionKey, level_of, real_sub_regions
 
 STABLE_MONTHS = 6
-CHILD_LEVEL = {
-    RegionLevel.NATIONAL: RegionLevel.PROVINCE,
-    RegionLevel.PROVINCE: RegionLevel.CITY,
-    RegionLevel.CITY: RegionLevel.COUNTY,
-}
 UNKNOWN_OUTCOME = "unknown"  # cases closed before outcomes were typed
 
 DEFINITIONS: tuple[tuple[str, str], ...] = (
@@ -206,56 +200,6 @@ def _check(year: int, as_of: date | None) -> date:
     if when.year < year:
         raise InvalidArgument("asOf 不能早于评估年度")
     return when
-
-
-# --- the real sub-regions and the key that groups rows by them ---------------------------------
-
-
-async def sub_regions(ctx: Context, region: Region) -> list[Region]:
-    """The region's real sub-regions: its children, except that a municipality's 市辖区 / 县
-    groupings (``Region.is_grouping``) are replaced by the districts and counties inside them.
-    One statement."""
-    if region.level == RegionLevel.COUNTY:
-        return []
-    if region.level == RegionLevel.NATIONAL:
-        below = Region.level == RegionLevel.PROVINCE
-    else:
-        groupings = select(Region.code).where(Region.parent_code == region.code, Region.is_grouping)
-        below = or_(
-            and_(Region.parent_code == region.code, ~Region.is_grouping),
-            Region.parent_code.in_(groupings),
-        )
-    statement = select(Region).where(below).order_by(Region.code).limit(MAX_RELATED)
-    return list(await ctx.session.scalars(statement))
-
-
-@dataclass(frozen=True)
-class Grouping:
-    """How a row's region code maps to a sub-region: the first ``length`` characters, except
-    inside a grouping (``grouped`` prefixes), where the whole county code is the key."""
-
-    length: int
-    grouped: frozenset[str]
-
-    @classmethod
-    def of(cls, region: Region, children: list[Region]) -> Grouping:
-        length = PREFIX_LENGTH[CHILD_LEVEL.get(region.level, RegionLevel.COUNTY)]
-        # Children found inside a grouping have it, not the region, as their parent.
-        grouped = frozenset(
-            child.code[:4]
-            for child in children
-            if child.parent_code != region.code and region.level != RegionLevel.NATIONAL
-        )
-        return cls(length, grouped)
-
-    def key_of(self, child: Region) -> str:
-        return child.code if child.code[:4] in self.grouped else child.code[: self.length]
-
-    def key(self, column: ColumnElement[str]) -> ColumnElement[str]:
-        prefix = func.substr(column, 1, self.length)
-        if not self.grouped:
-            return prefix
-        return case((func.substr(column, 1, 4).in_(sorted(self.grouped)), column), else_=prefix)
 
 
 # --- the figures: one statement each ----------------------------------------------------------
@@ -478,8 +422,8 @@ async def figures(
     region = await ctx.session.get(Region, code)
     if region is None:
         return None
-    children = await sub_regions(ctx, region)
-    grouping = Grouping.of(region, children)
+    children = await real_sub_regions(ctx, region)
+    grouping = SubRegionKey.of(region, children)
     home = within(Household.region_code, code, level)
     home_key = grouping.key(Household.region_code)
     start, end = date(year, 1, 1), min(when, date(year, 12, 31))

@@ -76,6 +76,12 @@ def _chart_data(stats: dict) -> str:
     )
 
 
+def _up(region: dict) -> dict | None:
+    """The region to go back up to: the parent, or past a municipality's 市辖区 / 县 grouping."""
+    parent = region["parent"]
+    return parent["parent"] if parent and parent["isGrouping"] else parent
+
+
 async def dashboard(request: Request) -> Response:
     user = await require_role(request, ROLE)
     home = user["region"]["code"]
@@ -99,7 +105,7 @@ async def dashboard(request: Request) -> Response:
         year_query=f"&year={year}" if year else "",
         chart_data=_chart_data(stats),
         percent=percent,
-        can_go_up=region["parent"] is not None and code != home,
+        up=_up(region) if code != home else None,
         tracking=tracking["trackingOverview"],
     )
 
