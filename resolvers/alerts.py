@@ -42,6 +42,7 @@ from models.tracking import (
 from resolvers import tracking
 from resolvers.batching import MAX_RELATED
 from resolvers.context import Context
+from resolvers.notices import months_ago
 from resolvers.outcomes import Outcome, attempt, key_of, reject, today
 from resolvers.pagination import Page, paginate
 from resolvers.regions import children, in_region, level_of
@@ -57,21 +58,11 @@ class Trigger:
     detail: dict[str, Any]
 
 
-def _months_before(day: date, months: int) -> date:
-    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
-    for candidate in range(day.day, 0, -1):
-        try:
-            return date(year, month + 1, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def _among(column: ColumnElement, person_ids: Sequence[int] | None) -> ColumnElement[bool]:
+def _among(column: Any, person_ids: Sequence[int] | None) -> ColumnElement[bool]:
     return column.in_(person_ids) if person_ids is not None else true()
 
 
-def _open_job(person_id: ColumnElement) -> ColumnElement[bool]:
+def _open_job(person_id: Any) -> ColumnElement[bool]:
     return exists().where(
         EmploymentRecord.person_id == person_id, EmploymentRecord.end_date.is_(None)
     )
@@ -198,7 +189,7 @@ def _income_drop(threshold: int, on: date, person_ids: Sequence[int] | None) -> 
 def _no_follow_up(threshold: int, on: date, person_ids: Sequence[int] | None) -> Select:
     """In work (an open job), and neither a follow-up nor a job start since ``threshold``
     months; the fact is the last contact, so a later gap raises again."""
-    cutoff = _months_before(on, threshold)
+    cutoff = months_ago(on, threshold)
     last_follow_up = (
         select(func.max(FollowUp.on_date))
         .where(FollowUp.person_id == EmploymentRecord.person_id, FollowUp.on_date <= on)

@@ -29,7 +29,7 @@ from resolvers import alerts, tracking
 from resolvers.context import Context
 from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject, today
 
-SOURCE_OF_ROLE = {
+SOURCE_OF_ROLE: dict[Role | None, DestinationSource] = {
     Role.SCHOOL: DestinationSource.SCHOOL,
     Role.GRADUATE: DestinationSource.GRADUATE,
     Role.AGENCY: DestinationSource.AGENCY,
@@ -76,13 +76,18 @@ async def _supersede_current(ctx: Context, person_id: int, on: date) -> None:
 
 
 async def _add(
-    ctx: Context, person_id: int, cohort: int, values: dict[str, Any]
+    ctx: Context,
+    person_id: int,
+    cohort: int,
+    values: dict[str, Any],
+    source: DestinationSource | None = None,
 ) -> GraduateDestination:
+    """The new current destination; ``source`` defaults to the writer's role."""
     await _supersede_current(ctx, person_id, today())
     destination = GraduateDestination(
         person_id=person_id,
         cohort_year=cohort,
-        source=SOURCE_OF_ROLE.get(ctx.viewer.role, DestinationSource.BUREAU),
+        source=source or SOURCE_OF_ROLE[ctx.viewer.role],
         recorded_on=today(),
         recorded_by_user_id=ctx.viewer.user_id,
         recorded_by_org_id=ctx.viewer.organisation_id,
@@ -120,14 +125,8 @@ async def record_hire(ctx: Context, record: EmploymentRecord) -> None:
             "work_region_code": record.work_region_code,
             "monthly_income": record.monthly_income,
         },
+        source=DestinationSource.HIRE,  # the hire itself, whoever moved the application
     )
-    # The source is the hire itself, whoever moved the application.
-    current = await ctx.session.scalar(
-        select(GraduateDestination).where(
-            GraduateDestination.person_id == record.person_id, GraduateDestination.is_current
-        )
-    )
-    current.source = DestinationSource.HIRE
 
 
 def _check(checks: Checks, values: dict[str, Any]) -> None:

@@ -121,7 +121,7 @@ async def open_case(request: Request, form: FormData) -> Response:
 async def dismiss(request: Request, form: FormData) -> Response:
     user = await _worker(request)
     back = f"{PREFIX[_role(user)]}/alerts"
-    reason = (form.get("reason") or "").strip()
+    reason = str(form.get("reason") or "").strip()
     if not reason:
         return redirect(back, "请填写忽略预警的原因。", request, failed=True)
     variables = {"id": request.path_params["id"], "reason": reason}

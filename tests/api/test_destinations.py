@@ -9,12 +9,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from models.applications import Stage
 from models.destinations import GraduateDestination
 from models.organisations import Organisation, OrganisationKind, Role
 from models.people import EmploymentIntention, Household, Person
 from models.tracking import EmploymentRecord, FollowUpDue
 from resolvers.outcomes import today
 from tests.api.conftest import member
+from tests.api.test_application_stages import application_at, move
 from tests.api.test_tracking import a_graduate_of_a_school, broken, gid
 
 RECORD = """mutation($person: ID!, $input: DestinationInput!) {
@@ -246,3 +248,39 @@ def _plus_months(day: date, months: int) -> date:
     year, month = day.year + month // 12, month % 12 + 1
     last = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
     return date(year, month, min(day.day, last))
+
+
+async def test_an_alliance_hire_is_the_graduates_destination_and_starts_the_schedule(run, session):
+    application = await application_at(session, Stage.OFFER)
+    payload = await move(
+        run, session, application, "HIRED", monthlyIncome=4600, startDate="2026-07-10"
+    )
+    assert payload["errors"] == []
+    current = await session.scalar(
+        select(GraduateDestination).where(
+            GraduateDestination.person_id == application.person_id, GraduateDestination.is_current
+        )
+    )
+    has_cohort = await session.scalar(
+        select(EmploymentIntention.graduation_year).where(
+            EmploymentIntention.person_id == application.person_id
+        )
+    )
+    assert has_cohort is not None  # the seed's applicants are graduates
+    assert (current.kind, current.source, current.monthly_income, current.since) == (
+        "alliance_job",
+        "hire",
+        4600,
+        date(2026, 7, 10),
+    )
+    job = await session.scalar(
+        select(EmploymentRecord.id).where(EmploymentRecord.application_id == application.id)
+    )
+    due = (
+        await session.scalars(
+            select(FollowUpDue.due_on)
+            .where(FollowUpDue.employment_record_id == job)
+            .order_by(FollowUpDue.months)
+        )
+    ).all()
+    assert due == [date(2026, 8, 10), date(2026, 10, 10), date(2027, 1, 10), date(2027, 7, 10)]
