@@ -321,8 +321,8 @@ async def fetch(ctx: Context, region: str, year: int) -> Report:
         context_value=ctx,
         operation_name="EvaluationFile",
     )
-    if result.errors:
-        raise ReportRefused("；".join(error.message for error in result.errors))
+    if result.errors or result.data is None:
+        raise ReportRefused("；".join(error.message for error in result.errors or ()))
     if result.data["evaluation"] is None:
         raise ReportRefused(f"没有行政区划代码 {region}")
     return Report.of(result.data["evaluation"])
