@@ -16,6 +16,7 @@ import io
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,11 @@ class Report:
     live_differs: bool = False
 
     @classmethod
-    def of(cls, evaluation: dict[str, Any]) -> Report:
-        """The latest published version, else the live figures (``EvaluationFile``'s answer)."""
+    def of(cls, evaluation: dict[str, Any], live: bool = False) -> Report:
+        """The latest published version, else (or when ``live``: a date was asked for) the live
+        figures (``EvaluationFile``'s answer)."""
         published = evaluation["published"]
-        if published is None:
+        if published is None or live:
             return cls(evaluation["live"], None)
         return cls(
             published["report"],
@@ -84,7 +86,7 @@ class Report:
     def status(self) -> str:
         as_of = self.figures["asOf"]
         if self.version is None:
-            return f"未发布（实时数据，截至 {as_of}）"
+            return f"实时数据（未发布），截至 {as_of}"
         text = f"第 {self.version} 版，{self.publisher or '—'} 发布于 {self.published_at}，数据截至 {as_of}"
         if self.live_differs:
             text += "；发布后数据有更正，实时数据与本版不同，如需上报请发布新版本"
@@ -313,11 +315,13 @@ class ReportRefused(Exception):
     """The viewer may not read the region's evaluation, or the region is unknown."""
 
 
-async def fetch(ctx: Context, region: str, year: int) -> Report:
-    """``EvaluationFile`` run in-process as the viewer of ``ctx`` (its rules apply)."""
+async def fetch(ctx: Context, region: str, year: int, as_of: date | None = None) -> Report:
+    """``EvaluationFile`` run in-process as the viewer of ``ctx`` (its rules apply): the latest
+    published version, or the live figures as of ``as_of`` when a date is given."""
+    variables = {"region": region, "year": year, "asOf": as_of.isoformat() if as_of else None}
     result = await build_schema().execute(
         operations()["EvaluationFile"].source,
-        variable_values={"region": region, "year": year},
+        variable_values=variables,
         context_value=ctx,
         operation_name="EvaluationFile",
     )
@@ -325,15 +329,17 @@ async def fetch(ctx: Context, region: str, year: int) -> Report:
         raise ReportRefused("；".join(error.message for error in result.errors or ()))
     if result.data["evaluation"] is None:
         raise ReportRefused(f"没有行政区划代码 {region}")
-    return Report.of(result.data["evaluation"])
+    return Report.of(result.data["evaluation"], live=as_of is not None)
 
 
-async def _write(region: str, year: int, out: Path, username: str | None) -> str:
+async def _write(
+    region: str, year: int, as_of: date | None, out: Path, username: str | None
+) -> str:
     engine = create_engine(get_settings().database_url)
     try:
         async with session_factory(engine)() as session:
             viewer = await _acting(session, username) if username else OPERATOR
-            report = await fetch(Context(session=session, viewer=viewer), region, year)
+            report = await fetch(Context(session=session, viewer=viewer), region, year, as_of)
             await session.commit()  # the audit of what was read
     finally:
         await engine.dispose()
@@ -351,7 +357,7 @@ def _run(args: argparse.Namespace) -> None:
     if args.out.suffix.lstrip(".").lower() not in SUFFIXES:
         sys.exit("yulu: --out 须以 .xlsx 或 .pdf 结尾")
     try:
-        print(asyncio.run(_write(args.region, args.year, args.out, args.acting)))
+        print(asyncio.run(_write(args.region, args.year, args.as_of, args.out, args.acting)))
     except (ReportRefused, UnknownUser, FileExistsError) as error:
         sys.exit(f"yulu: {error}")
 
@@ -362,11 +368,16 @@ def add_report_commands(commands: Any) -> None:
     evaluation = kinds.add_parser(
         "evaluation",
         help="the yearly evaluation (成效评估) of a region: the latest published version, "
-        "else the live figures, as .xlsx or .pdf",
+        "else (or with --as-of) the live figures, as .xlsx or .pdf",
     )
     evaluation.add_argument("--region", required=True, help="6-digit region code")
     evaluation.add_argument("--year", required=True, type=int)
     evaluation.add_argument("--out", required=True, type=Path, help="FILE.xlsx or FILE.pdf")
+    evaluation.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        help="YYYY-MM-DD: the live figures as of this date instead of the published version",
+    )
     evaluation.add_argument(
         "--as", dest="acting", help="read as this user (their remit applies); default: operator"
     )

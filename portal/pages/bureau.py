@@ -120,22 +120,32 @@ def _evaluation_year(request: Request) -> int:
     return int(text) if text in offered else date.today().year
 
 
-async def _evaluation_data(request: Request) -> tuple[dict, str, int, dict]:
+def _as_of(request: Request) -> str | None:
+    """The date asked for (统计日), if it is one; none: the published version, else the default."""
+    text = request.query_params.get("asOf", "").strip()
+    try:
+        return date.fromisoformat(text).isoformat() if text else None
+    except ValueError:
+        return None
+
+
+async def _evaluation_data(request: Request) -> tuple[dict, str, int, str | None, dict]:
     user = await require_role(request, ROLE)
     code = request.query_params.get("region") or user["region"]["code"]
-    year = _evaluation_year(request)
-    data = await operations.run(request, "EvaluationFile", {"region": code, "year": year})
+    year, as_of = _evaluation_year(request), _as_of(request)
+    variables = {"region": code, "year": year, "asOf": as_of}
+    data = await operations.run(request, "EvaluationFile", variables)
     if data["evaluation"] is None:
         raise HTTPException(404)
-    return data, code, year, user
+    return data, code, year, as_of, user
 
 
 async def evaluation(request: Request) -> Response:
     """The figures the files hold (the latest published version, else the live ones), with
     which version they are, whether live figures differ, the charts, drill-down links to each
     real sub-region, and what each indicator means."""
-    data, code, year, user = await _evaluation_data(request)
-    report = evaluation_report.Report.of(data["evaluation"])
+    data, code, year, as_of, user = await _evaluation_data(request)
+    report = evaluation_report.Report.of(data["evaluation"], live=as_of is not None)
     figures = report.figures
     home = user["region"]["code"]
     return await render(
@@ -144,9 +154,12 @@ async def evaluation(request: Request) -> Response:
         report=report,
         figures=figures,
         live=data["evaluation"]["live"],
+        published=data["evaluation"]["published"],
         definitions=data["evaluationDefinitions"],
         year=year,
         years=year_choices(),
+        as_of=as_of,
+        query=urlencode({"region": code, "year": year, **({"asOf": as_of} if as_of else {})}),
         code=code,
         own_region=code == home,
         is_home=code == home,
@@ -169,11 +182,11 @@ async def evaluation(request: Request) -> Response:
 
 async def evaluation_file(request: Request) -> Response:
     """The same figures as .xlsx or as a printable PDF with its charts."""
-    data, _code, _year, _user = await _evaluation_data(request)
+    data, _code, _year, as_of, _user = await _evaluation_data(request)
     suffix = request.query_params.get("format", "")
     if suffix not in evaluation_report.SUFFIXES:
         raise HTTPException(404)
-    report = evaluation_report.Report.of(data["evaluation"])
+    report = evaluation_report.Report.of(data["evaluation"], live=as_of is not None)
     content, media_type = evaluation_report.render(report, suffix)
     name = evaluation_report.file_name(report, suffix)
     return Response(
@@ -186,12 +199,12 @@ async def evaluation_file(request: Request) -> Response:
 async def publish_evaluation(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
     code, year = str(form.get("regionCode", "")), str(form.get("year", ""))
+    as_of = str(form.get("asOf", "")).strip() or None
     back = "/bureau/evaluation?" + urlencode({"region": code, "year": year})
     if not year.isdigit():
         raise HTTPException(400)
-    result, errors = await operations.mutate(
-        request, "PublishEvaluation", {"regionCode": code, "year": int(year)}
-    )
+    variables = {"regionCode": code, "year": int(year), "asOf": as_of}
+    result, errors = await operations.mutate(request, "PublishEvaluation", variables)
     if result:
         return redirect(back, f"已发布 {year} 年度成效评估第 {result['version']} 版。", request)
     message = "；".join(FormErrors.from_payload(errors, set()).general) or "发布未成功。"

@@ -541,7 +541,7 @@ def test_the_command_writes_both_files_and_never_overwrites_one(seeded_url, tmp_
     """`yulu report evaluation`: the same figures as the page, as .xlsx and as a PDF of pages."""
     year = str(date.today().year)
     workbook, document = tmp_path / "城口.xlsx", tmp_path / "城口.pdf"
-    for out in (workbook, document):
+    for out, more in ((workbook, ("--as-of", f"{year}-06-30")), (document, ())):
         done = _yulu(
             seeded_url,
             "report",
@@ -552,12 +552,14 @@ def test_the_command_writes_both_files_and_never_overwrites_one(seeded_url, tmp_
             year,
             "--out",
             str(out),
+            *more,
         )
         assert done.returncode == 0, done.stderr
         assert f"城口县 {year} 年度" in done.stdout
     rows = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("成效评估").to_python()
     assert rows[0][:3] == ["地区", "代码", "毕业生"] and rows[1][:2] == ["城口县", "500229"]
     about = CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name("指标说明").to_python()
+    assert about[2] == ["版本", f"实时数据（未发布），截至 {year}-06-30"]
     assert [row[0] for row in about[3:]] == [name for name, _ in DEFINITIONS]
     reader = PdfReader(document)
     assert len(reader.pages) >= 1

@@ -68,6 +68,15 @@ async def test_a_bureau_publishes_a_year_and_exports_both_files(page: Page, tmp_
     assert f"重庆市 {year} 年度雨露计划+ 就业促进行动成效评估" in text
     assert "第" in text and "版" in text and "城口县" in text and "指标定义" in text
 
+    # A date of one's choosing (统计日): the live figures as of it, the published version named.
+    await page.goto(f"/bureau/evaluation?region=500000&year={year}&asOf={year}-06-30")
+    await expect(page.locator("#version-title + p")).to_have_text(
+        f"实时数据（未发布），截至 {year}-06-30"
+    )
+    await expect(page.get_by_role("link", name="查看已发布版本")).to_be_visible()
+    await page.get_by_role("link", name="查看已发布版本").click()
+    table = page.get_by_role("table", name=re.compile("^就业、收入与就业地点"))
+
     # Drill down to a county: its own evaluation, with the year kept.
     await table.get_by_role("link", name="城口县", exact=True).click()
     await expect(
