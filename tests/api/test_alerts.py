@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from models.alerts import Alert, AlertKind, AlertRule, AlertState
+from models.audit import AuditRecord
 from models.destinations import DestinationKind, DestinationSource, GraduateDestination
 from models.organisations import Organisation, OrganisationKind
 from models.people import (
@@ -342,8 +343,15 @@ async def test_a_disabled_rule_raises_nothing(world):
 
 
 async def test_the_daily_run_twice_over_the_whole_alliance_raises_nothing_new(session):
-    await run_daily(session, ON)
+    later = ON + timedelta(days=45)  # past the seed's own run: new facts fall due
+    first = await run_daily(session, later)
+    assert sum(first.values()) > 0
     alerts = await session.scalar(select(func.count()).select_from(Alert))
-    again = await run_daily(session, ON)
+    audited = (
+        select(func.count()).select_from(AuditRecord).where(AuditRecord.operation == "alerts.run")
+    )
+    assert await session.scalar(audited) == sum(first.values())  # one audit record per alert
+    again = await run_daily(session, later)
     assert sum(again.values()) == 0
     assert await session.scalar(select(func.count()).select_from(Alert)) == alerts
+    assert await session.scalar(audited) == sum(first.values())

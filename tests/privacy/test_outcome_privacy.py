@@ -226,3 +226,44 @@ async def test_the_county_bureau_turns_an_alert_into_a_help_case_audited(allianc
         {"id": gid("Alert", alert)},
     )
     assert [e["code"] for e in again.data["dismissAlert"]["errors"]] == ["ALERT_CLOSED"]
+
+
+LINK = """mutation($id: ID!, $case: ID!) { linkAlertToCase(id: $id, caseId: $case) {
+  result { state case { id } } errors { code } } }"""
+
+
+async def test_the_agency_links_an_alert_to_its_own_open_case_and_no_other(alliance, story):
+    agency = alliance.cast.org["agency"]
+    ((person, case),) = await sql(
+        alliance,
+        "SELECT person_id, id FROM assistance_cases WHERE owner_org_id = :a AND state = 'open' "
+        "AND person_id NOT IN (SELECT person_id FROM alerts WHERE state = 'open' AND kind = "
+        "'no_follow_up') ORDER BY id LIMIT 1",
+        a=agency,
+    )
+    (alert,) = await sql(
+        alliance,
+        "INSERT INTO alerts (person_id, kind, fact, county_code, raised_on, threshold, detail, "
+        "state) VALUES (:p, 'no_follow_up', 'since:2026-01-01', '500229', :on, 6, '{}', 'open') "
+        "RETURNING id",
+        p=person,
+        on=date(2026, 11, 20),
+    )
+    ((foreign_case,),) = await sql(
+        alliance,
+        "SELECT id FROM assistance_cases WHERE owner_org_id <> :a AND state = 'open' "
+        "ORDER BY id LIMIT 1",
+        a=agency,
+    )
+    refused = alliance.graphql(
+        "agency", LINK, {"id": gid("Alert", alert[0]), "case": gid("AssistanceCase", foreign_case)}
+    )
+    assert [e["code"] for e in refused.data["linkAlertToCase"]["errors"]] == ["NOT_FOUND"]
+    linked = alliance.graphql(
+        "agency", LINK, {"id": gid("Alert", alert[0]), "case": gid("AssistanceCase", case)}
+    )
+    assert linked.errors == [] and linked.data["linkAlertToCase"]["errors"] == []
+    assert linked.data["linkAlertToCase"]["result"] == {
+        "state": "HANDLED",
+        "case": {"id": gid("AssistanceCase", case)},
+    }
