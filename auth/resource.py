@@ -19,10 +19,10 @@ from auth import keys, scopes
 from auth.config import EXTERNAL_ROLES, AuthConfig, TrustedIssuer
 from auth.jwt_checks import TokenRejected, UnknownKeyId, unverified_parts, verify
 from auth.tokens import GENERATION, TOKEN_TYPE
-from auth.viewer import Viewer
+from auth.viewer import Viewer, viewer_from_claims
 from models.oauth import RevokedAccessToken
 from models.organisations import Organisation, OrganisationKind, Role, User
-from models.regions import Region, RegionLevel
+from models.regions import Region
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +97,8 @@ class TokenValidator:
             leeway=self.config.leeway_seconds,
         )
         await self._refuse_revoked_or_stale(claims)
-        level = claims.get("region_level")
-        return Viewer(
-            user_id=claims.get("uid"),
-            role=Role(claims["role"]),
-            organisation_id=claims.get("organisation"),
-            region_code=claims.get("region"),
-            region_level=RegionLevel(level) if level else None,
-            person_id=claims.get("person"),
-            scopes=scopes.parse(claims.get("scope")),
-            client_id=claims.get("client_id"),
+        return viewer_from_claims(
+            claims, scopes.parse(claims.get("scope")), claims.get("client_id")
         )
 
     async def _external_viewer(

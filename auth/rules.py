@@ -34,7 +34,7 @@ from models.destinations import GraduateDestination
 from models.fairs import Fair, fair_registrations
 from models.organisations import Membership, Organisation, Role, User
 from models.people import EmploymentIntention, Household, Person, StudentRecord
-from models.positions import Position, PositionState
+from models.positions import Position, PositionKind, PositionState
 from models.regions import RegionLevel, subtree_bounds, within
 from models.tracking import AssistanceCase, EmploymentRecord, FollowUp, FollowUpDue
 
@@ -222,6 +222,19 @@ def _agency_remit(person_id, v: Viewer) -> ColumnElement[bool]:
     )
 
 
+def _household_with_clear_member(v: Viewer) -> ColumnElement[bool]:
+    """Households of which the viewer sees some member's household in clear: the only ones it
+    may find (by registration number or a member's ID number) or add a person to."""
+    return _subquery(Person, where=(Person.household_id == Household.id, clear(v, "household")))
+
+
+def _households_of_my_county(v: Viewer) -> ColumnElement[bool]:
+    """A household's category and members are the census's work: its county bureau's only."""
+    if not _is_county_bureau(v):
+        return false()
+    return and_(within(Household.region_code, v.region_code, v.region_level), working(v))
+
+
 def _self(person_id, v: Viewer) -> ColumnElement[bool]:
     return person_id == v.person_id
 
@@ -310,15 +323,28 @@ ADMIN_MUTATIONS = frozenset(
         "unlockUser",
         "deactivateUser",
         "rotateSigningKeys",
+        "createBureau",
     }
 )
 """Running the authorization server (clients, users, keys): admins only, with the admin scope."""
 ADMIN_QUERIES = frozenset({"oauthClients", "userAccounts"})
 # Tracking and one-to-one help (跟踪监测, 一对一实名制帮扶); bureaus above the county are refused
 # by the resolvers (named help is the county's work), and a case is changed by its owner only.
-_TRACKING_MUTATIONS = frozenset(
-    {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+_HELP_MUTATIONS = frozenset(
+    {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "closeAssistanceCase"}
 )
+"""One-to-one help (一人一档、一人一策): agencies, schools (for their own students) and county
+bureaus (for their county) each run cases they own."""
+_TRACKING_MUTATIONS = frozenset({"recordFollowUp"}) | _HELP_MUTATIONS
+_POSITION_MUTATIONS = frozenset(
+    {"createPosition", "updatePosition", "openPosition", "closePosition"}
+)
+POSTABLE_KINDS: dict[Role, frozenset[PositionKind]] = {
+    Role.ENTERPRISE: frozenset(PositionKind),
+    # Bureaus post the places of last resort the programme names: 公益性岗位 and 见习岗位.
+    Role.BUREAU: frozenset({PositionKind.PUBLIC_WELFARE, PositionKind.INTERNSHIP}),
+}
+"""The kinds of position each posting role may create (the poster owns the position)."""
 # Destinations (毕业去向) and the relapse-risk work queue (就业风险预警): recorded and worked by the
 # school, the agency owning the case and the county bureau, each within its remit (the tables'
 # rules below); the graduate records their own destination; only a bureau verifies one.
@@ -375,12 +401,9 @@ RULES: dict[Role | None, RoleRules] = {
                 writes=lambda v: EmploymentRecord.employer_id == v.organisation_id,
             ),
         },
-        mutations=frozenset(
+        mutations=_POSITION_MUTATIONS
+        | frozenset(
             {
-                "createPosition",
-                "updatePosition",
-                "openPosition",
-                "closePosition",
                 "reserveClassPositions",
                 "transitionApplication",
                 "endEmployment",
@@ -412,7 +435,8 @@ RULES: dict[Role | None, RoleRules] = {
                 writes=lambda v: _own_students(FollowUp.person_id, v),
             ),
             "assistance_cases": Permission(
-                rows=lambda v: _own_students(AssistanceCase.person_id, v)
+                rows=lambda v: _own_students(AssistanceCase.person_id, v),
+                writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
             "graduate_destinations": _about(
                 lambda v: _own_students(GraduateDestination.person_id, v)
@@ -436,9 +460,12 @@ RULES: dict[Role | None, RoleRules] = {
                 "decideStudentTransfer",
                 "recordDestination",
                 "endEmployment",
+                "graduateStudent",
+                "closeStudentRecord",
             }
         )
         | _FAIR_MUTATIONS
+        | _HELP_MUTATIONS
         | _ALERT_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
@@ -504,8 +531,11 @@ RULES: dict[Role | None, RoleRules] = {
             ),
             "positions": Permission(
                 rows=lambda v: or_(
-                    _OPEN, within(Position.region_code, v.region_code, v.region_level)
-                )
+                    _OPEN,
+                    within(Position.region_code, v.region_code, v.region_level),
+                    _own_positions(v),
+                ),
+                writes=_own_positions,
             ),
             "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
             "employment_records": Permission(
@@ -542,14 +572,20 @@ RULES: dict[Role | None, RoleRules] = {
                 "decideMembership",
                 "suspendMembership",
                 "upsertEnrolmentIntention",
+                "closeCensusEntry",
+                "changeHouseholdCategory",
                 "decideStudentTransfer",
                 "recordDestination",
                 "verifyDestination",
                 "endEmployment",
+                "createMemberAccount",
+                # the yearly evaluation (成效评估): a bureau publishes its own region's
+                "publishEvaluation",
             }
         )
         | _FAIR_MUTATIONS
         | _TRACKING_MUTATIONS
+        | _POSITION_MUTATIONS
         | _ALERT_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
@@ -595,7 +631,8 @@ RULES: dict[Role | None, RoleRules] = {
             "employment_records": Permission(rows=_everything),
             "audit_records": Permission(rows=_everything),
         },
-        mutations=frozenset({"decideMembership", "suspendMembership"}) | ADMIN_MUTATIONS,
+        mutations=frozenset({"decideMembership", "suspendMembership", "createMemberAccount"})
+        | ADMIN_MUTATIONS,
         queries=ADMIN_QUERIES,
     ),
 }
@@ -819,6 +856,8 @@ PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
     "AssistanceCaseFilter": {"state": None, "person": None, "owner": None},
     "AlertFilter": {"state": None, "kind": None, "person": None},
     "FollowUpDueFilter": {"state": None, "person": None},
+    # Finding a sibling's household: by its registration number (户号), or a member's ID number.
+    "HouseholdLookup": {"registration_number": "household", "id_number": "id_number"},
     # The log's region is the subject's household region (户籍地).
     "auditLog": {"region": "household", "person": None, "action": None},
 }
@@ -997,3 +1036,23 @@ def consent_clears(role: Role) -> bool:
         and getattr(element, "name", None) == consent.name
         for element in visitors.iterate(persons.unmasked(probe))
     )
+
+
+# --- households (issue 12): finding a sibling's household, changing a household's category ----
+# Not a table of the matrix: a household is read only through its members (Person.household, in
+# clear where the household field is) and found only where some member's household is clear.
+
+
+def households(viewer: Viewer) -> ColumnElement[bool]:
+    """SQL over households: the ones the viewer may find and add a person to. FORBIDDEN for a
+    viewer who sees no household in clear at all (enterprises, agencies, bureaus above the
+    county, admins, a token without ``personal:read``), whatever it asks for."""
+    if never_clear(viewer, "household"):
+        raise denial(viewer)
+    return _household_with_clear_member(viewer)
+
+
+def writes_households(viewer: Viewer) -> ColumnElement[bool]:
+    """The households whose category (and members) the viewer changes: its county's, if a county
+    bureau; none for anyone else."""
+    return _households_of_my_county(viewer)

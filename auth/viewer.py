@@ -29,3 +29,21 @@ class Viewer:
 
 
 ANONYMOUS = Viewer()
+
+
+def viewer_from_claims(
+    claims: dict, scopes: frozenset[str], client_id: str | None = None
+) -> Viewer:
+    """The viewer our own access token's claims describe (auth.tokens.viewer_claims); background
+    jobs and the command line build theirs from the same claims (auth.acting)."""
+    level = claims.get("region_level")
+    return Viewer(
+        user_id=claims.get("uid"),
+        role=Role(claims["role"]),
+        organisation_id=claims.get("organisation"),
+        region_code=claims.get("region"),
+        region_level=RegionLevel(level) if level else None,
+        person_id=claims.get("person"),
+        scopes=scopes,
+        client_id=client_id,
+    )

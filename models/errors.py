@@ -27,6 +27,12 @@ RULES: dict[str, ConstraintViolation] = {
         "creditCode", "DUPLICATE", "该统一社会信用代码已登记"
     ),
     "uq_users_username": ConstraintViolation("username", "DUPLICATE", "用户名已存在"),
+    "uq_households_region_code_registration_number": ConstraintViolation(
+        "registrationNumber", "DUPLICATE", "本县已有该户号的家庭（户号在县内不能重复）"
+    ),
+    "uq_enrolment_intentions_person_id_survey_year": ConstraintViolation(
+        "surveyYear", "DUPLICATE", "此人该年度的摸底记录已存在"
+    ),
     "uq_applications_person_id_position_id": ConstraintViolation(
         "positionId", "DUPLICATE", "已向该岗位投递或推荐过"
     ),
@@ -70,6 +76,12 @@ _SQLITE_UNIQUE = {
     "users.username": "uq_users_username",
     "applications.person_id, applications.position_id": "uq_applications_person_id_position_id",
     "enrolments.class_id, enrolments.person_id": "uq_enrolments_class_id_person_id",
+    "households.region_code, households.registration_number": (
+        "uq_households_region_code_registration_number"
+    ),
+    "enrolment_intentions.person_id, enrolment_intentions.survey_year": (
+        "uq_enrolment_intentions_person_id_survey_year"
+    ),
 }
 
 _NAMED = re.compile(

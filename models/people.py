@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -16,12 +16,15 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
     Text,
+    UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false, true
@@ -41,13 +44,57 @@ MONITORED_CATEGORIES = frozenset(
 )
 
 
+REGISTRATION_NUMBER_LENGTH = 32
+
+
 class Household(Timestamped, Base):
     __tablename__ = "households"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)  # 户籍地
+    # 户号 of the household register (户口簿): siblings are found by it. Unique within a county,
+    # as the public-security registers number households per county; unknown for older rows.
+    registration_number: Mapped[str | None] = mapped_column(String(REGISTRATION_NUMBER_LENGTH))
+    # The current category; every change is kept in household_category_changes.
     category: Mapped[HouseholdCategory] = mapped_column(enum_column(HouseholdCategory))
     relocated: Mapped[bool] = mapped_column(Boolean, default=False)  # 易地扶贫搬迁
+
+    # A unique index, not a constraint: SQLite adds and drops it without rebuilding the table
+    # that persons refer to.
+    __table_args__ = (
+        Index(
+            "uq_households_region_code_registration_number",
+            "region_code",
+            "registration_number",
+            unique=True,
+        ),
+    )
+
+
+class HouseholdCategoryChange(Base):
+    """A change of a household's category (e.g. 脱贫不稳定户 → 脱贫户, or a family newly identified
+    for monitoring), made by the county bureau of its region with a date and a reason. The first
+    row of a household (``from_category`` None) is the category it was registered with."""
+
+    __tablename__ = "household_category_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_id: Mapped[int] = mapped_column(
+        ForeignKey("households.id", ondelete="CASCADE"), index=True
+    )
+    from_category: Mapped[HouseholdCategory | None] = mapped_column(
+        enum_column(HouseholdCategory, name="from_category")
+    )
+    to_category: Mapped[HouseholdCategory] = mapped_column(
+        enum_column(HouseholdCategory, name="to_category")
+    )
+    changed_on: Mapped[date] = mapped_column(Date)  # effective date (认定日期)
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    changed_by_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class Gender(enum.StrEnum):
@@ -87,17 +134,23 @@ class Person(Timestamped, Versioned, Base):
 
 
 class EnrolmentIntention(Timestamped, Base):
-    """Ledger (a): a child's willingness to enter vocational school, from the yearly survey."""
+    """Ledger (a): a child's willingness to enter vocational school, one row per yearly survey
+    (a new survey year adds a row; the earlier years stay as they were answered)."""
 
     __tablename__ = "enrolment_intentions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     survey_year: Mapped[int] = mapped_column(Integer, index=True)
     wants_vocational: Mapped[bool] = mapped_column(Boolean)
     preferred_major_code: Mapped[str | None] = mapped_column(ForeignKey("majors.code"))
     preferred_school_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    # Closed: the child left the census (moved away, registered twice, ...); kept, not deleted.
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("person_id", "survey_year"),)
 
 
 class StudentStatus(enum.StrEnum):
@@ -118,6 +171,9 @@ class StudentRecord(Timestamped, Base):
     entry_year: Mapped[int] = mapped_column(Integer)
     expected_graduation_year: Mapped[int] = mapped_column(Integer, index=True)
     status: Mapped[StudentStatus] = mapped_column(enum_column(StudentStatus), index=True)
+    # Closed (status withdrawn: 退学, 转出联盟, ...), with the date and the school's reason.
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    close_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
         CheckConstraint("entry_year <= expected_graduation_year", name="entry_before_graduation"),

@@ -91,6 +91,29 @@ class CaseState(enum.StrEnum):
     CLOSED = "closed"
 
 
+class CaseOutcome(enum.StrEnum):
+    """How a case of help ended (the yearly evaluation counts closed cases by it)."""
+
+    EMPLOYED = "employed"  # 实现就业
+    PUBLIC_WELFARE = "public_welfare"  # 公益性岗位安置
+    OWN_BUSINESS = "own_business"  # 自主创业
+    FURTHER_STUDY = "further_study"  # 升学
+    NOT_SEEKING = "not_seeking"  # 暂不就业
+    UNREACHABLE = "unreachable"  # 无法联系
+    TRANSFERRED = "transferred"  # 转交其他单位
+
+
+class ActionKind(enum.StrEnum):
+    """The typed steps of a plan (一人一策), as the action plan names the kinds of help."""
+
+    JOB_RECOMMENDATION = "job_recommendation"  # 岗位推荐
+    INTERNSHIP = "internship"  # 就业见习
+    SKILLS_TRAINING = "skills_training"  # 技能培训
+    PUBLIC_WELFARE_POSITION = "public_welfare_position"  # 公益性岗位
+    ENTREPRENEURSHIP_SUPPORT = "entrepreneurship_support"  # 创业扶持
+    CAREER_GUIDANCE = "career_guidance"  # 职业指导
+
+
 class AssistanceCase(Timestamped, Base):
     __tablename__ = "assistance_cases"
 
@@ -103,14 +126,19 @@ class AssistanceCase(Timestamped, Base):
     assigned_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     reason: Mapped[str] = mapped_column(String(256))
     plan: Mapped[str | None] = mapped_column(Text)
+    # What the plan aims at (e.g. 三个月内实现稳定就业), so the outcome can be judged against it.
+    goals: Mapped[str | None] = mapped_column(Text)
     state: Mapped[CaseState] = mapped_column(enum_column(CaseState), default=CaseState.OPEN)
     outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_kind: Mapped[CaseOutcome | None] = mapped_column(enum_column(CaseOutcome))
     opened_on: Mapped[date] = mapped_column(Date)
     closed_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         CheckConstraint("closed_on IS NULL OR opened_on <= closed_on", name="date_range"),
         CheckConstraint("(state = 'closed') = (closed_on IS NOT NULL)", name="closed_has_date"),
+        # Cases closed before outcomes were typed keep a null kind; an open case never has one.
+        CheckConstraint("state = 'closed' OR outcome_kind IS NULL", name="open_has_no_outcome"),
     )
 
 
@@ -120,8 +148,19 @@ class AssistanceAction(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("assistance_cases.id"), index=True)
     on_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[ActionKind | None] = mapped_column(enum_column(ActionKind))
     action: Mapped[str] = mapped_column(Text)
+    # A step is planned with a due date and done when its outcome is recorded.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id"))
+    outcome: Mapped[str | None] = mapped_column(Text)
+    done_on: Mapped[date | None] = mapped_column(Date)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (
+        CheckConstraint("due_on IS NULL OR on_date <= due_on", name="due_after_planned"),
+        CheckConstraint("(outcome IS NULL) = (done_on IS NULL)", name="done_has_outcome"),
+    )
 
 
 class FollowUpDue(Base):

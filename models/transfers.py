@@ -37,6 +37,9 @@ class StudentTransfer(Timestamped, Base):
     # person is created from it; a known person keeps the stored one.
     identity: Mapped[dict] = mapped_column(JSON, default=dict)
     claimed_region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    # The household the school asked to add a new person to (a sibling's, found within its
+    # remit); its region is the claimed region. None: a household of their own.
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     # The person concerned: known when filed, or created on acceptance. Never shown to the requester.
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
     major_code: Mapped[str] = mapped_column(ForeignKey("majors.code"))

@@ -166,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=_schema)
     add_auth_commands(commands)
     _add_alert_commands(commands)
+    from portal.ledgers import add_ledger_commands
+
+    add_ledger_commands(commands)
+    from portal.evaluation_report import add_report_commands
+
+    add_report_commands(commands)
     return parser
 
 

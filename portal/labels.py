@@ -95,6 +95,23 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "alert_state": {"OPEN": "待处置", "HANDLED": "已建档帮扶", "DISMISSED": "已忽略"},
     "gender": {"FEMALE": "女", "MALE": "男"},
+    "action_kind": {
+        "JOB_RECOMMENDATION": "岗位推荐",
+        "INTERNSHIP": "就业见习",
+        "SKILLS_TRAINING": "技能培训",
+        "PUBLIC_WELFARE_POSITION": "公益性岗位",
+        "ENTREPRENEURSHIP_SUPPORT": "创业扶持",
+        "CAREER_GUIDANCE": "职业指导",
+    },
+    "case_outcome": {
+        "EMPLOYED": "实现就业",
+        "PUBLIC_WELFARE": "公益性岗位安置",
+        "OWN_BUSINESS": "自主创业",
+        "FURTHER_STUDY": "升学",
+        "NOT_SEEKING": "暂不就业",
+        "UNREACHABLE": "无法联系",
+        "TRANSFERRED": "转交其他单位",
+    },
     "organisation_kind": {
         "SCHOOL": "职业院校",
         "ENTERPRISE": "用工企业",

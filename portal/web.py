@@ -57,6 +57,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("订单班", "/school/classes"),
         NavItem("跟踪回访", "/school/follow-ups"),
         NavItem("风险预警", "/school/alerts"),
+        NavItem("一对一帮扶", "/school/help"),
     ),
     "agency": (
         NavItem("岗位匹配", "/agency"),
@@ -66,7 +67,13 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("跟踪回访", "/agency/follow-ups"),
         NavItem("风险预警", "/agency/alerts"),
     ),
-    "bureau": (NavItem("区域看板", "/bureau"), NavItem("风险预警", "/bureau/alerts")),
+    "bureau": (
+        NavItem("区域看板", "/bureau"),
+        NavItem("成效评估", "/bureau/evaluation"),
+        NavItem("风险预警", "/bureau/alerts"),
+        NavItem("一对一帮扶", "/bureau/help"),
+        NavItem("公益岗位", "/bureau/positions"),
+    ),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (
         NavItem("成员审核", "/admin"),

@@ -48,6 +48,9 @@ class AuditTrail:
     # Detail the running mutation adds to its own record (e.g. identity before/after); kept only
     # if the mutation succeeds, as a failed write changes nothing (resolvers.outcomes.attempt).
     staged: dict[str, Any] = field(default_factory=dict)
+    # Set while a list is exported to a file (portal.exports): what is read in clear leaves the
+    # system, and the log says so in the operation ("export SchoolLedger").
+    exporting: bool = False
 
     def read_in_clear(self, person_id: int, field_name: str) -> None:
         self.reads[person_id].add(field_name)
@@ -102,7 +105,7 @@ async def flush(ctx: Context) -> None:
     records = [
         dict(
             action=AuditAction.READ_PERSONAL,
-            operation=_fitted(trail.operation),
+            operation=_fitted(("export " if trail.exporting else "") + trail.operation),
             subject_person_id=person_id,
             region_code=regions.get(person_id),
             fields=sorted(fields),

@@ -114,6 +114,13 @@ class Context:
             found = self._loaders[key] = DataLoader(load_fn=batch)
         return found
 
+    def forget_loaded(self) -> None:
+        """Drop every ORM object and loader cache of this context: a long job (a 100,000-row
+        import) calls it between batches so that it never holds more than one batch. Pending
+        changes must have been flushed."""
+        self.session.session.expunge_all()
+        self._loaders.clear()
+
     @property
     def on_postgresql(self) -> bool:
         return self.session.bind.dialect.name == "postgresql"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from stdnum.cn import uscc
 
-from auth import rules
-from models.organisations import Membership, Organisation, OrganisationKind, SchoolLevel
-from models.regions import Region
+from auth import admin, rules
+from models.organisations import Membership, Organisation, OrganisationKind, Role, SchoolLevel, User
+from models.regions import Region, RegionLevel
 from resolvers.batching import one_by
 from resolvers.context import Context
 from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject
@@ -47,8 +49,8 @@ async def organisations(ctx: Context, first: int | None, after: str | None, **fi
     return await paginate(ctx, organisations_statement(ctx, **filters), first, after)
 
 
-async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
-    checks = Checks()
+def _check_identity(checks: Checks, values: dict[str, Any]) -> None:
+    """What every organisation needs, a bureau as a member: a name and a valid credit code."""
     checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写单位名称。")
     checks.require(
         uscc.is_valid(values.get("credit_code", "")),
@@ -56,6 +58,17 @@ async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
         "INVALID_CREDIT_CODE",
         "统一社会信用代码无效（GB 32100：18 位，含校验码）。",
     )
+
+
+async def _require_unregistered(ctx: Context, credit_code: str) -> None:
+    taken = select(Organisation.id).where(Organisation.credit_code == credit_code.upper())
+    if await ctx.session.scalar(taken) is not None:
+        raise reject("credit_code", "ALREADY_MEMBER", "该统一社会信用代码的单位已登记。")
+
+
+async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
+    checks = Checks()
+    _check_identity(checks, values)
     is_school = values.get("kind") == OrganisationKind.SCHOOL
     checks.require(
         is_school == (values.get("school_level") is not None),
@@ -76,9 +89,7 @@ async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
         "没有该行政区划代码。",
     )
     checks.done()
-    taken = select(Organisation.id).where(Organisation.credit_code == values["credit_code"].upper())
-    if await ctx.session.scalar(taken) is not None:
-        raise reject("credit_code", "ALREADY_MEMBER", "该统一社会信用代码的单位已登记。")
+    await _require_unregistered(ctx, values["credit_code"])
 
 
 async def request_membership(ctx: Context, values: dict[str, Any]) -> Outcome[Organisation]:
@@ -162,3 +173,112 @@ async def suspend_membership(
         return await _decide(ctx, organisation, Membership.SUSPENDED)
 
     return await attempt(ctx, "suspendMembership", work, reason=reason)
+
+
+# --- bureaus and first accounts (issue 12: an alliance started from zero) ----------------------
+
+LEVEL_NAMES = {
+    RegionLevel.NATIONAL: "国家级",
+    RegionLevel.PROVINCE: "省级",
+    RegionLevel.CITY: "市级",
+    RegionLevel.COUNTY: "县级",
+}
+
+
+async def create_bureau(ctx: Context, values: dict[str, Any]) -> Outcome[Organisation]:
+    """The admin sets up a rural-revitalisation bureau (乡村振兴局) for a region: ``level`` must be
+    the region's own (a county bureau for a county, ...). It is a member at once (approved): it
+    is the authority that approves the members of its region."""
+
+    async def work() -> Organisation:
+        checks = Checks()
+        _check_identity(checks, values)
+        region = await one_by(ctx, Region.code).load(values.get("region_code", ""))
+        checks.require(region is not None, "region_code", "UNKNOWN_REGION", "没有该行政区划代码。")
+        checks.require(
+            region is None or not region.is_grouping,
+            "region_code",
+            "GROUPING",
+            "“市辖区”“县”只是区划表的分组，不能设立乡村振兴局。",
+        )
+        level = RegionLevel(values["level"])
+        checks.require(
+            region is None or region.level == level,
+            "level",
+            "LEVEL_MISMATCH",
+            f"层级须与行政区划一致：该区划是{LEVEL_NAMES[region.level] if region else ''}，"
+            f"不是{LEVEL_NAMES[level]}。",
+        )
+        checks.done()
+        await _require_unregistered(ctx, values["credit_code"])
+        bureau = Organisation(
+            kind=OrganisationKind.BUREAU,
+            name=values["name"].strip(),
+            credit_code=values["credit_code"].upper(),
+            region_code=region.code,
+            membership=Membership.APPROVED,
+            approved_at=datetime.now(UTC),
+            contact_phone=values.get("contact_phone"),
+        )
+        ctx.session.add(bureau)
+        await ctx.session.flush()
+        return bureau
+
+    return await attempt(ctx, "createBureau", work, region_code=values.get("region_code"))
+
+
+@dataclass
+class CreatedAccount:
+    user: User
+    one_time_password: str
+    """Shown once, in this answer only; only its hash is stored."""
+
+
+ACCOUNT_ROLES = {
+    OrganisationKind.SCHOOL: Role.SCHOOL,
+    OrganisationKind.ENTERPRISE: Role.ENTERPRISE,
+    OrganisationKind.AGENCY: Role.AGENCY,
+    OrganisationKind.BUREAU: Role.BUREAU,
+}
+
+
+async def create_member_account(
+    ctx: Context, organisation_global_id: str, username: str, display_name: str | None = None
+) -> Outcome[CreatedAccount]:
+    """The first sign-in account of an approved member, made by the bureau that approved it (in
+    its region) or an admin: the role follows the member's kind, the password is generated and
+    shown once. Further accounts are the admin's (createUser)."""
+
+    async def work() -> CreatedAccount:
+        organisation = await _decidable(ctx, organisation_global_id)
+        if organisation.membership != Membership.APPROVED:
+            raise reject("id", "NOT_APPROVED", "请先批准该单位入盟，再为其开设账号。")
+        has_account = select(User.id).where(User.organisation_id == organisation.id)
+        if await ctx.session.scalar(has_account) is not None:
+            raise reject("id", "HAS_ACCOUNT", "该单位已有登录账号；更多账号请联系管理员开设。")
+        password = secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
+        try:
+            user = await ctx.session.run_sync(
+                lambda session: admin.create_user(
+                    session,
+                    username.strip(),
+                    password,
+                    role=ACCOUNT_ROLES[organisation.kind],
+                    display_name=(display_name or "").strip() or organisation.name,
+                    organisation_id=organisation.id,
+                )
+            )
+        except admin.AdminError as error:
+            raise reject(
+                error.field, error.code, ACCOUNT_MESSAGES.get(error.code, str(error))
+            ) from error
+        return CreatedAccount(user, password)
+
+    return await attempt(ctx, "createMemberAccount", work, username=username)
+
+
+ONE_TIME_PASSWORD_BYTES = 12  # 16 URL-safe characters, above auth.admin.MIN_PASSWORD_LENGTH
+ACCOUNT_MESSAGES = {
+    "INVALID_USERNAME": "用户名须为 1 至 64 个字符。",
+    "USER_EXISTS": "该用户名已存在。",
+}

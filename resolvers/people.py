@@ -31,9 +31,10 @@ from models.people import (
     employment_intention_regions,
 )
 from models.regions import Region, RegionLevel, subtree_bounds
+from resolvers import households
 from resolvers.batching import any_of, one_by
 from resolvers.context import Context
-from resolvers.outcomes import Checks, attempt, check_version, key_of, reject
+from resolvers.outcomes import Checks, Outcome, attempt, check_version, key_of, reject, today
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
@@ -133,7 +134,9 @@ async def household(ctx: Context, person: Person) -> Household | None:
 
 def _ledger_filter(ledger: Ledger):
     if ledger == Ledger.INTENTIONS:
-        return Person.id.in_(select(EnrolmentIntention.person_id))
+        return Person.id.in_(
+            select(EnrolmentIntention.person_id).where(EnrolmentIntention.closed_on.is_(None))
+        )
     if ledger == Ledger.STUDENTS:
         return Person.id.in_(
             select(StudentRecord.person_id).where(StudentRecord.status == StudentStatus.STUDYING)
@@ -246,6 +249,7 @@ AUDITED_IDENTITY = {
     "household_region": "household",
     "household_category": "household",
     "relocated": "household",
+    "registration_number": "household",
 }
 """Identity fields whose every change is audited with the value before and after, each with the
 personal field (auth.rules.PERSONAL_FIELDS) that governs who reads the change in the log."""
@@ -285,7 +289,13 @@ def _check_identity(identity: dict[str, Any]) -> None:
 
 
 async def _check_claimed_household(ctx: Context, identity: dict[str, Any]) -> None:
-    """The household a person not yet the viewer's must be given with: a county and a category."""
+    """The household a person not yet the viewer's must be given with: a county and a category,
+    or a household of the viewer's remit to join (a sibling's), whose county and category it takes."""
+    if identity.get("household_id"):
+        household = await households.household_in_remit(ctx, identity["household_id"])
+        identity["household_region"] = household.region_code
+        identity["household_category"] = household.category
+        return
     checks = Checks()
     for name, label in (("household_region", "户籍地（县）"), ("household_category", "家庭类别")):
         checks.require(
@@ -327,6 +337,7 @@ async def _identity_of(ctx: Context, person: Person) -> dict[str, Any]:
         "household_region": household.region_code,
         "household_category": household.category.value,
         "relocated": household.relocated,
+        "registration_number": household.registration_number,
     }
 
 
@@ -340,15 +351,40 @@ def _stage_identity_changes(ctx: Context, before: dict[str, Any], after: dict[st
         ctx.audit.stage(changes=changes)
 
 
-async def create_person(ctx: Context, identity: dict[str, Any]) -> Person:
-    """A new household and person from ``identity`` (its household already checked)."""
+async def joined_household(ctx: Context, identity: dict[str, Any]) -> Household | None:
+    """The existing household a new person of ``identity`` joins: the one named by
+    ``household_id`` (of the viewer's remit), or the one of the claimed county holding the given
+    registration number (户号); None: a household of their own."""
+    if identity.get("household_id"):
+        return await households.household_in_remit(ctx, identity["household_id"])
+    return await households.registered_household(
+        ctx,
+        identity["household_region"],
+        households.normalised_number(identity.get("registration_number")),
+    )
+
+
+async def _new_household(ctx: Context, identity: dict[str, Any]) -> Household:
     household = Household(
         region_code=identity["household_region"],
         category=HouseholdCategory(identity["household_category"]),
         relocated=bool(identity.get("relocated") or False),
+        registration_number=households.normalised_number(identity.get("registration_number")),
     )
     ctx.session.add(household)
     await ctx.session.flush()
+    households.record_category_change(
+        ctx, household, household.category, today(), "登记", first=True
+    )
+    return household
+
+
+async def create_person(
+    ctx: Context, identity: dict[str, Any], household: Household | None = None
+) -> Person:
+    """A new person from ``identity`` (its household already checked), in ``household`` or in a
+    new household of their own."""
+    household = household or await _new_household(ctx, identity)
     id_number = id_number_of(identity)
     person = Person(
         name=identity["name"].strip(),
@@ -380,16 +416,32 @@ async def update_identity(
         if name in identity:
             setattr(person, name, identity[name])
     if household:
-        row = await ctx.session.get(Household, person.household_id)
-        for name, column in (
-            ("household_region", "region_code"),
-            ("household_category", "category"),
-            ("relocated", "relocated"),
-        ):
-            if identity.get(name) is not None:
-                setattr(row, column, identity[name])
+        await _update_household(ctx, person, identity)
     await ctx.session.flush()
     _stage_identity_changes(ctx, before, await _identity_of(ctx, person))
+
+
+async def _update_household(ctx: Context, person: Person, identity: dict[str, Any]) -> None:
+    """The census's corrections: the person moves to a sibling's household (``household_id``),
+    or their household's region, relocation and registration number are corrected; a category
+    change is kept in the household's history (dated today, reason ``CENSUS_UPDATE_REASON``)."""
+    if identity.get("household_id"):
+        joined = await households.household_in_remit(ctx, identity["household_id"])
+        person.household_id = joined.id
+        return
+    row = await ctx.session.get(Household, person.household_id)
+    if identity.get("household_region") is not None:
+        row.region_code = identity["household_region"]
+    if identity.get("relocated") is not None:
+        row.relocated = identity["relocated"]
+    number = households.normalised_number(identity.get("registration_number"))
+    if number is not None:
+        row.registration_number = number
+    category = identity.get("household_category")
+    if category is not None and HouseholdCategory(category) != row.category:
+        households.record_category_change(
+            ctx, row, HouseholdCategory(category), today(), households.CENSUS_UPDATE_REASON
+        )
 
 
 def _require_in_my_region(ctx: Context, region_code: str | None) -> None:
@@ -410,9 +462,14 @@ def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, An
     return row
 
 
-async def upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
+async def upsert_ledger(
+    ctx: Context, model: type, person: Person, values: dict[str, Any], *keys: str
+) -> Any:
+    """The person's row of a ledger (with the same ``keys`` values, e.g. the survey year), set
+    to ``values``; created when there is none."""
+    same = [getattr(model, key) == values[key] for key in keys]
     existing = (
-        await ctx.session.scalars(select(model).where(model.person_id == person.id))
+        await ctx.session.scalars(select(model).where(model.person_id == person.id, *same))
     ).first()
     row = _ledger_row(existing, model, person.id, values)
     ctx.session.add(row)
@@ -430,28 +487,92 @@ async def _census_person(ctx: Context, identity: dict[str, Any]) -> Person:
         return person
     if await registered_person(ctx, id_number_of(identity)) is not None:
         raise reject(*NOT_IN_REGION)
-    return await create_person(ctx, identity)
+    household = await joined_household(ctx, identity)
+    _require_in_my_region(ctx, household.region_code if household else None)
+    return await create_person(ctx, identity, household)
 
 
 async def upsert_enrolment_intention(
     ctx: Context, identity: dict[str, Any], values: dict[str, Any]
 ):
-    """Ledger (a), kept by the county bureau's census for the persons of its county."""
+    """Ledger (a), kept by the county bureau's census for the persons of its county: one row per
+    (person, survey year) — a new year adds a row, the same year corrects it."""
 
     async def work():
-        if ctx.viewer.region_level != RegionLevel.COUNTY:
-            raise reject(None, "COUNTY_ONLY", "摸底台账由县级乡村振兴局维护。")
+        _require_county(ctx)
         checks = Checks()
         checks.year(values.get("survey_year"), "survey_year", "摸底年份")
+        households.check_registration_number(
+            checks, households.normalised_number(identity.get("registration_number"))
+        )
         checks.done()
         if values.get("preferred_school_id") is not None:
             values["preferred_school_id"] = key_of(
                 values["preferred_school_id"], "Organisation", "preferred_school_id"
             )
         person = await _census_person(ctx, identity)
-        return await upsert_ledger(ctx, EnrolmentIntention, person, values)
+        return await upsert_ledger(ctx, EnrolmentIntention, person, values, "survey_year")
 
     return await attempt(ctx, "upsertEnrolmentIntention", work)
+
+
+def _require_county(ctx: Context) -> None:
+    if ctx.viewer.region_level != RegionLevel.COUNTY:
+        raise reject(None, "COUNTY_ONLY", "摸底台账由县级乡村振兴局维护。")
+
+
+CLOSE_REASON_LENGTH = 500
+
+
+def check_closing(values: dict[str, Any]) -> None:
+    """A ledger entry is closed on a date, not in the future, with a reason."""
+    checks = Checks()
+    reason = (values.get("reason") or "").strip()
+    checks.require(bool(reason), "reason", "REQUIRED", "请填写注销原因。")
+    checks.require(
+        len(reason) <= CLOSE_REASON_LENGTH,
+        "reason",
+        "TOO_LONG",
+        f"注销原因最多 {CLOSE_REASON_LENGTH} 个字。",
+    )
+    closed_on = values.get("closed_on")
+    checks.require(closed_on is not None, "closed_on", "REQUIRED", "请填写注销日期。")
+    checks.date_in_years(closed_on, "closed_on", "注销日期")
+    checks.require(
+        closed_on is None or closed_on <= today(),
+        "closed_on",
+        "IN_FUTURE",
+        "注销日期不能晚于今天。",
+    )
+    checks.done()
+
+
+async def close_census_entry(
+    ctx: Context, person_global_id: str, values: dict[str, Any]
+) -> Outcome[Person]:
+    """The county bureau takes a child off its census (moved away, registered twice, ...): every
+    open survey row of the person is closed with the date and reason; the rows stay."""
+
+    async def work() -> Person:
+        _require_county(ctx)
+        check_closing(values)
+        person = await writable_person(ctx, person_global_id)
+        rows = list(
+            await ctx.session.scalars(
+                select(EnrolmentIntention).where(
+                    EnrolmentIntention.person_id == person.id,
+                    EnrolmentIntention.closed_on.is_(None),
+                )
+            )
+        )
+        if not rows:
+            raise reject("person_id", "NOT_IN_LEDGER", "此人不在摸底台账中（或已注销）。")
+        for row in rows:
+            row.closed_on, row.close_reason = values["closed_on"], values["reason"].strip()
+        await ctx.session.flush()
+        return person
+
+    return await attempt(ctx, "closeCensusEntry", work)
 
 
 async def writable_person(ctx: Context, person_global_id: str) -> Person:
@@ -488,7 +609,9 @@ async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[st
             len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。"
         )
         unknown = [
-            c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None
+            c
+            for c, found in zip(codes, await one_by(ctx, key).load_many(codes), strict=True)
+            if found is None
         ]
         checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
     certificates = values.get("certificates")

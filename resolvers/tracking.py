@@ -12,12 +12,15 @@ from auth import rules
 from models.destinations import DestinationKind
 from models.organisations import Membership, Organisation, OrganisationKind, Role
 from models.people import Person
+from models.positions import Position
 from models.regions import RegionLevel
 from models.settings import get_settings
 from models.tracking import (
     DUE_WINDOW_DAYS,
+    ActionKind,
     AssistanceAction,
     AssistanceCase,
+    CaseOutcome,
     CaseState,
     EmploymentRecord,
     EndReason,
@@ -403,6 +406,7 @@ async def open_assistance_case(
         checks = Checks()
         _check_text(checks, values.get("reason"), "reason", "帮扶原因", limit=256)
         _check_text(checks, values.get("plan"), "plan", "帮扶计划", required=False)
+        _check_text(checks, values.get("goals"), "goals", "帮扶目标", required=False)
         checks.done()
         _county_only(ctx)
         assignee = await _assignee(ctx, values.get("assign_to"))
@@ -422,6 +426,7 @@ async def open_assistance_case(
             assigned_by_org_id=ctx.viewer.organisation_id if assignee else None,
             reason=values["reason"].strip(),
             plan=(values.get("plan") or "").strip() or None,
+            goals=(values.get("goals") or "").strip() or None,
             state=CaseState.OPEN,
             opened_on=today(),
         )
@@ -434,8 +439,7 @@ async def open_assistance_case(
     return await attempt(ctx, "openAssistanceCase", work)
 
 
-async def _own_open_case(ctx: Context, case_global_id: str) -> AssistanceCase:
-    case_id = key_of(case_global_id, "AssistanceCase", "case_id")
+async def _own_open_case(ctx: Context, case_id: int, field_name: str = "case_id") -> AssistanceCase:
     statement = (
         select(AssistanceCase)
         .where(AssistanceCase.id == case_id, rules.writes(ctx.viewer, "assistance_cases"))
@@ -443,30 +447,66 @@ async def _own_open_case(ctx: Context, case_global_id: str) -> AssistanceCase:
     )
     case = (await ctx.session.scalars(statement)).first()
     if case is None:
-        raise reject("case_id", "NOT_FOUND", "在本单位的帮扶档案中没有找到该档案。")
+        raise reject(field_name, "NOT_FOUND", "在本单位的帮扶档案中没有找到该档案。")
     if case.state != CaseState.OPEN:
-        raise reject("case_id", "CASE_CLOSED", "该帮扶档案已结案。")
+        raise reject(field_name, "CASE_CLOSED", "该帮扶档案已结案。")
     return case
+
+
+async def _recommended_position(ctx: Context, values: dict[str, Any]) -> int | None:
+    """The position an action recommends (a job, an internship, a public-welfare place), if any:
+    one the viewer may see, of a kind that fits the action."""
+    if not values.get("position_id"):
+        return None
+    position_id = key_of(values["position_id"], "Position", "position_id")
+    statement = select(Position.kind).where(
+        Position.id == position_id, rules.rows(ctx.viewer, "positions")
+    )
+    kind = await ctx.session.scalar(statement)
+    if kind is None:
+        raise reject("position_id", "NOT_FOUND", "没有找到该岗位。")
+    wanted = POSITION_KIND_OF_ACTION.get(values["kind"])
+    if wanted is not None and kind != wanted:
+        raise reject("position_id", "WRONG_KIND", "所选岗位的类别与帮扶措施的类别不符。")
+    return position_id
+
+
+# The position kind an action of these kinds must point at (a job recommendation takes any).
+POSITION_KIND_OF_ACTION = {
+    ActionKind.INTERNSHIP: "internship",
+    ActionKind.PUBLIC_WELFARE_POSITION: "public_welfare",
+}
 
 
 async def add_assistance_action(
     ctx: Context, case_global_id: str, values: dict[str, Any]
 ) -> Outcome[AssistanceCase]:
-    """一人一策: one step of the plan, dated, on an open case of the viewer's organisation."""
+    """一人一策: one typed step of the plan, planned on a date and due by another, on an open case
+    of the viewer's organisation; its outcome is recorded when it is done."""
 
     async def work() -> AssistanceCase:
         checks = Checks()
         _check_date(checks, values["on_date"], "on_date", "帮扶日期")
+        checks.date_in_years(values["due_on"], "due_on", "完成期限")
+        checks.require(
+            values["due_on"] >= values["on_date"],
+            "due_on",
+            "DATE_RANGE",
+            "完成期限不能早于帮扶日期。",
+        )
         _check_text(checks, values.get("action"), "action", "帮扶措施")
         checks.done()
-        case = await _own_open_case(ctx, case_global_id)
+        case = await _own_open_case(ctx, key_of(case_global_id, "AssistanceCase", "case_id"))
         if values["on_date"] < case.opened_on:
             raise reject("on_date", "BEFORE_OPENED", "帮扶措施的日期不能早于立案日期。")
         ctx.session.add(
             AssistanceAction(
                 case_id=case.id,
                 on_date=values["on_date"],
+                kind=values["kind"],
                 action=values["action"].strip(),
+                due_on=values["due_on"],
+                position_id=await _recommended_position(ctx, values),
                 user_id=ctx.viewer.user_id,
             )
         )
@@ -474,6 +514,32 @@ async def add_assistance_action(
         return case
 
     return await attempt(ctx, "addAssistanceAction", work)
+
+
+async def record_action_outcome(
+    ctx: Context, action_global_id: str, values: dict[str, Any]
+) -> Outcome[AssistanceCase]:
+    """The outcome of one step (e.g. 已面试，未录用), once, on an open case the viewer owns."""
+
+    async def work() -> AssistanceCase:
+        checks = Checks()
+        _check_date(checks, values["done_on"], "done_on", "完成日期")
+        _check_text(checks, values.get("outcome"), "outcome", "措施结果")
+        checks.done()
+        action_id = key_of(action_global_id, "AssistanceAction", "action_id")
+        action = await ctx.session.get(AssistanceAction, action_id)
+        if action is None:
+            raise reject("action_id", "NOT_FOUND", "在本单位的帮扶档案中没有找到该措施。")
+        case = await _own_open_case(ctx, action.case_id, "action_id")
+        if action.done_on is not None:
+            raise reject("action_id", "ALREADY_DONE", "该措施的结果已记录。")
+        if values["done_on"] < action.on_date:
+            raise reject("done_on", "DATE_RANGE", "完成日期不能早于帮扶日期。")
+        action.outcome, action.done_on = values["outcome"].strip(), values["done_on"]
+        await ctx.session.flush()
+        return case
+
+    return await attempt(ctx, "recordActionOutcome", work)
 
 
 async def close_assistance_case(
@@ -484,7 +550,7 @@ async def close_assistance_case(
         _check_date(checks, values["closed_on"], "closed_on", "结案日期")
         _check_text(checks, values.get("outcome"), "outcome", "帮扶结果")
         checks.done()
-        case = await _own_open_case(ctx, case_global_id)
+        case = await _own_open_case(ctx, key_of(case_global_id, "AssistanceCase", "case_id"))
         if values["closed_on"] < case.opened_on:
             raise reject("closed_on", "DATE_RANGE", "结案日期不能早于立案日期。")
         case.state, case.closed_on, case.outcome = (
@@ -492,6 +558,7 @@ async def close_assistance_case(
             values["closed_on"],
             values["outcome"].strip(),
         )
+        case.outcome_kind = CaseOutcome(values["outcome_kind"])
         await ctx.session.flush()
         return case
 

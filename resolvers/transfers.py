@@ -18,17 +18,24 @@ from sqlalchemy import select
 from auth import rules
 from models.catalogue import Major
 from models.organisations import Role
-from models.people import Person, StudentRecord, StudentStatus
+from models.people import EmploymentIntention, Household, Person, StudentRecord, StudentStatus
 from models.regions import RegionLevel
 from models.transfers import StudentTransfer, TransferState
-from resolvers import people
+from resolvers import households, people
 from resolvers.batching import one_by
 from resolvers.context import Context
-from resolvers.outcomes import Checks, attempt, key_of, reject
+from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject
 from resolvers.pagination import Page, paginate
 
 RECORD_FIELDS = ("major_code", "entry_year", "expected_graduation_year")
-TYPED_IDENTITY = ("name", "phone", "education", "household_category", "relocated")
+TYPED_IDENTITY = (
+    "name",
+    "phone",
+    "education",
+    "household_category",
+    "relocated",
+    "registration_number",
+)
 """What a request keeps of the identity as typed, as JSON; the ID number and the claimed region
 have columns of their own (``TYPED_COLUMNS``), as the deciders' rules select on them."""
 TYPED_COLUMNS = {"id_number": "id_number", "household_region": "claimed_region_code"}
@@ -83,6 +90,12 @@ async def _file(ctx: Context, identity: dict[str, Any], values: dict[str, Any]) 
     transfer.person_id = registered.id if registered else None
     transfer.identity = _typed_identity(identity)
     transfer.claimed_region_code = identity["household_region"]
+    # A sibling's household of the school's remit (checked with the claimed household).
+    transfer.household_id = (
+        key_of(identity["household_id"], "Household", "household_id")
+        if identity.get("household_id")
+        else None
+    )
     for name in RECORD_FIELDS:
         setattr(transfer, name, values[name])
     transfer.record_status = values.get("status", StudentStatus.STUDYING)
@@ -103,6 +116,69 @@ async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: 
         return await _set_record(ctx, person, ctx.viewer.organisation_id, values)
 
     return await attempt(ctx, "upsertStudentRecord", work)
+
+
+async def _studying_here(ctx: Context, person_global_id: str) -> StudentRecord:
+    """The school's own student, still studying; NOT_FOUND for anyone else."""
+    person = await people.writable_person(ctx, person_global_id)
+    record = (
+        await ctx.session.scalars(
+            select(StudentRecord).where(
+                StudentRecord.person_id == person.id,
+                StudentRecord.school_id == ctx.viewer.organisation_id,
+            )
+        )
+    ).first()
+    if record is None or record.status != StudentStatus.STUDYING:
+        raise reject("person_id", "NOT_STUDYING", "此人不是本校在读学生。")
+    return record
+
+
+async def graduate_student(
+    ctx: Context, person_global_id: str, graduation_year: int | None = None
+) -> Outcome[StudentRecord]:
+    """Ledger (b) → (c): the school's student graduates (status graduated) in ``graduation_year``
+    (default: the expected year), and an employment intention for that cohort is opened if
+    they have none, seeking work, so matching finds them."""
+
+    async def work() -> StudentRecord:
+        checks = Checks()
+        checks.year(graduation_year, "graduation_year", "毕业年份")
+        checks.done()
+        record = await _studying_here(ctx, person_global_id)
+        year = graduation_year or record.expected_graduation_year
+        if year < record.entry_year:
+            raise reject("graduation_year", "BEFORE_ENTRY", "毕业年份不能早于入学年份。")
+        record.status = StudentStatus.GRADUATED
+        record.expected_graduation_year = year
+        intention = await ctx.session.scalar(
+            select(EmploymentIntention).where(EmploymentIntention.person_id == record.person_id)
+        )
+        if intention is None:
+            ctx.session.add(
+                EmploymentIntention(person_id=record.person_id, graduation_year=year, seeking=True)
+            )
+        await ctx.session.flush()
+        return record
+
+    return await attempt(ctx, "graduateStudent", work)
+
+
+async def close_student_record(
+    ctx: Context, person_global_id: str, values: dict[str, Any]
+) -> Outcome[StudentRecord]:
+    """The school closes its student's record (退学, 转出联盟, ...): status withdrawn, with the date
+    and reason; the record stays (学籍地), and the school keeps them in its remit."""
+
+    async def work() -> StudentRecord:
+        people.check_closing(values)
+        record = await _studying_here(ctx, person_global_id)
+        record.status = StudentStatus.WITHDRAWN
+        record.closed_on, record.close_reason = values["closed_on"], values["reason"].strip()
+        await ctx.session.flush()
+        return record
+
+    return await attempt(ctx, "closeStudentRecord", work)
 
 
 # --- deciding ----------------------------------------------------------------------------------
@@ -131,14 +207,21 @@ async def _decidable(ctx: Context, transfer_id: int) -> StudentTransfer:
 async def _accept(ctx: Context, transfer: StudentTransfer) -> None:
     person = await people.registered_person(ctx, transfer.id_number)
     if person is None:
-        person = await people.create_person(
-            ctx,
-            {
-                **transfer.identity,
-                "id_number": transfer.id_number,
-                "household_region": transfer.claimed_region_code,
-            },
+        identity = {
+            **transfer.identity,
+            "id_number": transfer.id_number,
+            "household_region": transfer.claimed_region_code,
+        }
+        household = (
+            await ctx.session.get(Household, transfer.household_id)
+            if transfer.household_id
+            else await households.registered_household(
+                ctx,
+                transfer.claimed_region_code,
+                households.normalised_number(identity.get("registration_number")),
+            )
         )
+        person = await people.create_person(ctx, identity, household)
     current = (
         await ctx.session.scalars(select(StudentRecord).where(StudentRecord.person_id == person.id))
     ).first()

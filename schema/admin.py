@@ -11,17 +11,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry.federation.schema_directives import Authenticated, RequiresScopes
 from strawberry.types import Info
 
-from auth import scopes
 from auth.clock import as_utc, utcnow
 from models import oauth as oauth_model
 from models import organisations as organisation_model
 from models import people as people_model
 from resolvers import admin as resolve
 from resolvers.batching import one_by
-from schema.base import Payload, ctx, global_id, provided
+from schema.base import ADMIN_READS, ADMIN_WRITES, Payload, ctx, global_id, provided
 from schema.organisations import Role
 
 if TYPE_CHECKING:
@@ -31,8 +29,6 @@ if TYPE_CHECKING:
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
-ADMIN_READS = (Authenticated(), RequiresScopes(scopes=[[scopes.ADMIN]]))
-ADMIN_WRITES = (Authenticated(), RequiresScopes(scopes=[[scopes.WRITE, scopes.ADMIN]]))
 
 KeyState = strawberry.enum(oauth_model.KeyState)
 

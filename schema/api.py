@@ -26,8 +26,10 @@ from schema.base import Node, ctx
 from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
 from schema.destinations import DestinationMutations
+from schema.evaluation import EvaluationMutations, EvaluationQueries
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
+from schema.households import HouseholdMutations, HouseholdQueries
 from schema.list_bounds import unbounded_lists
 from schema.matching import MatchingMutations
 from schema.organisations import OrganisationMutations, OrganisationQueries
@@ -57,10 +59,12 @@ Query = merge_types(
         NodeQueries,
         ViewerQueries,
         StatisticsQueries,
+        EvaluationQueries,
         RegionQueries,
         CatalogueQueries,
         OrganisationQueries,
         PersonQueries,
+        HouseholdQueries,
         PositionQueries,
         ClassQueries,
         ApplicationQueries,
@@ -79,6 +83,7 @@ Mutation = merge_types(
     (
         OrganisationMutations,
         PersonMutations,
+        HouseholdMutations,
         PositionMutations,
         ClassMutations,
         ApplicationMutations,
@@ -87,6 +92,7 @@ Mutation = merge_types(
         TrackingMutations,
         DestinationMutations,
         AlertMutations,
+        EvaluationMutations,
         TransferMutations,
         AdminMutations,
     ),

@@ -25,6 +25,8 @@ T = TypeVar("T")
 SIGNED_IN = (Authenticated(),)
 PERSONAL = (Authenticated(), RequiresScopes(scopes=[[scopes.PERSONAL]]))
 WRITES = (Authenticated(), RequiresScopes(scopes=[[scopes.WRITE]]))
+ADMIN_READS = (Authenticated(), RequiresScopes(scopes=[[scopes.ADMIN]]))
+ADMIN_WRITES = (Authenticated(), RequiresScopes(scopes=[[scopes.WRITE, scopes.ADMIN]]))
 
 
 def ctx(info: Info) -> Context:

@@ -30,9 +30,12 @@ from auth.admin import MAX_REDIRECT_URIS
 from auth.server import GRANT_TYPES
 from models.alerts import AlertKind
 from models.organisations import OrganisationKind
+from models.tracking import CaseOutcome
 from resolvers.admin import MAX_ADMIN_LIST
 from resolvers.batching import MAX_RELATED
 from resolvers.catalogue import MAX_SEARCH_RESULTS
+from resolvers.evaluation import DEFINITIONS
+from resolvers.households import MAX_FOUND
 from resolvers.notices import NoticeKind
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.positions import MAX_ACCEPTED_MAJORS, MAX_CERTIFICATES
@@ -100,6 +103,10 @@ BOUNDS: dict[str, Bound] = {
     "EmploymentIntention.occupations": RELATED,
     "EmploymentIntention.regions": RELATED,
     "Fair.enterprises": RELATED,
+    "Household.members": RELATED,
+    "Household.categoryChanges": RELATED,
+    "Person.enrolmentIntentions": RELATED,
+    "Query.households": Fixed(MAX_FOUND, "LIMIT in resolvers.households"),
     "Fair.positions": RELATED,
     "Fair.registrations": RELATED,
     "Match.missing": MATCH_TEXTS,
@@ -146,6 +153,13 @@ BOUNDS: dict[str, Bound] = {
     "Region.partners": Fixed(
         MAX_PARTNERS, "east-west partners of a province (cut in resolvers.regions)"
     ),
+    "EvaluationReport.subRegions": Fixed(
+        MAX_RELATED, "a region's real sub-regions (LIMIT in resolvers.evaluation)"
+    ),
+    "EvaluationFigures.closedByOutcome": Fixed(
+        len(CaseOutcome) + 1, "one per case outcome, and one for untyped outcomes"
+    ),
+    "Query.evaluationDefinitions": Fixed(len(DEFINITIONS), "resolvers.evaluation.DEFINITIONS"),
     "RegionStatistics.children": Fixed(
         MAX_RELATED, "a region's direct children (LIMIT in resolvers.statistics)"
     ),

@@ -17,6 +17,7 @@ from resolvers import regions
 from resolvers.batching import many_by
 from resolvers.nodes import node
 from schema.base import (
+    ADMIN_WRITES,
     SIGNED_IN,
     WRITES,
     Connection,
@@ -28,7 +29,7 @@ from schema.base import (
     instance_of,
     provided,
 )
-from schema.regions import Region
+from schema.regions import Region, RegionLevel
 
 if TYPE_CHECKING:
     from schema.positions import Position
@@ -118,6 +119,32 @@ class MembershipRequestInput:
     contact_phone: str | None = strawberry.UNSET
 
 
+@strawberry.input(description="A rural-revitalisation bureau (乡村振兴局) for a region.")
+class BureauInput:
+    name: str
+    credit_code: str = strawberry.field(
+        description="统一社会信用代码, checked with its check character."
+    )
+    region_code: str
+    level: RegionLevel = strawberry.field(description="Must be the region's own level.")
+    contact_phone: str | None = strawberry.UNSET
+
+
+@strawberry.type(description="A member's first sign-in account and its one-time password.")
+class MemberAccount:
+    one_time_password: str = strawberry.field(
+        description="Shown in this answer only; only its hash is stored."
+    )
+
+    @strawberry.field
+    def username(self) -> str:
+        return self.user.username
+
+    @strawberry.field
+    def role(self) -> Role:
+        return self.user.role
+
+
 @strawberry.type
 class OrganisationQueries:
     @strawberry.field(
@@ -163,3 +190,23 @@ class OrganisationMutations:
         self, info: Info, id: strawberry.ID, reason: str
     ) -> Payload[Organisation]:
         return Payload.of(await resolve.suspend_membership(ctx(info), id, reason))
+
+    @strawberry.mutation(
+        description="Admins set up a bureau for a region (its level must be the region's); it is "
+        "a member at once.",
+        directives=ADMIN_WRITES,
+    )
+    async def create_bureau(self, info: Info, input: BureauInput) -> Payload[Organisation]:
+        return Payload.of(await resolve.create_bureau(ctx(info), provided(input)))
+
+    @strawberry.mutation(
+        description="The first sign-in account of an approved member (a bureau in its region, or "
+        "an admin); the password is generated and shown once.",
+        directives=WRITES,
+    )
+    async def create_member_account(
+        self, info: Info, id: strawberry.ID, username: str, display_name: str | None = None
+    ) -> Payload[MemberAccount]:
+        return Payload.of(
+            await resolve.create_member_account(ctx(info), id, username, display_name)
+        )

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from schema.applications import Application
     from schema.classes import TrainingClass
     from schema.destinations import GraduateDestination
+    from schema.households import HouseholdCategoryChange
     from schema.matching import MatchConnection, MatchedPositionsFilter
     from schema.organisations import Organisation
     from schema.tracking import AssistanceCase, EmploymentRecord, FollowUp, FollowUpDue
@@ -68,12 +69,40 @@ LazyAlert = Annotated["Alert", strawberry.lazy("schema.alerts")]
 LazyAssistanceCase = Annotated["AssistanceCase", strawberry.lazy("schema.tracking")]
 LazyMatchConnection = Annotated["MatchConnection", strawberry.lazy("schema.matching")]
 LazyMatchedPositionsFilter = Annotated["MatchedPositionsFilter", strawberry.lazy("schema.matching")]
+LazyHouseholdCategoryChange = Annotated[
+    "HouseholdCategoryChange", strawberry.lazy("schema.households")
+]
 
 
-@strawberry.type(description="户籍: the registered household. Its poverty status is sensitive.")
+@strawberry.type(
+    description="户籍: the registered household (siblings share one). Its poverty status is sensitive."
+)
 class Household:
-    category: HouseholdCategory
+    category: HouseholdCategory = strawberry.field(
+        description="The current category; its changes are in categoryChanges."
+    )
     relocated: bool = strawberry.field(description="易地扶贫搬迁")
+    registration_number: str | None = strawberry.field(
+        description="户号 of the household register, unique within its county."
+    )
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return global_id("Household", self.id)
+
+    @strawberry.field(description="The members you may see (masked as their Person fields are).")
+    async def members(self, info: Info) -> list[Person]:
+        return await many_by(ctx(info), model.Person.household_id, "persons").load(self.id)
+
+    @strawberry.field(
+        description="Every change of the category, oldest first (the first: as registered)."
+    )
+    async def category_changes(self, info: Info) -> list[LazyHouseholdCategoryChange]:
+        return await many_by(
+            ctx(info),
+            model.HouseholdCategoryChange.household_id,
+            order_by=model.HouseholdCategoryChange.changed_on,
+        ).load(self.id)
 
     @strawberry.field(description="户籍地")
     async def region(self, info: Info) -> Region:
@@ -89,6 +118,8 @@ class EnrolmentIntention:
     survey_year: int
     wants_vocational: bool
     note: str | None
+    closed_on: date | None = strawberry.field(description="Taken off the census on this date.")
+    close_reason: str | None
 
     @strawberry.field
     async def preferred_major(self, info: Info) -> Major | None:
@@ -110,6 +141,8 @@ class StudentRecord:
     entry_year: int
     expected_graduation_year: int
     status: StudentStatus
+    closed_on: date | None = strawberry.field(description="Withdrawn on this date.")
+    close_reason: str | None
 
     @strawberry.field
     async def school(self, info: Info) -> LazyOrganisation:
@@ -195,9 +228,14 @@ class Person(Node):
     async def household(self, info: Info) -> Household | None:
         return await resolve.household(ctx(info), self)
 
-    @strawberry.field
+    @strawberry.field(description="The latest survey year's census row.")
     async def enrolment_intention(self, info: Info) -> EnrolmentIntention | None:
-        return await _ledger(info, self, "enrolment_intention", model.EnrolmentIntention.person_id)
+        surveys = await _surveys(info, self, "enrolment_intention")
+        return surveys[0] if surveys else None
+
+    @strawberry.field(description="Census rows, one per survey year, the latest first.")
+    async def enrolment_intentions(self, info: Info) -> list[EnrolmentIntention]:
+        return await _surveys(info, self, "enrolment_intention")
 
     @strawberry.field
     async def student_record(self, info: Info) -> StudentRecord | None:
@@ -278,6 +316,15 @@ async def _ledger(info: Info, person: Any, field: str, person_column: Any) -> An
     return await one_by(ctx(info), person_column).load(person.id)
 
 
+async def _surveys(info: Info, person: Any, field: str) -> list[Any]:
+    rules.require_read(ctx(info).viewer, "persons", field)
+    return await many_by(
+        ctx(info),
+        model.EnrolmentIntention.person_id,
+        order_by=model.EnrolmentIntention.survey_year.desc(),
+    ).load(person.id)
+
+
 async def _related(info: Info, person: Any, field: str, person_column: Any) -> list[Any]:
     """A person's rows of another table: the field must be in the role's allow-list, and the
     rows pass that table's own row filter (named like the field)."""
@@ -334,6 +381,15 @@ class PersonIdentityInput:
         description="Required unless the person is already yours to write.",
     )
     relocated: bool | None = strawberry.UNSET
+    registration_number: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="户号: a new person joins the household of their county holding it, if any.",
+    )
+    household_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Join this household (a sibling's, found with households()); its county and "
+        "category apply.",
+    )
     version: int | None = strawberry.field(
         default=strawberry.UNSET, description="The version you read, if any."
     )
@@ -379,6 +435,12 @@ class EmploymentIntentionInput:
     )
 
 
+@strawberry.input(description="Taking a person off a ledger: the date and why.")
+class CloseInput:
+    closed_on: date
+    reason: str
+
+
 @strawberry.type
 class PersonQueries:
     @strawberry.field(description="Persons of a ledger that you may see.", directives=SIGNED_IN)
@@ -407,6 +469,15 @@ class PersonMutations:
         return Payload.of(
             await resolve.upsert_enrolment_intention(ctx(info), provided(person), provided(input))
         )
+
+    @strawberry.mutation(
+        description="Takes a child off the census (ledger a); the county bureau.",
+        directives=WRITES,
+    )
+    async def close_census_entry(
+        self, info: Info, person_id: strawberry.ID, input: CloseInput
+    ) -> Payload[Person]:
+        return Payload.of(await resolve.close_census_entry(ctx(info), person_id, provided(input)))
 
     @strawberry.mutation(
         description="Graduate ledger (c); the graduate or their school.", directives=WRITES

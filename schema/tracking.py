@@ -44,6 +44,8 @@ EndReason = strawberry.enum(
     description="Why a job ended: LEFT 主动离职, DISMISSED 被辞退, CONTRACT_ENDED 合同到期.",
 )
 CaseState = strawberry.enum(model.CaseState)
+CaseOutcome = strawberry.enum(model.CaseOutcome, description="How a case of help ended.")
+ActionKind = strawberry.enum(model.ActionKind, description="The kind of a step of help (一人一策).")
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
@@ -123,8 +125,12 @@ class AssistanceCase(Node):
     is_type_of = instance_of(model.AssistanceCase)
     reason: str
     plan: str | None
+    goals: str | None
     state: CaseState
     outcome: str | None
+    outcome_kind: CaseOutcome | None = strawberry.field(
+        description="Null while open (and on cases closed before outcomes were typed)."
+    )
     opened_on: date
     closed_on: date | None
 
@@ -184,10 +190,31 @@ class FollowUpDueFilter:
     person: strawberry.ID | None = strawberry.UNSET
 
 
-@strawberry.type
+@strawberry.type(description="One step of the plan: planned, due, done with an outcome.")
 class AssistanceAction:
     on_date: date
+    kind: ActionKind | None = strawberry.field(
+        description="Null on steps recorded before kinds were typed."
+    )
     action: str
+    due_on: date | None
+    outcome: str | None
+    done_on: date | None
+
+    @strawberry.field(description="Send it as actionId to record the outcome.")
+    def id(self) -> strawberry.ID:
+        return global_id("AssistanceAction", self.id)
+
+    @strawberry.field(
+        description="The position recommended (a job, internship or public-welfare place)."
+    )
+    async def position(self, info: Info) -> LazyPosition | None:
+        position_id = self.position_id
+        return (
+            await one_by(ctx(info), position_model.Position.id).load(position_id)
+            if position_id
+            else None
+        )
 
 
 @strawberry.enum
@@ -302,7 +329,8 @@ class TrackingMutations:
 
     @strawberry.mutation(
         description="Open a case of help by real name (一人一档), owned by your organisation: "
-        "an agency for a person it may see, a county bureau for its county. A "
+        "an agency for a person it may see, a school for its students, a county bureau for its "
+        "county. A "
         "county bureau may instead assign it to an agency (`assignTo`), which "
         "then owns it and sees the person in clear.",
         directives=WRITES,
@@ -313,13 +341,20 @@ class TrackingMutations:
         person_id: strawberry.ID,
         reason: str,
         plan: str | None = None,
+        goals: str | None = None,
         assign_to: strawberry.ID | None = None,
         alert_id: Annotated[
             strawberry.ID | None,
             strawberry.argument(description="An open alert of the person this case handles."),
         ] = None,
     ) -> Payload[AssistanceCase]:
-        values = {"reason": reason, "plan": plan, "assign_to": assign_to, "alert_id": alert_id}
+        values = {
+            "reason": reason,
+            "plan": plan,
+            "goals": goals,
+            "assign_to": assign_to,
+            "alert_id": alert_id,
+        }
         return Payload.of(await resolve.open_assistance_case(ctx(info), person_id, values))
 
     @strawberry.mutation(
@@ -334,26 +369,51 @@ class TrackingMutations:
         return Payload.of(await resolve.end_employment(ctx(info), id, values))
 
     @strawberry.mutation(
-        description="One step of the plan (一人一策) on an open case; the owner only.",
+        description="One typed step of the plan (一人一策) on an open case, due by `dueOn`; the "
+        "owner only. `positionId`: the position recommended (an internship step takes an "
+        "internship, a public-welfare step a public-welfare position).",
         directives=WRITES,
     )
     async def add_assistance_action(
-        self, info: Info, case_id: strawberry.ID, on_date: date, action: str
+        self,
+        info: Info,
+        case_id: strawberry.ID,
+        on_date: date,
+        kind: ActionKind,
+        due_on: date,
+        action: str,
+        position_id: strawberry.ID | None = None,
     ) -> Payload[AssistanceCase]:
-        return Payload.of(
-            await resolve.add_assistance_action(
-                ctx(info), case_id, {"on_date": on_date, "action": action}
-            )
-        )
+        values = {
+            "on_date": on_date,
+            "kind": kind,
+            "due_on": due_on,
+            "action": action,
+            "position_id": position_id,
+        }
+        return Payload.of(await resolve.add_assistance_action(ctx(info), case_id, values))
 
     @strawberry.mutation(
-        description="Close an open case with its outcome; the owner only.", directives=WRITES
+        description="Record the outcome of a step of an open case, once; the owner only.",
+        directives=WRITES,
+    )
+    async def record_action_outcome(
+        self, info: Info, action_id: strawberry.ID, outcome: str, done_on: date
+    ) -> Payload[AssistanceCase]:
+        values = {"outcome": outcome, "done_on": done_on}
+        return Payload.of(await resolve.record_action_outcome(ctx(info), action_id, values))
+
+    @strawberry.mutation(
+        description="Close an open case with its outcome (a kind, and a note); the owner only.",
+        directives=WRITES,
     )
     async def close_assistance_case(
-        self, info: Info, case_id: strawberry.ID, outcome: str, closed_on: date
+        self,
+        info: Info,
+        case_id: strawberry.ID,
+        outcome_kind: CaseOutcome,
+        outcome: str,
+        closed_on: date,
     ) -> Payload[AssistanceCase]:
-        return Payload.of(
-            await resolve.close_assistance_case(
-                ctx(info), case_id, {"outcome": outcome, "closed_on": closed_on}
-            )
-        )
+        values = {"outcome_kind": outcome_kind, "outcome": outcome, "closed_on": closed_on}
+        return Payload.of(await resolve.close_assistance_case(ctx(info), case_id, values))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -22,9 +22,11 @@ from models import transfers as model
 from resolvers import regions
 from resolvers import transfers as resolve
 from resolvers.batching import one_by
+from resolvers.outcomes import Outcome
 from schema.base import SIGNED_IN, WRITES, Connection, Payload, UserError, ctx, global_id, provided
 from schema.catalogue import Major
 from schema.people import (
+    CloseInput,
     HouseholdCategory,
     Person,
     PersonIdentityInput,
@@ -125,6 +127,15 @@ class StudentRecordPayload:
     errors: list[UserError]
 
 
+def _record_payload(outcome: Outcome[Any]) -> StudentRecordPayload:
+    found = outcome.result
+    return StudentRecordPayload(
+        result=found if isinstance(found, people_model.StudentRecord) else None,
+        transfer=found if isinstance(found, model.StudentTransfer) else None,
+        errors=[UserError(field=e.field, code=e.code, message=e.message) for e in outcome.errors],
+    )
+
+
 @strawberry.type
 class TransferQueries:
     @strawberry.field(
@@ -155,14 +166,8 @@ class TransferMutations:
     async def upsert_student_record(
         self, info: Info, person: PersonIdentityInput, input: StudentRecordInput
     ) -> StudentRecordPayload:
-        outcome = await resolve.upsert_student_record(ctx(info), provided(person), provided(input))
-        found = outcome.result
-        return StudentRecordPayload(
-            result=found if isinstance(found, people_model.StudentRecord) else None,
-            transfer=found if isinstance(found, model.StudentTransfer) else None,
-            errors=[
-                UserError(field=e.field, code=e.code, message=e.message) for e in outcome.errors
-            ],
+        return _record_payload(
+            await resolve.upsert_student_record(ctx(info), provided(person), provided(input))
         )
 
     @strawberry.mutation(
@@ -173,3 +178,26 @@ class TransferMutations:
         self, info: Info, id: strawberry.ID, accept: bool, reason: str | None = None
     ) -> Payload[StudentTransfer]:
         return Payload.of(await resolve.decide_student_transfer(ctx(info), id, accept, reason))
+
+    @strawberry.mutation(
+        description="Ledger (b) → (c): your student graduates (in graduationYear, default the "
+        "expected year); an employment intention for that cohort is opened if they have none.",
+        directives=WRITES,
+    )
+    async def graduate_student(
+        self, info: Info, person_id: strawberry.ID, graduation_year: int | None = None
+    ) -> StudentRecordPayload:
+        return _record_payload(
+            await resolve.graduate_student(ctx(info), person_id, graduation_year)
+        )
+
+    @strawberry.mutation(
+        description="Closes your student's record (withdrawn), with the date and the reason.",
+        directives=WRITES,
+    )
+    async def close_student_record(
+        self, info: Info, person_id: strawberry.ID, input: CloseInput
+    ) -> StudentRecordPayload:
+        return _record_payload(
+            await resolve.close_student_record(ctx(info), person_id, provided(input))
+        )

@@ -5,6 +5,7 @@ rows each sees; portal.actions offers the steps each may take."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from starlette.datastructures import FormData
@@ -43,17 +44,24 @@ PAGES = (
 )
 
 
-def _chosen_stage(request: Request) -> str:
-    chosen = request.query_params.get("stage")
+def _chosen_stage(params: Mapping[str, str]) -> str:
+    chosen = params.get("stage")
     return chosen if chosen in dict(STAGE_CHOICES) else WAITING
+
+
+def applications_variables(params: Mapping[str, str], _user: dict) -> dict:
+    """ApplicationList's variables for the page's query string (its export runs the same)."""
+    chosen = _chosen_stage(params)
+    return {"stage": None if chosen == ALL_STAGES else chosen, "after": params.get("after")}
 
 
 def _list_page(page: ListPage):
     async def listing(request: Request) -> Response:
         user = await require_role(request, page.role)
-        chosen, after = _chosen_stage(request), request.query_params.get("after")
-        stage = None if chosen == ALL_STAGES else chosen
-        data = await operations.run(request, "ApplicationList", {"stage": stage, "after": after})
+        chosen, after = _chosen_stage(request.query_params), request.query_params.get("after")
+        variables = applications_variables(request.query_params, user)
+        stage = variables["stage"]
+        data = await operations.run(request, "ApplicationList", variables)
         applications = data["applications"]
         return await render(
             request,
@@ -69,7 +77,9 @@ def _list_page(page: ListPage):
 
     async def move_application(request: Request, form: FormData) -> Response:
         user = await require_role(request, page.role)
-        return await move(request, form, user, f"{page.path}?stage={_chosen_stage(request)}")
+        return await move(
+            request, form, user, f"{page.path}?stage={_chosen_stage(request.query_params)}"
+        )
 
     listing.__name__ = move_application.__name__ = page.role.lower() + "_applications"
     move_application.__name__ += "_move"

@@ -4,6 +4,7 @@ its follow-ups (跟踪回访), classes with their partner enterprise and reserve
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -17,6 +18,7 @@ from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.notices import home_notices
+from portal.pages.help import HelpDesk
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "SCHOOL"
@@ -59,15 +61,21 @@ def _ledger_filter(params, school_id: str) -> dict:
     return person_filter
 
 
-async def ledger(request: Request) -> Response:
-    user = await require_role(request, ROLE)
-    params = request.query_params
+def ledger_variables(params: Mapping[str, str], user: dict) -> dict:
+    """SchoolLedger's variables for the page's query string (its export runs the same)."""
     which = params.get("ledger") if params.get("ledger") in dict(LEDGERS) else "STUDENTS"
-    variables = {
+    return {
         "ledger": which,
         "filter": _ledger_filter(params, user["organisation"]["id"]),
         "after": params.get("after"),
     }
+
+
+async def ledger(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    params = request.query_params
+    variables = ledger_variables(params, user)
+    which = variables["ledger"]
     data = await operations.run(request, "SchoolLedger", variables)
     return await render(
         request,
@@ -294,6 +302,9 @@ async def reserve(request: Request, form: FormData) -> Response:
     )
 
 
+# One-to-one help (一人一档、一人一策) for the school's own students and graduates.
+HELP = HelpDesk(ROLE, "/school/help", "一对一帮扶：本校学生和毕业生", default_seeking="")
+
 ROUTES = [
     Route("/school", ledger),
     Route("/school/people/{id}", person_file),
@@ -306,4 +317,5 @@ ROUTES = [
     Route("/school/classes/{id}", class_detail),
     post("/school/classes/{id}/reserve", reserve),
     post("/school/classes/{id}/enrol", enrol),
+    *HELP.routes(),
 ]

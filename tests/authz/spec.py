@@ -207,7 +207,13 @@ KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 # --- mutations ---------------------------------------------------------------------------------
 
 _FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
-_TRACKING = {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+# One-to-one help (一人一档、一人一策): agencies, schools and county bureaus run their own cases.
+_HELP = {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "closeAssistanceCase"}
+_TRACKING = {"recordFollowUp"} | _HELP
+# Bureaus post public-welfare positions and internships (the kind is checked by the resolver).
+_POSITIONS = {"createPosition", "updatePosition", "openPosition", "closePosition"}
+# A bureau publishes its own region's yearly evaluation (the resolver checks the region).
+_EVALUATION = {"publishEvaluation"}
 # issue 13: destinations are recorded within remit (the graduate their own), verified by a
 # bureau; a job is ended by its employer, the school or the county; alerts are worked by those
 # whose queue they are in.
@@ -215,15 +221,8 @@ _ALERTS = {"dismissAlert", "linkAlertToCase"}
 _BUREAU_DESTINATIONS = {"recordDestination", "verifyDestination", "endEmployment"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
-    "enterprise": {
-        "createPosition",
-        "updatePosition",
-        "openPosition",
-        "closePosition",
-        "transitionApplication",
-        "reserveClassPositions",
-        "endEmployment",
-    },  # "writes its own positions", moves its applicants, co-runs classes; ends its employees' jobs
+    "enterprise": {"transitionApplication", "reserveClassPositions", "endEmployment"}
+    | _POSITIONS,  # "writes its own positions", moves its applicants, co-runs classes; ends its employees' jobs
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {
         "upsertStudentRecord",
@@ -239,7 +238,11 @@ MUTATIONS: dict[str, set[str]] = {
         "decideStudentTransfer",
         "recordDestination",
         "endEmployment",
+        # issue 12: a school graduates its students (ledger b → c) and closes their records.
+        "graduateStudent",
+        "closeStudentRecord",
     }
+    | _HELP
     | _FAIRS
     | _ALERTS,
     "agency": {"createApplication", "referCandidate", "transitionApplication", "recordDestination"}
@@ -248,14 +251,21 @@ MUTATIONS: dict[str, set[str]] = {
     | _ALERTS,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     # issue 11: a transfer is accepted by the current school or the household's county bureau.
+    # issue 12: the county keeps the census (closes entries, changes a household's category) and
+    # opens an approved member's first account.
     "county": {
         "decideMembership",
         "suspendMembership",
         "upsertEnrolmentIntention",
         "decideStudentTransfer",
+        "closeCensusEntry",
+        "changeHouseholdCategory",
+        "createMemberAccount",
     }
     | _FAIRS
     | _TRACKING
+    | _POSITIONS
+    | _EVALUATION
     | _ALERTS
     | _BUREAU_DESTINATIONS,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
@@ -264,9 +274,14 @@ MUTATIONS: dict[str, set[str]] = {
         "suspendMembership",
         "upsertEnrolmentIntention",
         "decideStudentTransfer",
+        "closeCensusEntry",
+        "changeHouseholdCategory",
+        "createMemberAccount",
     }
     | _FAIRS
     | _TRACKING
+    | _POSITIONS
+    | _EVALUATION
     | _ALERTS
     | _BUREAU_DESTINATIONS,
     "graduate": {
@@ -279,7 +294,8 @@ MUTATIONS: dict[str, set[str]] = {
     },  # "self only; a consent switch"; their own destination
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
     # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
-    "admin": {"decideMembership", "suspendMembership"},
+    # issue 12: createBureau is an admin mutation (admin scope); a member's first account is not.
+    "admin": {"decideMembership", "suspendMembership", "createMemberAccount"},
 }
 """Which viewer may call which mutation (the role gate; row rules are checked separately)."""
 

@@ -76,10 +76,13 @@ ID_SOURCES = {
     "/agency/positions/": "/agency",
     "/agency/fairs/": "/agency/fairs",
     "/agency/people/": "/agency/people",
+    "/school/help/": "/school/help",
+    "/bureau/help/": "/bureau/help",
     "/bureau?region=": "/bureau",  # a sub-region's dashboard
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
+    "/bureau/evaluation/file": "a download (.xlsx or .pdf) of the evaluation page's figures",
     "/livez": "JSON liveness probe",
     "/graphql": "the API; the GraphiQL page it shows browsers in development is strawberry's, not the portal's",
     "/signin": "visited as /signin?next=/ by the anonymous role",

@@ -75,6 +75,7 @@ NOT_PERSONAL = frozenset(
         "consentToShare",
         "version",
         "enrolmentIntention",
+        "enrolmentIntentions",
         "studentRecord",
         "employmentIntention",
         "applications",
