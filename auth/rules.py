@@ -26,16 +26,18 @@ from sqlalchemy.sql.elements import False_
 from auth import scopes
 from auth.masking import mask_id_number, mask_name, mask_phone
 from auth.viewer import Viewer
+from models.alerts import Alert
 from models.applications import Application, ApplicationEvent, Stage
 from models.audit import AuditRecord
 from models.base import AnyColumn
 from models.classes import TrainingClass
+from models.destinations import GraduateDestination
 from models.fairs import Fair, fair_registrations
 from models.organisations import Membership, Organisation, Role, User
 from models.people import EmploymentIntention, Household, Person, StudentRecord
-from models.positions import Position, PositionState
+from models.positions import Position, PositionKind, PositionState
 from models.regions import RegionLevel, subtree_bounds, within
-from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
+from models.tracking import AssistanceCase, EmploymentRecord, FollowUp, FollowUpDue
 
 RowFilter = Callable[[Viewer], ColumnElement[bool]]
 
@@ -277,7 +279,13 @@ CANDIDATE_FIELDS = frozenset(
 )
 # An agency doing one-to-one help also reads the help files (一人一档) it keeps and their
 # follow-ups; the row rules of assistance_cases and follow_ups limit them to its own cases.
-AGENCY_FIELDS = CANDIDATE_FIELDS | {"assistance_cases", "follow_ups"}
+AGENCY_FIELDS = CANDIDATE_FIELDS | {
+    "assistance_cases",
+    "follow_ups",
+    "graduate_destinations",
+    "follow_up_dues",
+    "alerts",
+}
 PUBLIC_ORGANISATION_FIELDS = frozenset(
     {
         "id",
@@ -323,9 +331,35 @@ ADMIN_MUTATIONS = frozenset(
 ADMIN_QUERIES = frozenset({"oauthClients", "userAccounts"})
 # Tracking and one-to-one help (跟踪监测, 一对一实名制帮扶); bureaus above the county are refused
 # by the resolvers (named help is the county's work), and a case is changed by its owner only.
-_TRACKING_MUTATIONS = frozenset(
-    {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+_HELP_MUTATIONS = frozenset(
+    {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "closeAssistanceCase"}
 )
+"""One-to-one help (一人一档、一人一策): agencies, schools (for their own students) and county
+bureaus (for their county) each run cases they own."""
+_TRACKING_MUTATIONS = frozenset({"recordFollowUp"}) | _HELP_MUTATIONS
+_POSITION_MUTATIONS = frozenset(
+    {"createPosition", "updatePosition", "openPosition", "closePosition"}
+)
+POSTABLE_KINDS: dict[Role, frozenset[PositionKind]] = {
+    Role.ENTERPRISE: frozenset(PositionKind),
+    # Bureaus post the places of last resort the programme names: 公益性岗位 and 见习岗位.
+    Role.BUREAU: frozenset({PositionKind.PUBLIC_WELFARE, PositionKind.INTERNSHIP}),
+}
+"""The kinds of position each posting role may create (the poster owns the position)."""
+# Destinations (毕业去向) and the relapse-risk work queue (就业风险预警): recorded and worked by the
+# school, the agency owning the case and the county bureau, each within its remit (the tables'
+# rules below); the graduate records their own destination; only a bureau verifies one.
+_ALERT_MUTATIONS = frozenset({"dismissAlert", "linkAlertToCase"})
+
+
+def _about(person_id: Callable[[Viewer], ColumnElement[bool]]) -> Permission:
+    """A table about persons that the role reads and writes on the same rows."""
+    return Permission(rows=person_id, writes=person_id)
+
+
+def _county_writes(person_column) -> RowFilter:
+    return lambda v: _in_my_region(person_column, v) if _is_county_bureau(v) else false()
+
 
 RULES: dict[Role | None, RoleRules] = {
     None: RoleRules(
@@ -362,18 +396,18 @@ RULES: dict[Role | None, RoleRules] = {
                     select(Position.id).where(_own_positions(v))
                 ),
             ),
+            # Its own employees' jobs only: a graduate's later jobs elsewhere are not its business.
             "employment_records": Permission(
-                rows=lambda v: EmploymentRecord.employer_id == v.organisation_id
+                rows=lambda v: EmploymentRecord.employer_id == v.organisation_id,
+                writes=lambda v: EmploymentRecord.employer_id == v.organisation_id,
             ),
         },
-        mutations=frozenset(
+        mutations=_POSITION_MUTATIONS
+        | frozenset(
             {
-                "createPosition",
-                "updatePosition",
-                "openPosition",
-                "closePosition",
                 "reserveClassPositions",
                 "transitionApplication",
+                "endEmployment",
             }
         ),
     ),
@@ -402,8 +436,14 @@ RULES: dict[Role | None, RoleRules] = {
                 writes=lambda v: _own_students(FollowUp.person_id, v),
             ),
             "assistance_cases": Permission(
-                rows=lambda v: _own_students(AssistanceCase.person_id, v)
+                rows=lambda v: _own_students(AssistanceCase.person_id, v),
+                writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
+            "graduate_destinations": _about(
+                lambda v: _own_students(GraduateDestination.person_id, v)
+            ),
+            "follow_up_dues": Permission(rows=lambda v: _own_students(FollowUpDue.person_id, v)),
+            "alerts": _about(lambda v: _own_students(Alert.person_id, v)),
             "fairs": _ORGANISER_WRITES,
         },
         mutations=frozenset(
@@ -419,11 +459,15 @@ RULES: dict[Role | None, RoleRules] = {
                 "transitionApplication",
                 "recordFollowUp",
                 "decideStudentTransfer",
+                "recordDestination",
+                "endEmployment",
                 "graduateStudent",
                 "closeStudentRecord",
             }
         )
-        | _FAIR_MUTATIONS,
+        | _FAIR_MUTATIONS
+        | _HELP_MUTATIONS
+        | _ALERT_MUTATIONS,
     ),
     Role.AGENCY: RoleRules(
         tables={
@@ -459,11 +503,18 @@ RULES: dict[Role | None, RoleRules] = {
                 rows=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
                 writes=lambda v: AssistanceCase.owner_org_id == v.organisation_id,
             ),
+            # The persons whose help file (一人一档) it keeps: their destination, schedule, alerts.
+            "graduate_destinations": _about(lambda v: _my_cases(GraduateDestination.person_id, v)),
+            "follow_up_dues": Permission(rows=lambda v: _my_cases(FollowUpDue.person_id, v)),
+            "alerts": _about(lambda v: _my_cases(Alert.person_id, v)),
             "fairs": _ORGANISER_WRITES,
         },
-        mutations=frozenset({"createApplication", "referCandidate", "transitionApplication"})
+        mutations=frozenset(
+            {"createApplication", "referCandidate", "transitionApplication", "recordDestination"}
+        )
         | _FAIR_MUTATIONS
-        | _TRACKING_MUTATIONS,
+        | _TRACKING_MUTATIONS
+        | _ALERT_MUTATIONS,
     ),
     Role.BUREAU: RoleRules(
         tables={
@@ -481,12 +532,26 @@ RULES: dict[Role | None, RoleRules] = {
             ),
             "positions": Permission(
                 rows=lambda v: or_(
-                    _OPEN, within(Position.region_code, v.region_code, v.region_level)
-                )
+                    _OPEN,
+                    within(Position.region_code, v.region_code, v.region_level),
+                    _own_positions(v),
+                ),
+                writes=_own_positions,
             ),
             "applications": Permission(rows=lambda v: _in_my_region(Application.person_id, v)),
             "employment_records": Permission(
-                rows=lambda v: _in_my_region(EmploymentRecord.person_id, v)
+                rows=lambda v: _in_my_region(EmploymentRecord.person_id, v),
+                writes=_county_writes(EmploymentRecord.person_id),
+            ),
+            "graduate_destinations": Permission(
+                rows=lambda v: _in_my_region(GraduateDestination.person_id, v),
+                writes=_county_writes(GraduateDestination.person_id),
+            ),
+            "follow_up_dues": Permission(rows=lambda v: _in_my_region(FollowUpDue.person_id, v)),
+            # The household's county bureau works the queue; above it, bureaus read it (masked).
+            "alerts": Permission(
+                rows=lambda v: _in_my_region(Alert.person_id, v),
+                writes=_county_writes(Alert.person_id),
             ),
             "follow_ups": Permission(
                 rows=lambda v: _in_my_region(FollowUp.person_id, v),
@@ -511,11 +576,18 @@ RULES: dict[Role | None, RoleRules] = {
                 "closeCensusEntry",
                 "changeHouseholdCategory",
                 "decideStudentTransfer",
+                "recordDestination",
+                "verifyDestination",
+                "endEmployment",
                 "createMemberAccount",
+                # the yearly evaluation (成效评估): a bureau publishes its own region's
+                "publishEvaluation",
             }
         )
         | _FAIR_MUTATIONS
-        | _TRACKING_MUTATIONS,
+        | _TRACKING_MUTATIONS
+        | _POSITION_MUTATIONS
+        | _ALERT_MUTATIONS,
     ),
     Role.GRADUATE: RoleRules(
         tables={
@@ -533,6 +605,9 @@ RULES: dict[Role | None, RoleRules] = {
             "employment_records": Permission(rows=lambda v: _self(EmploymentRecord.person_id, v)),
             "follow_ups": Permission(rows=lambda v: _self(FollowUp.person_id, v)),
             "assistance_cases": Permission(rows=lambda v: _self(AssistanceCase.person_id, v)),
+            "graduate_destinations": _about(lambda v: _self(GraduateDestination.person_id, v)),
+            "follow_up_dues": Permission(rows=lambda v: _self(FollowUpDue.person_id, v)),
+            "alerts": Permission(rows=lambda v: _self(Alert.person_id, v)),
         },
         mutations=frozenset(
             {
@@ -541,6 +616,7 @@ RULES: dict[Role | None, RoleRules] = {
                 "createApplication",
                 "transitionApplication",
                 "registerForFair",
+                "recordDestination",
             }
         ),
     ),
@@ -714,6 +790,9 @@ PERSONAL_TABLES = frozenset(
         "follow_ups",
         "assistance_cases",
         "audit_records",
+        "graduate_destinations",
+        "follow_up_dues",
+        "alerts",
     }
 )
 """Tables whose rows are about a person: a viewer that is not working (``working``) reads none."""
@@ -782,6 +861,8 @@ PERSONAL_ARGUMENTS: dict[str, dict[str, str | None]] = {
     "ApplicationFilter": {"position": None, "person": None, "enterprise": None, "stage": None},
     "ApplicationSort": {"newest": None, "stage": None, "updated": None},
     "AssistanceCaseFilter": {"state": None, "person": None, "owner": None},
+    "AlertFilter": {"state": None, "kind": None, "person": None},
+    "FollowUpDueFilter": {"state": None, "person": None},
     # Finding a sibling's household: by its registration number (户号), or a member's ID number.
     "HouseholdLookup": {"registration_number": "household", "id_number": "id_number"},
     # The log's region is the subject's household region (户籍地).

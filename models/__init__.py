@@ -1,10 +1,13 @@
 """The alliance's data model (SQLAlchemy 2). Importing the package registers every table."""
 
 from models import (  # noqa: F401  (imported for their tables and hooks)
+    alerts,
     applications,
     audit,
     catalogue,
     classes,
+    destinations,
+    evaluation,
     fairs,
     jobs,
     lengths,

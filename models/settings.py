@@ -47,6 +47,8 @@ class Settings:
     # HMAC-SHA256 key of the person key (Person.idNumberHmac), shared with partner systems that
     # hold resident ID numbers; None: the person key is off (null everywhere, found by nothing).
     federation_key: str | None = None
+    # The follow-up schedule (跟踪回访): months after a job's start (models.tracking.FollowUpDue).
+    follow_up_months: tuple[int, ...] = (1, 3, 6, 12)
 
 
 def _flag(name: str, default: str, problems: list[str]) -> bool:
@@ -62,6 +64,17 @@ def _seconds(name: str, default: int, problems: list[str]) -> int:
         problems.append(f"{name}：须为正整数秒数，现为 {value!r}。")
         return default
     return int(value)
+
+
+def _months(name: str, default: tuple[int, ...], problems: list[str]) -> tuple[int, ...]:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    parts = [part.strip() for part in value.split(",")]
+    if not all(part.isascii() and part.isdigit() and 0 < int(part) <= 120 for part in parts):
+        problems.append(f"{name}：须为逗号分隔的月数（1 至 120），例如 1,3,6,12，现为 {value!r}。")
+        return default
+    return tuple(sorted({int(part) for part in parts}))
 
 
 def production_problems(settings: Settings) -> list[str]:
@@ -130,6 +143,7 @@ def get_settings() -> Settings:
         refresh_token_seconds=_seconds("YULU_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, problems),
         secret_key=env("YULU_SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         federation_key=_federation_key(production, problems),
+        follow_up_months=_months("YULU_FOLLOW_UP_MONTHS", (1, 3, 6, 12), problems),
     )
     if problems:
         raise SettingsError(problems)

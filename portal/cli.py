@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import migrations
@@ -75,6 +76,73 @@ def _schema(_args: argparse.Namespace) -> None:
     print(f"wrote {sdl.write()}")
 
 
+async def _with_session(work):
+    from models.db import create_engine, session_factory
+
+    engine = create_engine(get_settings().database_url)
+    try:
+        async with session_factory(engine)() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+    finally:
+        await engine.dispose()
+
+
+def _alerts_run(args: argparse.Namespace) -> None:
+    """The daily schedule (cron): every rule over every person; safe to run twice."""
+    from models.alerts import AlertKind
+    from resolvers.alerts import run_daily
+    from resolvers.outcomes import today
+
+    on = args.on or today()
+    counts = asyncio.run(_with_session(lambda session: run_daily(session, on)))
+    for kind in AlertKind:
+        print(f"{kind.value}\t{counts[kind]}")
+    print(f"截至 {on.isoformat()} 新增预警 {sum(counts.values())} 条")
+
+
+def _alerts_rules(args: argparse.Namespace) -> None:
+    """List the rules; ``--set KIND=N`` changes a threshold, ``--disable/--enable KIND``."""
+    from sqlalchemy import select, update
+
+    from models.alerts import THRESHOLD_UNITS, AlertKind, AlertRule
+
+    changes: list[tuple[AlertKind, dict]] = []
+    try:
+        for assignment in args.set or []:
+            kind, _, value = assignment.partition("=")
+            if not value.isdigit():
+                raise ValueError(assignment)
+            changes.append((AlertKind(kind), {"threshold": int(value)}))
+        changes += [(AlertKind(kind), {"enabled": False}) for kind in args.disable or []]
+        changes += [(AlertKind(kind), {"enabled": True}) for kind in args.enable or []]
+    except ValueError as error:
+        sys.exit(f"yulu: 无效的规则设置 {error}（规则：{', '.join(k.value for k in AlertKind)}）")
+
+    async def work(session):
+        for kind, values in changes:
+            await session.execute(update(AlertRule).where(AlertRule.kind == kind).values(**values))
+        return list(await session.scalars(select(AlertRule).order_by(AlertRule.kind)))
+
+    for rule in asyncio.run(_with_session(work)):
+        state = "启用" if rule.enabled else "停用"
+        print(f"{rule.kind.value}\t{rule.threshold} {THRESHOLD_UNITS[rule.kind]}\t{state}")
+
+
+def _add_alert_commands(commands) -> None:
+    alerts = commands.add_parser("alerts", help="relapse-risk early warning (就业风险预警)")
+    actions = alerts.add_subparsers(dest="alerts_command", required=True)
+    run = actions.add_parser("run", help="evaluate every rule now (daily; safe to run twice)")
+    run.add_argument("--on", type=date.fromisoformat, help="as of this date (YYYY-MM-DD)")
+    run.set_defaults(handler=_alerts_run)
+    listed = actions.add_parser("rules", help="list the rules, or change a threshold")
+    listed.add_argument("--set", action="append", metavar="KIND=N")
+    listed.add_argument("--disable", action="append", metavar="KIND")
+    listed.add_argument("--enable", action="append", metavar="KIND")
+    listed.set_defaults(handler=_alerts_rules)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yulu", description="雨露计划+ 就业促进联盟")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -120,9 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rekey.set_defaults(handler=_federation_rekey)
     add_auth_commands(commands)
+    _add_alert_commands(commands)
     from portal.ledgers import add_ledger_commands
 
     add_ledger_commands(commands)
+    from portal.evaluation_report import add_report_commands
+
+    add_report_commands(commands)
     return parser
 
 

@@ -25,8 +25,11 @@ WORDING: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("GRADUATE", "APPLICATIONS_MOVED"): ("{n} 份申请近 30 天有新进展", "/me#applications-title"),
     ("SCHOOL", "REFERRALS_AWAITING"): ("学生收到的推荐中有 {n} 条待确认", "/school/referrals"),
-    ("SCHOOL", "FOLLOW_UPS_DUE"): ("{n} 名毕业生近 3 个月没有回访记录", "/school?ledger=GRADUATES"),
+    ("SCHOOL", "FOLLOW_UPS_DUE"): ("{n} 项跟踪回访已逾期或 30 天内到期", "/school/follow-ups"),
+    ("SCHOOL", "ALERTS_OPEN"): ("{n} 条就业风险预警待处置", "/school/alerts"),
     ("AGENCY", "REFERRALS_AWAITING"): ("您的推荐中有 {n} 条等待毕业生确认", "/agency/referrals"),
+    ("AGENCY", "FOLLOW_UPS_DUE"): ("{n} 项跟踪回访已逾期或 30 天内到期", "/agency/follow-ups"),
+    ("AGENCY", "ALERTS_OPEN"): ("{n} 条就业风险预警待处置", "/agency/alerts"),
     ("ENTERPRISE", "APPLICATIONS_WAITING"): ("{n} 份已投递的申请等待您处理", "/enterprise"),
     ("ADMIN", "JOIN_REQUESTS"): ("{n} 家单位的入盟申请等待审核", "/admin"),
 }

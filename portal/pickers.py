@@ -105,10 +105,13 @@ PERSON_PAGE = 20
 
 def viewer_of(user: dict) -> Viewer:
     """The rules' view of the signed-in user, enough to ask auth.rules what a page may offer
-    (which filters): the role, the region's level and the scopes the portal signs in with."""
-    level = (user.get("region") or {}).get("level")
+    (which filters): the role, the region and the scopes the portal signs in with."""
+    region = user.get("region") or {}
+    level = region.get("level")
     return Viewer(
         role=Role[user["role"]],
+        # A bureau's rules read its region's code as well as its level.
+        region_code=region.get("code"),
         region_level=RegionLevel[level] if level else None,
         scopes=frozenset(PORTAL_SCOPES),
     )

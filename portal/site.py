@@ -19,6 +19,7 @@ from portal.labels import LABELS, label_filter, named_field
 from portal.pages import (
     admin,
     agency,
+    alerts,
     applications,
     bureau,
     enterprise,
@@ -102,6 +103,7 @@ def install_portal(app: Starlette) -> None:
             *admin.ROUTES,
             *applications.ROUTES,
             *ledgers.ROUTES,
+            *alerts.ROUTES,
             Route("/static/vendor/echarts.min.js", echarts),
             Route("/favicon.ico", favicon),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

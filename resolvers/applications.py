@@ -20,6 +20,7 @@ from models.organisations import Organisation, Role
 from models.people import EmploymentIntention, Household, LocationTier, Person
 from models.positions import Position, PositionState
 from models.tracking import EmploymentRecord
+from resolvers import destinations
 from resolvers.context import Context
 from resolvers.outcomes import Checks, Outcome, attempt, check_version, key_of, reject
 from resolvers.pagination import Page, paginate
@@ -162,19 +163,20 @@ async def _hire(
     ).scalar_one()
     employer = await ctx.session.get(Organisation, position.enterprise_id)
     assert employer is not None  # positions.enterprise_id is a foreign key
-    ctx.session.add(
-        EmploymentRecord(
-            person_id=application.person_id,
-            employer_id=employer.id,
-            employer_name=employer.name,
-            position_id=position.id,
-            application_id=application.id,
-            start_date=start_date or date.today(),
-            monthly_income=income,
-            work_region_code=position.region_code,
-            location_tier=location_tier(household_region, position.region_code),
-        )
+    record = EmploymentRecord(
+        person_id=application.person_id,
+        employer_id=employer.id,
+        employer_name=employer.name,
+        position_id=position.id,
+        application_id=application.id,
+        start_date=start_date or date.today(),
+        monthly_income=income,
+        work_region_code=position.region_code,
+        location_tier=location_tier(household_region, position.region_code),
     )
+    ctx.session.add(record)
+    await ctx.session.flush()
+    await destinations.record_hire(ctx, record)  # 联盟内就业, and its follow-up schedule
     # In work now: no longer seeking (the graduate sets it again to seek a change).
     intention = await ctx.session.scalar(
         select(EmploymentIntention).where(EmploymentIntention.person_id == application.person_id)

@@ -106,6 +106,11 @@ async def _link(ctx: Context, link: Table, fair_id: int, column: str, keys: set[
         await ctx.session.execute(insert(link), rows)
 
 
+# Those who post positions take part with them: enterprises, and bureaus with their public-welfare
+# positions and internships (auth.rules.POSTABLE_KINDS).
+POSTERS_AT_FAIRS = (OrganisationKind.ENTERPRISE, OrganisationKind.BUREAU)
+
+
 async def add_fair_enterprises(
     ctx: Context, fair_global_id: str, enterprise_global_ids: Sequence[str]
 ) -> Outcome[Fair]:
@@ -115,12 +120,16 @@ async def add_fair_enterprises(
         found = set(
             await ctx.session.scalars(
                 select(Organisation.id).where(
-                    Organisation.id.in_(ids), Organisation.kind == OrganisationKind.ENTERPRISE
+                    Organisation.id.in_(ids), Organisation.kind.in_(POSTERS_AT_FAIRS)
                 )
             )
         )
         if found != ids:
-            raise reject("enterprise_ids", "NOT_AN_ENTERPRISE", "参会单位须为联盟内的企业。")
+            raise reject(
+                "enterprise_ids",
+                "NOT_AN_ENTERPRISE",
+                "参会单位须为联盟内的企业（或带公益性岗位、见习岗位参会的乡村振兴局）。",
+            )
         await _link(ctx, fair_enterprises, fair.id, "enterprise_id", ids)
         return fair
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.alerts import Alert
 from models.applications import Application
 from models.catalogue import Major, Occupation
 from models.classes import TrainingClass
+from models.destinations import GraduateDestination
 from models.fairs import Fair
 from models.organisations import Organisation
 from models.people import Person
@@ -28,6 +30,8 @@ NODE_TYPES: dict[str, tuple[Any, str | None]] = {
     "FollowUp": (FollowUp.id, "follow_ups"),
     "AssistanceCase": (AssistanceCase.id, "assistance_cases"),
     "Fair": (Fair.id, "fairs"),
+    "GraduateDestination": (GraduateDestination.id, "graduate_destinations"),
+    "Alert": (Alert.id, "alerts"),
     "Region": (Region.code, None),
     "Major": (Major.code, None),
     "Occupation": (Occupation.code, None),

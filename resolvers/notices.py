@@ -4,9 +4,10 @@ through the role's own row rules, all in one SQL statement.
 - referrals awaiting an answer: the graduate's own, a school's students', an agency's own;
 - applications moved by the enterprise in the last 30 days (graduate);
 - applications waiting for the enterprise (已投递 on its positions);
-- follow-ups due: a school's graduates with no follow-up (跟踪回访) in the last 3 months;
+- follow-ups due: the scheduled follow-ups (跟踪回访计划) of a school's graduates or an agency's
+  cases that are overdue or due within 30 days (models.tracking.FollowUpDue);
+- open relapse-risk alerts (就业风险预警) in a school's or an agency's queue;
 - join requests waiting (admins).
-No alert model exists, so there is no "alerts raised" notice.
 """
 
 from __future__ import annotations
@@ -18,14 +19,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, exists, func, select
 
 from auth import rules
+from models.alerts import Alert, AlertState
 from models.applications import Application, ApplicationEvent, Stage
 from models.organisations import Membership, Organisation, Role
-from models.people import Person, StudentRecord, StudentStatus
-from models.tracking import FollowUp
+from models.tracking import DUE_WINDOW_DAYS, FollowUpDue
 from resolvers.context import Context
 
 MOVED_WITHIN = timedelta(days=30)
-FOLLOW_UP_MONTHS = 3
 ENTERPRISE_MOVES = (Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
 
 
@@ -34,13 +34,14 @@ class NoticeKind(enum.Enum):
     APPLICATIONS_MOVED = "applications_moved"
     APPLICATIONS_WAITING = "applications_waiting"
     FOLLOW_UPS_DUE = "follow_ups_due"
+    ALERTS_OPEN = "alerts_open"
     JOIN_REQUESTS = "join_requests"
 
 
 NOTICES_OF_ROLE: dict[Role | None, tuple[NoticeKind, ...]] = {
     Role.GRADUATE: (NoticeKind.REFERRALS_AWAITING, NoticeKind.APPLICATIONS_MOVED),
-    Role.SCHOOL: (NoticeKind.REFERRALS_AWAITING, NoticeKind.FOLLOW_UPS_DUE),
-    Role.AGENCY: (NoticeKind.REFERRALS_AWAITING,),
+    Role.SCHOOL: (NoticeKind.REFERRALS_AWAITING, NoticeKind.FOLLOW_UPS_DUE, NoticeKind.ALERTS_OPEN),
+    Role.AGENCY: (NoticeKind.REFERRALS_AWAITING, NoticeKind.FOLLOW_UPS_DUE, NoticeKind.ALERTS_OPEN),
     Role.ENTERPRISE: (NoticeKind.APPLICATIONS_WAITING,),
     Role.ADMIN: (NoticeKind.JOIN_REQUESTS,),
 }
@@ -87,15 +88,15 @@ def _counter(ctx: Context, kind: NoticeKind, today: date):
         )
         return _applications(ctx, moved)
     if kind == NoticeKind.FOLLOW_UPS_DUE:
-        graduated_here = exists().where(
-            StudentRecord.person_id == Person.id,
-            StudentRecord.school_id == viewer.organisation_id,
-            StudentRecord.status == StudentStatus.GRADUATED,
+        due = FollowUpDue.due_on <= today + timedelta(days=DUE_WINDOW_DAYS)
+        return _count(
+            FollowUpDue,
+            rules.rows(viewer, "follow_up_dues"),
+            FollowUpDue.done_on.is_(None),
+            due,
         )
-        recent = exists().where(
-            FollowUp.person_id == Person.id, FollowUp.on_date >= months_ago(today, FOLLOW_UP_MONTHS)
-        )
-        return _count(Person, rules.rows(viewer, "persons"), graduated_here, ~recent)
+    if kind == NoticeKind.ALERTS_OPEN:
+        return _count(Alert, rules.rows(viewer, "alerts"), Alert.state == AlertState.OPEN)
     if kind == NoticeKind.JOIN_REQUESTS:
         return _count(
             Organisation,

@@ -127,6 +127,13 @@ MAX_ACCEPTED_MAJORS = 20
 async def _validate(ctx: Context, values: dict[str, Any], current: Position | None = None) -> None:
     checks = Checks()
     checks.require(
+        "kind" not in values
+        or values["kind"] in rules.POSTABLE_KINDS.get(ctx.viewer.role, frozenset()),
+        "kind",
+        "KIND_NOT_ALLOWED",
+        "岗位类别不可选：乡村振兴局只发布公益性岗位和见习岗位。",
+    )
+    checks.require(
         len(values.get("required_certificates") or ()) <= MAX_CERTIFICATES,
         "required_certificates",
         "TOO_MANY",

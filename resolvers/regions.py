@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from auth import rules
 from models.base import AnyColumn
-from models.regions import NATION_CODE, Region, RegionLevel, RegionPairing, within
+from models.regions import (
+    NATION_CODE,
+    PREFIX_LENGTH,
+    Region,
+    RegionLevel,
+    RegionPairing,
+    within,
+)
 from resolvers.batching import MAX_RELATED, any_of, many_by, one_by
 from resolvers.pagination import InvalidArgument, Page, paginate
 
@@ -51,6 +59,13 @@ async def children(ctx: Context, code: str | None) -> list[Region]:
         )
         return list(await ctx.session.scalars(statement))
     return await many_by(ctx, Region.parent_code, order_by=Region.code).load(code)
+
+
+CHILD_LEVEL = {
+    RegionLevel.NATIONAL: RegionLevel.PROVINCE,
+    RegionLevel.PROVINCE: RegionLevel.CITY,
+    RegionLevel.CITY: RegionLevel.COUNTY,
+}
 
 
 # East–west cooperation pairs each western province with one to three eastern ones (2021).
@@ -116,3 +131,53 @@ async def pairings(ctx: Context, code: str) -> list[Region]:
     """East–west partners: the eastern helpers of a western province, or the reverse."""
     partner_codes = await _partner_codes(ctx).load(code)
     return [r for r in await one_by(ctx, Region.code).load_many(partner_codes) if r is not None]
+
+
+# --- the real sub-regions, and the key that groups rows by them (statistics, evaluation) -------
+
+
+async def real_sub_regions(ctx: Context, region: Region) -> list[Region]:
+    """The region's real sub-regions: its children, except that a municipality's 市辖区 / 县
+    groupings (``Region.is_grouping``) are replaced by the districts and counties inside them.
+    One statement."""
+    if region.level == RegionLevel.COUNTY:
+        return []
+    if region.level == RegionLevel.NATIONAL:
+        below = Region.level == RegionLevel.PROVINCE
+    else:
+        groupings = select(Region.code).where(Region.parent_code == region.code, Region.is_grouping)
+        below = or_(
+            and_(Region.parent_code == region.code, ~Region.is_grouping),
+            Region.parent_code.in_(groupings),
+        )
+    statement = select(Region).where(below).order_by(Region.code).limit(MAX_RELATED)
+    return list(await ctx.session.scalars(statement))
+
+
+@dataclass(frozen=True)
+class SubRegionKey:
+    """How a row's region code maps to a sub-region: the first ``length`` characters, except
+    inside a grouping (``grouped`` prefixes), where the whole county code is the key."""
+
+    length: int
+    grouped: frozenset[str]
+
+    @classmethod
+    def of(cls, region: Region, children: list[Region]) -> SubRegionKey:
+        length = PREFIX_LENGTH[CHILD_LEVEL.get(region.level, RegionLevel.COUNTY)]
+        # Children found inside a grouping have it, not the region, as their parent.
+        grouped = frozenset(
+            child.code[:4]
+            for child in children
+            if child.parent_code != region.code and region.level != RegionLevel.NATIONAL
+        )
+        return cls(length, grouped)
+
+    def key_of(self, child: Region) -> str:
+        return child.code if child.code[:4] in self.grouped else child.code[: self.length]
+
+    def key(self, column: ColumnElement[str]) -> ColumnElement[str]:
+        prefix = func.substr(column, 1, self.length)
+        if not self.grouped:
+            return prefix
+        return case((func.substr(column, 1, 4).in_(sorted(self.grouped)), column), else_=prefix)

@@ -23,19 +23,12 @@ from models.people import (
 from models.positions import Position, PositionState
 from models.regions import PREFIX_LENGTH, Region, RegionLevel, within
 from models.tracking import EmploymentRecord, FollowUp, FollowUpStatus
-from resolvers.batching import MAX_RELATED
 from resolvers.context import Context
 from resolvers.pagination import InvalidArgument
-from resolvers.regions import level_of
+from resolvers.regions import SubRegionKey, level_of, real_sub_regions
 
 # The nation has 160 national key assistance counties (2021 list); the cap bounds the list field.
 MAX_KEY_COUNTIES = 200
-
-CHILD_LEVEL = {
-    RegionLevel.NATIONAL: RegionLevel.PROVINCE,
-    RegionLevel.PROVINCE: RegionLevel.CITY,
-    RegionLevel.CITY: RegionLevel.COUNTY,
-}
 
 
 @dataclass(frozen=True)
@@ -149,20 +142,16 @@ async def _grouped(ctx: Context, group: ColumnElement[str], statement: Select) -
     }
 
 
-def _prefix(column: AnyColumn, length: int) -> ColumnElement[str]:
-    return func.substr(column, 1, length)
-
-
 async def _figures(
     ctx: Context,
     scope: ColumnElement[bool],
-    group_length: int,
+    sub_region: SubRegionKey,
     year: int | None,
     only: list[str] | None = None,
 ) -> list[Groups]:
-    """The figures of the households (and the positions) inside ``scope``, grouped by the first
-    ``group_length`` characters of the region code: five statements, whatever the groups."""
-    home = _prefix(Household.region_code, group_length)
+    """The figures of the households (and the positions) inside ``scope``, grouped by their
+    sub-region (``sub_region``, from the region code): five statements, whatever the groups."""
+    home = sub_region.key(Household.region_code)
     conditions = [scope] if only is None else [scope, home.in_(only)]
     graduates = _graduate_ids(year)
     monitored = Household.category.in_(MONITORED_CATEGORIES)
@@ -258,10 +247,10 @@ async def _figures(
     return [people, employment, hires, stability]
 
 
-async def _positions(ctx: Context, scope: ColumnElement[bool], group_length: int) -> Groups:
+async def _positions(ctx: Context, scope: ColumnElement[bool], sub_region: SubRegionKey) -> Groups:
     return await _grouped(
         ctx,
-        _prefix(Position.region_code, group_length),
+        sub_region.key(Position.region_code),
         (
             select(
                 func.count().label("open_positions"),
@@ -289,32 +278,21 @@ def _check_year(year: int | None) -> None:
 async def region_statistics(
     ctx: Context, code: str, year: int | None = None
 ) -> RegionFigures | None:
-    """The region's figures, its direct children's (grouped on the code prefix, so the number of
-    statements does not depend on how many children there are) and its key counties'."""
+    """The region's figures, its real sub-regions' (a municipality's districts and counties, not
+    its 市辖区 / 县 groupings; grouped on the region code, so the number of statements does not
+    depend on how many there are) and its key counties'."""
     level = level_of(code)
     rules.require_statistics(ctx.viewer, code)
     _check_year(year)
     region = await ctx.session.get(Region, code)
     if region is None:
         return None
-    child_level = CHILD_LEVEL.get(level)
-    group_length = PREFIX_LENGTH[child_level] if child_level else PREFIX_LENGTH[level]
+    children = await real_sub_regions(ctx, region)
+    sub_region = SubRegionKey.of(region, children)
     home = within(Household.region_code, code, level)
-    groups = await _figures(ctx, home, group_length, year)
-    groups.append(await _positions(ctx, within(Position.region_code, code, level), group_length))
+    groups = await _figures(ctx, home, sub_region, year)
+    groups.append(await _positions(ctx, within(Position.region_code, code, level), sub_region))
     in_region = select(Region).where(within(Region.code, code, level))
-    below = (
-        Region.level == child_level if level == RegionLevel.NATIONAL else Region.parent_code == code
-    )
-    children = (
-        []
-        if child_level is None
-        else list(
-            await ctx.session.scalars(
-                in_region.where(below).order_by(Region.code).limit(MAX_RELATED)
-            )
-        )
-    )
     key_counties = list(
         await ctx.session.scalars(
             in_region.where(Region.is_key_county.is_(True), Region.level == RegionLevel.COUNTY)
@@ -325,16 +303,16 @@ async def region_statistics(
     total = RegionFigures(region=region, year=year)
     for key in set().union(*groups):
         total.add(_of(region, year, groups, key))
-    total.children = [_of(child, year, groups, child.code[:group_length]) for child in children]
+    total.children = [_of(child, year, groups, sub_region.key_of(child)) for child in children]
     if key_counties:
-        county_length = PREFIX_LENGTH[RegionLevel.COUNTY]
+        by_county = SubRegionKey(PREFIX_LENGTH[RegionLevel.COUNTY], frozenset())
         codes = [county.code for county in key_counties]
-        county_groups = await _figures(ctx, home, county_length, year, only=codes)
+        county_groups = await _figures(ctx, home, by_county, year, only=codes)
         county_groups.append(
             await _positions(
                 ctx,
                 and_(within(Position.region_code, code, level), Position.region_code.in_(codes)),
-                county_length,
+                by_county,
             )
         )
         total.key_counties = [

@@ -19,11 +19,14 @@ from strawberry.types import Info
 
 from resolvers.nodes import node
 from schema.admin import AdminMutations, AdminQueries
+from schema.alerts import AlertMutations, AlertQueries, TrackingOverviewQueries
 from schema.applications import ApplicationMutations, ApplicationQueries
 from schema.audit import AuditQueries
 from schema.base import Node, ctx
 from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
+from schema.destinations import DestinationMutations
+from schema.evaluation import EvaluationMutations, EvaluationQueries
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
 from schema.households import HouseholdMutations, HouseholdQueries
@@ -56,6 +59,7 @@ Query = merge_types(
         NodeQueries,
         ViewerQueries,
         StatisticsQueries,
+        EvaluationQueries,
         RegionQueries,
         CatalogueQueries,
         OrganisationQueries,
@@ -65,6 +69,8 @@ Query = merge_types(
         ClassQueries,
         ApplicationQueries,
         TrackingQueries,
+        AlertQueries,
+        TrackingOverviewQueries,
         FairQueries,
         AuditQueries,
         TransferQueries,
@@ -84,6 +90,9 @@ Mutation = merge_types(
         FairMutations,
         MatchingMutations,
         TrackingMutations,
+        DestinationMutations,
+        AlertMutations,
+        EvaluationMutations,
         TransferMutations,
         AdminMutations,
     ),

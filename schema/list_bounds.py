@@ -28,10 +28,13 @@ from graphql import (
 from auth import scopes
 from auth.admin import MAX_REDIRECT_URIS
 from auth.server import GRANT_TYPES
+from models.alerts import AlertKind
 from models.organisations import OrganisationKind
+from models.tracking import CaseOutcome
 from resolvers.admin import MAX_ADMIN_LIST
 from resolvers.batching import MAX_RELATED
 from resolvers.catalogue import MAX_SEARCH_RESULTS
+from resolvers.evaluation import DEFINITIONS
 from resolvers.households import MAX_FOUND
 from resolvers.notices import NoticeKind
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -120,6 +123,13 @@ BOUNDS: dict[str, Bound] = {
     "Person.employmentRecords": RELATED,
     "Person.followUps": RELATED,
     "Person.assistanceCases": RELATED,
+    "Person.graduateDestinations": RELATED,
+    "Person.followUpDues": RELATED,
+    "Person.alerts": RELATED,
+    "Query.alertRules": Fixed(len(AlertKind), "one rule of each kind (models.alerts)"),
+    "Query.trackingOverview": Fixed(
+        MAX_RELATED + 1, "the region and at most MAX_RELATED sub-regions (resolvers.alerts)"
+    ),
     "Person.classes": RELATED,
     "Position.requiredCertificates": Fixed(
         MAX_CERTIFICATES, "createPosition and updatePosition refuse more"
@@ -143,6 +153,13 @@ BOUNDS: dict[str, Bound] = {
     "Region.partners": Fixed(
         MAX_PARTNERS, "east-west partners of a province (cut in resolvers.regions)"
     ),
+    "EvaluationReport.subRegions": Fixed(
+        MAX_RELATED, "a region's real sub-regions (LIMIT in resolvers.evaluation)"
+    ),
+    "EvaluationFigures.closedByOutcome": Fixed(
+        len(CaseOutcome) + 1, "one per case outcome, and one for untyped outcomes"
+    ),
+    "Query.evaluationDefinitions": Fixed(len(DEFINITIONS), "resolvers.evaluation.DEFINITIONS"),
     "RegionStatistics.children": Fixed(
         MAX_RELATED, "a region's direct children (LIMIT in resolvers.statistics)"
     ),

@@ -14,9 +14,11 @@ import strawberry
 from strawberry.types import Info
 
 from auth import rules
+from models import alerts as alert_model
 from models import applications as application_model
 from models import catalogue as catalogue_model
 from models import classes as class_model
+from models import destinations as destination_model
 from models import organisations as organisation_model
 from models import people as model
 from models import regions as region_model
@@ -42,12 +44,14 @@ from schema.positions import Education
 from schema.regions import Region
 
 if TYPE_CHECKING:
+    from schema.alerts import Alert
     from schema.applications import Application
     from schema.classes import TrainingClass
+    from schema.destinations import GraduateDestination
     from schema.households import HouseholdCategoryChange
     from schema.matching import MatchConnection, MatchedPositionsFilter
     from schema.organisations import Organisation
-    from schema.tracking import AssistanceCase, EmploymentRecord, FollowUp
+    from schema.tracking import AssistanceCase, EmploymentRecord, FollowUp, FollowUpDue
 
 Gender = model.Gender
 strawberry.enum(Gender)
@@ -64,6 +68,9 @@ LazyApplication = Annotated["Application", strawberry.lazy("schema.applications"
 LazyTrainingClass = Annotated["TrainingClass", strawberry.lazy("schema.classes")]
 LazyEmploymentRecord = Annotated["EmploymentRecord", strawberry.lazy("schema.tracking")]
 LazyFollowUp = Annotated["FollowUp", strawberry.lazy("schema.tracking")]
+LazyFollowUpDue = Annotated["FollowUpDue", strawberry.lazy("schema.tracking")]
+LazyGraduateDestination = Annotated["GraduateDestination", strawberry.lazy("schema.destinations")]
+LazyAlert = Annotated["Alert", strawberry.lazy("schema.alerts")]
 LazyAssistanceCase = Annotated["AssistanceCase", strawberry.lazy("schema.tracking")]
 LazyMatchConnection = Annotated["MatchConnection", strawberry.lazy("schema.matching")]
 LazyMatchedPositionsFilter = Annotated["MatchedPositionsFilter", strawberry.lazy("schema.matching")]
@@ -277,6 +284,22 @@ class Person(Node):
         return await _related(
             info, self, "assistance_cases", tracking_model.AssistanceCase.person_id
         )
+
+    @strawberry.field(
+        description="Graduate destinations (毕业去向) you may see, oldest first; the last is current."
+    )
+    async def graduate_destinations(self, info: Info) -> list[LazyGraduateDestination]:
+        return await _related(
+            info, self, "graduate_destinations", destination_model.GraduateDestination.person_id
+        )
+
+    @strawberry.field(description="Scheduled follow-ups (跟踪回访) you may see, done or not.")
+    async def follow_up_dues(self, info: Info) -> list[LazyFollowUpDue]:
+        return await _related(info, self, "follow_up_dues", tracking_model.FollowUpDue.person_id)
+
+    @strawberry.field(description="Relapse-risk alerts (就业风险预警) you may see.")
+    async def alerts(self, info: Info) -> list[LazyAlert]:
+        return await _related(info, self, "alerts", alert_model.Alert.person_id)
 
     @strawberry.field(description="Classes the person is enrolled in.")
     async def classes(self, info: Info) -> list[LazyTrainingClass]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 from typing import Any
 
@@ -37,18 +37,17 @@ from models.people import (
     StudentRecord,
     employment_intention_occupations,
     employment_intention_regions,
-    location_tier,
 )
 from models.positions import Position, position_majors
 from models.regions import Region, RegionLevel
-from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
 from seeds import identity, reference
+from seeds.batches import Batches as _Batches
+from seeds.tracking import Hire, careers
 
 RNG_SEED = 20221
 AS_OF = date(2026, 11, 1)  # the demo's "today": fixed, so the same seed gives the same data
 CHONGQING = "500000"
 EASTERN_PROVINCES = ("370000", "440000", "330000", "320000", "350000")  # Shandong first: paired
-BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -234,6 +233,7 @@ class World:
     graduates: list[dict]
     students: list[dict]
     households: dict[int, dict]
+    field_occupations: dict[str, list[reference.Occupation]] = field(default_factory=dict)
 
 
 def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[dict]]]:
@@ -481,7 +481,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
                 **_match_keys(person, world.households[person["id"]], major, key_counties),
             },
         )
-        for occupation in rng.sample(world.occupations, rng.randint(1, 3)):
+        for occupation in _desired_occupations(rng, major, world):
             batches.add(
                 employment_intention_occupations,
                 {"intention_id": intention_id, "occupation_code": occupation.code},
@@ -538,6 +538,53 @@ def _people(rng: random.Random, scale: Scale, world: World):
         )
         yield from batches.full()
     yield from batches.rest()
+
+
+# What a major's graduates look for: its field's occupation groups (GB/T 6565 prefixes), by the
+# major's category in the 2021 catalogue (本科 2x/3x, 高职专科 4x/5x, 中职 6x/7x codes).
+FIELD_OCCUPATIONS = {
+    "agriculture": ("5-01", "5-03", "5-05"),
+    "construction": ("6-29", "4-08"),
+    "manufacturing": ("6-18", "6-20", "6-31", "6-24"),
+    "transport": ("4-02", "4-12", "6-30"),
+    "electronics": ("4-04", "4-12", "6-24", "4-08"),
+    "health": ("4-14", "4-10"),
+    "business": ("4-01", "4-05", "4-07", "4-02"),
+    "tourism": ("4-03", "4-07"),
+    "care": ("4-10", "4-14"),
+}
+MAJOR_FIELDS = {
+    **dict.fromkeys(("21", "41", "61"), "agriculture"),
+    **dict.fromkeys(("24", "44", "64"), "construction"),
+    **dict.fromkeys(("26", "46", "66"), "manufacturing"),
+    **dict.fromkeys(("50", "70"), "transport"),
+    **dict.fromkeys(("31", "51", "71"), "electronics"),
+    **dict.fromkeys(("32", "52", "72"), "health"),
+    **dict.fromkeys(("33", "53", "73"), "business"),
+    **dict.fromkeys(("34", "54", "74"), "tourism"),
+    **dict.fromkeys(("59", "77", "79"), "care"),
+}
+
+
+def _related_occupations(major: reference.Major, world: World) -> list[reference.Occupation]:
+    major_field = MAJOR_FIELDS.get(major.code[:2], "")
+    if major_field not in world.field_occupations:
+        groups = FIELD_OCCUPATIONS.get(major_field, ())
+        related = [o for o in world.occupations if o.code[:4] in groups]
+        world.field_occupations[major_field] = related or world.occupations
+    return world.field_occupations[major_field]
+
+
+def _desired_occupations(
+    rng: random.Random, major: reference.Major, world: World
+) -> list[reference.Occupation]:
+    """One to three occupations, mostly of the major's field; one graduate in six also wants
+    something else."""
+    related = _related_occupations(major, world)
+    chosen = set(rng.sample(related, min(len(related), rng.randint(1, 3))))
+    if rng.random() < 1 / 6:
+        chosen.add(rng.choice(world.occupations))
+    return sorted(chosen, key=lambda o: o.code)
 
 
 def _household(rng: random.Random, world: World, household_id: int) -> dict:
@@ -603,6 +650,12 @@ def _student_record(
 # ---------------------------------------------------------------- positions
 
 
+def _accepted_majors(rng: random.Random, world: World) -> list[reference.Major]:
+    category = rng.choice(world.majors).category_code
+    accepted = [m for m in world.majors if m.category_code == category]
+    return rng.sample(accepted, min(len(accepted), rng.randint(1, 3)))
+
+
 def _positions(rng: random.Random, scale: Scale, world: World):
     batches = _Batches()
     kinds = rng.choices
@@ -612,7 +665,8 @@ def _positions(rng: random.Random, scale: Scale, world: World):
             ["regular", "internship", "public_welfare", "assistance_workshop"],
             weights=(60, 20, 10, 10),
         )[0]
-        occupation = rng.choice(world.occupations)
+        accepted = _accepted_majors(rng, world)
+        occupation = rng.choice(_related_occupations(accepted[0], world))
         low = rng.randrange(25, 60) * 100 if kind != "public_welfare" else 2_000
         headcount = rng.randint(1, 20)
         position = {
@@ -649,9 +703,7 @@ def _positions(rng: random.Random, scale: Scale, world: World):
         }
         world.positions.append(position)
         batches.add(Position.__table__, position)
-        category = rng.choice(world.majors).category_code
-        accepted = [m for m in world.majors if m.category_code == category]
-        for major in rng.sample(accepted, min(len(accepted), rng.randint(1, 3))):
+        for major in accepted:
             batches.add(position_majors, {"position_id": position_id, "major_code": major.code})
         yield from batches.full()
     yield from batches.rest()
@@ -715,12 +767,14 @@ STAGE_PATH = [Stage.RECOMMENDED, Stage.APPLIED, Stage.INTERVIEW, Stage.OFFER, St
 
 
 def _applications(rng: random.Random, scale: Scale, world: World):
+    """Applications across every stage, dated over the recruitment seasons of each cohort (from
+    the March before graduating); a hire starts one to three weeks after its offer."""
     batches = _Batches()
     event_ids = count(1)
-    record_ids = count(1)
     open_positions = [p for p in world.positions if p["state"] == "open"]
+    enterprises = {e["id"]: e for e in world.enterprises}
     candidates = rng.sample(world.graduates, min(len(world.graduates), scale.applications))
-    hired: set[int] = set()
+    hires: list[Hire] = []
     for application_id, graduate in enumerate(candidates, start=1):
         position = rng.choice(open_positions)
         stage = rng.choices(list(Stage), weights=(20, 25, 15, 8, 20, 9, 3))[0]
@@ -731,6 +785,16 @@ def _applications(rng: random.Random, scale: Scale, world: World):
             "school": graduate["school_id"],
             "agency": rng.choice(world.agencies)["id"],
         }.get(source)
+        history = _history(stage)
+        day = _a_day(
+            rng,
+            date(graduate["graduation_year"], 3, 1),
+            min(date(graduate["graduation_year"], 10, 31), AS_OF - timedelta(days=40)),
+        )
+        moments = []
+        for _ in history:
+            moments.append(datetime.combine(day, time(9 + rng.randrange(9)), tzinfo=UTC))
+            day += timedelta(days=rng.randint(2, 9))
         batches.add(
             Application.__table__,
             {
@@ -746,9 +810,11 @@ def _applications(rng: random.Random, scale: Scale, world: World):
                 else None,
                 "note": None,
                 "version": 1,
+                "created_at": moments[0],
+                "updated_at": moments[-1],
             },
         )
-        for previous, current in _history(stage):
+        for (previous, current), at in zip(history, moments, strict=True):
             batches.add(
                 ApplicationEvent.__table__,
                 {
@@ -758,33 +824,23 @@ def _applications(rng: random.Random, scale: Scale, world: World):
                     "to_stage": current,
                     "actor_user_id": None,
                     "note": None,
+                    "at": at,
                 },
             )
         if stage is Stage.HIRED:
             position["filled"] += 1
-            hired.add(graduate["id"])
-            batches.add(
-                EmploymentRecord.__table__,
-                _employment(next(record_ids), graduate, world, position, application_id, rng),
-            )
-        yield from batches.full()
-    # Earlier cohorts found work outside the alliance's own pipeline (the article: all employed).
-    for graduate in world.graduates:
-        if (
-            graduate["id"] in hired
-            or graduate["graduation_year"] == AS_OF.year
-            or rng.random() < 0.15
-        ):
-            continue
-        batches.add(
-            EmploymentRecord.__table__,
-            _employment(next(record_ids), graduate, world, None, None, rng),
-        )
-        hired.add(graduate["id"])
+            start = min(day + timedelta(days=rng.randint(7, 21)), AS_OF - timedelta(days=1))
+            start = max(start, date(graduate["graduation_year"], 7, 1))
+            employer = enterprises[position["enterprise_id"]]
+            hires.append(Hire(graduate, position, employer, application_id, start))
         yield from batches.full()
     yield from batches.rest()
-    yield from _tracking(rng, world, hired)
+    yield from careers(rng, world, hires, AS_OF)
     yield Position.__table__, []  # marker: positions' filled counts are final (see loader)
+
+
+def _a_day(rng: random.Random, first: date, last: date) -> date:
+    return first + timedelta(days=rng.randrange(max((last - first).days, 0) + 1))
 
 
 def _history(stage: Stage) -> list[tuple[Stage | None, Stage]]:
@@ -796,96 +852,6 @@ def _history(stage: Stage) -> list[tuple[Stage | None, Stage]]:
         ]
     path = STAGE_PATH[: STAGE_PATH.index(stage) + 1]
     return list(zip([None, *path[:-1]], path, strict=True))
-
-
-def _employment(
-    record_id: int,
-    graduate: dict,
-    world: World,
-    position: dict | None,
-    application_id: int | None,
-    rng: random.Random,
-) -> dict:
-    if position is not None:
-        employer = next(e for e in world.enterprises if e["id"] == position["enterprise_id"])
-        employer_id, employer_name, region = (
-            employer["id"],
-            employer["name"],
-            position["region_code"],
-        )
-        income = rng.randint(position["salary_min"], position["salary_max"])
-    else:
-        employer_id = None
-        employer_name = rng.choice(
-            [
-                "重庆某机械加工厂",
-                "深圳某电子厂",
-                "本地个体商户",
-                "杭州某物流公司",
-                "县城某酒店",
-                "青岛某食品厂",
-                "广州某制衣厂",
-            ]
-        )
-        household_region = world.households[graduate["id"]]["region_code"]
-        region = rng.choice(
-            [household_region, rng.choice(world.chongqing_counties), rng.choice(world.counties)]
-        )
-        income = rng.randrange(28, 70) * 100
-    return {
-        "id": record_id,
-        "person_id": graduate["id"],
-        "employer_id": employer_id,
-        "employer_name": employer_name,
-        "position_id": position["id"] if position else None,
-        "application_id": application_id,
-        "start_date": date(graduate["graduation_year"], 7, 15),
-        "end_date": None,
-        "monthly_income": income,
-        "work_region_code": region,
-        "location_tier": location_tier(world.households[graduate["id"]]["region_code"], region),
-    }
-
-
-def _tracking(rng: random.Random, world: World, employed: set[int]):
-    batches = _Batches()
-    follow_up_ids = count(1)
-    case_ids = count(1)
-    for graduate in world.graduates:
-        is_employed = graduate["id"] in employed
-        batches.add(
-            FollowUp.__table__,
-            {
-                "id": next(follow_up_ids),
-                "person_id": graduate["id"],
-                "on_date": date(AS_OF.year, 10, 15),
-                "status": "employed"
-                if is_employed
-                else rng.choice(["unemployed", "unemployed", "studying", "own_business"]),
-                "monthly_income": rng.randrange(28, 70) * 100 if is_employed else None,
-                "note": None,
-                "recorded_by_id": None,
-            },
-        )
-        if not is_employed and graduate["graduation_year"] < AS_OF.year and rng.random() < 0.5:
-            agency = rng.choice(world.agencies)
-            batches.add(
-                AssistanceCase.__table__,
-                {
-                    "id": next(case_ids),
-                    "person_id": graduate["id"],
-                    "owner_org_id": agency["id"],
-                    "owner_user_id": None,
-                    "reason": "毕业后未就业，需一对一帮扶",
-                    "plan": "推送匹配岗位，安排职业指导与见习",
-                    "state": "open",
-                    "outcome": None,
-                    "opened_on": date(AS_OF.year, 9, 1),
-                    "closed_on": None,
-                },
-            )
-        yield from batches.full()
-    yield from batches.rest()
 
 
 # ---------------------------------------------------------------- fairs and users
@@ -952,26 +918,3 @@ def _users(world: World, password_hash: str):
             }
         )
     yield User.__table__, rows
-
-
-class _Batches:
-    """Rows collected per table, handed out whenever a table holds a full batch.
-
-    Parents are flushed before children: tables are yielded in first-seen order.
-    """
-
-    def __init__(self) -> None:
-        self.rows: dict[Table, list[dict]] = {}
-
-    def add(self, table: Table, row: dict) -> None:
-        self.rows.setdefault(table, []).append(row)
-
-    def full(self) -> Iterator[tuple[Table, list[dict]]]:
-        if any(len(rows) >= BATCH for rows in self.rows.values()):
-            yield from self.rest()
-
-    def rest(self) -> Iterator[tuple[Table, list[dict]]]:
-        for table, rows in self.rows.items():
-            if rows:
-                yield table, rows
-        self.rows = {table: [] for table in self.rows}

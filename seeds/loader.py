@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from datetime import UTC, datetime, time
 
 from sqlalchemy import Table, func, insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 import models
 from auth.passwords import hash_password
+from models.alerts import Alert
 from models.db import create_engine
 from models.people import EmploymentIntention, Person
 from models.positions import Position
-from models.tracking import EmploymentRecord
+from models.tracking import AssistanceCase, EmploymentRecord
 from seeds import demo
 
 # Left out of the content fingerprint: columns the database fills with the clock, and salted
@@ -61,7 +63,43 @@ async def _insert_all(connection: AsyncConnection, scale: str) -> Counter:
             counts[table.name] += len(rows)
     await _settle_filled(connection, positions)
     await _settle_seeking(connection)
+    counts["alerts"] = await _raise_alerts(connection)
     return counts
+
+
+async def _raise_alerts(connection: AsyncConnection) -> int:
+    """The early warning as of the demo's today, as the daily run would raise it."""
+    from resolvers.alerts import evaluate
+
+    session = AsyncSession(bind=connection, expire_on_commit=False)
+    try:
+        raised = len(await evaluate(session, demo.AS_OF))
+    finally:
+        await session.close()
+    await _handle_alerts_of_open_cases(connection)
+    return raised
+
+
+async def _handle_alerts_of_open_cases(connection: AsyncConnection) -> None:
+    """Where a help case is already open for the person, the office has linked the alert to it
+    (the queue shows handled alerts beside the open ones)."""
+    alerts, cases = Alert.__table__, AssistanceCase.__table__
+    open_case = (
+        select(func.min(cases.c.id))
+        .where(cases.c.person_id == alerts.c.person_id, cases.c.state == "open")
+        .scalar_subquery()
+    )
+    await connection.execute(
+        update(alerts)
+        .where(open_case.is_not(None))
+        .values(
+            state="handled",
+            case_id=open_case,
+            handled_at=datetime.combine(
+                demo.AS_OF, time(9), UTC
+            ),  # fixed: the same seed, same rows
+        )
+    )
 
 
 async def _settle_filled(connection: AsyncConnection, positions: list[dict]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from datetime import date
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -17,6 +16,7 @@ from portal import operations, pickers
 from portal.forms import FormErrors, FormSpec
 from portal.labels import options
 from portal.notices import home_notices
+from portal.pages.help import HelpDesk
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "AGENCY"
@@ -196,96 +196,10 @@ async def register_graduate(request: Request, form: FormData) -> Response:
     return await act(request, "RegisterForFair", variables, back, "毕业生已登记参会。")
 
 
-# --- one-to-one help (一对一帮扶) ----------------------------------------------------------------
+# --- one-to-one help (一对一帮扶): the same pages as schools' and county bureaus' ---------------
 
-OPEN_CASE_FORM = FormSpec(texts=("reason", "plan"), required=("reason",))
-ACTION_FORM = FormSpec(texts=("action",), dates=("onDate",), required=("onDate", "action"))
-CLOSE_FORM = FormSpec(texts=("outcome",), dates=("closedOn",), required=("outcome", "closedOn"))
-CASE_FORMS = {
-    "actions": ("AddAssistanceAction", ACTION_FORM, "帮扶措施已记录。"),
-    "close": ("CloseAssistanceCase", CLOSE_FORM, "已结案。"),
-}
-
-
-def help_variables(params: Mapping[str, str], user: dict) -> dict:
-    """HelpCandidates' variables for the page's query string (its export runs the same)."""
-    query = pickers.person_query(params, seeking="true")
-    offered = pickers.filters_offered(user, pickers.SEEKING)
-    return {"filter": pickers.person_filter(query, offered), "after": query.get("after")}
-
-
-async def help_candidates(request: Request) -> Response:
-    """The graduates the agency may help: job seekers by default, found by name or ID number,
-    with the filters the rules allow it (no household filters: an agency never sees them)."""
-    user = await require_role(request, ROLE)
-    query = pickers.person_query(request.query_params, seeking="true")
-    offered = pickers.filters_offered(user, pickers.SEEKING)
-    data = await operations.run(
-        request, "HelpCandidates", help_variables(request.query_params, user)
-    )
-    return await render(
-        request, "agency/people.html", persons=data["persons"], query=query, filters=offered
-    )
-
-
-async def _help_page(request: Request, forms: dict, status: int = 200) -> Response:
-    """``forms``: per form key ("open", or "<action>-<case id>"), its values and errors."""
-    user = await require_role(request, ROLE)
-    data = await operations.run(request, "HelpPerson", {"id": request.path_params["id"]})
-    person = data["node"]
-    if not person:
-        raise HTTPException(404)
-    mine = user["organisation"]["id"]
-    cases = sorted(
-        person["assistanceCases"], key=lambda case: (case["state"] != "OPEN", case["openedOn"])
-    )
-    today = date.today().isoformat()
-    return await render(
-        request,
-        "agency/person.html",
-        status,
-        person=person,
-        cases=cases,
-        mine=mine,
-        forms=forms,
-        today=today,
-    )
-
-
-async def help_person(request: Request) -> Response:
-    return await _help_page(request, {})
-
-
-async def open_case(request: Request, form: FormData) -> Response:
-    await require_role(request, ROLE)
-    person_id = request.path_params["id"]
-    result, shown, errors = await submit(
-        request,
-        form,
-        OPEN_CASE_FORM,
-        "OpenAssistanceCase",
-        lambda values: {"personId": person_id, **values},
-    )
-    if result:
-        return redirect(
-            f"/agency/people/{person_id}", "已建立帮扶档案，请按计划记录每一次帮扶。", request
-        )
-    return await _help_page(request, {"open": (shown, errors)}, status=400)
-
-
-async def case_step(request: Request, form: FormData) -> Response:
-    """Add an action to a case, or close it (the case's owner only: the API checks)."""
-    await require_role(request, ROLE)
-    person_id, case_id, step = (request.path_params[name] for name in ("id", "case_id", "step"))
-    if step not in CASE_FORMS:
-        raise HTTPException(404)
-    operation, spec, done = CASE_FORMS[step]
-    result, shown, errors = await submit(
-        request, form, spec, operation, lambda values: {"caseId": case_id, **values}
-    )
-    if result:
-        return redirect(f"/agency/people/{person_id}", done, request)
-    return await _help_page(request, {f"{step}-{case_id}": (shown, errors)}, status=400)
+HELP = HelpDesk(ROLE, "/agency/people", "一对一帮扶：符合条件的雨露计划毕业生")
+help_variables = HELP.variables  # the page's own query, for its export (portal.ledgers)
 
 
 ROUTES = [
@@ -297,8 +211,5 @@ ROUTES = [
     Route("/agency/fairs/{id}", fair_detail),
     post("/agency/fairs/{id}/positions", add_fair_position),
     post("/agency/fairs/{id}/registrations", register_graduate),
-    Route("/agency/people", help_candidates),
-    Route("/agency/people/{id}", help_person),
-    post("/agency/people/{id}/cases", open_case),
-    post("/agency/people/{id}/cases/{case_id}/{step}", case_step),
+    *HELP.routes(),
 ]

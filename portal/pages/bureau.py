@@ -8,16 +8,23 @@ answer; following its link asks again with its code)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date
+from urllib.parse import urlencode
 
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from portal import operations
-from portal.web import render, require_role
+from portal import evaluation_report, operations
+from portal.forms import FormErrors
+from portal.labels import LABELS
+from portal.pages import enterprise
+from portal.pages.help import HelpDesk
+from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "BUREAU"
 YEARS_SHOWN = 6  # the selector offers this year and the five before it
@@ -69,12 +76,21 @@ def _chart_data(stats: dict) -> str:
     )
 
 
+def _up(region: dict) -> dict | None:
+    """The region to go back up to: the parent, or past a municipality's 市辖区 / 县 grouping."""
+    parent = region["parent"]
+    return parent["parent"] if parent and parent["isGrouping"] else parent
+
+
 async def dashboard(request: Request) -> Response:
     user = await require_role(request, ROLE)
     home = user["region"]["code"]
     code = request.query_params.get("region") or home
     year = _year(request)
-    data = await operations.run(request, "RegionDashboard", {"region": code, "year": year})
+    data, tracking = await asyncio.gather(
+        operations.run(request, "RegionDashboard", {"region": code, "year": year}),
+        operations.run(request, "TrackingOverview", {"region": code}),
+    )
     stats = data["regionStatistics"]
     if stats is None:
         raise HTTPException(404)
@@ -89,8 +105,186 @@ async def dashboard(request: Request) -> Response:
         year_query=f"&year={year}" if year else "",
         chart_data=_chart_data(stats),
         percent=percent,
-        can_go_up=region["parent"] is not None and code != home,
+        up=_up(region) if code != home else None,
+        tracking=tracking["trackingOverview"],
     )
 
 
-ROUTES = [Route("/bureau", dashboard)]
+# --- the yearly evaluation (成效评估) ---------------------------------------------------------
+
+
+def _evaluation_year(request: Request) -> int:
+    """The year asked for, if offered; else this year."""
+    text = request.query_params.get("year", "").strip()
+    offered = {value for value, _ in year_choices()}
+    return int(text) if text in offered else date.today().year
+
+
+def _as_of(request: Request) -> str | None:
+    """The date asked for (统计日), if it is one; none: the published version, else the default."""
+    text = request.query_params.get("asOf", "").strip()
+    try:
+        return date.fromisoformat(text).isoformat() if text else None
+    except ValueError:
+        return None
+
+
+async def _evaluation_data(request: Request) -> tuple[dict, str, int, str | None, dict]:
+    user = await require_role(request, ROLE)
+    code = request.query_params.get("region") or user["region"]["code"]
+    year, as_of = _evaluation_year(request), _as_of(request)
+    variables = {"region": code, "year": year, "asOf": as_of}
+    data = await operations.run(request, "EvaluationFile", variables)
+    if data["evaluation"] is None:
+        raise HTTPException(404)
+    return data, code, year, as_of, user
+
+
+async def evaluation(request: Request) -> Response:
+    """The figures the files hold (the latest published version, else the live ones), with
+    which version they are, whether live figures differ, the charts, drill-down links to each
+    real sub-region, and what each indicator means."""
+    data, code, year, as_of, user = await _evaluation_data(request)
+    report = evaluation_report.Report.of(data["evaluation"], live=as_of is not None)
+    figures = report.figures
+    home = user["region"]["code"]
+    return await render(
+        request,
+        "bureau/evaluation.html",
+        report=report,
+        figures=figures,
+        live=data["evaluation"]["live"],
+        published=data["evaluation"]["published"],
+        definitions=data["evaluationDefinitions"],
+        year=year,
+        years=year_choices(),
+        as_of=as_of,
+        query=urlencode({"region": code, "year": year, **({"asOf": as_of} if as_of else {})}),
+        code=code,
+        own_region=code == home,
+        is_home=code == home,
+        percent=percent,
+        outcomes=evaluation_report.OUTCOME_WORDS,
+        charts=[
+            (
+                "就业率与稳定就业率（按下级地区）",
+                evaluation_report.svg(
+                    evaluation_report.employment_chart(report, 640, 900), "employment"
+                ),
+            ),
+            (
+                "就业地点（人）",
+                evaluation_report.svg(evaluation_report.location_chart(report), "location"),
+            ),
+        ],
+    )
+
+
+async def evaluation_file(request: Request) -> Response:
+    """The same figures as .xlsx or as a printable PDF with its charts."""
+    data, _code, _year, as_of, _user = await _evaluation_data(request)
+    suffix = request.query_params.get("format", "")
+    if suffix not in evaluation_report.SUFFIXES:
+        raise HTTPException(404)
+    report = evaluation_report.Report.of(data["evaluation"], live=as_of is not None)
+    content, media_type = evaluation_report.render(report, suffix)
+    name = evaluation_report.file_name(report, suffix)
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def publish_evaluation(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    code, year = str(form.get("regionCode", "")), str(form.get("year", ""))
+    as_of = str(form.get("asOf", "")).strip() or None
+    back = "/bureau/evaluation?" + urlencode({"region": code, "year": year})
+    if not year.isdigit():
+        raise HTTPException(400)
+    variables = {"regionCode": code, "year": int(year), "asOf": as_of}
+    result, errors = await operations.mutate(request, "PublishEvaluation", variables)
+    if result:
+        return redirect(back, f"已发布 {year} 年度成效评估第 {result['version']} 版。", request)
+    message = "；".join(FormErrors.from_payload(errors, set()).general) or "发布未成功。"
+    return redirect(back, message, request, failed=True)
+
+
+# --- public-welfare positions and internships (公益性岗位、见习岗位) --------------------------------
+
+POSTED_KINDS = ("PUBLIC_WELFARE", "INTERNSHIP")  # auth.rules.POSTABLE_KINDS for bureaus
+
+
+async def my_positions(request: Request) -> Response:
+    """The positions the bureau posted: the places of last resort it offers (the API lets a
+    bureau post these two kinds only)."""
+    user = await require_role(request, ROLE)
+    data = await operations.run(
+        request,
+        "EnterprisePositions",
+        {"enterprise": user["organisation"]["id"], "after": request.query_params.get("after")},
+    )
+    return await render(
+        request,
+        "bureau/positions.html",
+        positions=data["positions"],
+        query={"after": request.query_params.get("after")},
+    )
+
+
+def _kinds() -> list[tuple[str, str]]:
+    return [(kind, LABELS["position_kind"][kind]) for kind in POSTED_KINDS]
+
+
+async def new_position(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    values = enterprise.blank_position(user, POSTED_KINDS[0])
+    return await enterprise.position_form_page(
+        request, user, values, FormErrors(), kinds=_kinds(), back="/bureau/positions"
+    )
+
+
+async def create_position(request: Request, form: FormData) -> Response:
+    user = await require_role(request, ROLE)
+    result, shown, errors = await submit(
+        request,
+        form,
+        enterprise.NEW_POSITION_FORM,
+        "CreatePosition",
+        lambda values: {"input": values},
+    )
+    if result:
+        return redirect("/bureau/positions", "岗位已保存为草稿，确认无误后请发布。", request)
+    return await enterprise.position_form_page(
+        request, user, shown, errors, status=400, kinds=_kinds(), back="/bureau/positions"
+    )
+
+
+async def open_position(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    variables = {"id": request.path_params["id"], "version": int(form.get("version") or 0)}
+    return await act(
+        request,
+        "OpenPosition",
+        variables,
+        "/bureau/positions",
+        "岗位已发布，求职者和服务机构现在可以看到它。",
+    )
+
+
+# One-to-one help by real name is the county's work (市县抓落实): a city or province bureau sees
+# the page, and the API answers its attempts with COUNTY_ONLY.
+HELP = HelpDesk(ROLE, "/bureau/help", "一对一帮扶：本县雨露计划毕业生", default_seeking="")
+
+ROUTES = [
+    Route("/bureau", dashboard),
+    Route("/bureau/evaluation", evaluation),
+    Route("/bureau/evaluation/file", evaluation_file),
+    post("/bureau/evaluation/publish", publish_evaluation),
+    Route("/bureau/positions", my_positions),
+    Route("/bureau/positions/new", new_position),
+    post("/bureau/positions/new", create_position),
+    post("/bureau/positions/{id}/open", open_position),
+    *HELP.routes(),
+]

@@ -77,14 +77,17 @@ async def my_positions(request: Request) -> Response:
 # --- the position form -----------------------------------------------------------------------
 
 
-async def _form_page(
+async def position_form_page(
     request: Request,
     user: dict,
     values: dict,
     errors: FormErrors,
     position: dict | None = None,
     status: int = 200,
+    kinds: list[tuple[str, str]] | None = None,
+    back: str | None = None,
 ) -> Response:
+    """The position form; a bureau's page passes the kinds it may post and its list page."""
     choices = await operations.run(request, "PositionFormOptions")
     return await render(
         request,
@@ -96,15 +99,16 @@ async def _form_page(
         occupations=code_choices(choices["occupations"]),
         majors=code_choices(choices["majors"]),
         regions=await pickers.region_groups(request, user),
-        kinds=options("position_kind"),
+        kinds=kinds or options("position_kind"),
         educations=options("education"),
+        back=back,
     )
 
 
-def _blank_position(user: dict) -> dict:
+def blank_position(user: dict, kind: str = "REGULAR") -> dict:
     today = date.today()
     return {
-        "kind": "REGULAR",
+        "kind": kind,
         "minEducation": "SECONDARY_VOCATIONAL",
         "regionCode": user["region"]["code"],
         "headcount": 1,
@@ -117,7 +121,7 @@ def _blank_position(user: dict) -> dict:
 
 async def new_position(request: Request) -> Response:
     user = await require_role(request, ROLE)
-    return await _form_page(request, user, _blank_position(user), FormErrors())
+    return await position_form_page(request, user, blank_position(user), FormErrors())
 
 
 async def create_position(request: Request, form: FormData) -> Response:
@@ -129,7 +133,7 @@ async def create_position(request: Request, form: FormData) -> Response:
         return redirect(
             f"/enterprise/positions/{result['id']}", "岗位已保存为草稿，确认无误后请发布。", request
         )
-    return await _form_page(request, user, shown, errors, status=400)
+    return await position_form_page(request, user, shown, errors, status=400)
 
 
 async def _position(request: Request, operation: str) -> dict:
@@ -152,7 +156,7 @@ def _editable_values(position: dict) -> dict:
 async def edit_position(request: Request) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionForEditing")
-    return await _form_page(request, user, _editable_values(position), FormErrors(), position)
+    return await position_form_page(request, user, _editable_values(position), FormErrors(), position)
 
 
 async def update_position(request: Request, form: FormData) -> Response:
@@ -168,7 +172,7 @@ async def update_position(request: Request, form: FormData) -> Response:
     )
     if result:
         return redirect(f"/enterprise/positions/{position['id']}", "岗位信息已更新。", request)
-    return await _form_page(request, user, shown, errors, position, status=400)
+    return await position_form_page(request, user, shown, errors, position, status=400)
 
 
 # --- one position: state and applicant pipeline -----------------------------------------------

@@ -18,6 +18,7 @@ from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.notices import home_notices
+from portal.pages.help import HelpDesk
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "SCHOOL"
@@ -30,11 +31,21 @@ CLASS_FORM = FormSpec(
     required=("kind", "name", "cohortYear", "seats", "startsOn", "endsOn"),
 )
 FOLLOW_UP_FORM = FormSpec(
-    texts=("status", "note"),
+    texts=("status", "note", "endReason"),
     integers=("monthlyIncome",),
     dates=("onDate",),
     required=("onDate", "status"),
 )
+
+
+DESTINATION_FORM = FormSpec(
+    texts=("kind", "employerName", "employerCreditCode", "workRegionCode", "note", "endReason"),
+    integers=("monthlyIncome",),
+    dates=("since",),
+    required=("kind", "since"),
+)
+DESTINATION_KINDS = [(v, t) for v, t in options("destination_kind") if v != "ALLIANCE_JOB"]
+"""联盟内就业 is recorded by the hire itself; the school records the other kinds."""
 
 
 def _ledger_filter(params, school_id: str) -> dict:
@@ -79,10 +90,18 @@ async def ledger(request: Request) -> Response:
 
 
 async def _person_page(
-    request: Request, values: dict, errors: FormErrors, status: int = 200
+    request: Request,
+    values: dict,
+    errors: FormErrors,
+    status: int = 200,
+    destination: dict | None = None,
+    destination_errors: FormErrors | None = None,
 ) -> Response:
     user = await require_role(request, ROLE)
-    data = await operations.run(request, "PersonFile", {"id": request.path_params["id"]})
+    data, regions = await asyncio.gather(
+        operations.run(request, "PersonFile", {"id": request.path_params["id"]}),
+        pickers.region_groups(request, user),
+    )
     if not data["node"]:
         raise HTTPException(404)
     person = data["node"]
@@ -93,6 +112,11 @@ async def _person_page(
         person=person,
         values=values,
         errors=errors,
+        destination=destination or {"kind": "OTHER_JOB", "since": date.today().isoformat()},
+        destination_errors=destination_errors or FormErrors(),
+        destination_kinds=DESTINATION_KINDS,
+        end_reasons=options("end_reason"),
+        regions=regions,
         statuses=options("follow_up_status"),
         actions=actions_by_id(user, person["applications"]),
         actions_url=f"/school/people/{person['id']}/applications",
@@ -126,6 +150,25 @@ async def record_follow_up(request: Request, form: FormData) -> Response:
     if result:
         return redirect(f"/school/people/{person_id}", "回访已记录。", request)
     return await _person_page(request, shown, errors, status=400)
+
+
+async def record_destination(request: Request, form: FormData) -> Response:
+    """毕业去向: the graduate's current destination; the API's rule errors land by their fields."""
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    result, shown, errors = await submit(
+        request,
+        form,
+        DESTINATION_FORM,
+        "RecordDestination",
+        lambda values: {"personId": person_id, "input": values},
+    )
+    if result:
+        return redirect(f"/school/people/{person_id}", "毕业去向已登记。", request)
+    blank = {"onDate": date.today().isoformat(), "status": "EMPLOYED"}
+    return await _person_page(
+        request, blank, FormErrors(), 400, destination=shown, destination_errors=errors
+    )
 
 
 async def classes(request: Request) -> Response:
@@ -259,10 +302,14 @@ async def reserve(request: Request, form: FormData) -> Response:
     )
 
 
+# One-to-one help (一人一档、一人一策) for the school's own students and graduates.
+HELP = HelpDesk(ROLE, "/school/help", "一对一帮扶：本校学生和毕业生", default_seeking="")
+
 ROUTES = [
     Route("/school", ledger),
     Route("/school/people/{id}", person_file),
     post("/school/people/{id}/follow-ups", record_follow_up),
+    post("/school/people/{id}/destination", record_destination),
     post("/school/people/{id}/applications", move_person_application),
     Route("/school/classes", classes),
     Route("/school/classes/new", new_class),
@@ -270,4 +317,5 @@ ROUTES = [
     Route("/school/classes/{id}", class_detail),
     post("/school/classes/{id}/reserve", reserve),
     post("/school/classes/{id}/enrol", enrol),
+    *HELP.routes(),
 ]

@@ -57,11 +57,25 @@ async def expected(session, username: str) -> dict[str, int]:
                 since=_thirty_days_ago(),
             ),
         }
+    # Scheduled follow-ups not done, due within 30 days or overdue; open alerts.
+    soon = date.today() + timedelta(days=30)
+    school_dues = (
+        "SELECT count(*) FROM follow_up_dues d WHERE d.done_on IS NULL AND d.due_on <= :soon "
+        "AND d.person_id IN (SELECT person_id FROM student_records WHERE school_id = :org)"
+    )
+    case_dues = (
+        "SELECT count(*) FROM follow_up_dues d WHERE d.done_on IS NULL AND d.due_on <= :soon "
+        "AND d.person_id IN (SELECT person_id FROM assistance_cases WHERE owner_org_id = :org)"
+    )
+    school_alerts = (
+        "SELECT count(*) FROM alerts a WHERE a.state = 'open' "
+        "AND a.person_id IN (SELECT person_id FROM student_records WHERE school_id = :org)"
+    )
+    case_alerts = (
+        "SELECT count(*) FROM alerts a WHERE a.state = 'open' "
+        "AND a.person_id IN (SELECT person_id FROM assistance_cases WHERE owner_org_id = :org)"
+    )
     if username == "school":
-        due = (
-            "SELECT count(*) FROM student_records s WHERE s.school_id = :org AND s.status = 'graduated' AND NOT EXISTS "
-            "(SELECT 1 FROM follow_ups f WHERE f.person_id = s.person_id AND f.on_date >= :since)"
-        )
         return {
             "REFERRALS_AWAITING": await _scalar(
                 session,
@@ -69,9 +83,8 @@ async def expected(session, username: str) -> dict[str, int]:
                 "AND a.stage = 'recommended'",
                 org=org,
             ),
-            "FOLLOW_UPS_DUE": await _scalar(
-                session, due, org=org, since=months_ago(date.today(), 3)
-            ),
+            "FOLLOW_UPS_DUE": await _scalar(session, school_dues, org=org, soon=soon),
+            "ALERTS_OPEN": await _scalar(session, school_alerts, org=org),
         }
     if username == "agency":
         return {
@@ -79,7 +92,9 @@ async def expected(session, username: str) -> dict[str, int]:
                 session,
                 "SELECT count(*) FROM applications a WHERE a.referrer_id = :org AND a.stage = 'recommended'",
                 org=org,
-            )
+            ),
+            "FOLLOW_UPS_DUE": await _scalar(session, case_dues, org=org, soon=soon),
+            "ALERTS_OPEN": await _scalar(session, case_alerts, org=org),
         }
     if username == "enterprise":
         return {

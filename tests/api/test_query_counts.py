@@ -6,8 +6,12 @@ number of statements."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
-from tests.api.conftest import counting
+from auth.viewer import Viewer
+from models.organisations import Organisation, Role
+from models.regions import RegionLevel
+from tests.api.conftest import ALL_SCOPES, counting
 
 OPERATIONS = {
     "positions": """query($n: Int) { positions(first: $n) { edges { node {
@@ -36,6 +40,43 @@ async def test_statements_do_not_grow_with_rows(run, engine, name):
     for rows in (10, 40):
         with counting(engine) as statements:
             data, errors, _ = await run(OPERATIONS[name], n=rows)
+        assert errors is None, errors
+        (connection,) = data.values()
+        counts[rows] = (len(connection["edges"]), statements.count)
+    print(f"\n{name}: rows/statements {counts}")
+    assert counts[10][0] == 10 and counts[40][0] > 10
+    assert counts[10][1] == counts[40][1]
+
+
+# --- issue 13: the work queues and destinations, read by the Chongqing bureau ------------------
+
+BUREAU_OPERATIONS = {
+    "alerts": """query($n: Int) { alerts(first: $n) { edges { node {
+        kind state county { name } school { name } case { state }
+        person { name graduateDestinations { kind workRegion { name } } } } } } }""",
+    "followUpDues": """query($n: Int) { followUpDues(first: $n) { edges { node {
+        dueOn overdue employmentRecord { employerName workRegion { name } }
+        person { name alerts { kind } followUpDues { dueOn } } } } } }""",
+}
+
+
+@pytest.mark.parametrize("name", BUREAU_OPERATIONS)
+async def test_queue_statements_do_not_grow_with_rows(run, engine, session, name):
+    bureau_id = await session.scalar(
+        select(Organisation.id).where(Organisation.region_code == "500000")
+    )
+    viewer = Viewer(
+        role=Role.BUREAU,
+        organisation_id=bureau_id,
+        region_code="500000",
+        region_level=RegionLevel.PROVINCE,
+        scopes=ALL_SCOPES,
+    )
+    await run(BUREAU_OPERATIONS[name], viewer, n=1)
+    counts = {}
+    for rows in (10, 40):
+        with counting(engine) as statements:
+            data, errors, _ = await run(BUREAU_OPERATIONS[name], viewer, n=rows)
         assert errors is None, errors
         (connection,) = data.values()
         counts[rows] = (len(connection["edges"]), statements.count)

@@ -139,10 +139,12 @@ async def test_who_may_read_region_statistics(run, viewer, code, outcome):
 async def test_statements_do_not_grow_with_child_regions(run, engine):
     await run(STATISTICS, code="500229")  # the session's first statement opens its savepoint
     counts = {}
-    for code in ("500000", "510000", "000000"):  # 2, 21 and 18+ children, each with key counties
+    # Chongqing: its 37 districts and counties (never the 市辖区 / 县 groupings); Sichuan: 21
+    # cities; the nation: 18+ provinces; each with key counties.
+    for code in ("500000", "510000", "000000"):
         with counting(engine) as statements:
             figures = await statistics(run, code)
         counts[code] = (len(figures["children"]), statements.count)
     print(f"\nregionStatistics: children/statements {counts}")
     assert len({statements for _, statements in counts.values()}) == 1
-    assert counts["510000"][0] > 10 * counts["500000"][0] // 2
+    assert counts["500000"][0] >= 30 and counts["510000"][0] >= 20

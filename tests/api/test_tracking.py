@@ -26,10 +26,10 @@ OPEN = """mutation($person: ID!, $reason: String!, $plan: String) {
   openAssistanceCase(personId: $person, reason: $reason, plan: $plan) {
     result { id reason plan state openedOn owner { name } } errors { field code message } } }"""
 ACT = """mutation($case: ID!, $on: Date!, $action: String!) {
-  addAssistanceAction(caseId: $case, onDate: $on, action: $action) {
+  addAssistanceAction(caseId: $case, onDate: $on, kind: JOB_RECOMMENDATION, dueOn: $on, action: $action) {
     result { id actions { onDate action } } errors { field code message } } }"""
 CLOSE = """mutation($case: ID!, $outcome: String!, $on: Date!) {
-  closeAssistanceCase(caseId: $case, outcome: $outcome, closedOn: $on) {
+  closeAssistanceCase(caseId: $case, outcomeKind: EMPLOYED, outcome: $outcome, closedOn: $on) {
     result { state outcome closedOn } errors { field code message } } }"""
 CASES = """query($id: ID!) { node(id: $id) { ... on Person { assistanceCases { id state reason owner { name }
   actions { action } } } } }"""
@@ -218,8 +218,9 @@ async def test_follow_up_input_errors_name_the_field_and_rule(run, session, chan
 
 async def test_a_county_bureau_records_in_its_county_and_a_higher_bureau_is_refused(run, session):
     viewer, person = await a_county_bureau_and_person(session)
+    # EMPLOYED: another status would end the person's open job and need an end reason.
     data, errors, _ = await run(
-        RECORD, viewer, person=gid("Person", person), on=today().isoformat(), status="STUDYING"
+        RECORD, viewer, person=gid("Person", person), on=today().isoformat(), status="EMPLOYED"
     )
     assert errors is None and data["recordFollowUp"]["errors"] == []
     province = (
@@ -351,19 +352,33 @@ async def test_an_agency_keeps_a_case_from_opening_to_closing(run, session):
     assert data["recordFollowUp"]["errors"] == []
 
 
-async def test_a_county_bureau_opens_a_case_and_a_school_may_not(run, session):
+async def test_a_county_bureau_opens_a_case_and_a_school_only_for_its_students(run, session):
     viewer, person = await a_county_bureau_and_person(session)
     data, errors, _ = await run(OPEN, viewer, person=gid("Person", person), reason="零就业家庭")
     assert errors is None and data["openAssistanceCase"]["errors"] == []
     data, _, _ = await run(OPEN, viewer, person=gid("Person", person), reason="")
     assert broken(data["openAssistanceCase"]) == {("reason", "REQUIRED")}
-    before = await count(session, AssistanceCase)
-    _, school = await a_graduate_of_a_school(session)
-    data, errors, _ = await run(
-        OPEN, member(Role.SCHOOL, school), person=gid("Person", person), reason="x"
+    student, school = await a_graduate_of_a_school(session)
+    stranger = await session.scalar(
+        select(Person.id)
+        .where(
+            Person.id.not_in(
+                select(StudentRecord.person_id).where(StudentRecord.school_id == school)
+            )
+        )
+        .order_by(Person.id)
     )
-    assert data is None and [e.extensions["code"] for e in errors] == ["FORBIDDEN"]
+    before = await count(session, AssistanceCase)
+    data, _, _ = await run(
+        OPEN, member(Role.SCHOOL, school), person=gid("Person", stranger), reason="x"
+    )
+    assert broken(data["openAssistanceCase"]) == {("personId", "NOT_FOUND")}
     assert await count(session, AssistanceCase) == before
+    data, _, _ = await run(
+        OPEN, member(Role.SCHOOL, school), person=gid("Person", student), reason="毕业未就业"
+    )
+    assert data["openAssistanceCase"]["errors"] == []
+    assert await count(session, AssistanceCase) == before + 1
 
 
 async def test_an_agency_may_not_open_a_case_outside_its_remit(run, session):

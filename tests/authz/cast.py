@@ -28,12 +28,14 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
-from models.applications import Application
+from models.alerts import Alert
+from models.applications import Application, ApplicationEvent
 from models.audit import AuditRecord
+from models.destinations import GraduateDestination
 from models.fairs import Fair, fair_enterprises, fair_registrations
 from models.organisations import Organisation
 from models.positions import Position
-from models.tracking import AssistanceCase, EmploymentRecord, FollowUp
+from models.tracking import AssistanceCase, EmploymentRecord, FollowUp, FollowUpDue
 from seeds import identity
 
 COUNTY = "500229"  # 城口县: the county bureau's region
@@ -281,7 +283,7 @@ def build(session: Session) -> Cast:
         e=enterprise,
         no=False,
     )
-    referred = _one(
+    referred = _maybe(
         session,
         "SELECT a.person_id FROM applications a JOIN persons p ON p.id = a.person_id "
         "WHERE a.referrer_id = :a AND p.consent_to_share = :no AND a.id IN (SELECT "
@@ -289,6 +291,37 @@ def build(session: Session) -> Cast:
         a=agency,
         no=False,
     )
+    if referred is None:  # the random draw gave the agency no accepted referral: make one
+        referred = _one(
+            session,
+            neutral + " AND h.region_code NOT LIKE '50%'" + not_at_fair + " AND p.id <> :outside"
+            " ORDER BY p.id DESC",
+            outside=outside_person,
+            **ties,
+        )
+        accepted = _add(
+            session,
+            Application.__table__,
+            person_id=referred,
+            position_id=cast.subjects[("*", "positions", "public")],
+            source="agency",
+            referrer_id=agency,
+            fair_id=None,
+            stage="applied",
+            rejection_reason=None,
+            note=None,
+            version=1,
+        )
+        for before, after in ((None, "recommended"), ("recommended", "applied")):
+            _add(
+                session,
+                ApplicationEvent.__table__,
+                application_id=accepted,
+                from_stage=before,
+                to_stage=after,
+                actor_user_id=None,
+                note=None,
+            )
     own_person = {
         "school": own_student,
         "enterprise": applicant,
@@ -466,6 +499,61 @@ def build(session: Session) -> Cast:
     cast.subjects[("*", "employment_records", "outside")] = employment(
         outside_person, other_enterprise, "500157"
     )
+
+    # --- destinations, scheduled follow-ups and alerts of the same persons (issue 13)
+    job_of = {
+        **{own_person[viewer]: jobs[viewer] for viewer in jobs},
+        other_person: cast.subjects[("*", "employment_records", "other")],
+        outside_person: cast.subjects[("*", "employment_records", "outside")],
+    }
+    for person, job in job_of.items():
+        # The matrix's own rows replace whatever the seed gave these persons.
+        session.execute(text("DELETE FROM alerts WHERE person_id = :p"), {"p": person})
+        session.execute(
+            text(
+                "UPDATE graduate_destinations SET is_current = :no, superseded_on = :on "
+                "WHERE person_id = :p AND is_current = :yes"
+            ),
+            {"p": person, "no": False, "yes": True, "on": date(2026, 7, 15)},
+        )
+        _add(
+            session,
+            GraduateDestination.__table__,
+            person_id=person,
+            cohort_year=2026,
+            kind="other_job",
+            since=date(2026, 7, 15),
+            employment_record_id=job,
+            employer_name="矩阵测试雇主",
+            source="school",
+            recorded_on=date(2026, 7, 20),
+            is_current=True,
+        )
+        _add(
+            session,
+            FollowUpDue.__table__,
+            person_id=person,
+            employment_record_id=job,
+            months=1,
+            due_on=date(2026, 8, 15),
+        )
+        _add(
+            session,
+            Alert.__table__,
+            person_id=person,
+            kind="no_follow_up",
+            fact="since:2026-07-15",
+            county_code=COUNTY,
+            raised_on=date(2026, 11, 15),
+            threshold=3,
+            detail={},
+            state="open",
+        )
+    for table in ("graduate_destinations", "follow_up_dues", "alerts"):
+        for viewer, person in own_person.items():
+            cast.subjects[(viewer, table, "own")] = person
+        cast.subjects[("*", table, "other")] = other_person
+        cast.subjects[("*", table, "outside")] = outside_person
 
     # --- classes, fairs, regions, audit records
     cast.subjects[("school", "training_classes", "own")] = _one(

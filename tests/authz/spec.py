@@ -170,6 +170,22 @@ READS: dict[str, dict[str, dict[str, str]]] = {
         "admin": {"other": W, "outside": W},
         ANONYMOUS: {"other": UNAUTH},
     },
+    # issue 13: destinations, the follow-up schedule and the early warning are the school's, the
+    # county's and (for the persons of its cases) the agency's work, and the graduate's own; an
+    # enterprise learns nothing of a graduate's later jobs elsewhere or their alerts.
+    **{
+        table: {
+            "school": {"own": V, "other": W, "outside": W},
+            "enterprise": {"own": W, "other": W, "outside": W},
+            "agency": {"own": V, "other": W, "outside": W},
+            "county": {"own": V, "other": W, "outside": W},
+            "city": {"own": V, "other": V, "outside": W},
+            "graduate": {"own": V, "other": W, "outside": W},
+            "admin": {"other": W, "outside": W},
+            ANONYMOUS: {"other": UNAUTH},
+        }
+        for table in ("graduate_destinations", "follow_up_dues", "alerts")
+    },
     "audit_records": {
         # "queryable by bureaus within their region and by admins".
         **{v: {"other": FORBID} for v in ("school", "enterprise", "agency", "graduate")},
@@ -191,17 +207,22 @@ KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
 # --- mutations ---------------------------------------------------------------------------------
 
 _FAIRS = {"createFair", "addFairEnterprises", "addFairPositions", "registerForFair"}
-_TRACKING = {"recordFollowUp", "openAssistanceCase", "addAssistanceAction", "closeAssistanceCase"}
+# One-to-one help (一人一档、一人一策): agencies, schools and county bureaus run their own cases.
+_HELP = {"openAssistanceCase", "addAssistanceAction", "recordActionOutcome", "closeAssistanceCase"}
+_TRACKING = {"recordFollowUp"} | _HELP
+# Bureaus post public-welfare positions and internships (the kind is checked by the resolver).
+_POSITIONS = {"createPosition", "updatePosition", "openPosition", "closePosition"}
+# A bureau publishes its own region's yearly evaluation (the resolver checks the region).
+_EVALUATION = {"publishEvaluation"}
+# issue 13: destinations are recorded within remit (the graduate their own), verified by a
+# bureau; a job is ended by its employer, the school or the county; alerts are worked by those
+# whose queue they are in.
+_ALERTS = {"dismissAlert", "linkAlertToCase"}
+_BUREAU_DESTINATIONS = {"recordDestination", "verifyDestination", "endEmployment"}
 MUTATIONS: dict[str, set[str]] = {
     ANONYMOUS: {"requestMembership"},  # "ask to join"; everything else needs a token
-    "enterprise": {
-        "createPosition",
-        "updatePosition",
-        "openPosition",
-        "closePosition",
-        "transitionApplication",
-        "reserveClassPositions",
-    },  # "writes its own positions", moves its applicants, co-runs classes
+    "enterprise": {"transitionApplication", "reserveClassPositions", "endEmployment"}
+    | _POSITIONS,  # "writes its own positions", moves its applicants, co-runs classes; ends its employees' jobs
     # issue 5: "a referral mutation turns a match into an application": schools refer their graduates.
     "school": {
         "upsertStudentRecord",
@@ -215,14 +236,19 @@ MUTATIONS: dict[str, set[str]] = {
         "transitionApplication",
         "recordFollowUp",
         "decideStudentTransfer",
+        "recordDestination",
+        "endEmployment",
         # issue 12: a school graduates its students (ledger b → c) and closes their records.
         "graduateStudent",
         "closeStudentRecord",
     }
-    | _FAIRS,
-    "agency": {"createApplication", "referCandidate", "transitionApplication"}
+    | _HELP
     | _FAIRS
-    | _TRACKING,  # refers, organises fairs, helps
+    | _ALERTS,
+    "agency": {"createApplication", "referCandidate", "transitionApplication", "recordDestination"}
+    | _FAIRS
+    | _TRACKING
+    | _ALERTS,  # refers, organises fairs, helps
     # "approves members in its region" (and suspends them), census
     # issue 11: a transfer is accepted by the current school or the household's county bureau.
     # issue 12: the county keeps the census (closes entries, changes a household's category) and
@@ -237,7 +263,11 @@ MUTATIONS: dict[str, set[str]] = {
         "createMemberAccount",
     }
     | _FAIRS
-    | _TRACKING,
+    | _TRACKING
+    | _POSITIONS
+    | _EVALUATION
+    | _ALERTS
+    | _BUREAU_DESTINATIONS,
     # a city bureau passes the role gate; the resolvers answer COUNTY_ONLY (named help is the county's)
     "city": {
         "decideMembership",
@@ -249,14 +279,19 @@ MUTATIONS: dict[str, set[str]] = {
         "createMemberAccount",
     }
     | _FAIRS
-    | _TRACKING,
+    | _TRACKING
+    | _POSITIONS
+    | _EVALUATION
+    | _ALERTS
+    | _BUREAU_DESTINATIONS,
     "graduate": {
         "upsertEmploymentIntention",
         "setConsent",
         "createApplication",
         "transitionApplication",
         "registerForFair",
-    },  # "self only; a consent switch"
+        "recordDestination",
+    },  # "self only; a consent switch"; their own destination
     # "members"; "clients, keys": the admin mutations need the admin scope, which the matrix's tokens
     # do not carry, so they are refused here too (granted with the scope: tests/api/test_admin.py).
     # issue 12: createBureau is an admin mutation (admin scope); a member's first account is not.

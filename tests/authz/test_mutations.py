@@ -57,11 +57,21 @@ GATE_DOCUMENTS = {
     "registerForFair": f'registerForFair(fairId: "{MISSING["Fair"]}", personId: "{MISSING["Person"]}")',
     "recordFollowUp": f'recordFollowUp(personId: "{MISSING["Person"]}", onDate: "2025-01-01", status: EMPLOYED)',
     "openAssistanceCase": f'openAssistanceCase(personId: "{MISSING["Person"]}", reason: "x")',
-    "addAssistanceAction": f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", action: "x")',
+    "addAssistanceAction": (
+        f'addAssistanceAction(caseId: "{gid("AssistanceCase", 999_999)}", onDate: "2025-01-01", '
+        'kind: CAREER_GUIDANCE, dueOn: "2025-01-31", action: "x")'
+    ),
+    "recordActionOutcome": f'recordActionOutcome(actionId: "{gid("AssistanceAction", 999_999)}", outcome: "x", doneOn: "2025-01-01")',
     "closeAssistanceCase": (
-        f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcome: "x", '
+        f'closeAssistanceCase(caseId: "{gid("AssistanceCase", 999_999)}", outcomeKind: EMPLOYED, outcome: "x", '
         'closedOn: "2025-01-01")'
     ),
+    "publishEvaluation": 'publishEvaluation(regionCode: "999999", year: 2025)',
+    "recordDestination": f'recordDestination(personId: "{MISSING["Person"]}", input: {{kind: NOT_EMPLOYED, since: "2026-07-01"}})',
+    "verifyDestination": f'verifyDestination(id: "{gid("GraduateDestination", 999_999)}", verification: SOCIAL_INSURANCE)',
+    "endEmployment": f'endEmployment(id: "{gid("EmploymentRecord", 999_999)}", endedOn: "2026-07-01", reason: LEFT)',
+    "dismissAlert": f'dismissAlert(id: "{gid("Alert", 999_999)}", reason: "矩阵")',
+    "linkAlertToCase": f'linkAlertToCase(id: "{gid("Alert", 999_999)}", caseId: "{gid("AssistanceCase", 999_999)}")',
     "suspendMembership": f'suspendMembership(id: "{MISSING["Organisation"]}", reason: "矩阵")',
     "createOAuthClient": 'createOAuthClient(input: {clientId: "matrix-app", redirectUris: ["https://matrix.example/cb"]})',
     "deleteOAuthClient": 'deleteOAuthClient(clientId: "no-such-client")',

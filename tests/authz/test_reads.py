@@ -22,6 +22,9 @@ NODE_TYPES = {
     "persons": "Person",
     "follow_ups": "Person",
     "assistance_cases": "Person",
+    "graduate_destinations": "Person",
+    "follow_up_dues": "Person",
+    "alerts": "Person",
     "positions": "Position",
     "organisations": "Organisation",
     "training_classes": "TrainingClass",
@@ -35,10 +38,19 @@ SELECTIONS = {
     "persons": "... on Person { id name idNumber phone birthDate household { category } }",
     "follow_ups": "... on Person { followUps { onDate status } }",
     "assistance_cases": "... on Person { assistanceCases { openedOn state } }",
+    "graduate_destinations": "... on Person { graduateDestinations { kind since } }",
+    "follow_up_dues": "... on Person { followUpDues { dueOn } }",
+    "alerts": "... on Person { alerts { kind state } }",
 }
 NO_HOUSEHOLD = {"enterprise", "agency", "admin"}
 """Roles that never see a family's poverty status, even with consent (DOMAIN.md: candidates only)."""
-LISTS = {"follow_ups": "followUps", "assistance_cases": "assistanceCases"}
+LISTS = {
+    "follow_ups": "followUps",
+    "assistance_cases": "assistanceCases",
+    "graduate_destinations": "graduateDestinations",
+    "follow_up_dues": "followUpDues",
+    "alerts": "alerts",
+}
 
 
 def gid(type_name: str, key) -> str:

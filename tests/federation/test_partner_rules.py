@@ -12,7 +12,7 @@ from tests.federation.queries import (
     representations,
 )
 
-INSURED_PERSON = to_global_id("Person", 30)  # insured at 中国邮政 in the test seed
+INSURED_PERSON = to_global_id("Person", 148)  # insured at 中国邮政 in the test seed (石柱县)
 
 
 def _insured(federation: Federation, token: str | None):

@@ -84,11 +84,14 @@ ID_SOURCES = {
     "/agency/positions/": "/agency",
     "/agency/fairs/": "/agency/fairs",
     "/agency/people/": "/agency/people",
+    "/school/help/": "/school/help",
+    "/bureau/help/": "/bureau/help",
     "/bureau?region=": "/bureau",  # a sub-region's dashboard
     "/ledgers/jobs/": "/ledgers",  # the school's import checked in the visits fixture
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
+    "/bureau/evaluation/file": "a download (.xlsx or .pdf) of the evaluation page's figures",
     "/livez": "JSON liveness probe",
     "/graphql": "the API; the GraphiQL page it shows browsers in development is strawberry's, not the portal's",
     "/signin": "visited as /signin?next=/ by the anonymous role",

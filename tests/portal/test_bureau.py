@@ -67,14 +67,12 @@ async def test_city_bureau_drills_down_and_evaluates_a_year(page: Page) -> None:
     assert one_year <= all_years
     await save_screenshot(page, "bureau-city-year")
 
-    # Drill down (to the county level, then a county): the year goes along.
-    await page.get_by_role("link", name="县", exact=True).click()
-    await (
-        page.get_by_role("row", name=re.compile("城口县"))
-        .get_by_role("link", name="城口县")
-        .click()
-    )
+    # Drill down straight to a county (the real sub-regions: never the 市辖区 / 县 groupings);
+    # the year goes along.
+    children = page.get_by_role("table", name="下级地区明细")
+    await expect(children.get_by_role("link", name="县", exact=True)).to_have_count(0)
+    await children.get_by_role("link", name="城口县", exact=True).click()
     await expect(page.get_by_role("heading", name="城口县 区域看板")).to_be_visible()
     await expect(page).to_have_url(re.compile(rf"year={year}"))
     await expect(page.get_by_label("评估年度（成效评估）")).to_have_value(str(year))
-    await expect(page.get_by_role("link", name="返回县")).to_be_visible()
+    await expect(page.get_by_role("link", name="返回重庆市")).to_be_visible()

@@ -83,6 +83,9 @@ NOT_PERSONAL = frozenset(
         "employmentRecords",
         "followUps",
         "assistanceCases",
+        "graduateDestinations",
+        "followUpDues",
+        "alerts",
         "classes",
         "matchedPositions",
     }
