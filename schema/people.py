@@ -88,13 +88,13 @@ class Household:
         return await many_by(ctx(info), model.Person.household_id, "persons").load(self.id)
 
     @strawberry.field(
-        description="Every change of the category, oldest first (the first: as registered)."
+        description="Every change of the category in the order recorded (the first: as registered)."
     )
     async def category_changes(self, info: Info) -> list[LazyHouseholdCategoryChange]:
         return await many_by(
             ctx(info),
             model.HouseholdCategoryChange.household_id,
-            order_by=model.HouseholdCategoryChange.changed_on,
+            order_by=model.HouseholdCategoryChange.id,
         ).load(self.id)
 
     @strawberry.field(description="户籍地")

@@ -14,7 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select as sql_select
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
 
 import migrations
 from auth.passwords import verify_password
