@@ -16,7 +16,18 @@ from starlette.staticfiles import StaticFiles
 from auth import rules
 from models.organisations import Role
 from portal.labels import LABELS, label_filter, named_field
-from portal.pages import admin, agency, applications, bureau, enterprise, graduate, public, school
+from portal.pages import (
+    admin,
+    agency,
+    applications,
+    bureau,
+    enterprise,
+    graduate,
+    households,
+    organisations,
+    public,
+    school,
+)
 from portal.web import EXCEPTION_HANDLERS, templates
 
 HERE = Path(__file__).parent
@@ -89,6 +100,8 @@ def install_portal(app: Starlette) -> None:
             *graduate.ROUTES,
             *agency.ROUTES,
             *bureau.ROUTES,
+            *households.ROUTES,
+            *organisations.ROUTES,
             *admin.ROUTES,
             *applications.ROUTES,
             Route("/static/vendor/echarts.min.js", echarts),

@@ -53,6 +53,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     ),
     "school": (
         NavItem("学生台账", "/school"),
+        NavItem("登记学生", "/school/students/new"),
         NavItem("推荐与投递", "/school/referrals"),
         NavItem("订单班", "/school/classes"),
     ),
@@ -62,10 +63,16 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("专场招聘会", "/agency/fairs"),
         NavItem("一对一帮扶", "/agency/people"),
     ),
-    "bureau": (NavItem("区域看板", "/bureau"),),
+    "bureau": (
+        NavItem("区域看板", "/bureau"),
+        NavItem("摸底台账", "/bureau/people"),
+        NavItem("查找家庭", "/bureau/households"),
+        NavItem("入盟审核", "/bureau/members"),
+    ),
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (
         NavItem("成员审核", "/admin"),
+        NavItem("乡村振兴局", "/admin/bureaus"),
         NavItem("用户账号", "/admin/users"),
         NavItem("OAuth 客户端", "/admin/clients"),
         NavItem("联盟概况", "/"),
