@@ -67,6 +67,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
         NavItem("区域看板", "/bureau"),
         NavItem("摸底台账", "/bureau/people"),
         NavItem("查找家庭", "/bureau/households"),
+        NavItem("入学申请", "/bureau/transfers"),
         NavItem("入盟审核", "/bureau/members"),
     ),
     "graduate": (NavItem("我的就业", "/me"),),

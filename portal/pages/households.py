@@ -194,7 +194,33 @@ async def change_category(request: Request, form: FormData) -> Response:
     )
 
 
+async def transfers(request: Request) -> Response:
+    """入学申请: schools' requests for persons of the county they do not hold yet."""
+    await require_role(request, ROLE)
+    data = await operations.run(request, "TransfersToDecide")
+    return await render(
+        request,
+        "bureau/transfers.html",
+        transfers=[edge["node"] for edge in data["studentTransfers"]["edges"]],
+    )
+
+
+async def decide_transfer(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    accept = form.get("decision") == "accept"
+    reason = str(form.get("reason", "")).strip() or None
+    return await act(
+        request,
+        "DecideTransfer",
+        {"id": request.path_params["id"], "accept": accept, "reason": reason},
+        "/bureau/transfers",
+        "已同意，学生进入该校台账。" if accept else "已不同意，学校将看到理由。",
+    )
+
+
 ROUTES = [
+    Route("/bureau/transfers", transfers),
+    post("/bureau/transfers/{id}", decide_transfer),
     Route("/bureau/people", ledger),
     Route("/bureau/people/new", new_child),
     post("/bureau/people/new", record_child),
