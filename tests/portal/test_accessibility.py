@@ -77,6 +77,7 @@ ID_SOURCES = {
     "/agency/fairs/": "/agency/fairs",
     "/agency/people/": "/agency/people",
     "/bureau?region=": "/bureau",  # a sub-region's dashboard
+    "/bureau/people/": "/bureau/people",  # a child's census file
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
@@ -93,6 +94,10 @@ NOT_PAGES = {
     "/home": "redirects to the role's home",
     "/static/vendor/echarts.min.js": "a script",
     "/favicon.ico": "an image",
+    # Shown after approving a join request (a POST), for that member only; axe runs on both its
+    # states (the form, the one-time password) in tests/portal/test_ledgers.py.
+    "/bureau/members/{id}/account": "reached by approving a member; axe-checked in test_ledgers",
+    "/admin/members/{id}/account": "reached by approving a member; axe-checked in test_ledgers",
 }
 
 
