@@ -293,12 +293,14 @@ async def _ledger(info: Info, person: Any, field: str, person_column: Any) -> An
     return await one_by(ctx(info), person_column).load(person.id)
 
 
+LATEST_SURVEY_FIRST = model.EnrolmentIntention.survey_year.desc()
+"""One expression for every call: the loader is cached by it (a new one each time: N+1)."""
+
+
 async def _surveys(info: Info, person: Any, field: str) -> list[Any]:
     rules.require_read(ctx(info).viewer, "persons", field)
     return await many_by(
-        ctx(info),
-        model.EnrolmentIntention.person_id,
-        order_by=model.EnrolmentIntention.survey_year.desc(),
+        ctx(info), model.EnrolmentIntention.person_id, order_by=LATEST_SURVEY_FIRST
     ).load(person.id)
 
 
