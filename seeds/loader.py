@@ -40,9 +40,10 @@ async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
             existing = (
                 await connection.execute(select(func.count()).select_from(Person))
             ).scalar_one()
-            if existing and if_empty:
-                return f"database already holds {existing} persons; seed skipped"
-            if existing:
+            if (existing or not await _is_empty(connection)) and if_empty:
+                # A real alliance started with `yulu init` holds no persons at first.
+                return f"database already holds data ({existing} persons); seed skipped"
+            if existing or not await _is_empty(connection):
                 raise SystemExit("the database already holds data; seed an empty database")
             counts = await _insert_all(connection, scale)
             await _reset_sequences(connection)

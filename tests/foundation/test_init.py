@@ -10,6 +10,7 @@ import os
 import pty
 import select
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -112,6 +113,17 @@ async def test_init_loads_reference_data_and_the_first_administrator(empty_url: 
     assert again != 0 and "empty database" in shown
     assert "密码" not in shown, "a database that is not empty is refused before any prompt"
     assert len(await _users(empty_url)) == 1
+    # `make serve` runs `yulu seed --if-empty`: an alliance started with init gets no demo.
+    seeded = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "portal.cli", "seed", "--if-empty"],
+        env={**os.environ, "YULU_DATABASE_URL": empty_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert seeded.returncode == 0 and "seed skipped" in seeded.stdout, seeded.stderr
+    assert (await _counts(empty_url))["persons"] == 0
 
 
 async def test_init_refuses_weak_or_differing_passwords_and_writes_nothing(
