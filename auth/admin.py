@@ -41,7 +41,8 @@ class AdminError(ValueError):
         self.field = field
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str) -> None:
+    """The one password rule (sign-in accounts, the first administrator of ``yulu init``)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AdminError(
             f"the password needs at least {MIN_PASSWORD_LENGTH} characters",
@@ -62,7 +63,7 @@ def create_user(
 ) -> User:
     if not username or len(username) > 64:
         raise AdminError("the username must be 1 to 64 characters", "INVALID_USERNAME", "username")
-    _check_password(password)
+    check_password(password)
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise AdminError(f"user {username!r} exists", "USER_EXISTS", "username")
     user = User(
@@ -81,7 +82,7 @@ def create_user(
 def set_password(session: Session, username: str, password: str) -> User:
     """New password; also lifts the sign-in back-off. Whoever knew the old one may hold a session
     or tokens: they all end (see :func:`end_sessions_and_tokens`)."""
-    _check_password(password)
+    check_password(password)
     user = unlock_user(session, username)
     user.password_hash = passwords.hash_password(password)
     end_sessions_and_tokens(session, user)

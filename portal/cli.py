@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 import time
 from datetime import date
@@ -42,6 +43,31 @@ def _seed(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     summary = asyncio.run(loader.seed(get_settings().database_url, args.scale, args.if_empty))
     print(f"{summary} in {time.perf_counter() - started:.1f} s")
+
+
+def _init(args: argparse.Namespace) -> None:
+    from auth import admin
+    from seeds import loader
+
+    url = get_settings().database_url
+    try:
+        asyncio.run(loader.check_empty(url))
+        password = new_password(args.admin)
+        admin.check_password(password)
+        print(asyncio.run(loader.init(url, args.admin, password)))
+    except loader.NotEmpty as error:
+        sys.exit(f"yulu: {error}")
+    except admin.AdminError as error:
+        sys.exit(f"yulu: {error}; nothing was written")
+
+
+def new_password(username: str) -> str:
+    """Asked twice without echo (getpass: the terminal, or stdin when there is none), never
+    taken from the command line, where other users' `ps` and the shell history would see it."""
+    password = getpass.getpass(f"{username} 的密码 / password for {username}: ")
+    if password != getpass.getpass("再次输入 / again: "):
+        sys.exit("yulu: passwords differ; nothing was written")
+    return password
 
 
 def _backup(args: argparse.Namespace) -> None:
@@ -165,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--if-empty", action="store_true", help="do nothing if persons exist")
     seed.set_defaults(handler=_seed)
+    init = commands.add_parser(
+        "init",
+        help="start an alliance from zero: reference data and the first administrator "
+        "(password prompted) into an empty, migrated database",
+    )
+    init.add_argument("--admin", default="admin", help="the administrator's username")
+    init.set_defaults(handler=_init)
     backup = commands.add_parser(
         "backup", help="write a consistent backup of the database to a new file"
     )

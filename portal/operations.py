@@ -170,6 +170,15 @@ async def mutate(
     request: Request, name: str, variables: dict[str, Any]
 ) -> tuple[dict | None, list[dict]]:
     """A mutation's ``result`` and its user ``errors`` (every portal mutation has one payload)."""
+    payload, errors = await mutate_payload(request, name, variables)
+    return payload["result"], errors
+
+
+async def mutate_payload(
+    request: Request, name: str, variables: dict[str, Any]
+) -> tuple[dict, list[dict]]:
+    """The whole payload and its user ``errors``: for a payload answering more than ``result``
+    (a student record, or the transfer request filed instead)."""
     data = await run(request, name, variables)
     payload = next(iter(data.values()))
-    return payload["result"], payload["errors"]
+    return payload, payload["errors"]

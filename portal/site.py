@@ -25,6 +25,8 @@ from portal.pages import (
     enterprise,
     graduate,
     ledgers,
+    households,
+    organisations,
     public,
     school,
 )
@@ -100,6 +102,8 @@ def install_portal(app: Starlette) -> None:
             *graduate.ROUTES,
             *agency.ROUTES,
             *bureau.ROUTES,
+            *households.ROUTES,
+            *organisations.ROUTES,
             *admin.ROUTES,
             *applications.ROUTES,
             *ledgers.ROUTES,

@@ -54,6 +54,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     ),
     "school": (
         NavItem("学生台账", "/school"),
+        NavItem("登记学生", "/school/students/new"),
         NavItem("推荐与投递", "/school/referrals"),
         NavItem("订单班", "/school/classes"),
         NavItem("跟踪回访", "/school/follow-ups"),
@@ -72,6 +73,10 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     ),
     "bureau": (
         NavItem("区域看板", "/bureau"),
+        NavItem("摸底台账", "/bureau/people"),
+        NavItem("查找家庭", "/bureau/households"),
+        NavItem("入学申请", "/bureau/transfers"),
+        NavItem("入盟审核", "/bureau/members"),
         NavItem("成效评估", "/bureau/evaluation"),
         NavItem("风险预警", "/bureau/alerts"),
         NavItem("一对一帮扶", "/bureau/help"),
@@ -81,6 +86,7 @@ NAVIGATION: dict[str, tuple[NavItem, ...]] = {
     "graduate": (NavItem("我的就业", "/me"),),
     "admin": (
         NavItem("成员审核", "/admin"),
+        NavItem("乡村振兴局", "/admin/bureaus"),
         NavItem("用户账号", "/admin/users"),
         NavItem("OAuth 客户端", "/admin/clients"),
         NavItem("联盟概况", "/"),

@@ -236,7 +236,7 @@ async def create_bureau(ctx: Context, values: dict[str, Any]) -> Outcome[Organis
         await ctx.session.flush()
         return bureau
 
-    return await attempt(ctx, "createBureau", work, region_code=values.get("region_code"))
+    return await attempt(ctx, "createBureau", work)
 
 
 @dataclass

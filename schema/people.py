@@ -100,13 +100,13 @@ class Household:
         return await many_by(ctx(info), model.Person.household_id, "persons").load(self.id)
 
     @strawberry.field(
-        description="Every change of the category, oldest first (the first: as registered)."
+        description="Every change of the category in the order recorded (the first: as registered)."
     )
     async def category_changes(self, info: Info) -> list[LazyHouseholdCategoryChange]:
         return await many_by(
             ctx(info),
             model.HouseholdCategoryChange.household_id,
-            order_by=model.HouseholdCategoryChange.changed_on,
+            order_by=model.HouseholdCategoryChange.id,
         ).load(self.id)
 
     @strawberry.field(description="户籍地")
@@ -334,12 +334,14 @@ async def _ledger(info: Info, person: Any, field: str, person_column: Any) -> An
     return await one_by(ctx(info), person_column).load(person.id)
 
 
+LATEST_SURVEY_FIRST = model.EnrolmentIntention.survey_year.desc()
+"""One expression for every call: the loader is cached by it (a new one each time: N+1)."""
+
+
 async def _surveys(info: Info, person: Any, field: str) -> list[Any]:
     rules.require_read(ctx(info).viewer, "persons", field)
     return await many_by(
-        ctx(info),
-        model.EnrolmentIntention.person_id,
-        order_by=model.EnrolmentIntention.survey_year.desc(),
+        ctx(info), model.EnrolmentIntention.person_id, order_by=LATEST_SURVEY_FIRST
     ).load(person.id)
 
 

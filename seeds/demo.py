@@ -240,7 +240,7 @@ def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[
     """Yield ``(table, rows)`` batches for one scale; the same arguments give the same rows."""
     scale = SCALES[scale_name]
     rng = random.Random(RNG_SEED)
-    yield from _reference_rows()
+    yield from reference_rows()
     world = _world(rng)
     yield from _organisations(rng, scale, world)
     yield from _people(rng, scale, world)
@@ -254,7 +254,9 @@ def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[
 # ---------------------------------------------------------------- reference data
 
 
-def _reference_rows() -> Iterator[tuple[Table, list[dict]]]:
+def reference_rows() -> Iterator[tuple[Table, list[dict]]]:
+    """Regions (with the national root), east–west pairings, majors and occupations: what
+    ``yulu init`` loads alone into an empty database."""
     regions: list[dict[str, Any]] = [
         {
             "code": "000000",

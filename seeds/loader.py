@@ -8,13 +8,17 @@ from datetime import UTC, datetime, time
 
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import Session
 
 import models
+from auth import admin
 from auth.passwords import hash_password
 from models.alerts import Alert
 from models.db import create_engine
+from models.organisations import Role, User
 from models.people import EmploymentIntention, Person
 from models.positions import Position
+from models.regions import Region
 from models.tracking import AssistanceCase, EmploymentRecord
 from seeds import demo
 
@@ -38,9 +42,10 @@ async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
             existing = (
                 await connection.execute(select(func.count()).select_from(Person))
             ).scalar_one()
-            if existing and if_empty:
-                return f"database already holds {existing} persons; seed skipped"
-            if existing:
+            if (existing or not await _is_empty(connection)) and if_empty:
+                # A real alliance started with `yulu init` holds no persons at first.
+                return f"database already holds data ({existing} persons); seed skipped"
+            if existing or not await _is_empty(connection):
                 raise SystemExit("the database already holds data; seed an empty database")
             counts = await _insert_all(connection, scale)
             await _reset_sequences(connection)
@@ -48,6 +53,52 @@ async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
         await engine.dispose()
     total = sum(counts.values())
     return f"seeded scale {scale}: {total} rows ({counts['persons']} persons, {counts['positions']} positions)"
+
+
+class NotEmpty(Exception):
+    """``yulu init`` writes into an empty (migrated) database only."""
+
+
+async def _is_empty(connection: AsyncConnection) -> bool:
+    for table in (Region.__table__, User.__table__):
+        if (await connection.execute(select(func.count()).select_from(table))).scalar_one():
+            return False
+    return True
+
+
+async def check_empty(database_url: str) -> None:
+    """NotEmpty unless the database holds no region and no user (checked before the password is
+    asked for, so an operator is not prompted for nothing)."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            if not await _is_empty(connection):
+                raise NotEmpty("the database already holds data; init needs an empty database")
+    finally:
+        await engine.dispose()
+
+
+async def init(database_url: str, admin_username: str, password: str) -> str:
+    """A new alliance's first day: the reference data alone (regions, pairings, majors,
+    occupations) and the first administrator, in one transaction; returns a one-line summary."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            if not await _is_empty(connection):
+                raise NotEmpty("the database already holds data; init needs an empty database")
+            counts: Counter = Counter()
+            for table, rows in demo.reference_rows():
+                await connection.execute(insert(table), rows)
+                counts[table.name] += len(rows)
+            await connection.run_sync(
+                lambda sync: admin.create_user(
+                    Session(bind=sync), admin_username, password, role=Role.ADMIN
+                )
+            )
+    finally:
+        await engine.dispose()
+    loaded = ", ".join(f"{count} {name}" for name, count in counts.items())
+    return f"loaded {loaded}; administrator {admin_username} created"
 
 
 async def _insert_all(connection: AsyncConnection, scale: str) -> Counter:

@@ -1,7 +1,7 @@
 """jobs: background imports and exports whose state survives a restart
 
 Revision ID: 0015
-Revises: 0013, 0020
+Revises: 0013
 Create Date: 2026-12-01 11:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = ("0013", "0020")  # merges the people and federation branches here; the integrator re-chains
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 schedule (follow_up_dues), and relapse-risk alerts with their rules (alert_rules, defaults loaded)
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

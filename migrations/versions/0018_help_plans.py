@@ -2,7 +2,7 @@
 outcome / done_on: one-to-one help with a plan, typed actions due and done, a typed outcome
 
 Revision ID: 0018
-Revises: 0015, 0016
+Revises: 0016
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0018"
-down_revision = ("0015", "0016")  # merges the branches merged in here; the integrator re-chains
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """persons.id_number_hmac: the person key partners compute from the ID numbers they hold
 
 Revision ID: 0020
-Revises: 0012
+Revises: 0019
 Create Date: 2026-12-01 11:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from models.people import rekey_statement_and_rows
 
 revision = "0020"
-down_revision = "0012"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

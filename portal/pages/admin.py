@@ -17,10 +17,10 @@ from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import FALLBACK_ERROR, LABELS, options
 from portal.notices import home_notices
+from portal.pages import organisations
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "ADMIN"
-DECISIONS = {"APPROVED": "已批准{name}加入联盟。", "REJECTED": "已驳回{name}的入盟申请。"}
 GRANT_TYPES = (
     ("authorization_code", "授权码（authorization_code，需 PKCE）"),
     ("refresh_token", "刷新令牌（refresh_token）"),
@@ -52,15 +52,8 @@ async def pending_members(request: Request) -> Response:
 
 
 async def decide(request: Request, form: FormData) -> Response:
-    await require_role(request, ROLE)
-    decision = str(form.get("decision", ""))
-    if decision not in DECISIONS:
-        return redirect("/admin", "请选择批准或驳回。", request, failed=True)
-    name = str(form.get("name", "")) or "该单位"
-    variables = {"id": request.path_params["id"], "decision": decision}
-    return await act(
-        request, "DecideMembership", variables, "/admin", DECISIONS[decision].format(name=name)
-    )
+    """Approving offers the member's first account next (portal.pages.organisations)."""
+    return await organisations.decide(request, form, ROLE, "/admin")
 
 
 # --- OAuth clients and signing keys ----------------------------------------------------------

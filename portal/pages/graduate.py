@@ -5,7 +5,6 @@ positions (applied to in one click), referrals received (accepted or declined), 
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date
 
 from starlette.datastructures import FormData
@@ -15,20 +14,14 @@ from starlette.routing import Route
 
 from portal import operations, pickers
 from portal.actions import actions_by_id, move
-from portal.forms import FormErrors, FormSpec
+from portal.forms import FormErrors
+from portal.intentions import INTENTION_FORM, intention_input, intention_values
 from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
 
 ROLE = "GRADUATE"
 ACTIONS_URL = "/me/applications/move"
-INTENTION_FORM = FormSpec(
-    texts=("preferredTier", "certificates"),
-    integers=("graduationYear", "expectedSalary"),
-    lists=("occupationCodes", "regionCodes"),
-    flags=("wantsFurtherStudy", "wantsOwnBusiness", "seeking"),
-    required=("graduationYear",),
-)
 
 
 async def _my_file(request: Request) -> dict:
@@ -81,7 +74,7 @@ async def _home(
         actions=actions_by_id(user, others),
         actions_url=ACTIONS_URL,
         intention=intention
-        or _intention_values(person["employmentIntention"], person["certificates"]),
+        or intention_values(person["employmentIntention"], person["certificates"]),
         occupations=code_choices(choices["occupations"]),
         region_groups=regions,
         fairs=fairs["fairs"],
@@ -93,23 +86,6 @@ async def _home(
         query={"after": after},
         applied=applied,
     )
-
-
-def _intention_values(intention: dict | None, certificates: list[str]) -> dict:
-    """The stored intention (and the person's certificates) as the form's values."""
-    if intention is None:
-        return {
-            "seeking": True,
-            "occupationCodes": [],
-            "regionCodes": [],
-            "certificates": "、".join(certificates),
-        }
-    return {
-        **intention,
-        "occupationCodes": [o["code"] for o in intention["occupations"]],
-        "certificates": "、".join(certificates),
-        "regionCodes": [r["code"] for r in intention["regions"]],
-    }
 
 
 async def apply(request: Request, form: FormData) -> Response:
@@ -151,16 +127,6 @@ async def set_consent(request: Request, form: FormData) -> Response:
     )
 
 
-CERTIFICATE_SEPARATORS = re.compile(r"[、，,；;\s]+")
-
-
-def _intention_input(values: dict) -> dict:
-    """The form's values as the API's input: certificates typed as one line, 、-separated (the
-    form always shows the current ones, so a blank line clears them)."""
-    typed = values.get("certificates", "")
-    return {**values, "certificates": [c for c in CERTIFICATE_SEPARATORS.split(typed) if c]}
-
-
 async def save_intention(request: Request, form: FormData) -> Response:
     person = await _my_file(request)
     result, shown, errors = await submit(
@@ -168,7 +134,7 @@ async def save_intention(request: Request, form: FormData) -> Response:
         form,
         INTENTION_FORM,
         "SaveIntention",
-        lambda values: {"personId": person["id"], "input": _intention_input(values)},
+        lambda values: {"personId": person["id"], "input": intention_input(values)},
     )
     if result:
         return redirect("/me", "求职意向已保存。", request)

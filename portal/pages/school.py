@@ -16,6 +16,7 @@ from starlette.routing import Route
 from portal import operations, pickers
 from portal.actions import actions_by_id, move
 from portal.forms import FormErrors, FormSpec
+from portal.intentions import INTENTION_FORM, intention_input, intention_values
 from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.pages.help import HelpDesk
@@ -30,6 +31,24 @@ CLASS_FORM = FormSpec(
     dates=("startsOn", "endsOn"),
     required=("kind", "name", "cohortYear", "seats", "startsOn", "endsOn"),
 )
+STUDENT_IDENTITY = (
+    "name",
+    "idNumber",
+    "phone",
+    "education",
+    "householdRegion",
+    "householdCategory",
+    "registrationNumber",
+    "householdId",
+)
+STUDENT_FORM = FormSpec(
+    texts=(*STUDENT_IDENTITY, "majorCode"),
+    integers=("entryYear", "expectedGraduationYear"),
+    flags=("relocated",),
+    required=("name", "idNumber", "majorCode", "entryYear", "expectedGraduationYear"),
+)
+GRADUATE_FORM = FormSpec(integers=("graduationYear",))
+CLOSE_FORM = FormSpec(texts=("reason",), dates=("closedOn",), required=("closedOn", "reason"))
 FOLLOW_UP_FORM = FormSpec(
     texts=("status", "note", "endReason"),
     integers=("monthlyIncome",),
@@ -94,17 +113,24 @@ async def _person_page(
     values: dict,
     errors: FormErrors,
     status: int = 200,
+    *,
     destination: dict | None = None,
     destination_errors: FormErrors | None = None,
+    student_values: dict | None = None,
+    student_errors: FormErrors | None = None,
+    intention: dict | None = None,
+    intention_errors: FormErrors | None = None,
 ) -> Response:
     user = await require_role(request, ROLE)
-    data, regions = await asyncio.gather(
-        operations.run(request, "PersonFile", {"id": request.path_params["id"]}),
-        pickers.region_groups(request, user),
-    )
+    data = await operations.run(request, "PersonFile", {"id": request.path_params["id"]})
     if not data["node"]:
         raise HTTPException(404)
     person = data["node"]
+    choices, intention_choices, regions = await asyncio.gather(
+        operations.run(request, "StudentFormOptions"),
+        operations.run(request, "IntentionChoices"),
+        pickers.region_groups(request, user),
+    )
     return await render(
         request,
         "school/person.html",
@@ -117,10 +143,33 @@ async def _person_page(
         destination_kinds=DESTINATION_KINDS,
         end_reasons=options("end_reason"),
         regions=regions,
+        student=student_values or _student_values(person),
+        student_errors=student_errors or FormErrors(),
+        intention=intention
+        or intention_values(person["employmentIntention"], person["certificates"]),
+        intention_errors=intention_errors or FormErrors(),
         statuses=options("follow_up_status"),
+        educations=options("education"),
+        majors=code_choices(choices["majors"]),
+        occupations=code_choices(intention_choices["occupations"]),
+        region_groups=regions,
+        tiers=options("location_tier"),
+        today=date.today().isoformat(),
         actions=actions_by_id(user, person["applications"]),
         actions_url=f"/school/people/{person['id']}/applications",
     )
+
+
+def _student_values(person: dict) -> dict:
+    """The stored identity and record as the correction form's values (the ID number is the key
+    the upsert matches on: shown, not editable)."""
+    record = person["studentRecord"] or {}
+    return {
+        **{name: person.get(name) for name in ("name", "idNumber", "phone", "education")},
+        "majorCode": (record.get("major") or {}).get("code"),
+        "entryYear": record.get("entryYear"),
+        "expectedGraduationYear": record.get("expectedGraduationYear"),
+    }
 
 
 async def move_person_application(request: Request, form: FormData) -> Response:
@@ -168,6 +217,147 @@ async def record_destination(request: Request, form: FormData) -> Response:
     blank = {"onDate": date.today().isoformat(), "status": "EMPLOYED"}
     return await _person_page(
         request, blank, FormErrors(), 400, destination=shown, destination_errors=errors
+    )
+
+
+# --- enrolling, correcting, graduating, closing (ledger b → c) ----------------------------------
+
+
+def _student_variables(values: dict) -> dict:
+    identity = {name: values[name] for name in STUDENT_IDENTITY if values.get(name)}
+    identity["relocated"] = values.get("relocated", False)
+    record = {
+        name: values[name]
+        for name in ("majorCode", "entryYear", "expectedGraduationYear")
+        if name in values
+    }
+    return {"person": identity, "input": record}
+
+
+async def _student_form(
+    request: Request, user: dict, values: dict, errors: FormErrors, status: int = 200
+) -> Response:
+    choices, regions = await asyncio.gather(
+        operations.run(request, "StudentFormOptions"), pickers.region_groups(request, user)
+    )
+    return await render(
+        request,
+        "school/student_form.html",
+        status,
+        values=values,
+        errors=errors,
+        majors=code_choices(choices["majors"]),
+        educations=options("education"),
+        categories=options("household_category"),
+        region_groups=regions,
+    )
+
+
+async def new_student(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    year = date.today().year
+    blank = {
+        "entryYear": year,
+        "expectedGraduationYear": year + 3,
+        "householdCategory": "LIFTED",
+        "education": "JUNIOR_MIDDLE",
+        "householdId": request.query_params.get("household", ""),
+    }
+    return await _student_form(request, user, blank, FormErrors())
+
+
+def _recorded(result: dict) -> str:
+    if result.get("transfer"):
+        return (
+            "已提交入学申请：此人尚不是本校学生，由其户籍地县级乡村振兴局（或现就读学校）审批，"
+            "批准后进入本校台账。"
+        )
+    return "学籍已保存。"
+
+
+async def enrol_student(request: Request, form: FormData) -> Response:
+    """A new student: the school's own is updated; anyone else becomes a request (issue 11)."""
+    user = await require_role(request, ROLE)
+    values, errors = STUDENT_FORM.parse(form)
+    if not errors:
+        data, payload_errors = await operations.mutate_payload(
+            request, "RecordStudent", _student_variables(values)
+        )
+        if not payload_errors:
+            return redirect("/school", _recorded(data), request)
+        errors = FormErrors.from_payload(payload_errors, STUDENT_FORM.names)
+    return await _student_form(request, user, STUDENT_FORM.values(form), errors, status=400)
+
+
+async def correct_student(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    values, errors = STUDENT_FORM.parse(form)
+    if not errors:
+        _data, payload_errors = await operations.mutate_payload(
+            request, "RecordStudent", _student_variables(values)
+        )
+        if not payload_errors:
+            return redirect(f"/school/people/{person_id}", "学生信息已更正。", request)
+        errors = FormErrors.from_payload(payload_errors, STUDENT_FORM.names)
+    return await _person_page(
+        request,
+        {},
+        FormErrors(),
+        status=400,
+        student_values=STUDENT_FORM.values(form),
+        student_errors=errors,
+    )
+
+
+async def graduate_student(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    values, errors = GRADUATE_FORM.parse(form)
+    back = f"/school/people/{person_id}"
+    if errors:
+        return redirect(back, "毕业年份须填写整数。", request, failed=True)
+    return await act(
+        request,
+        "GraduateStudent",
+        {"personId": person_id, **values},
+        back,
+        "已办理毕业，转入毕业生求职意向清单（清单三）。",
+    )
+
+
+async def close_student(request: Request, form: FormData) -> Response:
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    values, errors = CLOSE_FORM.parse(form)
+    back = f"/school/people/{person_id}"
+    if errors:
+        return redirect(back, "请填写注销日期和原因。", request, failed=True)
+    return await act(
+        request,
+        "CloseStudentRecord",
+        {"personId": person_id, "input": values},
+        back,
+        "学籍已注销（退学），记录保留。",
+    )
+
+
+async def save_intention(request: Request, form: FormData) -> Response:
+    """The graduate's intention as their school records it: the same form and mutation as the
+    graduate's own page (desired occupations and regions, certificates)."""
+    await require_role(request, ROLE)
+    person_id = request.path_params["id"]
+    result, shown, errors = await submit(
+        request,
+        form,
+        INTENTION_FORM,
+        "SaveIntention",
+        lambda values: {"personId": person_id, "input": intention_input(values)},
+    )
+    if result:
+        return redirect(f"/school/people/{person_id}", "求职意向已保存。", request)
+    return await _person_page(
+        request, {}, FormErrors(), status=400, intention=shown, intention_errors=errors
     )
 
 
@@ -307,7 +497,13 @@ HELP = HelpDesk(ROLE, "/school/help", "一对一帮扶：本校学生和毕业�
 
 ROUTES = [
     Route("/school", ledger),
+    Route("/school/students/new", new_student),
+    post("/school/students/new", enrol_student),
     Route("/school/people/{id}", person_file),
+    post("/school/people/{id}/record", correct_student),
+    post("/school/people/{id}/graduate", graduate_student),
+    post("/school/people/{id}/close", close_student),
+    post("/school/people/{id}/intention", save_intention),
     post("/school/people/{id}/follow-ups", record_follow_up),
     post("/school/people/{id}/destination", record_destination),
     post("/school/people/{id}/applications", move_person_application),

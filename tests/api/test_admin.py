@@ -22,6 +22,7 @@ from models.oauth import KeyState, OAuthClient, RefreshToken, SigningKey
 from models.organisations import Organisation, OrganisationKind, Role, User
 from models.people import Person
 from resolvers.ids import to_global_id
+from seeds import identity
 from tests.api.conftest import ALL_SCOPES, member
 
 ADMIN_SCOPES = ALL_SCOPES | {scopes.ADMIN}
@@ -39,6 +40,8 @@ UNLOCK = """mutation($username: String!) { unlockUser(username: $username) {
   result { username locked failedLogins } errors { field code message } } }"""
 DEACTIVATE = """mutation($username: String!) { deactivateUser(username: $username) {
   result { username isActive } errors { field code message } } }"""
+CREATE_BUREAU = """mutation($input: BureauInput!) { createBureau(input: $input) {
+  result { id membership region { code level } } errors { field code } } }"""
 ROTATE = "mutation { rotateSigningKeys { result { kid state } errors { field code message } } }"
 DELETE_CLIENT = """mutation($clientId: String!) { deleteOAuthClient(clientId: $clientId) {
   result { clientId } errors { field code message } } }"""
@@ -58,6 +61,17 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "unlockUser": (UNLOCK, {"username": "no-such-user"}),
     "deactivateUser": (DEACTIVATE, {"username": "no-such-user"}),
     "rotateSigningKeys": (ROTATE, {}),
+    "createBureau": (
+        CREATE_BUREAU,
+        {
+            "input": {
+                "name": "探测局",
+                "creditCode": "bad",
+                "regionCode": "500229",
+                "level": "COUNTY",
+            }
+        },
+    ),
 }
 
 
@@ -558,3 +572,28 @@ async def test_admin_still_sees_persons_masked(run, session):
         "phone": mask_phone(person.phone),
     }
     assert not context.audit.reads
+
+
+async def test_admins_create_bureaus_at_the_regions_level(run, session):
+    """Issue 12: level and region must agree; a grouping (市辖区) or an unknown code is refused."""
+    credit = identity.credit_code("bureau", "500230", 97_000_001)
+    for region, level, code in (
+        ("500230", "CITY", "LEVEL_MISMATCH"),
+        ("500100", "CITY", "GROUPING"),  # 重庆市市辖区: the code table's grouping
+        ("999999", "COUNTY", "UNKNOWN_REGION"),
+    ):
+        values = {"name": "局", "creditCode": credit, "regionCode": region, "level": level}
+        data, errors, _ = await run(CREATE_BUREAU, ADMIN, input=values)
+        assert errors is None
+        assert code in [e["code"] for e in data["createBureau"]["errors"]], (region, level)
+    values = {
+        "name": "丰都县乡村振兴局",
+        "creditCode": credit,
+        "regionCode": "500230",
+        "level": "COUNTY",
+    }
+    data, errors, _ = await run(CREATE_BUREAU, ADMIN, input=values)
+    assert errors is None and data["createBureau"]["errors"] == []
+    assert data["createBureau"]["result"]["membership"] == "APPROVED"
+    stored = await session.scalar(select(Organisation).where(Organisation.credit_code == credit))
+    assert (stored.kind, stored.region_code) == (OrganisationKind.BUREAU, "500230")

@@ -6,10 +6,12 @@ number of statements."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from stdnum.cn import ric
 
 from auth.viewer import Viewer
-from models.organisations import Organisation, Role
+from models.organisations import Organisation, OrganisationKind, Role
+from models.people import EnrolmentIntention, Household, Person
 from models.regions import RegionLevel
 from tests.api.conftest import ALL_SCOPES, counting
 
@@ -83,3 +85,61 @@ async def test_queue_statements_do_not_grow_with_rows(run, engine, session, name
     print(f"\n{name}: rows/statements {counts}")
     assert counts[10][0] == 10 and counts[40][0] > 10
     assert counts[10][1] == counts[40][1]
+CENSUS = """query($n: Int) { persons(first: $n, ledger: INTENTIONS) { edges { node {
+    name enrolmentIntention { surveyYear } enrolmentIntentions { surveyYear preferredMajor { name } }
+    household { registrationNumber region { name } members { id studentRecord { status } }
+                categoryChanges { toCategory changedOn } } } } } }"""
+"""(Members' personal fields are left out: a member already shown on the page is a loader cache
+hit, so one statement more or less would depend on which siblings share the page.)"""
+
+
+RECORD = """mutation($person: PersonIdentityInput!, $input: EnrolmentIntentionInput!) {
+  upsertEnrolmentIntention(person: $person, input: $input) { errors { code message } } }"""
+
+
+async def test_census_statements_do_not_grow_with_rows(run, engine, session):
+    """The county's census: survey years, the household's members and category history."""
+    county, organisation_id = (
+        await session.execute(
+            select(Household.region_code, Organisation.id)
+            .join(Person, Person.household_id == Household.id)
+            .join(EnrolmentIntention, EnrolmentIntention.person_id == Person.id)
+            .join(Organisation, Organisation.region_code == Household.region_code)
+            .where(Organisation.kind == OrganisationKind.BUREAU)
+            .group_by(Household.region_code, Organisation.id)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+    ).one()
+    viewer = Viewer(
+        role=Role.BUREAU,
+        organisation_id=organisation_id,
+        region_code=county,
+        region_level=RegionLevel.COUNTY,
+        scopes=ALL_SCOPES,
+    )
+    for serial in range(24):  # 12 households of two children: rolled back with the session
+        first_17 = f"{county}20110101{serial + 600:03d}"
+        person = {
+            "name": f"普查{serial}",
+            "idNumber": first_17 + ric.calc_check_digit(first_17 + "?"),
+            "householdRegion": county,
+            "householdCategory": "UNSTABLE",
+            "registrationNumber": f"QC-{serial // 2}",
+        }
+        data, errors, _ = await run(
+            RECORD, viewer, person=person, input={"surveyYear": 2026, "wantsVocational": True}
+        )
+        assert errors is None and data["upsertEnrolmentIntention"]["errors"] == [], data
+    await run(CENSUS, viewer, n=1)
+    counts = {}
+    for rows in (5, 20):
+        with counting(engine) as statements:
+            data, errors, _ = await run(CENSUS, viewer, n=rows)
+        assert errors is None, errors
+        edges = data["persons"]["edges"]
+        assert all(edge["node"]["household"] for edge in edges), "the county sees its households"
+        counts[rows] = (len(edges), statements.count)
+    print(f"\ncensus: rows/statements {counts}")
+    assert counts[5][0] == 5 and counts[20][0] > 5
+    assert counts[5][1] == counts[20][1]

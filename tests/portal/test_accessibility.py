@@ -88,6 +88,7 @@ ID_SOURCES = {
     "/bureau/help/": "/bureau/help",
     "/bureau?region=": "/bureau",  # a sub-region's dashboard
     "/ledgers/jobs/": "/ledgers",  # the school's import checked in the visits fixture
+    "/bureau/people/": "/bureau/people",  # a child's census file
 }
 NOT_PAGES = {
     "/healthz": "JSON health check",
@@ -108,6 +109,10 @@ NOT_PAGES = {
     "/ledgers/templates/{kind}": "an .xlsx file",
     "/ledgers/jobs/{id:int}/progress": "JSON for the job page's progress bar",
     "/ledgers/jobs/{id:int}/file": "an .xlsx file",
+    # Shown after approving a join request (a POST), for that member only; axe runs on both its
+    # states (the form, the one-time password) in tests/portal/test_census.py.
+    "/bureau/members/{id}/account": "reached by approving a member; axe-checked in test_census",
+    "/admin/members/{id}/account": "reached by approving a member; axe-checked in test_census",
 }
 
 

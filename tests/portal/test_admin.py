@@ -25,6 +25,9 @@ async def test_admin_approves_and_rejects_join_requests(page: Page) -> None:
 
     await page.get_by_role("button", name=f"批准 {first}").click()
     await expect(page.get_by_role("status")).to_contain_text(f"已批准{first}加入联盟")
+    # Approving offers the member's first account; the request list no longer holds it.
+    await expect(page.get_by_role("heading", name=f"{first} · 开设第一个登录账号")).to_be_visible()
+    await page.goto("/admin")
     await expect(page.locator(".items h3", has_text=first)).to_have_count(0)
 
     await page.get_by_role("button", name=f"驳回 {second}").click()
