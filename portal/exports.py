@@ -168,7 +168,7 @@ EXPORTS: dict[str, ListExport] = {
         ListExport(
             "census",
             "摸底台账",
-            "CensusLedger",
+            "CensusExport",
             ("persons",),
             (
                 (Column("姓名", 10), lambda n: n["name"]),

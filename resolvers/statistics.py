@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 
 from auth import rules
-from models.base import AnyColumn
 from models.organisations import Membership, Organisation, OrganisationKind
 from models.people import (
     MONITORED_CATEGORIES,

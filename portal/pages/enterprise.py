@@ -156,7 +156,9 @@ def _editable_values(position: dict) -> dict:
 async def edit_position(request: Request) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionForEditing")
-    return await position_form_page(request, user, _editable_values(position), FormErrors(), position)
+    return await position_form_page(
+        request, user, _editable_values(position), FormErrors(), position
+    )
 
 
 async def update_position(request: Request, form: FormData) -> Response:

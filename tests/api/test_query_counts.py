@@ -85,6 +85,8 @@ async def test_queue_statements_do_not_grow_with_rows(run, engine, session, name
     print(f"\n{name}: rows/statements {counts}")
     assert counts[10][0] == 10 and counts[40][0] > 10
     assert counts[10][1] == counts[40][1]
+
+
 CENSUS = """query($n: Int) { persons(first: $n, ledger: INTENTIONS) { edges { node {
     name enrolmentIntention { surveyYear } enrolmentIntentions { surveyYear preferredMajor { name } }
     household { registrationNumber region { name } members { id studentRecord { status } }
