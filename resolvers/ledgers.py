@@ -1514,7 +1514,9 @@ def _parse_row(
         cell = _text(raw)
         if cell == "":
             if kind_field.required:
-                row.refuse(kind_field.header, "REQUIRED", "必填。")
+                row.refuse(
+                    kind_field.header, "REQUIRED", f"{kind_field.header}为必填项，本行为空。"
+                )
             continue
         try:
             row.values[kind_field.key] = kind_field.parse(cell, raw)
