@@ -340,7 +340,7 @@ _TRACKING_MUTATIONS = frozenset({"recordFollowUp"}) | _HELP_MUTATIONS
 _POSITION_MUTATIONS = frozenset(
     {"createPosition", "updatePosition", "openPosition", "closePosition"}
 )
-POSTABLE_KINDS: dict[Role, frozenset[PositionKind]] = {
+POSTABLE_KINDS: dict[Role | None, frozenset[PositionKind]] = {
     Role.ENTERPRISE: frozenset(PositionKind),
     # Bureaus post the places of last resort the programme names: 公益性岗位 and 见习岗位.
     Role.BUREAU: frozenset({PositionKind.PUBLIC_WELFARE, PositionKind.INTERNSHIP}),

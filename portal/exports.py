@@ -318,7 +318,7 @@ async def export_workbook(ctx: Context, name: str, variables: dict[str, Any]) ->
     export = EXPORTS[name]
     nodes = await _pages(ctx, export, variables)
     columns = [column for column, _ in export.columns]
-    rows = ([cell(node) for _, cell in export.columns] for node in nodes)
+    rows = [[cell(node) for _, cell in export.columns] for node in nodes]
     return write_workbook([Sheet(export.title, columns, rows)]), len(nodes)
 
 

@@ -129,6 +129,7 @@ class Context:
         """Drop every ORM object and loader cache of this context: a long job (a 100,000-row
         import) calls it between batches so that it never holds more than one batch. Pending
         changes must have been flushed."""
+        assert isinstance(self.session, SerialSession)  # what __post_init__ makes of any session
         self.session.session.expunge_all()
         self._loaders.clear()
 

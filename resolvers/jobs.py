@@ -20,9 +20,9 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.acting import viewer_of
@@ -81,7 +81,7 @@ async def requeue(
         .where(Job.id == job_id, Job.step == from_step, Job.state == JobState.DONE)
         .values(step=to_step, state=JobState.QUEUED, progress_done=0, worker=None)
     )
-    return moved.rowcount == 1
+    return cast("CursorResult[Any]", moved).rowcount == 1
 
 
 async def claim(session: AsyncSession, job_id: int, worker: str) -> bool:
@@ -101,7 +101,7 @@ async def claim(session: AsyncSession, job_id: int, worker: str) -> bool:
         )
     )
     await session.commit()
-    return claimed.rowcount == 1
+    return cast("CursorResult[Any]", claimed).rowcount == 1
 
 
 async def claimable(session: AsyncSession) -> list[int]:

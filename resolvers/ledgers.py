@@ -57,7 +57,7 @@ from models.positions import Position, PositionKind, position_majors
 from models.regions import Region, RegionLevel, subtree_bounds
 from models.tracking import FollowUp, FollowUpStatus
 from resolvers import audit, jobs, people, positions, tracking, transfers
-from resolvers.context import Context
+from resolvers.context import Context, SerialSession
 from resolvers.ids import to_global_id
 from resolvers.outcomes import Outcome, sane_years, today
 from resolvers.workbooks import (
@@ -771,7 +771,7 @@ def _household_key(index: int, row: Row) -> tuple[str, str]:
     return (row.values["household_region"], row.values.get("registration_number") or f"#{index}")
 
 
-async def _reserve_ids(ctx: Context, model: type, count: int) -> list[int]:
+async def _reserve_ids(ctx: Context, model: type[Any], count: int) -> list[int]:
     """``count`` new primary keys of ``model``'s table, so that a batch is inserted with one
     executemany (an INSERT ... RETURNING of many rows comes back one statement a row on SQLite,
     whose RETURNING order is not guaranteed). PostgreSQL: from the table's sequence. SQLite: after
@@ -786,7 +786,7 @@ async def _reserve_ids(ctx: Context, model: type, count: int) -> list[int]:
             )
         )
         return list(reserved)
-    largest = await ctx.session.scalar(select(func.coalesce(func.max(model.id), 0)))
+    largest: int = await ctx.session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0
     return list(range(largest + 1, largest + 1 + count))
 
 
@@ -1157,7 +1157,7 @@ INTENTIONS = LedgerKind(
 # --- positions: enterprises -------------------------------------------------------------------
 
 
-def _position_key(values: dict[str, Any]) -> Hashable:
+def _position_key(values: dict[str, Any]) -> tuple[Any, ...]:
     return (values["title"], values["region_code"], values["valid_from"])
 
 
@@ -1587,6 +1587,7 @@ async def run(
         return report
     ctx.audit.operation = f"import:{kind.name}"
     if commit:
+        assert isinstance(ctx.session, SerialSession)  # what Context makes of any session
         await ctx.session.lock_for_writing()
     catalogues = await Catalogues.load(ctx)
     seen: dict[Hashable, int] = {}

@@ -466,6 +466,7 @@ async def _update_household(ctx: Context, person: Person, identity: dict[str, An
         person.household_id = joined.id
         return
     row = await ctx.session.get(Household, person.household_id)
+    assert row is not None  # persons.household_id is a foreign key
     if identity.get("household_region") is not None:
         row.region_code = identity["household_region"]
     if identity.get("relocated") is not None:

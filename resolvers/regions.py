@@ -176,7 +176,7 @@ class SubRegionKey:
     def key_of(self, child: Region) -> str:
         return child.code if child.code[:4] in self.grouped else child.code[: self.length]
 
-    def key(self, column: ColumnElement[str]) -> ColumnElement[str]:
+    def key(self, column: AnyColumn) -> ColumnElement[str]:
         prefix = func.substr(column, 1, self.length)
         if not self.grouped:
             return prefix

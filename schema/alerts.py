@@ -35,12 +35,14 @@ if TYPE_CHECKING:
     from schema.people import Person
     from schema.tracking import AssistanceCase
 
-AlertKind = strawberry.enum(
-    model.AlertKind,
+AlertKind = model.AlertKind
+strawberry.enum(
+    AlertKind,
     description="JOB_LOST 失业, INCOME_BELOW_FLOOR 收入低于下限, INCOME_DROP 收入明显下降, "
     "NO_FOLLOW_UP 长期未回访, MONITORED_NOT_EMPLOYED 监测户毕业生未就业.",
 )
-AlertState = strawberry.enum(model.AlertState)
+AlertState = model.AlertState
+strawberry.enum(AlertState)
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyCase = Annotated["AssistanceCase", strawberry.lazy("schema.tracking")]

@@ -21,13 +21,15 @@ from schema.tracking import EndReason
 if TYPE_CHECKING:
     from schema.people import Person
 
-DestinationKind = strawberry.enum(
-    model.DestinationKind,
+DestinationKind = model.DestinationKind
+strawberry.enum(
+    DestinationKind,
     description="毕业去向: ALLIANCE_JOB 联盟内就业, OTHER_JOB 其他单位就业, FLEXIBLE 灵活就业, "
     "OWN_BUSINESS 自主创业, FURTHER_STUDY 升学, MILITARY 应征入伍, PUBLIC_WELFARE 公益性岗位, "
     "NOT_EMPLOYED 待就业, NOT_SEEKING 暂不就业.",
 )
-DestinationSource = strawberry.enum(model.DestinationSource)
+DestinationSource = model.DestinationSource
+strawberry.enum(DestinationSource)
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 

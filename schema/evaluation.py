@@ -149,7 +149,7 @@ class Evaluation:
     async def published(self, info: Info) -> PublishedEvaluation | None:
         snapshot = await resolve.latest_snapshot(ctx(info), self.live.region_code, self.live.year)
         # The snapshot row itself: the type's fields read its columns.
-        return snapshot  # type: ignore[return-value]
+        return snapshot
 
 
 @strawberry.type

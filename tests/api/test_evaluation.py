@@ -186,6 +186,7 @@ class Fixture:
     def __init__(self, session) -> None:
         self.session = session
         self.serial = count(1)
+        self.persons: dict[int, int] = {}
 
     async def add(self, model, **values) -> int:
         result = await self.session.execute(insert(model).values(**values).returning(model.id))

@@ -81,7 +81,7 @@ async def _users(url: str) -> list[tuple[str, Role, str]]:
             rows = await connection.execute(
                 sql_select(User.username, User.role, User.password_hash)
             )
-            return [tuple(row) for row in rows]
+            return [(row.username, row.role, row.password_hash) for row in rows]
     finally:
         await engine.dispose()
 

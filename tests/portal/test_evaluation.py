@@ -58,7 +58,7 @@ async def test_a_bureau_publishes_a_year_and_exports_both_files(page: Page, tmp_
     assert sheets.sheet_names == ["成效评估", "指标说明"]
     rows = sheets.get_sheet_by_name("成效评估").to_python()
     assert rows[0][:3] == ["地区", "代码", "毕业生"]
-    assert rows[1][:2] == ["重庆市", "500000"] and int(rows[1][2]) == int(cohort)
+    assert rows[1][:2] == ["重庆市", "500000"] and rows[1][2] == int(cohort)
     assert "城口县" in [row[0] for row in rows] and "市辖区" not in [row[0] for row in rows]
 
     document = await _download(page, "下载打印版（PDF）", tmp_path)

@@ -10,6 +10,8 @@ Expected values come from plain SQL on the alliance's database, never from the c
 # ruff: noqa: F811 (``ledger`` is the imported module fixture each test takes)
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.authz.alliance import NOT_PERSONAL
@@ -172,7 +174,7 @@ async def test_side_doors_find_nothing(ledger, family):
     # Another school, another county, and the county itself without personal:read: the same
     # answer for the family's numbers as for numbers nobody holds.
     for viewer, scope in ((RIVAL, None), (OTHER_COUNTY, None), ("school", None)):
-        answers = [
+        answers: list[Any] = [
             payload(lookup(ledger, viewer, scope, **arguments), "households")
             for arguments in (
                 {"number": family["number"]},

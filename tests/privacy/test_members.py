@@ -43,11 +43,11 @@ async def alliance(tmp_path_factory):
         running.tokens[("admin", ADMIN_SCOPES)] = await mint_access_token(
             AuthConfig.from_settings(settings), running.database_url, "admin", ADMIN_SCOPES
         )
-        running.engine = create_engine(running.database_url)
+        running.engine = create_engine(running.database_url)  # type: ignore[attr-defined]  # this module's own handle on the shared fixture
         try:
             yield running
         finally:
-            await running.engine.dispose()
+            await running.engine.dispose()  # type: ignore[attr-defined]
 
 
 async def _rows(alliance, sql: str, **params) -> list[dict]:
