@@ -12,7 +12,6 @@ commit together at the end; a request that fails before that leaves nothing behi
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 import orjson
@@ -25,6 +24,8 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from auth.viewer import ANONYMOUS
+from models.metrics import GRAPHQL_ERRORS
+from models.telemetry import current_request_id, note_operation
 from resolvers.context import Context
 from schema.api import build_schema
 from schema.extensions import NUL_MESSAGE, SERVICE_UNAVAILABLE, contains_nul, public_errors
@@ -131,6 +132,8 @@ async def _post_parameters(request: Request) -> dict[str, Any]:
 def _encode(
     payload: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
+    for error in payload.get("errors") or ():
+        GRAPHQL_ERRORS.labels((error.get("extensions") or {}).get("code") or "NONE").inc()
     return Response(
         orjson.dumps(payload),
         status_code=status,
@@ -190,7 +193,7 @@ def failure_before_endpoint(request: Request, error: BaseException) -> Response:
     """``failure_response`` for a request that failed in a middleware (the bearer-token check
     reads the database), in the media type the client accepts."""
     return failure_response(
-        error, uuid.uuid4().hex, negotiate(request.headers.get("accept")) or JSON
+        error, current_request_id(), negotiate(request.headers.get("accept")) or JSON
     )
 
 
@@ -205,12 +208,18 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         if request.method == "GET"
         else {OperationType.QUERY, OperationType.MUTATION}
     )
+    operation_name = parameters["operation_name"]
+    note_operation(operation_name)
     async with request.app.state.sessions() as session:
         context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
         try:
-            result = await schema.execute(
-                context_value=context, allowed_operation_types=allowed, **parameters
-            )
+            with request.app.state.tracer.start_as_current_span(
+                f"graphql {operation_name or 'anonymous operation'}",
+                attributes={"graphql.operation.name": operation_name or ""},
+            ):
+                result = await schema.execute(
+                    context_value=context, allowed_operation_types=allowed, **parameters
+                )
             await context.session.settled()
             errors = public_errors(result.errors or [], context.request_id)
             if _unavailable(errors):  # whatever ran is rolled back with the session
