@@ -3,6 +3,8 @@ an account-wide slow-down."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -41,6 +43,8 @@ USERNAME_LENGTH = 64  # users.username; a longer name typed is no account, kept 
 
 
 def hash_password(password: str) -> str:
+    """Argon2id: about 50 ms of CPU by design. In a request, call it through
+    ``asyncio.to_thread`` (``verified`` does), never on the event loop."""
     return _hasher.hash(password)
 
 
@@ -49,6 +53,28 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    right: bool
+    new_hash: str | None = None  # the password hashed again under today's parameters
+
+
+def verify_and_rehash(password_hash: str | None, password: str) -> Verdict:
+    if not verify_password(password_hash, password):
+        return Verdict(False)
+    assert password_hash is not None
+    if _hasher.check_needs_rehash(password_hash):
+        return Verdict(True, hash_password(password))
+    return Verdict(True)
+
+
+async def verified(password_hash: str | None, password: str) -> Verdict:
+    """``verify_and_rehash`` in a worker thread: Argon2 holds the GIL-free C code for ~50 ms, and
+    on the event loop eight wrong sign-ins at once would stall every other request (the probes
+    included) for the better part of a second."""
+    return await asyncio.to_thread(verify_and_rehash, password_hash, password)
 
 
 def _lock_end(session: Session, username: str, source: str, now: datetime) -> datetime | None:
@@ -102,7 +128,7 @@ def record_failure(
         user.locked_until = lock_end
 
 
-def record_success(session: Session, user: User, source: str, password: str) -> None:
+def record_success(session: Session, user: User, source: str, new_hash: str | None) -> None:
     """The owner is in: their own mistypes from this address, and the account-wide count, go."""
     session.execute(
         delete(SignInFailure).where(
@@ -111,8 +137,8 @@ def record_success(session: Session, user: User, source: str, password: str) -> 
     )
     user.failed_logins = 0
     user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if new_hash is not None:
+        user.password_hash = new_hash
 
 
 def forget_failures(session: Session, user: User) -> None:

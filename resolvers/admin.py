@@ -8,6 +8,7 @@ never reach the audit log: it records which client or user was managed, not with
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,14 @@ def _rejected(error: admin.AdminError, field_names: dict[str, str] | None = None
             MESSAGES.get(error.code, "无法完成此操作。"),
         )
     )
+
+
+async def _hashed(password: str) -> admin.HashedPassword:
+    """The new password checked and hashed in a worker thread: Argon2 never runs on the loop."""
+    try:
+        return await asyncio.to_thread(admin.hashed_password, password)
+    except admin.AdminError as error:
+        raise _rejected(error, None) from error
 
 
 async def _run(
@@ -242,11 +251,12 @@ async def _check_new_user(ctx: Context, values: dict[str, Any]) -> tuple[int | N
 async def create_user(ctx: Context, values: dict[str, Any]) -> Outcome[User]:
     async def work() -> User:
         organisation_id, person_id = await _check_new_user(ctx, values)
+        password = await _hashed(values["password"])
         return await _run(
             ctx,
             admin.create_user,
             values["username"],
-            values["password"],
+            password,
             role=Role(values["role"]),
             display_name=values.get("display_name"),
             organisation_id=organisation_id,
@@ -260,7 +270,7 @@ async def create_user(ctx: Context, values: dict[str, Any]) -> Outcome[User]:
 
 async def reset_password(ctx: Context, username: str, password: str) -> Outcome[User]:
     async def work() -> User:
-        return await _run(ctx, admin.set_password, username, password)
+        return await _run(ctx, admin.set_password, username, await _hashed(password))
 
     return await attempt(ctx, "resetPassword", work, username=username)
 
