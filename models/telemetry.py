@@ -88,6 +88,11 @@ def note_viewer(user_id: int | None, role: str | None) -> None:
         record.viewer_id, record.viewer_role = user_id, role
 
 
+def current_operation() -> str | None:
+    record = _current.get()
+    return record.operation if record else None
+
+
 def note_operation(name: str | None) -> None:
     record = _current.get()
     if record is not None and name:

@@ -47,11 +47,13 @@ def create_app(
     check_production(settings)
     if tracer_provider is None and settings.otlp_endpoint:
         tracer_provider = otlp_tracer_provider(settings.otlp_endpoint)
+        # Process-wide (every httpx client), so only for the service's own exporter: a test's
+        # provider would otherwise trace the test's own requests too.
+        trace_outgoing_http(tracer_provider)
     engine = create_engine(settings.database_url)
     watch_pool(engine)
     if tracer_provider is not None:
         trace_sql(engine, tracer_provider)
-        trace_outgoing_http(tracer_provider)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):

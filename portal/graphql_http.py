@@ -25,7 +25,7 @@ from strawberry.types.graphql import OperationType
 
 from auth.viewer import ANONYMOUS
 from models.metrics import GRAPHQL_ERRORS
-from models.telemetry import current_request_id, note_operation
+from models.telemetry import current_operation, current_request_id, note_operation
 from resolvers.context import Context
 from schema.api import build_schema
 from schema.extensions import NUL_MESSAGE, SERVICE_UNAVAILABLE, contains_nul, public_errors
@@ -213,13 +213,14 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
     async with request.app.state.sessions() as session:
         context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
         try:
-            with request.app.state.tracer.start_as_current_span(
-                f"graphql {operation_name or 'anonymous operation'}",
-                attributes={"graphql.operation.name": operation_name or ""},
-            ):
+            with request.app.state.tracer.start_as_current_span("graphql") as span:
                 result = await schema.execute(
                     context_value=context, allowed_operation_types=allowed, **parameters
                 )
+                # The name the document gave the operation (operationName may be absent).
+                named = current_operation() or operation_name
+                span.update_name(f"graphql {named or 'anonymous operation'}")
+                span.set_attribute("graphql.operation.name", named or "")
             await context.session.settled()
             errors = public_errors(result.errors or [], context.request_id)
             if _unavailable(errors):  # whatever ran is rolled back with the session
