@@ -8,7 +8,6 @@ never reach the audit log: it records which client or user was managed, not with
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from stdnum.cn import ric
 
-from auth import admin, rules
+from auth import admin, passwords, rules
 from models.oauth import OAuthClient, SigningKey
 from models.organisations import Organisation, OrganisationKind, Role, User
 from models.people import Person
@@ -77,7 +76,7 @@ def _rejected(error: admin.AdminError, field_names: dict[str, str] | None = None
 async def _hashed(password: str) -> admin.HashedPassword:
     """The new password checked and hashed in a worker thread: Argon2 never runs on the loop."""
     try:
-        return await asyncio.to_thread(admin.hashed_password, password)
+        return await passwords.hashed_off_the_loop(admin.hashed_password, password)
     except admin.AdminError as error:
         raise _rejected(error, None) from error
 

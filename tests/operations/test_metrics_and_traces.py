@@ -111,7 +111,7 @@ def test_every_sql_statement_is_a_span_inside_the_operation_and_the_callers_trac
         lambda _conn, _cursor, statement, *_rest: statements.append(statement),
     )
     trace_id = uuid.uuid4().hex
-    query = "query Provinces { regions { code name } region(code: \"500000\") { children { code } } }"
+    query = 'query Provinces { regions { code name } region(code: "500000") { children { code } } }'
     with serving(app, port) as url:
         answer = httpx.post(
             f"{url}/graphql",
