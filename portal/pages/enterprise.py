@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from portal import operations, pickers
 from portal.actions import actions_by_id, move
-from portal.forms import FormErrors, FormSpec
+from portal.forms import FormErrors, FormSpec, version_of
 from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
@@ -153,7 +153,7 @@ async def edit_position(request: Request) -> Response:
 async def update_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionForEditing")
-    version = int(form.get("version", 0))
+    version = version_of(form)
     result, shown, errors = await submit(
         request,
         form,
@@ -217,7 +217,7 @@ async def position_detail(request: Request) -> Response:
 async def _set_state(request: Request, form: FormData, operation: str, done: str) -> Response:
     await require_role(request, ROLE)
     position_id = request.path_params["id"]
-    variables = {"id": position_id, "version": int(form.get("version", 0))}
+    variables = {"id": position_id, "version": version_of(form)}
     return await act(request, operation, variables, f"/enterprise/positions/{position_id}", done)
 
 
