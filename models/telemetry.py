@@ -37,6 +37,7 @@ class RequestRecord:
     request_id: str
     method: str
     path: str
+    trace_id: str | None = None  # of the caller's traceparent
     operation: str | None = None
     viewer_id: int | None = None
     viewer_role: str | None = None
@@ -51,21 +52,30 @@ def current_request() -> RequestRecord | None:
     return _current.get()
 
 
+def current_trace_id() -> str | None:
+    record = _current.get()
+    return record.trace_id if record else None
+
+
 def current_request_id() -> str:
     """The id of the request being served, or a fresh one outside any request."""
     record = _current.get()
     return record.request_id if record else uuid.uuid4().hex
 
 
+def trace_id_of(traceparent: str | None) -> str | None:
+    """The trace id of a W3C ``traceparent`` header (None if there is no valid one)."""
+    found = _TRACEPARENT.fullmatch((traceparent or "").strip())
+    return found.group(1) if found and found.group(1) != "0" * 32 else None
+
+
 def request_id_from(request_id_header: str | None, traceparent: str | None) -> str:
-    """The caller's ``X-Request-ID`` if it is a sane token, else the trace id of its
-    ``traceparent`` (so logs and traces of a request share one id), else a new one."""
+    """The caller's ``X-Request-ID`` if it is a sane token (Hive Gateway sends its own on to the
+    subgraphs), else the trace id of its ``traceparent`` (so logs and traces of a request share
+    one id), else a new one."""
     if request_id_header and _CLIENT_REQUEST_ID.fullmatch(request_id_header.strip()):
         return request_id_header.strip()
-    found = _TRACEPARENT.fullmatch((traceparent or "").strip())
-    if found and found.group(1) != "0" * 32:
-        return found.group(1)
-    return uuid.uuid4().hex
+    return trace_id_of(traceparent) or uuid.uuid4().hex
 
 
 @contextmanager
@@ -114,6 +124,8 @@ class JsonFormatter(logging.Formatter):
         if span.is_valid:
             line["trace_id"] = format(span.trace_id, "032x")
             line["span_id"] = format(span.span_id, "016x")
+        elif request is not None and request.trace_id:  # tracing off: the caller's trace still
+            line["trace_id"] = request.trace_id
         line.update(
             (key, value)
             for key, value in vars(record).items()

@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from models.metrics import REQUEST_SECONDS, REQUESTS, operation_label
 from models.settings import Settings
-from models.telemetry import RequestRecord, request_id_from, serving
+from models.telemetry import RequestRecord, request_id_from, serving, trace_id_of
 
 log = logging.getLogger("yulu.request")
 METRICS_PATH = "/metrics"
@@ -71,10 +71,12 @@ class RequestObservability:
             await self._metrics(scope, send)
             return
         headers = Headers(scope=scope)
+        traceparent = headers.get("traceparent")
         record = RequestRecord(
-            request_id=request_id_from(headers.get("x-request-id"), headers.get("traceparent")),
+            request_id=request_id_from(headers.get("x-request-id"), traceparent),
             method=scope["method"],
             path=scope["path"],
+            trace_id=trace_id_of(traceparent),
         )
         started = time.perf_counter()
 
