@@ -119,8 +119,8 @@ async def _attempt_sign_in(
     slowed = passwords.slowed(user)
     if locked:
         return _Attempt(locked=True, slowed=slowed)
-    usable = user is not None and user.is_active
-    verdict = await passwords.verified(user.password_hash if usable else None, password)
+    stored = user.password_hash if user is not None and user.is_active else None
+    verdict = await passwords.verified(stored, password)
     return await session.run_sync(_settle, user, username, source, verdict, previous_sid, slowed)
 
 

@@ -19,6 +19,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from prometheus_client.core import REGISTRY, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
 MAX_OPERATION_NAMES = 200
 OTHER = "(other)"
@@ -103,7 +104,7 @@ class PoolCollector(Collector):
         )
         for engine in list(self.engines):
             pool, database = engine.pool, engine.dialect.name
-            if not hasattr(pool, "checkedout"):  # a pool without counts (NullPool, StaticPool)
+            if not isinstance(pool, QueuePool):  # a pool without counts (NullPool, StaticPool)
                 continue
             in_use.add_metric([database], pool.checkedout())
             open_.add_metric([database], pool.checkedout() + pool.checkedin())

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, field_validator
 from pydantic.dataclasses import dataclass
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as UnreadableSetting
 
@@ -197,7 +198,7 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if value is None:
                 value = "(unset)"
-            elif (field.json_schema_extra or {}).get("secret"):
+            elif is_secret(field):
                 value = "(development default)" if value == field.default else "****** (set)"
             elif isinstance(value, bool):
                 value = int(value)
@@ -207,6 +208,11 @@ class Settings(BaseSettings):
                 )
             rows.append((variable(name), str(value), field.description or ""))
         return rows
+
+
+def is_secret(field: FieldInfo) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("secret"))
 
 
 def variable(field: str) -> str:
@@ -225,7 +231,7 @@ def _variable_of(location: tuple[Any, ...]) -> str:
 
 def _is_secret(location: tuple[Any, ...]) -> bool:
     field = Settings.model_fields.get(str(location[0])) if location else None
-    return bool(field and (field.json_schema_extra or {}).get("secret"))
+    return field is not None and is_secret(field)
 
 
 def _problem(error: Any) -> str:

@@ -32,7 +32,7 @@ class AllianceApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
         # Outside Starlette's ServerErrorMiddleware too, so that 500 pages carry the headers
         # and the request's id, and the request log line sees every answer.
-        stack = SecurityHeadersMiddleware(super().build_middleware_stack())
+        stack: ASGIApp = SecurityHeadersMiddleware(super().build_middleware_stack())
         stack = RequestObservability(stack, self.state.settings)
         provider = self.state.tracer_provider
         return traced(stack, provider) if provider else stack

@@ -104,6 +104,7 @@ class RequestObservability:
         REQUESTS.labels(record.method, route, operation, str(status)).inc()
         REQUEST_SECONDS.labels(route, operation).observe(seconds)
         fields: dict[str, Any] = {
+            "request_id": record.request_id,  # for handlers other than ours (tests' capture)
             "method": record.method,
             "path": record.path,
             "operation": record.operation,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,9 +22,13 @@ import migrations
 from auth import admin
 from models.db import create_engine, session_factory
 from models.organisations import Role
+from models.settings import get_settings
+from portal.app import create_app
 from tests.conftest import create_database, drop_database
-from tests.live_server import free_port
+from tests.live_server import free_port, serving
 
+DEMO_PASSWORD = "yulu-demo-2026"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 OPERATOR = "ops-operator"
 OPERATOR_PASSWORD = "operations-test-password"
 
@@ -101,3 +106,33 @@ def served(tmp_path_factory) -> Iterator[Served]:
         server.terminate()
         server.wait(timeout=30)
         asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="module")
+def portal(seeded_url) -> Iterator[str]:
+    port = free_port()
+    settings = get_settings().replace(database_url=seeded_url, issuer=f"http://127.0.0.1:{port}")
+    with serving(create_app(settings), port) as url:
+        yield url
+
+
+def signed_in(portal: str, username: str, landing: str) -> httpx.Client:
+    """A browser signed in through the portal's own authorization-code flow."""
+    browser = httpx.Client(
+        base_url=portal,
+        follow_redirects=True,
+        timeout=30,
+        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},  # as a browser asks
+    )
+    page = browser.get(landing)
+    answer = browser.post(
+        "/signin",
+        data={
+            "csrf_token": CSRF.search(page.text).group(1),
+            "username": username,
+            "password": DEMO_PASSWORD,
+            "next": page.url.params["next"],
+        },
+    )
+    assert answer.url.path == landing, answer.url
+    return browser

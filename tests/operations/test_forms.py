@@ -10,8 +10,6 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from models.settings import get_settings
-from portal.app import create_app
 from portal.forms import (
     INT_MAX,
     INT_MIN,
@@ -21,9 +19,8 @@ from portal.forms import (
     read_integer,
     read_text,
 )
-from tests.live_server import free_port, serving
+from tests.operations.conftest import signed_in
 
-PASSWORD = "yulu-demo-2026"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 # Each passes str.isdigit() (after lstrip("-")) or int() refuses it, or it overflows an Int.
 HOSTILE = ["--5", "²", "1e9", "9" * 5000, "2147483648", "-2147483649", "1 2", "\x00", "12\x00", "٣"]
@@ -84,36 +81,6 @@ def test_a_range_is_named_and_texts_refuse_control_characters():
 
 
 # --- over real HTTP, signed in as the demo accounts ----------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def portal(seeded_url) -> Iterator[str]:
-    port = free_port()
-    settings = get_settings().replace(database_url=seeded_url, issuer=f"http://127.0.0.1:{port}")
-    with serving(create_app(settings), port) as url:
-        yield url
-
-
-def signed_in(portal: str, username: str, landing: str) -> httpx.Client:
-    """A browser signed in through the portal's own authorization-code flow."""
-    browser = httpx.Client(
-        base_url=portal,
-        follow_redirects=True,
-        timeout=30,
-        headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"},  # as a browser asks
-    )
-    page = browser.get(landing)
-    answer = browser.post(
-        "/signin",
-        data={
-            "csrf_token": CSRF.search(page.text).group(1),
-            "username": username,
-            "password": PASSWORD,
-            "next": page.url.params["next"],
-        },
-    )
-    assert answer.url.path == landing, answer.url
-    return browser
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ unexpected error logged once, with its stack. Read from `yulu serve`'s own stand
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 import httpx
@@ -12,7 +13,7 @@ import pytest
 from auth.config import AuthConfig
 from models.db import create_engine
 from models.settings import get_settings
-from tests.operations.conftest import OPERATOR, Served
+from tests.operations.conftest import OPERATOR, Served, signed_in
 from tests.tokens import mint_access_token
 
 pytestmark = pytest.mark.db
@@ -106,3 +107,21 @@ async def test_an_unexpected_error_is_logged_once_with_its_stack_under_the_reque
     # Nothing else in the log speaks of it: no second copy from uvicorn or strawberry.
     mentions = [raw for raw in served.log_file.read_text().splitlines() if "regions" in raw]
     assert len(mentions) == 1, mentions
+
+
+def test_a_page_view_and_its_api_calls_share_the_request_id_and_name_the_viewer(portal, caplog):
+    browser = signed_in(portal, "school", "/school")
+    request_id = f"page-{uuid.uuid4().hex[:12]}"
+    with caplog.at_level(logging.INFO, logger="yulu.request"):
+        answer = browser.get("/school", headers={"X-Request-ID": request_id})
+    browser.close()
+    assert answer.status_code == 200 and answer.headers["X-Request-ID"] == request_id
+    lines = [vars(record) for record in caplog.records if record.name == "yulu.request"]
+    page = [line for line in lines if line["path"] == "/school"]
+    calls = [line for line in lines if line["path"] == "/graphql"]
+    # The page's own line (its viewer known from the API calls it made), and a line per call.
+    assert len(page) == 1 and page[0]["viewer_role"] == "school"
+    assert calls and {line["viewer_role"] for line in calls} == {"school"}
+    assert {line["viewer_id"] for line in calls} == {page[0]["viewer_id"]}
+    assert all(line["operation"] for line in calls)
+    assert {line["request_id"] for line in page + calls} == {request_id}
