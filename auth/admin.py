@@ -3,9 +3,10 @@ mutations. Synchronous functions over a Session (call them through ``run_sync``)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from auth import keys, passwords, scopes
@@ -151,7 +152,7 @@ def create_client(
     *,
     confidential: bool,
     grant_types: list[str],
-    redirect_uris: list[str] = (),
+    redirect_uris: Sequence[str] = (),
     scope: str = "",
     first_party: bool = False,
     service_username: str | None = None,
@@ -231,10 +232,12 @@ def purge_expired(session: Session) -> dict[str, int]:
     deleted = {}
     for table in (AuthorizationCode, RefreshToken, RevokedAccessToken, BrowserSession):
         result = session.execute(delete(table).where(table.expires_at < now))
+        assert isinstance(result, CursorResult)  # what a DELETE returns
         deleted[table.__tablename__] = result.rowcount
     failures = session.execute(
         delete(SignInFailure).where(SignInFailure.at <= now - passwords.WINDOW)
     )
+    assert isinstance(failures, CursorResult)
     deleted[SignInFailure.__tablename__] = failures.rowcount
     return deleted
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from joserfc.jwk import KeySetSerialization
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -70,7 +71,7 @@ async def jwks(request: Request) -> JSONResponse:
     fetch keys before any token was issued."""
     secret_key = request.app.state.auth.config.secret_key
 
-    def published(session: Session) -> dict:
+    def published(session: Session) -> KeySetSerialization:
         keys.signing_key(session, secret_key)
         return keys.published_jwks(session)
 

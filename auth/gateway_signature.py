@@ -38,6 +38,8 @@ FEDERATION_FIELDS = frozenset({"_entities", "_service"})
 # As portal.graphql_http: a bigger body is refused there (413), so it is not read here.
 MAX_BODY_BYTES = 1024 * 1024
 REFUSAL_CODE = "GATEWAY_SIGNATURE_REQUIRED"
+# request.state.<this>: True on a request the gateway signed (set by the middleware below).
+SIGNED_STATE = "signed_by_gateway"
 REFUSAL_MESSAGE = "此请求须由联盟网关签名（hmac-signature）：未签名或签名不符，已拒绝。"
 
 
@@ -121,7 +123,8 @@ def refusal() -> JSONResponse:
 
 class GatewaySignatureMiddleware:
     """On ``path``: a request that selects ``_entities`` / ``_service`` must be signed by the
-    gateway; any other request passes untouched (its body is replayed to the app as read)."""
+    gateway; any other request passes (its body is replayed to the app as read), marked in
+    ``request.state`` as signed or not."""
 
     def __init__(self, app: ASGIApp, secret: str, path: str = "/graphql") -> None:
         self.app, self.secret, self.path = app, secret, path
@@ -134,9 +137,12 @@ class GatewaySignatureMiddleware:
             parameters, receive_again = _query_string_parameters(scope), receive
         else:
             parameters, receive_again = await _body_parameters(receive)
-        if asks_for_federation(parameters.get("query")) and not is_signed(self.secret, parameters):
+        signed = is_signed(self.secret, parameters)
+        if asks_for_federation(parameters.get("query")) and not signed:
             await refusal()(scope, receive_again, send)
             return
+        # What only the gateway's own subgraph fetches may read (the person key, Person.idNumberHmac).
+        scope.setdefault("state", {})[SIGNED_STATE] = signed
         await self.app(scope, receive_again, send)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware.sessions import SessionMiddleware
@@ -37,7 +38,7 @@ class SessionCookieMiddleware:
     request came over https (behind a proxy: uvicorn's --proxy-headers sets the scheme) — in
     production on every request."""
 
-    def __init__(self, app: ASGIApp, *, always_secure: bool, **options) -> None:
+    def __init__(self, app: ASGIApp, *, always_secure: bool, **options: Any) -> None:
         self.secure = SessionMiddleware(app, https_only=True, same_site="lax", **options)
         self.plain = (
             self.secure
@@ -64,7 +65,8 @@ def install_auth(app: Starlette, settings: Settings, config: AuthConfig | None =
     app.add_middleware(BearerTokenMiddleware)
     app.add_middleware(LiveSessionMiddleware)  # inside the cookie middleware: it reads the session
     app.add_middleware(
-        SessionCookieMiddleware,
+        # mypy cannot infer Starlette's middleware ParamSpec from keyword-only and **options
+        SessionCookieMiddleware,  # type: ignore[arg-type]
         secret_key=settings.secret_key,
         session_cookie="yulu_session",
         max_age=SESSION_SECONDS,

@@ -12,7 +12,7 @@ import base64
 from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, KeySetSerialization
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,7 +67,7 @@ def signing_key(session: Session, secret_key: str) -> ECKey:
     return ECKey.import_key(pem, parameters={"kid": stored.kid, "alg": ALGORITHM, "use": "sig"})
 
 
-def published_jwks(session: Session) -> dict:
+def published_jwks(session: Session) -> KeySetSerialization:
     """The JWKS document: public halves of the current and previous keys."""
     keys = session.scalars(
         select(SigningKey)

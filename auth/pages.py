@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6749 import OAuth2Error
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
@@ -42,6 +43,11 @@ LOCKED = (
 STALE_FORM = "页面已过期（安全校验码失效），请刷新页面后重新提交。"
 # The portal's half-finished sign-in (state, PKCE verifier) must survive the session reset.
 PORTAL_PENDING_KEY = "portal_signin"
+
+
+def _text(value: UploadFile | str | None) -> str | None:
+    """A text form field's value; a file sent under its name counts as absent."""
+    return value if isinstance(value, str) else None
 
 
 def safe_next(value: str | None) -> str:
@@ -73,7 +79,7 @@ async def signin(request: Request) -> Response:
     if request.method == "GET":
         return _signin_page(request, next_url=safe_next(request.query_params.get("next")))
     form = await request.form()
-    next_url = safe_next(form.get("next"))
+    next_url = safe_next(_text(form.get("next")))
     if not csrf_valid(request, form):
         return _signin_page(request, next_url=next_url, error=STALE_FORM, status=400)
     username, password = str(form.get("username", "")), str(form.get("password", ""))
@@ -172,7 +178,7 @@ async def authorize(request: Request) -> Response:
     deciding = request.method == "POST"
     if deciding and not csrf_valid(request, await request.form()):
         return error_page(request, STALE_FORM)
-    decision = (await request.form()).get("decision") if deciding else None
+    decision = _text((await request.form()).get("decision")) if deciding else None
     uid = request.session.get(USER)
     outcome = await run_authorization_server(
         request, lambda server: _authorization_step(server, oauth, uid, decision)
@@ -198,7 +204,7 @@ AUTHORIZE_ERRORS = {
 
 def _invalid_request_message(answer: Response) -> str:
     try:
-        code = json.loads(answer.body).get("error", "")
+        code = json.loads(bytes(answer.body)).get("error", "")
     except (ValueError, AttributeError):
         code = ""
     reason = AUTHORIZE_ERRORS.get(code, "请求不符合 OAuth 2.0 授权码流程的要求")

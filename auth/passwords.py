@@ -114,7 +114,7 @@ def locked_for(session: Session, username: str, source: str, now: datetime) -> b
     recent = select(func.count()).where(
         SignInFailure.source == source, SignInFailure.at > now - WINDOW
     )
-    if session.scalar(recent) >= SOURCE_FAILURES:
+    if session.execute(recent).scalar_one() >= SOURCE_FAILURES:
         return True
     lock_end = _lock_end(session, username, source, now)
     return lock_end is not None and lock_end > now

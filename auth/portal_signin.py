@@ -4,7 +4,7 @@ The portal is an ordinary (first-party, public, PKCE S256) authorization-code cl
 ``yulu-portal``, so the portal and every other client go through the same sign-in and get the
 same tokens. It is Authlib's own client (``AsyncOAuth2Client``) that builds the authorization
 URL and talks to the token and revocation endpoints — over HTTP in form, in-process in fact
-(httpx's ASGI transport into this same app), so the requests take exactly the path an external
+(httpx2's ASGI transport into this same app), so the requests take exactly the path an external
 client's would, without a socket.
 
 The tokens never reach the browser readable: the session cookie carries them Fernet-encrypted
@@ -25,6 +25,7 @@ import logging
 import secrets
 from functools import lru_cache
 
+import httpx2 as http  # the HTTP client Authlib's OAuth client is built on
 from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -41,11 +42,6 @@ from auth.jwt_checks import TokenRejected
 from auth.pages import PORTAL_PENDING_KEY, error_page, safe_next
 from auth.viewer import ANONYMOUS, Viewer
 from models.oauth import OAuthClient
-
-try:  # Authlib's client is built on httpx2 and falls back (deprecated) to httpx; match it
-    import httpx2 as http
-except ImportError:  # pragma: no cover
-    import httpx as http
 
 PORTAL_CLIENT_ID = "yulu-portal"
 CALLBACK_PATH = "/auth/callback"
@@ -163,7 +159,7 @@ async def portal_session(request: Request) -> JSONResponse:
         {
             "signed_in": True,
             "user_id": viewer.user_id,
-            "role": viewer.role.value,
+            "role": viewer.role.value if viewer.role else None,
             "organisation": viewer.organisation_id,
             "region": viewer.region_code,
         },
@@ -173,9 +169,8 @@ async def portal_session(request: Request) -> JSONResponse:
 
 async def portal_access_token(request: Request) -> str | None:
     """The current access token, for portal pages that call /graphql on the user's behalf."""
-    if (await portal_viewer(request)).is_authenticated:
-        return portal_tokens(request)["access_token"]
-    return None
+    tokens = portal_tokens(request) if (await portal_viewer(request)).is_authenticated else None
+    return tokens["access_token"] if tokens else None
 
 
 async def portal_signout(request: Request, return_to: str = "/") -> RedirectResponse:
@@ -200,7 +195,7 @@ async def portal_signout(request: Request, return_to: str = "/") -> RedirectResp
 
 
 def _oauth_client(request: Request) -> AsyncOAuth2Client:
-    """The portal's public PKCE client, talking to this app through httpx's ASGI transport."""
+    """The portal's public PKCE client, talking to this app through httpx2's ASGI transport."""
     config: AuthConfig = request.app.state.auth.config
     return AsyncOAuth2Client(
         client_id=PORTAL_CLIENT_ID,

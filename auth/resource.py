@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 
-import httpx
+import httpx2
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -42,6 +42,7 @@ class CachedKeys:
     async def current(self) -> KeySet:
         if self._keys is None or time.monotonic() - self._fetched_at >= self._max_age_seconds:
             await self._load()
+        assert self._keys is not None  # _load sets them or raises
         return self._keys
 
     async def refetch(self) -> bool:
@@ -55,7 +56,7 @@ class CachedKeys:
         self._fetched_at = time.monotonic()
         try:
             self._keys = KeySet.import_key_set(await self._fetch())
-        except (httpx.HTTPError, ValueError) as error:
+        except (httpx2.HTTPError, ValueError) as error:
             raise TokenRejected(f"cannot load keys: {error}") from error
 
 
@@ -174,7 +175,7 @@ class TokenValidator:
 
 def _remote_jwks(trusted: TrustedIssuer):
     async def fetch() -> dict:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx2.AsyncClient(timeout=5) as client:
             response = await client.get(trusted.jwks_uri)
             response.raise_for_status()
             return response.json()

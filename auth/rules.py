@@ -28,6 +28,7 @@ from auth.masking import mask_id_number, mask_name, mask_phone
 from auth.viewer import Viewer
 from models.applications import Application, ApplicationEvent, Stage
 from models.audit import AuditRecord
+from models.base import AnyColumn
 from models.classes import TrainingClass
 from models.fairs import Fair, fair_registrations
 from models.organisations import Membership, Organisation, Role, User
@@ -667,6 +668,12 @@ PERSONAL_FIELDS: dict[str, PersonalField] = {
 }
 
 
+DERIVED_FIELDS: dict[str, str] = {"id_number_hmac": "id_number"}
+"""Person fields computed from a personal field (the person key of the federation,
+gateway/PARTNERS.md): shown only where that field is clear, and a lookup by one finds only the
+rows where that field is clear."""
+
+
 def working(viewer: Viewer) -> ColumnElement[bool]:
     """A member organisation that is approved and an account still active: a suspended member or
     a deactivated user keeps a valid token until it expires, but reads nothing personal with it.
@@ -789,7 +796,7 @@ def argument(
     return and_(clear_for(viewer, field_name, person_id), condition)
 
 
-def sort_key(viewer: Viewer, input_type: str, name: str, key: ColumnElement) -> ColumnElement:
+def sort_key(viewer: Viewer, input_type: str, name: str, key: AnyColumn) -> AnyColumn:
     """A sort key: on a personal field, the value where clear and NULL (sorted last, then by id)
     elsewhere, so the order says nothing about masked rows."""
     field_name = _declared(input_type, name)
@@ -879,7 +886,7 @@ TRANSFER_DECIDERS: dict[Role, RowFilter] = {
 def decides_transfers(viewer: Viewer) -> ColumnElement[bool]:
     """The student transfers the viewer may accept or decline (and list as theirs to decide).
     A request is about a person: a viewer that is not working (``working``) has none."""
-    decider = TRANSFER_DECIDERS.get(viewer.role)
+    decider = TRANSFER_DECIDERS.get(viewer.role) if viewer.role is not None else None
     if decider is None:
         return false()
     return and_(

@@ -16,6 +16,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
@@ -194,7 +195,7 @@ class S256CodeChallenge(CodeChallenge):
     """PKCE for every client, S256 only: Authlib alone would accept ``plain`` and no PKCE."""
 
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
 
     def validate_code_challenge(self, grant, redirect_uri):
         data = grant.request.payload.data
@@ -273,6 +274,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class _TokenLookup:
+    server: YuluAuthorizationServer  # set by the Authlib endpoint this is mixed into
+
     def query_token(self, token_string: str, token_type_hint: str | None):
         if token_type_hint == "access_token":
             return self.server.find_access_token(token_string)
@@ -413,9 +416,11 @@ class YuluAuthorizationServer(AuthorizationServer):
         family = self._save_refresh_token(token, request) if "refresh_token" in token else None
         code = getattr(request, "authorization_code", None)
         if isinstance(code, StoredCode):
+            assert self.issued is not None  # generate_token ran before Authlib saves the token
             code.row.access_token_jti, code.row.refresh_family_id = self.issued.jti, family
 
     def _save_refresh_token(self, token: dict, request: OAuth2Request) -> str:
+        assert self.issued is not None  # generate_token ran before Authlib saves the token
         previous = request.refresh_token
         family = previous.row.family_id if previous else new_secret(12)
         now = utcnow()
@@ -457,6 +462,7 @@ class YuluAuthorizationServer(AuthorizationServer):
         if code.refresh_family_id:
             self.revoke_family(code.refresh_family_id)
         if code.access_token_jti:
+            assert code.used_at is not None  # it was exchanged, so it was used
             lifetime = timedelta(seconds=self.config.access_token_seconds)
             self.deny_access_token(code.access_token_jti, as_utc(code.used_at) + lifetime)
 

@@ -42,7 +42,7 @@ def viewer_claims(session: Session, user: User) -> dict:
     """The claims that say who the user is in the alliance (see auth.viewer.Viewer)."""
     region = None
     if user.organisation_id is not None:
-        organisation = session.get(Organisation, user.organisation_id)
+        organisation = session.get_one(Organisation, user.organisation_id)
         region = session.get(Region, organisation.region_code)
     return {
         "uid": user.id,

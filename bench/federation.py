@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import httpx
+import httpx2
 
 import migrations
 from gateway.local import Federation, running_federation
@@ -55,7 +55,7 @@ def main() -> None:
 
 def report(federation: Federation, token: str, runs: int) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(headers=headers, timeout=30) as client:
+    with httpx2.Client(headers=headers, timeout=30) as client:
         ways = {
             "through Hive Gateway": lambda: through_gateway(client, federation),
             "direct, 3 calls in sequence": lambda: direct(client, federation),
@@ -82,7 +82,7 @@ def measure(fetch: Callable[[], None], runs: int) -> list[float]:
 
 
 def graphql(
-    client: httpx.Client, url: str, query: str, variables: dict, signed_with: str | None = None
+    client: httpx2.Client, url: str, query: str, variables: dict, signed_with: str | None = None
 ) -> dict:
     extensions = (
         {"hmac-signature": gateway_signature(signed_with, query, variables)} if signed_with else {}
@@ -95,11 +95,11 @@ def graphql(
     return body["data"]
 
 
-def through_gateway(client: httpx.Client, federation: Federation) -> None:
+def through_gateway(client: httpx2.Client, federation: Federation) -> None:
     graphql(client, federation.gateway_url, EMPLOYMENT_VERIFICATION, {"first": FIRST})
 
 
-def direct(client: httpx.Client, federation: Federation) -> None:
+def direct(client: httpx2.Client, federation: Federation) -> None:
     persons = [
         edge["node"]
         for edge in graphql(client, federation.alliance_url, ALLIANCE_PART, {"first": FIRST})[

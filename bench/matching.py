@@ -59,7 +59,7 @@ def _through_graphql(viewer: Viewer, query: str, type_name: str, first: int):
             variable_values={"id": to_global_id(type_name, ident), "first": first},
             context_value=Context(session=session, viewer=viewer),
         )
-        if result.errors:
+        if result.errors or result.data is None:
             raise RuntimeError(result.errors)
         (connection,) = (result.data["node"] or {"none": None}).values()
         if connection is None:

@@ -17,7 +17,8 @@
 //   YULU_AUDIENCE             the `aud` of alliance access tokens         (<issuer>/graphql)
 //   YULU_JWKS_URL             the alliance's published keys               (<issuer>/.well-known/jwks.json)
 //   YULU_GATEWAY_HMAC_SECRET  the signing secret shared with the subgraphs (required)
-//   YULU_PRODUCTION=1         no introspection, no GraphiQL or landing page, no field suggestions
+//   YULU_PRODUCTION=1         no introspection, no GraphiQL or landing page, no field suggestions;
+//                             the portal's client runs only its registered documents
 //   YULU_GATEWAY_RATE_LIMIT   root fields one caller may ask per minute   (300)
 //   YULU_GATEWAY_METRICS=1    serve Prometheus metrics at /metrics in production too (default:
 //                             development only; in production only behind a proxy that keeps
@@ -29,6 +30,7 @@ import {
 } from '@graphql-hive/gateway';
 import { generateKeyPairSync } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { trustedDocuments } from './trusted-documents';
 
 const issuer = (process.env.YULU_ISSUER ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
 const audience = process.env.YULU_AUDIENCE ?? `${issuer}/graphql`;
@@ -109,6 +111,8 @@ export const gatewayConfig = defineConfig({
     },
   },
   hmacSignature: { secret: signingSecret },
+  // The portal's operations by id; in production its client runs only those (trusted-documents.ts).
+  persistedDocuments: trustedDocuments(production),
   maxDepth: MAX_DEPTH,
   maxTokens: MAX_TOKENS,
   demandControl: { maxCost: MAX_COST, includeExtensionMetadata: !production },

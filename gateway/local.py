@@ -15,19 +15,23 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from auth.config import AuthConfig
 from auth.gateway_signature import SECRET_VARIABLE
+from models.settings import get_settings
 
 GATEWAY_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = GATEWAY_DIR.parent
-PARTNERS = ("social_insurance", "job_board")
+PYTHON_PARTNERS = ("social_insurance", "job_board")
+NODE_PARTNERS = ("school_registry",)  # Node packages in gateway/partners/<name>/ (server.mjs)
+PARTNERS = PYTHON_PARTNERS + NODE_PARTNERS
+FEDERATION_KEY_VARIABLE = "YULU_FEDERATION_KEY"
 START_TIMEOUT_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 5.0
 COMMAND_TIMEOUT_SECONDS = 60.0
@@ -71,14 +75,19 @@ class ProcessGroup:
         self.services.append(service)
         return service
 
-    def wait_until_ready(self, service: Service, health_path: str) -> None:
+    def wait_until_ready(
+        self, service: Service, health_path: str, is_ours: Callable[[str], bool] | None = None
+    ) -> None:
+        """Until ``health_path`` answers (and ``is_ours(url)`` says the answer came from this
+        service: on a shared machine another process may take a free port before ours binds it,
+        and ours then exits while the other answers)."""
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         while time.monotonic() < deadline:
             if service.process.poll() is not None:
                 raise RuntimeError(
                     f"{service.name} exited with {service.process.returncode}:\n{_tail(service.log)}"
                 )
-            if _answers(service.url + health_path):
+            if _answers(service.url + health_path) and (is_ours is None or is_ours(service.url)):
                 return
             time.sleep(0.1)
         raise RuntimeError(
@@ -91,10 +100,19 @@ class ProcessGroup:
         self.services.clear()
 
 
+def _is_the_alliance_at(url: str) -> bool:
+    """The alliance names its own URL as its issuer (running_federation sets YULU_ISSUER so)."""
+    try:
+        metadata = httpx2.get(f"{url}/.well-known/oauth-authorization-server", timeout=1.0)
+        return metadata.status_code == 200 and metadata.json().get("issuer") == url
+    except (httpx2.HTTPError, ValueError):
+        return False
+
+
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1.0).status_code == 200
-    except httpx.HTTPError:
+        return httpx2.get(url, timeout=1.0).status_code == 200
+    except httpx2.HTTPError:
         return False
 
 
@@ -176,7 +194,7 @@ class Federation:
 def running_federation(
     database_url: str, workdir: Path, scale: str, secret_key: str
 ) -> Iterator[Federation]:
-    """Serve the alliance over ``database_url`` (seeded at ``scale``), both partners seeded to
+    """Serve the alliance over ``database_url`` (seeded at ``scale``), every partner seeded to
     match, and Hive Gateway in front of them, all sharing a fresh signing secret; everything is
     stopped when the block ends."""
     ports = {name: free_port() for name in ("alliance", *PARTNERS, "gateway")}
@@ -189,9 +207,14 @@ def running_federation(
         "YULU_ISSUER": issuer,
         "YULU_SECRET_KEY": secret_key,
         SECRET_VARIABLE: gateway_secret,
+        # The alliance and the partners that hold ID numbers compute the person key under one key.
+        FEDERATION_KEY_VARIABLE: get_settings().federation_key or "",
     }
-    sql_logs = {name: workdir / f"{name}.sql" for name in PARTNERS}
-    partner_env = {name: _partner_env(env, workdir, name, sql_logs[name]) for name in PARTNERS}
+    sql_logs = {name: workdir / f"{name}.sql" for name in PYTHON_PARTNERS}
+    partner_env = {
+        **{name: _partner_env(env, workdir, name, sql_logs[name]) for name in PYTHON_PARTNERS},
+        **{name: _node_partner_env(env, workdir, name, scale) for name in NODE_PARTNERS},
+    }
 
     supergraph = workdir / "supergraph.graphql"
     routing = {name: f"{urls[name]}/graphql" for name in ("alliance", *PARTNERS)}
@@ -248,6 +271,42 @@ def _partner_env(env: dict[str, str], workdir: Path, name: str, sql_log: Path) -
     }
 
 
+def _node_partner_env(env: dict[str, str], workdir: Path, name: str, scale: str) -> dict[str, str]:
+    """The Node partner's environment, with its records written first (derived from the alliance
+    seed at ``scale``, so its students are the alliance's persons)."""
+    data = workdir / f"{name}.json"
+    run(
+        [
+            sys.executable,
+            "-m",
+            f"gateway.partners.{name}.demo_data",
+            "--scale",
+            scale,
+            "--out",
+            str(data),
+        ],
+        env,
+    )
+    return {**env, "SCHOOL_REGISTRY_DATA": str(data)}
+
+
+def partner_argv(name: str, port: int, scale: str) -> list[str]:
+    """How a partner is served: a Python partner seeds itself first; a Node one reads the
+    records its environment names."""
+    if name in NODE_PARTNERS:
+        return ["node", str(GATEWAY_DIR / "partners" / name / "server.mjs"), "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        f"gateway.partners.{name}",
+        "serve",
+        "--port",
+        str(port),
+        "--seed",
+        scale,
+    ]
+
+
 def _start_subgraphs(
     group: ProcessGroup, ports: dict, urls: dict, env: dict, partner_env: dict, scale: str
 ) -> None:
@@ -272,24 +331,11 @@ def _start_subgraphs(
         env,
     )
     partners = [
-        group.start(
-            name,
-            [
-                sys.executable,
-                "-m",
-                f"gateway.partners.{name}",
-                "serve",
-                "--port",
-                str(ports[name]),
-                "--seed",
-                scale,
-            ],
-            urls[name],
-            partner_env[name],
-        )
+        group.start(name, partner_argv(name, ports[name], scale), urls[name], partner_env[name])
         for name in PARTNERS
     ]
-    for service in (alliance, *partners):
+    group.wait_until_ready(alliance, "/healthz", _is_the_alliance_at)
+    for service in partners:
         group.wait_until_ready(service, "/healthz")
 
 

@@ -25,7 +25,10 @@ def run_migrations(connection: Connection) -> None:
 
 
 async def run_async() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic_config() sets sqlalchemy.url; nothing to migrate without it")
+    engine = create_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(run_migrations)
         await connection.commit()

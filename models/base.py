@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import DateTime, Enum, Integer, MetaData, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import ColumnElement, DateTime, Enum, Integer, MetaData, Table, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, QueryableAttribute, declared_attr, mapped_column
 
 # Deterministic constraint names: Alembic can then compare and drop them on both databases.
 NAMING_CONVENTION = {
@@ -18,8 +19,14 @@ NAMING_CONVENTION = {
 }
 
 
+# A column in a query: a Core column expression or a model's attribute (``Person.id``).
+AnyColumn = ColumnElement[Any] | QueryableAttribute[Any]
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:  # every model here maps a Table (none a join or a subquery)
+        __table__: ClassVar[Table]
 
 
 def enum_column(enum_cls: type[enum.Enum], name: str | None = None) -> Enum:

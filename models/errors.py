@@ -90,6 +90,6 @@ def constraint_name(error: IntegrityError) -> str | None:
 def describe(error: IntegrityError) -> ConstraintViolation:
     """The field and rule a failed write broke; a generic message for unmapped constraints."""
     name = constraint_name(error)
-    return RULES.get(name) or ConstraintViolation(
+    return (RULES.get(name) if name else None) or ConstraintViolation(
         "", "CONSTRAINT", f"数据不符合约束 {name or ''}".strip()
     )

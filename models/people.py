@@ -8,7 +8,10 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import date
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,11 +25,16 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import select, update
 from sqlalchemy.sql.expression import false, true
 
 from models.base import Base, Timestamped, Versioned, enum_column
+from models.db import create_engine
+from models.settings import get_settings
 
 
 class HouseholdCategory(enum.StrEnum):
@@ -67,6 +75,21 @@ class Education(enum.StrEnum):
 EDUCATION_RANK = {level: rank for rank, level in enumerate(Education)}
 
 
+def id_number_hmac(id_number: str, key: str | None = None) -> str | None:
+    """The person key partners compute from the ID numbers they hold (gateway/PARTNERS.md):
+    lowercase hex HMAC-SHA256 of the 18-character ID number (final ``x`` upper-cased), under the
+    federation key shared with them. None when the person key is off (no key configured)."""
+    key = key if key is not None else get_settings().federation_key
+    if key is None:
+        return None
+    message = id_number.strip().upper().encode("ascii")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def _hmac_of_inserted(context: Any) -> str | None:
+    return id_number_hmac(context.get_current_parameters()["id_number"])
+
+
 class Person(Timestamped, Versioned, Base):
     __tablename__ = "persons"
 
@@ -74,6 +97,13 @@ class Person(Timestamped, Versioned, Base):
     name: Mapped[str] = mapped_column(String(32), index=True)
     # 身份证号, GB 11643, validated with stdnum.cn.ric before it gets here.
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    # The person key (id_number_hmac above), kept so a partner's key finds its row by an index;
+    # recomputed with the ID number, and for every row by `yulu federation-rekey`.
+    # Indexed, not unique: the ID number's own constraint already says one person per number
+    # (and names the field when a duplicate is refused).
+    id_number_hmac: Mapped[str | None] = mapped_column(
+        String(64), index=True, default=_hmac_of_inserted
+    )
     phone: Mapped[str | None] = mapped_column(String(20))
     gender: Mapped[Gender] = mapped_column(enum_column(Gender))
     birth_date: Mapped[date] = mapped_column(Date)
@@ -84,6 +114,36 @@ class Person(Timestamped, Versioned, Base):
     consent_to_share: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (CheckConstraint("length(id_number) = 18", name="id_number_length"),)
+
+
+def rekey_statement_and_rows(rows: Any) -> tuple[Any, list[dict[str, Any]]]:
+    """An UPDATE of every person's key under the key configured now, with its parameters, for
+    ``(id, id_number)`` rows: used by the migration that added the column and by
+    ``yulu federation-rekey`` after the key changed (sync and async connections alike)."""
+    statement = (
+        update(Person)
+        .where(Person.id == bindparam("person_id"))
+        .values(id_number_hmac=bindparam("key"))
+    )
+    return statement, [{"person_id": id_, "key": id_number_hmac(number)} for id_, number in rows]
+
+
+async def rekey_all(database_url: str) -> int:
+    """Every person's key recomputed under the key configured now; how many persons."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            rows = (await connection.execute(select(Person.id, Person.id_number))).all()
+            if rows:
+                await connection.execute(*rekey_statement_and_rows(rows))
+    finally:
+        await engine.dispose()
+    return len(rows)
+
+
+@event.listens_for(Person, "before_update")
+def _rekey_changed_id_number(_mapper: Any, _connection: Any, person: Person) -> None:
+    person.id_number_hmac = id_number_hmac(person.id_number)
 
 
 class EnrolmentIntention(Timestamped, Base):

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, CheckConstraint, ColumnElement, ForeignKey, String, and_, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ColumnElement,
+    ForeignKey,
+    String,
+    and_,
+    false,
+    true,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, enum_column
+from models.base import AnyColumn, Base, enum_column
 
 NATION_CODE = "000000"
 
@@ -79,8 +88,15 @@ def subtree_bounds(code: str, level: RegionLevel) -> tuple[str, str] | None:
     return prefix.ljust(6, "0"), prefix.ljust(6, "9")
 
 
-def within(column: ColumnElement, code: str, level: RegionLevel) -> ColumnElement[bool]:
-    """SQL predicate: ``column`` (a region code) lies inside the region ``code``."""
+def within(
+    column: AnyColumn,
+    code: str | None,
+    level: RegionLevel | None,
+) -> ColumnElement[bool]:
+    """SQL predicate: ``column`` (a region code) lies inside the region ``code``; nothing lies
+    inside no region (a viewer without one)."""
+    if code is None or level is None:
+        return false()
     bounds = subtree_bounds(code, level)
     if bounds is None:
         return true()

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, BeforeValidator, Field, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.dataclasses import dataclass
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +38,9 @@ DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'yulu.db'}"
 DEVELOPMENT_SECRET_KEY = "development-only-secret-change-me"
 # A production secret is random; 32 characters of token_urlsafe carry 192 bits.
 MIN_PRODUCTION_SECRET_LENGTH = 32
+# The federation key (YULU_FEDERATION_KEY) outside production: the person key works out of the box
+# on a developer's machine; production must bring its own (it is shared with the partners).
+DEVELOPMENT_FEDERATION_KEY = "development-only-federation-key-change-me"
 PREFIX = "YULU_"
 DAY = 24 * 3600
 
@@ -144,6 +154,29 @@ class Settings(BaseSettings):
         "development and closed (404) in production",
         min_length=16,
     )
+    federation_person_key: Flag = Field(
+        True,
+        description="1: persons carry the federation person key (idNumberHmac); 0 turns it off "
+        "(null everywhere, found by nothing)",
+    )
+    # HMAC-SHA256 key of the person key (Person.idNumberHmac), shared with partner systems that
+    # hold resident ID numbers; None: the person key is off.
+    federation_key: str | None = _secret(
+        "HMAC-SHA256 key of the person key, shared with the partners that hold ID numbers "
+        "(production: random, ≥ 32 characters; development: a development key)"
+    )
+
+    @model_validator(mode="after")
+    def _effective_federation_key(self) -> Settings:
+        """Off with the person key; outside production, a development key when none is set.
+        Production without a key is refused (``production_problems``)."""
+        key = self.federation_key or None
+        if not self.federation_person_key:
+            key = None
+        elif key is None and not self.production:
+            key = DEVELOPMENT_FEDERATION_KEY
+        object.__setattr__(self, "federation_key", key)  # frozen: set once, while validating
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -186,9 +219,26 @@ class Settings(BaseSettings):
                 f"YULU_SECRET_KEY：生产环境不能使用开发用的默认密钥或短于 {MIN_PRODUCTION_SECRET_LENGTH} 个字符的密钥；"
                 "请设置随机密钥，例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出。"
             )
+        problems.extend(self._federation_key_problems())
         if urlsplit(self.issuer).scheme != "https":
             problems.append(f"YULU_ISSUER：生产环境须为 https:// 地址，现为 {self.issuer!r}。")
         return problems
+
+    def _federation_key_problems(self) -> list[str]:
+        key = self.federation_key
+        if key is None and self.federation_person_key:
+            return [
+                "YULU_FEDERATION_KEY：生产环境启用了人员键（YULU_FEDERATION_PERSON_KEY=1），须设置与合作系统共享的随机密钥；"
+                "不用人员键时设 YULU_FEDERATION_PERSON_KEY=0。"
+            ]
+        if key is not None and (
+            key == DEVELOPMENT_FEDERATION_KEY or len(key) < MIN_PRODUCTION_SECRET_LENGTH
+        ):
+            return [
+                f"YULU_FEDERATION_KEY：生产环境不能使用开发用的联邦密钥或短于 {MIN_PRODUCTION_SECRET_LENGTH} 个字符的密钥；"
+                "它与持有身份证号的合作系统共享，用于计算人员键 idNumberHmac。"
+            ]
+        return []
 
     def shown(self) -> list[tuple[str, str, str]]:
         """(variable, effective value, description) of every setting; secrets only say whether

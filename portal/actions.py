@@ -46,7 +46,7 @@ def portal_viewer(user: dict) -> Viewer:
     return Viewer(role=Role[user["role"]], scopes=frozenset(PORTAL_SCOPES))
 
 
-def _action(role: Role, current: Stage, target: Stage) -> StageAction:
+def _action(role: Role | None, current: Stage, target: Stage) -> StageAction:
     if target == Stage.APPLIED:
         who = "您" if role == Role.GRADUATE else "学生"
         return StageAction("APPLIED", "接受推荐", done=f"已接受推荐：{who}的应聘已投递给企业。")

@@ -67,6 +67,19 @@ def _settings(_args: argparse.Namespace) -> None:
         print(f"{name}={value}\n    {description}")
 
 
+def _federation_rekey(_args: argparse.Namespace) -> None:
+    from models.people import rekey_all
+
+    count = asyncio.run(rekey_all(get_settings().database_url))
+    print(f"已按当前 YULU_FEDERATION_KEY 重新计算 {count} 人的人员键（idNumberHmac）")
+
+
+def _trusted_documents(_args: argparse.Namespace) -> None:
+    from portal import trusted_documents
+
+    print(f"wrote {trusted_documents.write()}")
+
+
 def _schema(_args: argparse.Namespace) -> None:
     from schema import sdl
 
@@ -111,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     settings.set_defaults(handler=_settings)
     schema = commands.add_parser("schema", help="print the GraphQL SDL to schema/alliance.graphql")
     schema.set_defaults(handler=_schema)
+    documents = commands.add_parser(
+        "trusted-documents",
+        help="register the portal's operations in portal/trusted_documents.json",
+    )
+    documents.set_defaults(handler=_trusted_documents)
+    rekey = commands.add_parser(
+        "federation-rekey",
+        help="recompute every person key (idNumberHmac) after YULU_FEDERATION_KEY changed",
+    )
+    rekey.set_defaults(handler=_federation_rekey)
     add_auth_commands(commands)
     return parser
 

@@ -23,10 +23,12 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from auth.gateway_signature import SIGNED_STATE
 from auth.viewer import ANONYMOUS
 from models.metrics import GRAPHQL_ERRORS
 from models.telemetry import current_operation, current_request_id, note_operation
-from resolvers.context import Context
+from portal.trusted_documents import REFUSAL_CODE, REFUSAL_MESSAGE, from_portal, is_registered
+from resolvers.context import Context, SerialSession
 from schema.api import build_schema
 from schema.extensions import NUL_MESSAGE, SERVICE_UNAVAILABLE, contains_nul, public_errors
 
@@ -150,7 +152,7 @@ def _error_response(
 
 def _is_request_error(data: Any, errors: list[GraphQLError] | None) -> bool:
     """Parse, validation and variable errors: no data at all, and no error tied to a field."""
-    return data is None and bool(errors) and all(error.path is None for error in errors)
+    return data is None and bool(errors) and all(error.path is None for error in errors or [])
 
 
 def _failed_before_data(data: Any, errors: list[GraphQLError]) -> bool:
@@ -180,7 +182,7 @@ def _wants_ide(request: Request, production: bool) -> bool:
     )
 
 
-def failure_response(error: BaseException, request_id: str, media_type: str = JSON) -> Response:
+def failure_response(error: Exception, request_id: str, media_type: str = JSON) -> Response:
     """A request that failed outside any field (the commit, the bearer-token check): a GraphQL
     error with the request id, 503 with Retry-After when the database is unreachable, else 500."""
     (shown,) = public_errors([GraphQLError("", original_error=error)], request_id)
@@ -189,7 +191,7 @@ def failure_response(error: BaseException, request_id: str, media_type: str = JS
     return _encode({"errors": [shown.formatted]}, 500, media_type)
 
 
-def failure_before_endpoint(request: Request, error: BaseException) -> Response:
+def failure_before_endpoint(request: Request, error: Exception) -> Response:
     """``failure_response`` for a request that failed in a middleware (the bearer-token check
     reads the database), in the media type the client accepts."""
     return failure_response(
@@ -211,7 +213,12 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
     operation_name = parameters["operation_name"]
     note_operation(operation_name)
     async with request.app.state.sessions() as session:
-        context = Context(session=session, viewer=getattr(request.state, "viewer", ANONYMOUS))
+        context = Context(
+            session=session,
+            viewer=getattr(request.state, "viewer", ANONYMOUS),
+            from_gateway=getattr(request.state, SIGNED_STATE, False),
+        )
+        assert isinstance(context.session, SerialSession)  # what Context makes of any session
         try:
             with request.app.state.tracer.start_as_current_span("graphql") as span:
                 result = await schema.execute(
@@ -263,4 +270,14 @@ async def graphql_endpoint(request: Request) -> Response:
         )
     except BadRequest as error:
         return _error_response(str(error), error.status, media_type, error.headers)
+    if production and not _trusted(request, parameters):
+        body = {"errors": [{"message": REFUSAL_MESSAGE, "extensions": {"code": REFUSAL_CODE}}]}
+        return _encode(body, 400, media_type)
     return await _execute(request, parameters, media_type)
+
+
+def _trusted(request: Request, parameters: dict[str, Any]) -> bool:
+    """Production: the portal's client runs registered documents only (portal.trusted_documents)."""
+    viewer = getattr(request.state, "viewer", ANONYMOUS)
+    client = (request.client.host, request.client.port) if request.client else None
+    return not from_portal(viewer, client) or is_registered(parameters.get("query"))

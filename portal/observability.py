@@ -172,12 +172,25 @@ def trace_sql(engine: AsyncEngine, provider: TracerProvider) -> None:
 
 
 def trace_outgoing_http(provider: TracerProvider) -> None:
-    """Client spans, and ``traceparent`` sent along, on every httpx request of the process."""
+    """Client spans, and ``traceparent`` sent along, on every httpx2 request of the process.
+
+    OpenTelemetry's httpx instrumentation patches the module named ``httpx``; httpx2's own alias
+    makes that name httpx2 (process-wide, which is why only the service's own exporter turns this
+    on). Where the real httpx was imported first, its clients are traced and httpx2's are not."""
+    import httpx2
+
+    try:
+        httpx2.alias_httpx()
+    except RuntimeError:
+        log.warning(
+            "httpx was imported before httpx2's alias: outgoing httpx2 calls are not traced"
+        )
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
     instrumentor = HTTPXClientInstrumentor()
     if not instrumentor.is_instrumented_by_opentelemetry:
-        instrumentor.instrument(tracer_provider=provider)
+        # httpx2 stands in for the httpx the instrumentation names as its dependency.
+        instrumentor.instrument(tracer_provider=provider, skip_dep_check=True)
 
 
 def traced(app: ASGIApp, provider: TracerProvider) -> ASGIApp:

@@ -2,7 +2,7 @@
 
 Every page reads and writes through operations written in ``portal/operations/*.graphql`` — the
 same API any member system uses, so the role rules, masking and audit apply to the portal too.
-Operations are sent in-process (httpx over ASGI, no socket) to ``POST /graphql`` with the
+Operations are sent in-process (httpx2 over ASGI, no socket) to ``POST /graphql`` with the
 user's own access token: the request takes exactly the path an external client's would.
 
 Each operation is sent alone with just the fragments it uses, so one file can hold a page's
@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
@@ -36,6 +36,9 @@ from auth.portal_signin import portal_access_token
 from models.telemetry import current_request_id
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
+# The client address of the portal's in-process calls, by which /graphql knows them
+# (portal.trusted_documents): no socket peer has it, and claiming it only restricts the claimant.
+IN_PROCESS_CLIENT = ("yulu-portal.in-process", 0)
 log = logging.getLogger(__name__)
 
 
@@ -136,9 +139,9 @@ async def _post(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     payload = {"query": operation.source, "operationName": operation.name, "variables": variables}
-    transport = httpx.ASGITransport(app=request.app)
+    transport = httpx2.ASGITransport(app=request.app, client=IN_PROCESS_CLIENT)
     base = request.app.state.auth.config.issuer
-    async with httpx.AsyncClient(transport=transport, base_url=base) as client:
+    async with httpx2.AsyncClient(transport=transport, base_url=base) as client:
         response = await client.post("/graphql", json=payload, headers=headers)
     if response.status_code == 401:
         raise SignInRequired()

@@ -39,7 +39,8 @@ async def _all_regions(request: Request) -> list[dict]:
     migration changes, so every viewer gets the same list."""
     global _regions
     if _regions is None:
-        regions, after = [], None
+        regions: list[dict] = []
+        after = None
         while True:
             page = (await operations.run(request, "RegionChoices", {"after": after}))[
                 "regionSearch"

@@ -261,7 +261,8 @@ async def on_server_error(request: Request, error: Exception) -> Response:
     return await error_page(request, 500)
 
 
-EXCEPTION_HANDLERS = {
+# Each handler takes the request and the exception class it is registered for.
+EXCEPTION_HANDLERS: dict[type[Exception], Callable[..., Awaitable[Response]]] = {
     HTTPException: on_http_exception,
     SignInRequired: on_sign_in_required,
     OperationFailed: on_server_error,

@@ -63,7 +63,7 @@ class DeletedClient:
 
 
 def _rejected(error: admin.AdminError, field_names: dict[str, str] | None = None) -> Rejected:
-    field_name = (field_names or {}).get(error.field, error.field)
+    field_name = (field_names or {}).get(error.field, error.field) if error.field else None
     return Rejected(
         UserError(
             camel(field_name) if field_name else None,
@@ -167,6 +167,7 @@ async def _person_by_id_number(ctx: Context, id_number: str) -> int:
         person_id is not None, "id_number", "UNKNOWN_ID_NUMBER", "没有登记这个身份证号的人员。"
     )
     checks.done()
+    assert person_id is not None  # checks.done() raised otherwise
     return person_id
 
 

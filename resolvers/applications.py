@@ -34,7 +34,7 @@ NEXT_STAGE = {
 }
 """The pipeline moves one step forward at a time; any open stage may end rejected or withdrawn."""
 
-SOURCE_OF_ROLE = {
+SOURCE_OF_ROLE: dict[Role | None, ApplicationSource] = {
     Role.GRADUATE: ApplicationSource.SELF,
     Role.SCHOOL: ApplicationSource.SCHOOL,
     Role.AGENCY: ApplicationSource.AGENCY,
@@ -142,6 +142,7 @@ async def _hire(
     ctx: Context, application: Application, start_date: date | None, monthly_income: int | None
 ) -> None:
     position = await ctx.session.get(Position, application.position_id)
+    assert position is not None  # applications.position_id is a foreign key
     checks = Checks()
     income = monthly_income if monthly_income is not None else position.salary_min
     checks.require(
@@ -152,12 +153,15 @@ async def _hire(
     )
     checks.done()
     await fill_place(ctx, position.id)
-    household_region = await ctx.session.scalar(
-        select(Household.region_code)
-        .join(Person, Person.household_id == Household.id)
-        .where(Person.id == application.person_id)
-    )
+    household_region = (
+        await ctx.session.execute(
+            select(Household.region_code)
+            .join(Person, Person.household_id == Household.id)
+            .where(Person.id == application.person_id)
+        )
+    ).scalar_one()
     employer = await ctx.session.get(Organisation, position.enterprise_id)
+    assert employer is not None  # positions.enterprise_id is a foreign key
     ctx.session.add(
         EmploymentRecord(
             person_id=application.person_id,

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, insert, select
 
 from auth import rules
 from models.audit import AuditAction, AuditRecord
@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 # The client names its operation, at any length; the log keeps as much as its column holds (a
 # longer name made the insert fail, and the error carried the INSERT with its person ids).
-OPERATION_LENGTH = AuditRecord.__table__.c.operation.type.length
+_OPERATION_TYPE = AuditRecord.__table__.c.operation.type
+OPERATION_LENGTH = _OPERATION_TYPE.length if isinstance(_OPERATION_TYPE, String) else None
 
 
 def _fitted(operation: str) -> str:
@@ -107,7 +108,7 @@ async def flush(ctx: Context) -> None:
         "actor_role": viewer.role.value if viewer.role else "anonymous",
         "actor_organisation_id": viewer.organisation_id,
     }
-    records = [
+    records: list[dict[str, Any]] = [
         dict(
             action=AuditAction.READ_PERSONAL,
             operation=_fitted(trail.operation),
@@ -123,7 +124,8 @@ async def flush(ctx: Context) -> None:
             action=AuditAction.MUTATION,
             operation=_fitted(note.name),
             subject_person_id=note.subject_person_id,
-            region_code=note.region_code or regions.get(note.subject_person_id),
+            region_code=note.region_code
+            or (regions.get(note.subject_person_id) if note.subject_person_id else None),
             fields=[],
             detail={**_request_detail(ctx), "ok": note.ok, **note.detail},
             **actor,

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from strawberry.dataloader import DataLoader
 
 from auth import rules
+from models.base import AnyColumn
 
 if TYPE_CHECKING:  # the context module imports the audit trail, which pages and filters
     from resolvers.context import Context
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # the context module imports the audit trail, which pages and
 MAX_RELATED = 100
 
 
-def any_of(ctx: Context, column: ColumnElement, keys: Sequence[Any]) -> ColumnElement[bool]:
+def any_of(ctx: Context, column: AnyColumn, keys: Sequence[Any]) -> ColumnElement[bool]:
     """``column = ANY(:keys)`` on PostgreSQL (one array parameter: faster to plan than a long
     ``IN (...)`` and one cached statement for any batch size); ``IN (...)`` on SQLite."""
     if ctx.on_postgresql:

@@ -3,6 +3,7 @@ them together; enrolment means a job (招生即招工), so seats and reserved po
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, insert, select, update
@@ -195,7 +196,7 @@ async def enrol_student(
 
 
 async def reserve_positions(
-    ctx: Context, class_global_id: str, position_global_ids: list[str]
+    ctx: Context, class_global_id: str, position_global_ids: Sequence[str]
 ) -> Outcome[TrainingClass]:
     """Positions kept for the class's graduates: the partner enterprise's own positions only."""
 

@@ -30,6 +30,8 @@ class SerialSession:
     Mutations need nothing more: GraphQL runs them one after another."""
 
     def __init__(self, session: AsyncSession) -> None:
+        if session.bind is None:
+            raise ValueError("the request's session must be bound to the engine")
         self.session = session
         self.bind = session.bind
         self._turn = asyncio.Lock()
@@ -91,17 +93,26 @@ class SerialSession:
             return
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
-        if not raw.driver_connection.in_transaction:
+        driver = raw.driver_connection  # aiosqlite's connection
+        if driver is not None and not driver.in_transaction:
             await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# What helpers that only read and write rows take: the request's SerialSession, or the bare
+# AsyncSession of a command or a test.
+AnySession = AsyncSession | SerialSession
 
 
 @dataclass
 class Context:
-    session: AsyncSession | SerialSession
+    session: AnySession  # a SerialSession once constructed (__post_init__ wraps a bare one)
     viewer: Viewer
     # The HTTP request's id (models.telemetry): the same in its log lines, its audit records
     # and the error a client is shown.
     request_id: str = field(default_factory=current_request_id)
+    # The request carries the federation gateway's signature (auth.gateway_signature): a subgraph
+    # fetch of the gateway's query plan, not a client's request.
+    from_gateway: bool = False
     audit: AuditTrail = field(default_factory=AuditTrail)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
 
@@ -118,4 +129,5 @@ class Context:
 
     @property
     def on_postgresql(self) -> bool:
-        return self.session.bind.dialect.name == "postgresql"
+        bind = self.session.bind
+        return bind is not None and bind.dialect.name == "postgresql"

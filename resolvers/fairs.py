@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -106,7 +107,7 @@ async def _link(ctx: Context, link: Table, fair_id: int, column: str, keys: set[
 
 
 async def add_fair_enterprises(
-    ctx: Context, fair_global_id: str, enterprise_global_ids: list[str]
+    ctx: Context, fair_global_id: str, enterprise_global_ids: Sequence[str]
 ) -> Outcome[Fair]:
     async def work() -> Fair:
         fair = await _own_fair(ctx, fair_global_id)
@@ -127,7 +128,7 @@ async def add_fair_enterprises(
 
 
 async def add_fair_positions(
-    ctx: Context, fair_global_id: str, position_global_ids: list[str]
+    ctx: Context, fair_global_id: str, position_global_ids: Sequence[str]
 ) -> Outcome[Fair]:
     async def work() -> Fair:
         fair = await _own_fair(ctx, fair_global_id)

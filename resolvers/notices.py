@@ -37,7 +37,7 @@ class NoticeKind(enum.Enum):
     JOIN_REQUESTS = "join_requests"
 
 
-NOTICES_OF_ROLE: dict[Role, tuple[NoticeKind, ...]] = {
+NOTICES_OF_ROLE: dict[Role | None, tuple[NoticeKind, ...]] = {
     Role.GRADUATE: (NoticeKind.REFERRALS_AWAITING, NoticeKind.APPLICATIONS_MOVED),
     Role.SCHOOL: (NoticeKind.REFERRALS_AWAITING, NoticeKind.FOLLOW_UPS_DUE),
     Role.AGENCY: (NoticeKind.REFERRALS_AWAITING,),
@@ -114,4 +114,4 @@ async def notices(ctx: Context, today: date | None = None) -> list[Notice]:
     counts = (
         await ctx.session.execute(select(*(_counter(ctx, kind, today) for kind in kinds)))
     ).one()
-    return [Notice(kind, count) for kind, count in zip(kinds, counts)]
+    return [Notice(kind, count) for kind, count in zip(kinds, counts, strict=True)]

@@ -47,6 +47,18 @@ async def organisations(ctx: Context, first: int | None, after: str | None, **fi
     return await paginate(ctx, organisations_statement(ctx, **filters), first, after)
 
 
+async def by_credit_code(ctx: Context, credit_code: Any) -> Organisation | None:
+    """The federation key ``creditCode``: the visible member with this code, or None (unknown,
+    not visible, or a viewer who may not read credit codes: the lookup is no side door to them)."""
+    if not isinstance(credit_code, str) or not rules.may_read(
+        ctx.viewer, "organisations", "credit_code"
+    ):
+        return None
+    return await one_by(ctx, Organisation.credit_code, "organisations").load(
+        credit_code.strip().upper()
+    )
+
+
 async def _validate_request(ctx: Context, values: dict[str, Any]) -> None:
     checks = Checks()
     checks.require(bool(values.get("name", "").strip()), "name", "REQUIRED", "请填写单位名称。")

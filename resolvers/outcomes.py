@@ -23,7 +23,7 @@ from models import errors as constraint_errors
 from models.lengths import ValueTooLong
 from models.organisations import Organisation
 from models.people import Person
-from resolvers.context import Context
+from resolvers.context import Context, SerialSession
 from resolvers.ids import InvalidId, decode_id
 
 T = TypeVar("T")
@@ -132,6 +132,7 @@ async def attempt(
     ctx: Context, name: str, work: Callable[[], Awaitable[T]], **audit: Any
 ) -> Outcome[T]:
     rules.require_mutation(ctx.viewer, name)
+    assert isinstance(ctx.session, SerialSession)  # what Context makes of any session
     await ctx.session.lock_for_writing()
     if rules.needs_approved_membership(ctx.viewer, name):
         membership = await ctx.session.scalar(

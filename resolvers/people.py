@@ -16,6 +16,7 @@ from stdnum.cn import ric
 from auth import rules
 from auth.viewer import Viewer
 from models.audit import AuditRecord
+from models.base import AnyColumn
 from models.catalogue import Occupation
 from models.people import (
     MONITORED_CATEGORIES,
@@ -45,7 +46,7 @@ class Ledger(enum.StrEnum):
     ALL = "all"
 
 
-PERSON_SORTS = {
+PERSON_SORTS: dict[str, AnyColumn] = {
     "name": Person.name,
     "newest": Person.created_at.desc(),
     "birth_date": Person.birth_date,
@@ -99,6 +100,40 @@ async def personal_value(ctx: Context, person: Person, field: str) -> Any:
         return value
     mask = rules.PERSONAL_FIELDS[field].mask
     return mask(value) if mask else None
+
+
+async def id_number_hmac(ctx: Context, person: Person) -> str | None:
+    """The person key (models.people.id_number_hmac), for the federation gateway's own fetches
+    only (a signed request: a client of the portal or of the API never reads it), and only where
+    the viewer sees the ID number in clear: the key stands for the ID number, and a partner that
+    holds the federation key could recover a masked one from it by trying every ID number."""
+    if not ctx.from_gateway or person.id_number_hmac is None:
+        return None
+    source = rules.DERIVED_FIELDS["id_number_hmac"]
+    return person.id_number_hmac if await sees_in_clear(ctx, person.id, source) else None
+
+
+def _by_hmac_loader(ctx: Context):
+    async def batch(keys):
+        statement = select(Person).where(
+            any_of(ctx, Person.id_number_hmac, keys),
+            rules.rows(ctx.viewer, "persons"),
+            rules.clear(ctx.viewer, rules.DERIVED_FIELDS["id_number_hmac"]),
+        )
+        found = {person.id_number_hmac: person for person in await ctx.session.scalars(statement)}
+        return [found.get(key) for key in keys]
+
+    return ctx.loader("persons.by_id_number_hmac", batch)
+
+
+async def by_id_number_hmac(ctx: Context, key: Any) -> Person | None:
+    """The federation key ``idNumberHmac``: the person with this key among those whose ID number
+    the viewer sees in clear (a lookup by ID number, as ``auth.rules.argument`` holds every
+    personal filter to), else None — unknown, outside the viewer's rows and masked alike."""
+    source = rules.DERIVED_FIELDS["id_number_hmac"]
+    if not isinstance(key, str) or not rules.may_read(ctx.viewer, "persons", source):
+        return None
+    return await _by_hmac_loader(ctx).load(key.strip().lower())
 
 
 async def shown_audit_detail(ctx: Context, record: AuditRecord) -> dict[str, Any]:
@@ -320,6 +355,7 @@ async def registered_person(ctx: Context, id_number: str) -> Person | None:
 
 async def _identity_of(ctx: Context, person: Person) -> dict[str, Any]:
     household = await ctx.session.get(Household, person.household_id)
+    assert household is not None  # persons.household_id is a foreign key
     return {
         "name": person.name,
         "id_number": person.id_number,
@@ -410,7 +446,9 @@ def _ledger_row(existing: Any, model: type, person_id: int, values: dict[str, An
     return row
 
 
-async def upsert_ledger(ctx: Context, model: type, person: Person, values: dict[str, Any]) -> Any:
+async def upsert_ledger(
+    ctx: Context, model: type[Any], person: Person, values: dict[str, Any]
+) -> Any:
     existing = (
         await ctx.session.scalars(select(model).where(model.person_id == person.id))
     ).first()
@@ -488,7 +526,9 @@ async def _check_intention_choices(ctx: Context, checks: Checks, values: dict[st
             len(set(codes)) <= MAX_DESIRED, name, "TOO_MANY", f"{wish}最多选择 {MAX_DESIRED} 项。"
         )
         unknown = [
-            c for c, found in zip(codes, await one_by(ctx, key).load_many(codes)) if found is None
+            c
+            for c, found in zip(codes, await one_by(ctx, key).load_many(codes), strict=True)
+            if found is None
         ]
         checks.require(not unknown, name, code, f"没有这些{meaning}：{'、'.join(unknown[:5])}。")
     certificates = values.get("certificates")

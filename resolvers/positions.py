@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Select, func, insert, select, update
 
 from auth import rules
+from models.base import AnyColumn
 from models.catalogue import Major, Occupation
 from models.positions import Position, PositionState, position_majors
 from models.regions import Region
@@ -16,7 +17,7 @@ from resolvers.outcomes import Checks, Outcome, attempt, check_version, key_of, 
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
-POSITION_SORTS = {
+POSITION_SORTS: dict[str, tuple[AnyColumn, ...]] = {
     "newest": (Position.created_at.desc(),),
     "salary": (Position.salary_max.desc(),),
     "title": (Position.title,),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, or_, select
 
 from auth import rules
+from models.base import AnyColumn
 from models.regions import NATION_CODE, Region, RegionLevel, RegionPairing, within
 from resolvers.batching import MAX_RELATED, any_of, many_by, one_by
 from resolvers.pagination import InvalidArgument, Page, paginate
@@ -30,7 +31,7 @@ def level_of(code: str) -> RegionLevel:
     return RegionLevel.COUNTY
 
 
-def in_region(column: ColumnElement, code: str) -> ColumnElement[bool]:
+def in_region(column: AnyColumn, code: str) -> ColumnElement[bool]:
     """Filter argument ``region``: the column's region lies in the subtree of ``code``."""
     return within(column, code, level_of(code))
 

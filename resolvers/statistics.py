@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 
 from auth import rules
+from models.base import AnyColumn
 from models.organisations import Membership, Organisation, OrganisationKind
 from models.people import (
     MONITORED_CATEGORIES,
@@ -148,7 +149,7 @@ async def _grouped(ctx: Context, group: ColumnElement[str], statement: Select) -
     }
 
 
-def _prefix(column: ColumnElement[str], length: int) -> ColumnElement[str]:
+def _prefix(column: AnyColumn, length: int) -> ColumnElement[str]:
     return func.substr(column, 1, length)
 
 
@@ -165,7 +166,7 @@ async def _figures(
     conditions = [scope] if only is None else [scope, home.in_(only)]
     graduates = _graduate_ids(year)
     monitored = Household.category.in_(MONITORED_CATEGORIES)
-    surveyed = EnrolmentIntention.id.is_not(None)
+    surveyed: ColumnElement[bool] = EnrolmentIntention.id.is_not(None)
     if year is not None:
         surveyed = and_(surveyed, EnrolmentIntention.survey_year == year)
     studying = StudentRecord.status == StudentStatus.STUDYING
@@ -211,7 +212,7 @@ async def _figures(
             .where(current, *conditions)
         ),
     )
-    hired = EmploymentRecord.application_id.is_not(None)
+    hired: ColumnElement[bool] = EmploymentRecord.application_id.is_not(None)
     if year is not None:
         hired = and_(hired, extract("year", EmploymentRecord.start_date) == year)
     hires = await _grouped(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Select, extract, select
 
 from auth import rules
+from models.base import AnyColumn
 from models.organisations import Membership, Organisation, OrganisationKind, Role
 from models.people import Person
 from models.regions import RegionLevel
@@ -25,7 +26,7 @@ from resolvers.outcomes import Checks, Outcome, attempt, key_of, reject, today
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
-EMPLOYMENT_SORTS = {
+EMPLOYMENT_SORTS: dict[str, tuple[AnyColumn, ...]] = {
     "newest": (EmploymentRecord.start_date.desc(),),
     "income": (EmploymentRecord.monthly_income.desc(),),
 }

@@ -100,6 +100,7 @@ async def upsert_student_record(ctx: Context, identity: dict[str, Any], values: 
         if person is None:
             return await _file(ctx, identity, values)
         await people.update_identity(ctx, person, identity, household=False)
+        assert ctx.viewer.organisation_id is not None  # only schools upsert student records
         return await _set_record(ctx, person, ctx.viewer.organisation_id, values)
 
     return await attempt(ctx, "upsertStudentRecord", work)

@@ -34,7 +34,8 @@ LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 ADMIN_READS = (Authenticated(), RequiresScopes(scopes=[[scopes.ADMIN]]))
 ADMIN_WRITES = (Authenticated(), RequiresScopes(scopes=[[scopes.WRITE, scopes.ADMIN]]))
 
-KeyState = strawberry.enum(oauth_model.KeyState)
+KeyState = oauth_model.KeyState
+strawberry.enum(KeyState)
 
 
 @strawberry.type(description="A registered OAuth client (its secret is never shown again).")

@@ -34,9 +34,12 @@ if TYPE_CHECKING:
     from schema.people import Person
     from schema.positions import Position
 
-Stage = strawberry.enum(model.Stage)
-ApplicationSource = strawberry.enum(model.ApplicationSource)
-RejectionReason = strawberry.enum(model.RejectionReason)
+Stage = model.Stage
+strawberry.enum(Stage)
+ApplicationSource = model.ApplicationSource
+strawberry.enum(ApplicationSource)
+RejectionReason = model.RejectionReason
+strawberry.enum(RejectionReason)
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]

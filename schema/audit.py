@@ -20,7 +20,8 @@ from schema.base import SIGNED_IN, Connection, ctx, global_id, key_argument
 if TYPE_CHECKING:
     from schema.people import Person
 
-AuditAction = strawberry.enum(model.AuditAction)
+AuditAction = model.AuditAction
+strawberry.enum(AuditAction)
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 

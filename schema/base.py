@@ -73,10 +73,13 @@ CHANGES_DESCRIPTION = "Only the fields you send change; null empties an optional
 
 @strawberry.interface(description="An object with a global ID (Relay).")
 class Node:
-    id: strawberry.ID
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError("every Node type makes its global ID from its row's key")
 
 
-@strawberry.type
+# Value types any subgraph may define as well (a partner's own connections have a PageInfo).
+@strawberry.federation.type(shareable=True)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
@@ -104,7 +107,7 @@ class Connection(Generic[T]):
     def of(cls, page: Page) -> Connection:
         cursors = page.cursors
         return cls(
-            edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows)],
+            edges=[Edge(cursor=c, node=row) for c, row in zip(cursors, page.rows, strict=True)],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.offset > 0,
@@ -115,7 +118,9 @@ class Connection(Generic[T]):
         )
 
 
-@strawberry.type(description="A business or validation error: which input field, which rule.")
+@strawberry.federation.type(
+    shareable=True, description="A business or validation error: which input field, which rule."
+)
 class UserError:
     field: str | None
     code: str

@@ -12,7 +12,8 @@ from resolvers import catalogue as resolve
 from resolvers.nodes import node
 from schema.base import Node, ctx, global_id, instance_of
 
-MajorLevel = strawberry.enum(model.MajorLevel)
+MajorLevel = model.MajorLevel
+strawberry.enum(MajorLevel)
 
 
 @strawberry.federation.type(

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from schema.people import Person
     from schema.positions import Position
 
-ClassKind = strawberry.enum(model.ClassKind)
+ClassKind = model.ClassKind
+strawberry.enum(ClassKind)
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]

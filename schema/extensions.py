@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
+    ASTValidationRule,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
@@ -118,7 +119,9 @@ class CostEstimate:
         below = self._selections(node.selection_set, returned, child_page)
         if not is_list_type(get_nullable_type(definition.type)):
             return 1 + below
-        return bound_of(parent, node.name.value).size(node, self.variables, page) * (1 + below)
+        bound = bound_of(parent, node.name.value)
+        assert bound is not None  # build_schema refuses a list field without one
+        return bound.size(node, self.variables, page) * (1 + below)
 
 
 def _variables_with_defaults(
@@ -148,12 +151,11 @@ class CostBudget(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        operation = get_operation_ast(context.graphql_document, context.operation_name)
-        if operation is not None:
+        document = context.graphql_document
+        operation = get_operation_ast(document, context.operation_name) if document else None
+        if document is not None and operation is not None:
             variables = _variables_with_defaults(operation, context.variables)
-            cost = CostEstimate(context.schema._schema, context.graphql_document, variables).of(
-                operation
-            )
+            cost = CostEstimate(context.schema._schema, document, variables).of(operation)
             role = context.context.viewer.role
             if cost > COST_BUDGETS[role]:
                 context.result = GraphQLExecutionResult(data=None, errors=[cost_error(cost, role)])
@@ -225,7 +227,7 @@ class DepthAndAliases(ValidationRule):
                 below, found = (
                     self._measure(selection.selection_set)
                     if isinstance(selection, InlineFragmentNode)
-                    else self._fragment(selection.name.value)
+                    else self._fragment(cast(FragmentSpreadNode, selection).name.value)
                 )
                 depth, aliases = max(depth, below), aliases + found
         return depth, aliases
@@ -239,7 +241,7 @@ class DepthAndAliases(ValidationRule):
         return self.measured[name]
 
 
-LIMIT_RULES = [
+LIMIT_RULES: list[type[ASTValidationRule]] = [
     DepthAndAliases,
     NoNulCharacters,
 ]

@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from schema.people import Person
     from schema.positions import Position
 
-FairKind = strawberry.enum(model.FairKind)
-FairMode = strawberry.enum(model.FairMode)
+FairKind = model.FairKind
+strawberry.enum(FairKind)
+FairMode = model.FairMode
+strawberry.enum(FairMode)
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]

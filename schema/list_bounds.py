@@ -185,6 +185,7 @@ def page_size(field: FieldNode, variables: dict[str, Any], default: Any) -> int:
     argument's default, else DEFAULT_PAGE_SIZE; clamped to what the resolvers accept (a value
     out of range is refused there with its own message)."""
     value = argument_node(field, "first")
+    first: Any
     if isinstance(value, IntValueNode):
         first = int(value.value)  # validation already refused a literal beyond 32 bits
     elif isinstance(value, VariableNode):

@@ -124,7 +124,9 @@ class MatchConnection:
     def of(cls, window: api.MatchWindow) -> MatchConnection:
         cursors = window.cursors
         return cls(
-            edges=[Edge(cursor=c, node=match) for c, match in zip(cursors, window.matches)],
+            edges=[
+                Edge(cursor=c, node=match) for c, match in zip(cursors, window.matches, strict=True)
+            ],
             page_info=PageInfo(
                 has_next_page=window.has_next_page,
                 has_previous_page=window.offset > 0,
@@ -180,9 +182,9 @@ class Shortlist:
     async def assignments(self, info: Info) -> list[Match]:
         loader = one_by(ctx(info), people_model.Person.id, "persons")
         visible = await loader.load_many([match.person_id for match in self.pairs])
-        return [match for match, person in zip(self.pairs, visible) if person is not None][
-            :MAX_RELATED
-        ]
+        return [
+            match for match, person in zip(self.pairs, visible, strict=True) if person is not None
+        ][:MAX_RELATED]
 
     @strawberry.field(description="Registered graduates you may see who got no position.")
     async def unassigned(self, info: Info) -> list[LazyPerson]:

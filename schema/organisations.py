@@ -33,10 +33,14 @@ from schema.regions import Region
 if TYPE_CHECKING:
     from schema.positions import Position
 
-OrganisationKind = strawberry.enum(model.OrganisationKind)
-Membership = strawberry.enum(model.Membership)
-SchoolLevel = strawberry.enum(model.SchoolLevel)
-Role = strawberry.enum(model.Role)
+OrganisationKind = model.OrganisationKind
+strawberry.enum(OrganisationKind)
+Membership = model.Membership
+strawberry.enum(Membership)
+SchoolLevel = model.SchoolLevel
+strawberry.enum(SchoolLevel)
+Role = model.Role
+strawberry.enum(Role)
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 
 
@@ -46,7 +50,7 @@ def _restricted(info: Info, column: str, value: Any) -> Any:
 
 
 @strawberry.federation.type(
-    keys=["id"], description="An alliance member (or an applicant to be one)."
+    keys=["id", "creditCode"], description="An alliance member (or an applicant to be one)."
 )
 class Organisation(Node):
     is_type_of = instance_of(model.Organisation)
@@ -62,8 +66,12 @@ class Organisation(Node):
         return global_id("Organisation", self.id)
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID, **_other_keys: Any) -> Any:
-        return await node(ctx(info), id, "Organisation")
+    async def resolve_reference(
+        cls, info: Info, id: strawberry.ID | None = None, **other_keys: Any
+    ) -> Any:
+        if id is not None:
+            return await node(ctx(info), id, "Organisation")
+        return await resolve.by_credit_code(ctx(info), other_keys.get("creditCode"))
 
     @strawberry.field(description="统一社会信用代码 (members only).", directives=SIGNED_IN)
     def credit_code(self, info: Info) -> str | None:

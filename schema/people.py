@@ -48,11 +48,16 @@ if TYPE_CHECKING:
     from schema.organisations import Organisation
     from schema.tracking import AssistanceCase, EmploymentRecord, FollowUp
 
-Gender = strawberry.enum(model.Gender)
-HouseholdCategory = strawberry.enum(model.HouseholdCategory)
-StudentStatus = strawberry.enum(model.StudentStatus)
-LocationTier = strawberry.enum(model.LocationTier)
-Ledger = strawberry.enum(resolve.Ledger, description="The three lists (3张清单), or everyone.")
+Gender = model.Gender
+strawberry.enum(Gender)
+HouseholdCategory = model.HouseholdCategory
+strawberry.enum(HouseholdCategory)
+StudentStatus = model.StudentStatus
+strawberry.enum(StudentStatus)
+LocationTier = model.LocationTier
+strawberry.enum(LocationTier)
+Ledger = resolve.Ledger
+strawberry.enum(Ledger, description="The three lists (3张清单), or everyone.")
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyApplication = Annotated["Application", strawberry.lazy("schema.applications")]
 LazyTrainingClass = Annotated["TrainingClass", strawberry.lazy("schema.classes")]
@@ -146,7 +151,7 @@ class EmploymentIntention:
 
 
 @strawberry.federation.type(
-    keys=["id"],
+    keys=["id", "idNumberHmac"],
     directives=SIGNED_IN,
     description="A person of the target group. Personal fields may come masked.",
 )
@@ -165,8 +170,21 @@ class Person(Node):
         return global_id("Person", self.id)
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID, **_other_keys: Any) -> Any:
-        return await node(ctx(info), id, "Person")
+    async def resolve_reference(
+        cls, info: Info, id: strawberry.ID | None = None, **other_keys: Any
+    ) -> Any:
+        if id is not None:
+            return await node(ctx(info), id, "Person")
+        return await resolve.by_id_number_hmac(ctx(info), other_keys.get("idNumberHmac"))
+
+    @strawberry.federation.field(
+        inaccessible=True,
+        description="The person key for partner systems (gateway/PARTNERS.md): hex HMAC-SHA256 "
+        "of the ID number under the federation key. Only in the gateway's own fetches, and only "
+        "where you see the ID number in clear; null elsewhere.",
+    )
+    async def id_number_hmac(self, info: Info) -> str | None:
+        return await resolve.id_number_hmac(ctx(info), self)
 
     @strawberry.field(description="张* when masked.")
     async def name(self, info: Info) -> str:

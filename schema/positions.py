@@ -40,9 +40,12 @@ if TYPE_CHECKING:
     from schema.matching import MatchConnection, MatchedGraduatesFilter
     from schema.organisations import Organisation
 
-PositionKind = strawberry.enum(model.PositionKind)
-PositionState = strawberry.enum(model.PositionState)
-Education = strawberry.enum(people_model.Education)
+PositionKind = model.PositionKind
+strawberry.enum(PositionKind)
+PositionState = model.PositionState
+strawberry.enum(PositionState)
+Education = people_model.Education
+strawberry.enum(Education)
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 LazyApplication = Annotated["Application", strawberry.lazy("schema.applications")]
 LazyMatchConnection = Annotated["MatchConnection", strawberry.lazy("schema.matching")]

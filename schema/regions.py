@@ -12,7 +12,8 @@ from resolvers import regions as resolve
 from resolvers.nodes import node
 from schema.base import Connection, Node, ctx, global_id, instance_of
 
-RegionLevel = strawberry.enum(model.RegionLevel)
+RegionLevel = model.RegionLevel
+strawberry.enum(RegionLevel)
 
 
 @strawberry.federation.type(keys=["id"], description="An administrative region (GB/T 2260).")

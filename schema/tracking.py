@@ -37,8 +37,10 @@ if TYPE_CHECKING:
     from schema.people import Person
     from schema.positions import Position
 
-FollowUpStatus = strawberry.enum(model.FollowUpStatus)
-CaseState = strawberry.enum(model.CaseState)
+FollowUpStatus = model.FollowUpStatus
+strawberry.enum(FollowUpStatus)
+CaseState = model.CaseState
+strawberry.enum(CaseState)
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 LazyPosition = Annotated["Position", strawberry.lazy("schema.positions")]
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]

@@ -38,7 +38,8 @@ from schema.regions import Region
 if TYPE_CHECKING:
     from schema.organisations import Organisation
 
-TransferState = strawberry.enum(model.TransferState)
+TransferState = model.TransferState
+strawberry.enum(TransferState)
 LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisations")]
 
 

@@ -21,9 +21,8 @@ LazyOrganisation = Annotated["Organisation", strawberry.lazy("schema.organisatio
 LazyPerson = Annotated["Person", strawberry.lazy("schema.people")]
 
 
-NoticeKind = strawberry.enum(
-    notice_resolvers.NoticeKind, description="What waits for the viewer's role."
-)
+NoticeKind = notice_resolvers.NoticeKind
+strawberry.enum(NoticeKind, description="What waits for the viewer's role.")
 
 
 @strawberry.type(

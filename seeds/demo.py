@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import count
+from typing import Any
 
 from sqlalchemy import Table
 from stdnum.cn import ric
@@ -254,7 +255,7 @@ def generate(scale_name: str, password_hash: str) -> Iterator[tuple[Table, list[
 
 
 def _reference_rows() -> Iterator[tuple[Table, list[dict]]]:
-    regions = [
+    regions: list[dict[str, Any]] = [
         {
             "code": "000000",
             "name": "全国",
@@ -453,7 +454,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
         return person
 
     key_counties = set(world.key_counties)
-    for i in range(scale.graduates):
+    for _ in range(scale.graduates):
         graduation_year = AS_OF.year - rng.choice((0, 0, 0, 1, 1, 2))
         school = rng.choice(world.schools)
         education = _education_of(school)
@@ -472,7 +473,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
                 "id": intention_id,
                 "person_id": person["id"],
                 "graduation_year": graduation_year,
-                "preferred_tier": rng.choice(list(LocationTier) + [None]),
+                "preferred_tier": rng.choice([*LocationTier, None]),
                 "expected_salary": rng.randrange(30, 80) * 100,
                 "wants_further_study": rng.random() < 0.06,
                 "wants_own_business": rng.random() < 0.04,
@@ -499,7 +500,7 @@ def _people(rng: random.Random, scale: Scale, world: World):
         )
         yield from batches.full()
 
-    for i in range(scale.students):
+    for _ in range(scale.students):
         school = rng.choice(world.schools)
         education = (
             "junior_middle"
@@ -794,7 +795,7 @@ def _history(stage: Stage) -> list[tuple[Stage | None, Stage]]:
             (Stage.APPLIED, stage),
         ]
     path = STAGE_PATH[: STAGE_PATH.index(stage) + 1]
-    return list(zip([None, *path[:-1]], path))
+    return list(zip([None, *path[:-1]], path, strict=True))
 
 
 def _employment(

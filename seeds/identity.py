@@ -64,7 +64,7 @@ def resident_id(region_code: str, birth: date, sequence: int, male: bool) -> str
 def organisation_code(serial: int) -> str:
     """GB 11714 organisation code: 8 characters and a check character (inside the credit code)."""
     body = f"{serial:08d}"
-    check = 11 - sum(int(c) * w for c, w in zip(body, _ORG_CODE_WEIGHTS)) % 11
+    check = 11 - sum(int(c) * w for c, w in zip(body, _ORG_CODE_WEIGHTS, strict=True)) % 11
     return body + {10: "X", 11: "0"}.get(check, str(check))
 
 

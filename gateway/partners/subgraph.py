@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import strawberry
 from joserfc.jwk import KeySet
 from sqlalchemy import MetaData, event, insert, literal, select
@@ -179,7 +179,7 @@ class TokenVerifier:
         )
 
     async def _fetch_jwks(self) -> dict:
-        async with httpx.AsyncClient(timeout=5) as client:
+        async with httpx2.AsyncClient(timeout=5) as client:
             response = await client.get(self.settings.jwks_url)
             response.raise_for_status()
             return response.json()
@@ -197,13 +197,15 @@ class AllianceRemit:
     Whatever goes wrong answers nothing: a refused token is UNAUTHENTICATED, anything else an
     error for the fields asked (never data the alliance did not vouch for)."""
 
-    def __init__(self, settings: PartnerSettings, client: httpx.AsyncClient):
+    def __init__(self, settings: PartnerSettings, client: httpx2.AsyncClient):
         self.url = settings.alliance_graphql_url
         self.client = client
 
     async def persons_with_visible_employment(
-        self, token: str, person_ids: Sequence[int]
+        self, token: str | None, person_ids: Sequence[int]
     ) -> set[int]:
+        if token is None:  # what the alliance would answer without a token
+            raise refuse("Authentication required", "UNAUTHENTICATED")
         ids = [to_global_id("Person", person_id) for person_id in dict.fromkeys(person_ids)]
         try:
             response = await self.client.post(
@@ -211,7 +213,7 @@ class AllianceRemit:
                 json={"query": VISIBLE_EMPLOYMENT, "variables": {"ids": ids}},
                 headers={"Authorization": f"Bearer {token}"},
             )
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             log.warning("alliance remit check failed: %s", error)
             raise refuse("暂时无法向联盟核实查看范围，请稍后再试。", "REMIT_UNAVAILABLE") from error
         if response.status_code == 401:
@@ -226,7 +228,7 @@ class AllianceRemit:
         return {decode_id(global_id, "Person") for global_id in visible}
 
 
-def _json_object(response: httpx.Response) -> dict:
+def _json_object(response: httpx2.Response) -> dict:
     try:
         body = response.json()
     except ValueError:
@@ -236,7 +238,7 @@ def _json_object(response: httpx.Response) -> dict:
 
 # ---------------------------------------------------------------- per-request context
 
-BatchFunction = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
+BatchFunction = Callable[["PartnerContext", Sequence[Any]], Awaitable[Sequence[Any]]]
 
 
 @dataclass
@@ -280,19 +282,20 @@ async def _request_parameters(request: Request) -> dict[str, Any] | None:
 def create_app(
     schema: strawberry.Schema, settings: PartnerSettings, metadata: MetaData
 ) -> Starlette:
-    if not settings.gateway_secret:
+    gateway_secret = settings.gateway_secret
+    if not gateway_secret:
         raise SystemExit(
             f"{SECRET_VARIABLE} is not set: a partner subgraph answers only requests signed by the gateway"
         )
     engine = create_engine(settings)
     verifier = TokenVerifier(settings)
-    alliance = httpx.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
+    alliance = httpx2.AsyncClient(timeout=ALLIANCE_TIMEOUT_SECONDS)
     remit = AllianceRemit(settings, alliance)
-    graphql = GraphQL(schema, graphql_ide=None)
+    graphql = GraphQL[PartnerContext, None](schema, graphql_ide=None)
 
     async def graphql_endpoint(request: Request):
         parameters = await _request_parameters(request)
-        if parameters is None or not is_signed(settings.gateway_secret, parameters):
+        if parameters is None or not is_signed(gateway_secret, parameters):
             return refusal()
         token = bearer_token(request.headers)
         caller = ANONYMOUS

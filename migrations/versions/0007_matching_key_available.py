@@ -43,7 +43,7 @@ def upgrade() -> None:
         )
         batch_op.drop_index("ix_employment_intentions_matching")
         batch_op.create_index(
-            "ix_employment_intentions_matching", COVERING + ["match_available"] + TAIL, unique=False
+            "ix_employment_intentions_matching", [*COVERING, "match_available", *TAIL], unique=False
         )
     op.execute(BACKFILL)
 

@@ -172,11 +172,9 @@ async def update_position(request: Request, form: FormData) -> Response:
 def _pipeline(applications: list[dict]) -> tuple[dict[str, list[dict]], list[dict]]:
     """Applications by open stage (columns), and the ended ones (rejected / withdrawn)."""
     columns: dict[str, list[dict]] = {stage: [] for stage in PIPELINE}
-    ended = []
+    ended: list[dict] = []
     for application in applications:
-        (columns[application["stage"]] if application["stage"] in columns else ended).append(
-            application
-        )
+        columns.get(application["stage"], ended).append(application)
     return columns, ended
 
 

@@ -27,7 +27,10 @@ from resolvers.pagination import decode_cursor, encode_cursor, page_size
 from resolvers.regions import in_region
 
 # Referring is recommending someone else: schools their graduates, agencies their candidates.
-REFERRERS = {Role.SCHOOL: ApplicationSource.SCHOOL, Role.AGENCY: ApplicationSource.AGENCY}
+REFERRERS: dict[Role | None, ApplicationSource] = {
+    Role.SCHOOL: ApplicationSource.SCHOOL,
+    Role.AGENCY: ApplicationSource.AGENCY,
+}
 
 
 @dataclass(frozen=True)

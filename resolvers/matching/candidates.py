@@ -29,10 +29,11 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import False_, True_
 
 from models.applications import Application
+from models.base import AnyColumn
 from models.catalogue import Major, Occupation
 from models.classes import Enrolment, class_reserved_positions
 from models.people import (
@@ -54,6 +55,7 @@ from models.people import (
 )
 from models.positions import Position, PositionState, position_majors
 from models.regions import Region, RegionPairing
+from resolvers.context import AnySession
 from resolvers.matching.explain import Names
 from resolvers.matching.scoring import (
     LOCATION_BEYOND_INTENTION,
@@ -87,7 +89,7 @@ class Reference:
     paired_provinces: frozenset[tuple[str, str]]
 
     @classmethod
-    async def load(cls, session: AsyncSession) -> Reference:
+    async def load(cls, session: AnySession) -> Reference:
         majors = (await session.execute(select(Major.code, Major.name))).all()
         occupations = (await session.execute(select(Occupation.code, Occupation.name))).all()
         pairings = (
@@ -100,11 +102,11 @@ class Reference:
         )
 
     @classmethod
-    async def cached(cls, session: AsyncSession) -> Reference:
+    async def cached(cls, session: AnySession) -> Reference:
         """``load``, kept per database for REFERENCE_TTL_SECONDS: three queries fewer per call."""
-        engine = getattr(
-            session.bind, "engine", session.bind
-        )  # a connection's engine, or the engine
+        bind = session.bind
+        engine = bind.engine if isinstance(bind, AsyncConnection) else bind  # or the engine
+        assert engine is not None  # the request's session is bound
         key = engine.url.render_as_string(hide_password=True)
         found = _cached_references.get(key)
         if found is None or time.monotonic() - found[0] > REFERENCE_TTL_SECONDS:
@@ -147,7 +149,7 @@ def _joined(column) -> ColumnElement:
 # ------------------------------------------------------------------------------- graduates
 
 
-def available() -> ColumnElement[bool]:
+def available() -> AnyColumn:
     """Not employed now, or employed and seeking a change: the intention row's matching key
     (models.matching_keys.available is its definition)."""
     return EmploymentIntention.match_available
@@ -303,7 +305,7 @@ def _beyond_tier(work_region: str) -> ColumnElement[bool]:
     )
 
 
-def _weight_if(flag: ColumnElement[bool], weight: float) -> ColumnElement:
+def _weight_if(flag: AnyColumn, weight: float) -> ColumnElement:
     return case((flag, weight), else_=0.0)
 
 
@@ -323,7 +325,7 @@ def in_classes(class_ids: frozenset[int]) -> ColumnElement[bool]:
 
 
 async def graduate(
-    session: AsyncSession, person_id: int, household_clear: ColumnElement[bool] | None = None
+    session: AnySession, person_id: int, household_clear: ColumnElement[bool] | None = None
 ) -> GraduateProfile | None:
     """The graduate's profile if they are available for matching."""
     statement = graduates_statement(household_clear).where(Person.id == person_id, available())
@@ -464,10 +466,11 @@ def _location_fit(graduate: GraduateProfile, policy: MatchPolicy) -> ColumnEleme
     province = func.substr(Position.region_code, 1, 2)
     in_county = Position.region_code == home
     in_province = province == home[:2]
-    beyond = {
+    beyond_tier: dict[LocationTier | None, ColumnElement[bool]] = {
         LocationTier.IN_COUNTY: ~in_county,
         LocationTier.IN_PROVINCE: ~in_province,
-    }.get(graduate.preferred_tier, false())
+    }
+    beyond = beyond_tier.get(graduate.preferred_tier, false())
     paired = [
         p
         for p in {
@@ -502,7 +505,7 @@ def reserved_for(class_ids: frozenset[int]) -> ColumnElement[bool]:
     )
 
 
-async def position(session: AsyncSession, position_id: int) -> PositionProfile | None:
+async def position(session: AnySession, position_id: int) -> PositionProfile | None:
     """The position's profile if it is open with headcount left."""
     row = (
         await session.execute(

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Row, Select, and_, case, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.people import MONITORED_CATEGORIES
+from resolvers.context import AnySession
 from resolvers.matching import candidates
 from resolvers.matching.candidates import Reference
 from resolvers.matching.explain import missing, reasons
@@ -102,7 +102,7 @@ class TopK:
 
 
 async def matched_graduates(
-    session: AsyncSession,
+    session: AnySession,
     position_id: int,
     *,
     first: int,
@@ -174,7 +174,7 @@ def _graduate_bands(
 
 
 async def matched_positions(
-    session: AsyncSession,
+    session: AnySession,
     person_id: int,
     *,
     first: int,
@@ -255,7 +255,7 @@ class Search:
 
     def __init__(
         self,
-        session: AsyncSession,
+        session: AnySession,
         *,
         details: Select,
         driving_id,

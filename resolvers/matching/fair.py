@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.applications import Application
 from models.fairs import fair_positions, fair_registrations
 from models.people import Person
 from models.positions import Position
+from resolvers.context import AnySession
 from resolvers.matching import candidates
 from resolvers.matching.candidates import Reference
 from resolvers.matching.engine import Match, explained, with_pairings
@@ -69,13 +69,13 @@ def optimal_assignment(scores: dict[Pair, float], seats: dict[int, int]) -> dict
     rows, chosen = linear_sum_assignment(matrix, maximize=True)
     return {
         persons[row]: columns[column]
-        for row, column in zip(rows, chosen)
+        for row, column in zip(rows, chosen, strict=True)
         if column < len(columns) and matrix[row, column] > FORBIDDEN
     }
 
 
 async def fair_shortlist(
-    session: AsyncSession,
+    session: AnySession,
     fair_id: int,
     *,
     person_filter: ColumnElement[bool] | None = None,
@@ -111,7 +111,7 @@ async def fair_shortlist(
 
 
 async def _registered_graduates(
-    session: AsyncSession,
+    session: AnySession,
     fair_id: int,
     person_filter: ColumnElement[bool] | None,
     household_clear: ColumnElement[bool] | None,
@@ -128,7 +128,7 @@ async def _registered_graduates(
 
 
 async def _open_positions(
-    session: AsyncSession, fair_id: int
+    session: AnySession, fair_id: int
 ) -> tuple[list[PositionProfile], dict[int, int]]:
     """The fair's open positions and the seats each has left (headcount − filled)."""
     offered = select(fair_positions.c.position_id).where(fair_positions.c.fair_id == fair_id)
@@ -141,7 +141,7 @@ async def _open_positions(
     return [candidates.position_profile(row) for row in rows], {row.id: row.seats for row in rows}
 
 
-async def _applied_pairs(session: AsyncSession, fair_id: int) -> set[Pair]:
+async def _applied_pairs(session: AnySession, fair_id: int) -> set[Pair]:
     """(person, position) pairs of the fair that already have an application: not shortlisted again."""
     registered = select(fair_registrations.c.person_id).where(
         fair_registrations.c.fair_id == fair_id

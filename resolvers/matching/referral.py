@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.applications import Application, ApplicationEvent, ApplicationSource, Stage
+from resolvers.context import AnySession
 from resolvers.matching import candidates
 from resolvers.matching.scoring import education_suffices
 
@@ -25,7 +25,7 @@ class ReferralRefused(Exception):
 
 
 async def refer(
-    session: AsyncSession,
+    session: AnySession,
     *,
     person_id: int,
     position_id: int,
@@ -81,7 +81,7 @@ async def refer(
     return application
 
 
-async def _refuse_duplicate(session: AsyncSession, person_id: int, position_id: int) -> None:
+async def _refuse_duplicate(session: AnySession, person_id: int, position_id: int) -> None:
     existing = (
         await session.execute(
             select(Application.id, Application.stage).where(

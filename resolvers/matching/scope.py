@@ -12,7 +12,6 @@ the Person type, as for any other list of persons.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import rules
 from auth.viewer import Viewer
@@ -20,11 +19,12 @@ from models.organisations import Role
 from models.people import EmploymentIntention, Household, StudentRecord
 from models.positions import Position
 from models.regions import within
+from resolvers.context import AnySession
 
 
 async def graduates_filter(
-    session: AsyncSession, viewer: Viewer, position_id: int
-) -> ColumnElement[bool] | None:
+    session: AnySession, viewer: Viewer, position_id: int
+) -> ColumnElement[bool]:
     """The person filter for ``matched_graduates``; AccessDenied when the viewer may not ask."""
     if viewer.role is Role.ENTERPRISE:
         owner = await session.scalar(
@@ -43,7 +43,7 @@ async def graduates_filter(
 
 
 async def positions_filter(
-    session: AsyncSession, viewer: Viewer, person_id: int
+    session: AnySession, viewer: Viewer, person_id: int
 ) -> ColumnElement[bool]:
     """The position filter for ``matched_positions``; AccessDenied when the viewer may not ask."""
     if viewer.role is Role.GRADUATE and viewer.person_id == person_id:

@@ -318,7 +318,7 @@ def upper_bound(
     flags = priority or {}
     boost = sum(
         getattr(policy.priority, f.name)
-        * (1.0 if flags.get(f.name) is None else float(flags[f.name]))
+        * (1.0 if (flag := flags.get(f.name)) is None else float(flag))
         for f in fields(policy.priority)
     )
     return (fit + boost) / policy.total_weight

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-import httpx
+import httpx2
 import pytest
 
 import resolvers.positions
@@ -121,10 +121,11 @@ async def test_graphiql_only_outside_production(seeded_url, production):
         production=production,
         issuer="https://yulu.example",
         secret_key="a-production-secret-of-48-characters-0123456789",
+        federation_key="a-production-federation-key-of-48-characters-01",
     )
     app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://test"
     ) as client:
         response = await client.get("/graphql", headers={"Accept": "text/html"})
     await app.state.engine.dispose()

@@ -6,6 +6,7 @@ an admin still sees persons masked."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -43,7 +44,7 @@ DELETE_CLIENT = """mutation($clientId: String!) { deleteOAuthClient(clientId: $c
   result { clientId } errors { field code message } } }"""
 
 # One probe per admin mutation, valid enough to reach the resolver.
-PROBES = {
+PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "createOAuthClient": (
         CREATE_CLIENT,
         {"input": {"clientId": "probe-app", "redirectUris": ["https://probe.example/cb"]}},
@@ -484,7 +485,7 @@ async def test_rotate_signing_keys(run, session):
 
 async def test_each_admin_mutation_is_audited_without_secrets(run, session):
     school = await _organisation(session, OrganisationKind.SCHOOL)
-    calls = [
+    calls: list[tuple[str, dict[str, Any]]] = [
         (
             CREATE_CLIENT,
             {"input": {"clientId": "audited-app", "redirectUris": ["https://x.example/cb"]}},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 import pytest
 from sqlalchemy import func, select
 
@@ -24,8 +24,8 @@ A_JOIN_REQUEST = {"kind": "ENTERPRISE", "name": "某公司", "creditCode": "x", 
 @pytest.fixture(scope="module")
 async def client(seeded_url):
     app = create_app(get_settings().replace(database_url=seeded_url))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app),
         base_url="http://test",
         headers={"Accept": GRAPHQL_RESPONSE},
     ) as client:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 
 import pytest
@@ -147,7 +147,9 @@ async def test_concurrent_hires_never_exceed_the_headcount(engine):
         assert await session.scalar(records) == PLACES
 
 
-async def a_small_class(engine: AsyncEngine) -> tuple[Organisation, TrainingClass, list[int]]:
+async def a_small_class(
+    engine: AsyncEngine,
+) -> tuple[Organisation, TrainingClass, Sequence[int]]:
     """A new short-training class with ``PLACES`` seats, and ``ATTEMPTS`` students of its school."""
     async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
         school = await first_of_kind(session, OrganisationKind.SCHOOL)

@@ -113,12 +113,12 @@ async def test_an_agency_sees_candidates_masked_unless_consented(run, session):
     unmasked = set(
         await session.scalars(select(Person.id).where(Person.id.in_(ids), rules.unmasked(viewer)))
     )
-    for match, person_id in zip(matches, ids):
+    for match, person_id in zip(matches, ids, strict=True):
         expected = stored[person_id] if person_id in unmasked else mask_name(stored[person_id])
         assert match["graduate"]["name"] == expected
         if match["graduate"]["consentToShare"]:
             assert person_id in unmasked
-    masked = next(m for m, pid in zip(matches, ids) if pid not in unmasked)
+    masked = next(m for m, pid in zip(matches, ids, strict=True) if pid not in unmasked)
     assert masked["graduate"]["name"] != stored[int(_key(masked["graduate"]["id"]))]
 
     # Referring the candidate is the agency's own act: it leaves them masked to the agency.

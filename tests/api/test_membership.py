@@ -113,7 +113,7 @@ async def test_every_member_kind_is_gated(run, session, kind):
         region_level=region.level,
         scopes=ALL_SCOPES,
     )
-    data, errors, _ = await run(f"mutation {{ {mutation} {{ errors {{ code }} }} }}", viewer)
+    _, errors, _ = await run(f"mutation {{ {mutation} {{ errors {{ code }} }} }}", viewer)
     assert [e.extensions["code"] for e in errors] == ["FORBIDDEN"], errors
 
 
@@ -124,7 +124,7 @@ async def test_suspend_then_approve_again(run, session):
     data, errors, _ = await run(SUSPEND, bureau, id=organisation_id, reason="虚假岗位信息")
     assert errors is None
     assert data["suspendMembership"] == {"result": {"membership": "SUSPENDED"}, "errors": []}
-    refused, errors, _ = await run(CLOSE, member(Role.ENTERPRISE, enterprise.id))
+    _, errors, _ = await run(CLOSE, member(Role.ENTERPRISE, enterprise.id))
     assert [e.extensions["code"] for e in errors] == ["FORBIDDEN"]
     again, _, _ = await run(SUSPEND, bureau, id=organisation_id, reason="再次")
     assert [(e["field"], e["code"]) for e in again["suspendMembership"]["errors"]] == [

@@ -91,7 +91,9 @@ async def test_children_add_up_and_shares_are_consistent(run, session):
 async def test_a_year_narrows_to_that_cohort(run):
     everyone = await statistics(run, "500000")
     by_year = [await statistics(run, "500000", year=year) for year in range(2015, 2031)]
-    assert all(figures["year"] == year for figures, year in zip(by_year, range(2015, 2031)))
+    assert all(
+        figures["year"] == year for figures, year in zip(by_year, range(2015, 2031), strict=True)
+    )
     assert sum(figures["graduates"] for figures in by_year) == everyone["graduates"]
     assert sum(figures["intentions"] for figures in by_year) == everyone["intentions"]
 

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import httpx
+import httpx2
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from auth import admin
@@ -23,8 +23,8 @@ class RegisteredClient:
     secret: str | None
 
     @property
-    def auth(self) -> httpx.BasicAuth | None:
-        return httpx.BasicAuth(self.client_id, self.secret) if self.secret else None
+    def auth(self) -> httpx2.BasicAuth | None:
+        return httpx2.BasicAuth(self.client_id, self.secret) if self.secret else None
 
     def form(self, **fields) -> dict:
         """Public clients identify themselves in the form; confidential ones use Basic auth."""
@@ -80,8 +80,8 @@ def authorize_url(
 
 
 async def sign_in(
-    browser: httpx.AsyncClient, location: str, username: str, password: str = PASSWORD
-) -> httpx.Response:
+    browser: httpx2.AsyncClient, location: str, username: str, password: str = PASSWORD
+) -> httpx2.Response:
     """Follow a redirect to /signin, fill in the form, return the form's answer."""
     page = await browser.get(location)
     form = {
@@ -98,7 +98,7 @@ async def authorization_code(
 ) -> tuple[str, str]:
     """Drive a browser through sign-in and consent; returns (code, verifier)."""
     verifier = secrets.token_urlsafe(48)
-    async with httpx.AsyncClient(base_url=app.url) as browser:
+    async with httpx2.AsyncClient(base_url=app.url) as browser:
         start = await browser.get(authorize_url(client, verifier, scope=scope))
         assert start.status_code == 303 and start.headers["location"].startswith("/signin?")
         signed_in = await sign_in(browser, start.headers["location"], username)
@@ -115,14 +115,14 @@ async def authorization_code(
     return answer["code"], verifier
 
 
-async def token_request(app: LiveApp, client: RegisteredClient, **form) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=app.url) as http:
+async def token_request(app: LiveApp, client: RegisteredClient, **form) -> httpx2.Response:
+    async with httpx2.AsyncClient(base_url=app.url) as http:
         return await http.post("/oauth/token", data=client.form(**form), auth=client.auth)
 
 
 async def exchange_code(
     app: LiveApp, client: RegisteredClient, code: str, verifier: str
-) -> httpx.Response:
+) -> httpx2.Response:
     return await token_request(
         app,
         client,
@@ -133,8 +133,8 @@ async def exchange_code(
     )
 
 
-async def userinfo(app: LiveApp, access_token: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=app.url) as http:
+async def userinfo(app: LiveApp, access_token: str) -> httpx2.Response:
+    async with httpx2.AsyncClient(base_url=app.url) as http:
         return await http.get(
             "/oauth/userinfo", headers={"Authorization": f"Bearer {access_token}"}
         )

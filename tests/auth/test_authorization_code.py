@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-import httpx
+import httpx2
 
 from tests.auth.oauth_client import (
     REDIRECT_URI,
@@ -69,7 +69,7 @@ async def test_wrong_code_verifier_is_refused(live_app):
 
 async def _authorize_error(live_app, **overrides) -> dict:
     client = await register_client(live_app)
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         answer = await browser.get(authorize_url(client, secrets.token_urlsafe(48), **overrides))
     assert answer.status_code == 302 and answer.headers["location"].startswith(REDIRECT_URI)
     return query_of(answer.headers["location"])
@@ -88,7 +88,7 @@ async def test_pkce_is_required(live_app):
 
 async def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(live_app):
     client = await register_client(live_app)
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         answer = await browser.get(
             authorize_url(client, secrets.token_urlsafe(48), redirect_uri="https://evil.example/cb")
         )
@@ -97,7 +97,7 @@ async def test_unregistered_redirect_uri_gets_an_error_page_not_a_redirect(live_
 
 async def test_denied_consent_redirects_with_access_denied(live_app):
     client = await register_client(live_app)
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         start = await browser.get(authorize_url(client, secrets.token_urlsafe(48)))
         signed_in = await sign_in(browser, start.headers["location"], "teacher")
         consent = await browser.get(signed_in.headers["location"])
@@ -111,7 +111,7 @@ async def test_denied_consent_redirects_with_access_denied(live_app):
 
 async def test_consent_without_csrf_token_is_refused(live_app):
     client = await register_client(live_app)
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         start = await browser.get(authorize_url(client, secrets.token_urlsafe(48)))
         signed_in = await sign_in(browser, start.headers["location"], "teacher")
         forged = await browser.post(signed_in.headers["location"], data={"decision": "allow"})
@@ -121,7 +121,7 @@ async def test_consent_without_csrf_token_is_refused(live_app):
 async def test_first_party_client_skips_consent(live_app):
     client = await register_client(live_app, first_party=True)
     verifier = secrets.token_urlsafe(48)
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         start = await browser.get(authorize_url(client, verifier))
         signed_in = await sign_in(browser, start.headers["location"], "teacher")
         issued = await browser.get(signed_in.headers["location"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 
-import httpx
+import httpx2
 
 from auth import admin, passwords
 from models.organisations import Role
@@ -14,7 +14,7 @@ from tests.auth.oauth_client import CSRF, sign_in
 
 
 async def test_signin_page_is_chinese_with_labelled_fields(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         page = await browser.get("/signin")
     assert page.status_code == 200
     assert '<label for="username">用户名</label>' in page.text
@@ -22,13 +22,13 @@ async def test_signin_page_is_chinese_with_labelled_fields(live_app):
 
 
 async def test_signin_without_csrf_token_is_refused(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         answer = await browser.post("/signin", data={"username": "teacher", "password": PASSWORD})
     assert answer.status_code == 400 and "页面已过期" in answer.text
 
 
 async def test_wrong_password_is_refused_without_saying_which_part_was_wrong(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         wrong = await sign_in(browser, "/signin", "teacher", "wrong")
         unknown = await sign_in(browser, "/signin", "nobody", "wrong")
     assert wrong.status_code == unknown.status_code == 400
@@ -37,25 +37,25 @@ async def test_wrong_password_is_refused_without_saying_which_part_was_wrong(liv
 
 async def test_repeated_failures_lock_the_account_even_for_the_right_password(live_app):
     await live_app.run(admin.create_user, "guesswho", PASSWORD, role=Role.ADMIN)
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         for _ in range(5):
             assert (await sign_in(browser, "/signin", "guesswho", "guess")).status_code == 400
         locked = await sign_in(browser, "/signin", "guesswho", PASSWORD)
     assert locked.status_code == 429 and "登录失败次数过多" in locked.text
 
     await live_app.run(admin.set_password, "guesswho", PASSWORD)  # `yulu users passwd` lifts it
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         assert (await sign_in(browser, "/signin", "guesswho", PASSWORD)).status_code == 303
 
 
 async def test_signin_never_redirects_off_site(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         answer = await sign_in(browser, "/signin?next=//evil.example/x", "teacher")
     assert answer.status_code == 303 and answer.headers["location"] == "/"
 
 
 async def test_portal_signs_in_through_its_own_client(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         assert (await browser.get("/auth/session")).json() == {"signed_in": False}
         to_authorize = await browser.get("/auth/login?next=/dashboard")
         to_signin = await browser.get(to_authorize.headers["location"])
@@ -69,7 +69,7 @@ async def test_portal_signs_in_through_its_own_client(live_app):
 
 
 async def test_signout_needs_the_csrf_token(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url) as browser:
         await sign_in(browser, "/signin", "teacher")
         csrf = CSRF.search((await browser.get("/signin")).text).group(1)
         await browser.post("/signout", data={})
@@ -78,7 +78,7 @@ async def test_signout_needs_the_csrf_token(live_app):
         assert '"uid"' not in _session_json(browser)
 
 
-def _session_json(browser: httpx.AsyncClient) -> str:
+def _session_json(browser: httpx2.AsyncClient) -> str:
     """Starlette's session cookie is signed, not encrypted: base64 JSON, then the signature."""
     payload = browser.cookies.get("yulu_session", "").split(".")[0]
     return base64.b64decode(payload + "=" * (-len(payload) % 4)).decode()
@@ -89,7 +89,7 @@ async def test_many_failures_from_one_address_slow_it_down_for_every_account(liv
     The test server trusts X-Forwarded-For from loopback, as uvicorn does behind a proxy."""
     await live_app.run(admin.create_user, "sprayed", PASSWORD, role=Role.ADMIN)
     attacker = {"X-Forwarded-For": "203.0.113.7"}
-    async with httpx.AsyncClient(base_url=live_app.url, headers=attacker) as browser:
+    async with httpx2.AsyncClient(base_url=live_app.url, headers=attacker) as browser:
         for attempt in range(passwords.SOURCE_FAILURES):
             assert (
                 await sign_in(browser, "/signin", f"user-{attempt}", "123456")
@@ -97,7 +97,7 @@ async def test_many_failures_from_one_address_slow_it_down_for_every_account(liv
         stopped = await sign_in(browser, "/signin", "sprayed", PASSWORD)
     assert stopped.status_code == 429 and "登录失败次数过多" in stopped.text
     # Another address, and the account itself, are untouched.
-    async with httpx.AsyncClient(
+    async with httpx2.AsyncClient(
         base_url=live_app.url, headers={"X-Forwarded-For": "198.51.100.9"}
     ) as browser:
         assert (await sign_in(browser, "/signin", "sprayed", PASSWORD)).status_code == 303

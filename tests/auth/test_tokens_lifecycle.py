@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import httpx2
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from sqlalchemy import select
 
@@ -27,14 +27,14 @@ async def _signed_in_tokens(live_app, client=None):
     return client, (await exchange_code(live_app, client, code, verifier)).json()
 
 
-async def _refresh(live_app, client, refresh_token) -> httpx.Response:
+async def _refresh(live_app, client, refresh_token) -> httpx2.Response:
     return await token_request(
         live_app, client, grant_type="refresh_token", refresh_token=refresh_token
     )
 
 
-async def _post(live_app, path, client, **form) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
+async def _post(live_app, path, client, **form) -> httpx2.Response:
+    async with httpx2.AsyncClient(base_url=live_app.url) as http:
         return await http.post(path, data=client.form(**form), auth=client.auth)
 
 
@@ -81,7 +81,7 @@ async def test_client_credentials_with_a_wrong_secret_is_refused(live_app):
     client = await register_client(
         live_app, grants=("client_credentials",), service_username="member-system"
     )
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
+    async with httpx2.AsyncClient(base_url=live_app.url) as http:
         answer = await http.post(
             "/oauth/token",
             data={"grant_type": "client_credentials"},
@@ -152,14 +152,14 @@ async def test_introspection_reports_revoked_and_foreign_tokens_inactive(live_ap
 
 
 async def test_introspection_requires_client_authentication(live_app):
-    client, tokens = await _signed_in_tokens(live_app)
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
+    _, tokens = await _signed_in_tokens(live_app)
+    async with httpx2.AsyncClient(base_url=live_app.url) as http:
         answer = await http.post("/oauth/introspect", data={"token": tokens["access_token"]})
     assert answer.status_code in (400, 401) and answer.json()["error"] == "invalid_client"
 
 
 async def test_metadata_follows_rfc_8414(live_app):
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
+    async with httpx2.AsyncClient(base_url=live_app.url) as http:
         document = (await http.get("/.well-known/oauth-authorization-server")).json()
     AuthorizationServerMetadata(document).validate()
     assert document["issuer"] == live_app.config.issuer
@@ -168,7 +168,7 @@ async def test_metadata_follows_rfc_8414(live_app):
 
 
 async def _jwks_kids(live_app) -> list[str]:
-    async with httpx.AsyncClient(base_url=live_app.url) as http:
+    async with httpx2.AsyncClient(base_url=live_app.url) as http:
         document = (await http.get("/.well-known/jwks.json")).json()
     assert all("d" not in key for key in document["keys"])  # never a private part
     return [key["kid"] for key in document["keys"]]

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
+import httpx2
 
 import migrations
 from auth import scopes
@@ -55,7 +55,7 @@ class Alliance:
     database_url: str
     cast: Cast
     tokens: dict[tuple[str, str], str] = field(default_factory=dict)
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    http: httpx2.Client = field(default_factory=lambda: httpx2.Client(timeout=30))
 
     def token(self, viewer: str, scope: str = USER_SCOPES) -> str | None:
         return None if viewer == ANONYMOUS else self.tokens[(viewer, scope)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ class Cast:
         return found if found is not None else self.subjects[("*", table, relation)]
 
 
-def _one(session: Session, sql: str, **params) -> int:
+def _one(session: Session, sql: str, **params) -> Any:
     value = session.execute(text(sql), params).scalar()
     assert value is not None, f"the seeded alliance has no row for: {sql} {params}"
     return value

@@ -17,10 +17,18 @@ from tests.tokens import mint_access_token
 SECRET_KEY = get_settings().secret_key
 
 
+NODE_PACKAGES = (
+    GATEWAY_DIR,
+    GATEWAY_DIR / "partners" / "school_registry",
+    Path(__file__).parent / "apollo_composition",
+)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def gateway_tools() -> None:
-    if not (GATEWAY_DIR / "node_modules" / ".bin" / "hive-gateway").exists():
-        pytest.fail("gateway/node_modules is missing: `make test` runs `npm ci` in gateway/ first")
+    for package in NODE_PACKAGES:
+        if not (package / "node_modules" / ".package-lock.json").exists():
+            pytest.fail(f"{package}/node_modules is missing: `make test` runs `npm ci` there first")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 
-import httpx
+import httpx2
 
 # A bureau checks graduates' reported jobs against social insurance contributions, and sees
 # which of their employers are hiring on the SOE job board: alliance → 人社 and alliance → board.
@@ -56,13 +56,13 @@ def post(
     variables: dict | None = None,
     token: str | None = None,
     signed_with: str | None = None,
-) -> httpx.Response:
+) -> httpx2.Response:
     """POST to ``url``/graphql; ``signed_with`` a secret: signed as the gateway signs."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body: dict = {"query": query, "variables": variables or {}}
     if signed_with is not None:
         body["extensions"] = {"hmac-signature": gateway_signature(signed_with, query, variables)}
-    return httpx.post(f"{url}/graphql", json=body, headers=headers, timeout=30)
+    return httpx2.post(f"{url}/graphql", json=body, headers=headers, timeout=30)
 
 
 def gateway_signature(secret: str, query: str, variables: dict | None) -> str:

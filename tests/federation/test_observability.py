@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 from sqlalchemy import select
 
 from gateway.local import Federation, another_gateway
@@ -17,10 +17,10 @@ from models.db import create_engine, session_factory
 OWN_STUDENTS = "query OwnStudents { persons(first: 3) { edges { node { name } } } }"
 
 
-def through_gateway(federation: Federation, token: str | None, **headers: str) -> httpx.Response:
+def through_gateway(federation: Federation, token: str | None, **headers: str) -> httpx2.Response:
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.post(
+    return httpx2.post(
         f"{federation.gateway_url}/graphql",
         json={"query": OWN_STUDENTS},
         headers=headers,
@@ -55,11 +55,11 @@ async def test_the_callers_trace_and_request_id_reach_the_alliance(
 
 def test_the_gateway_serves_its_metrics(federation: Federation) -> None:
     through_gateway(federation, None)  # refused (no token): counted all the same
-    metrics = httpx.get(f"{federation.gateway_url}/metrics")
+    metrics = httpx2.get(f"{federation.gateway_url}/metrics")
     assert metrics.status_code == 200
     assert "graphql_envelop_request_duration_count" in metrics.text, metrics.text[:500]
 
 
 def test_the_production_gateway_keeps_its_metrics_to_itself(federation: Federation) -> None:
     with another_gateway(federation, "production-metrics", {"YULU_PRODUCTION": "1"}) as url:
-        assert httpx.get(f"{url}/metrics").status_code == 404
+        assert httpx2.get(f"{url}/metrics").status_code == 404

@@ -19,7 +19,7 @@ def test_a_process_that_exits_fails_fast_with_its_log(tmp_path: Path) -> None:
         f"http://127.0.0.1:{local.free_port()}",
         {},
     )
-    with pytest.raises(RuntimeError, match="(?s)broken exited with 3.*no database"):
+    with pytest.raises(RuntimeError, match=r"(?s)broken exited with 3.*no database"):
         group.wait_until_ready(service, "/healthz")
     group.stop_all()
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import httpx
+import httpx2
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.partners.social_insurance.app import PARTNER
@@ -12,8 +12,8 @@ from portal.app import create_app
 
 async def test_healthz_reports_database_and_revision(seeded_url: str) -> None:
     app = create_app(get_settings().replace(database_url=seeded_url))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://t"
     ) as client:
         response = await client.get("/healthz")
     await app.state.engine.dispose()
@@ -26,8 +26,8 @@ async def test_livez_answers_while_the_database_is_away_and_healthz_does_not(tmp
     # A directory is no SQLite database: the engine cannot open it.
     unreachable = f"sqlite+aiosqlite:///{tmp_path}"
     app = create_app(get_settings().replace(database_url=unreachable))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://t"
     ) as client:
         live, ready = await client.get("/livez"), await client.get("/healthz")
     await app.state.engine.dispose()
@@ -49,8 +49,8 @@ async def test_a_partners_readiness_reads_its_own_database(tmp_path) -> None:
 
     async def probe() -> tuple[int, int]:
         app = partner_app(PARTNER.schema, settings, PARTNER.metadata)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t"
+        async with httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://t"
         ) as client:
             return (await client.get("/healthz")).status_code, (
                 await client.get("/livez")

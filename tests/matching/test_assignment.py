@@ -20,7 +20,11 @@ def brute_force_best(scores: dict[tuple[int, int], float], seats: dict[int, int]
         if all(taken.count(pos) <= seats[pos] for pos in set(taken)):
             best = max(
                 best,
-                sum(scores[person, pos] for person, pos in zip(persons, choice) if pos is not None),
+                sum(
+                    scores[person, pos]
+                    for person, pos in zip(persons, choice, strict=True)
+                    if pos is not None
+                ),
             )
     return best
 
@@ -47,9 +51,9 @@ def test_total_equals_brute_force_and_seats_hold(seed: int) -> None:
 
 
 def test_greedy_would_be_wrong_here() -> None:
-    # Greedy gives A the 0.9 seat and leaves B with nothing; the optimum is 0.8 + 0.7.
-    scores = {("A", 1): 0.9, ("A", 2): 0.8, ("B", 1): 0.7}
-    assert optimal_assignment(scores, {1: 1, 2: 1}) == {"A": 2, "B": 1}
+    # Greedy gives person 11 the 0.9 seat and leaves 12 with nothing; the optimum is 0.8 + 0.7.
+    scores = {(11, 1): 0.9, (11, 2): 0.8, (12, 1): 0.7}
+    assert optimal_assignment(scores, {1: 1, 2: 1}) == {11: 2, 12: 1}
 
 
 def test_nobody_eligible_means_an_empty_shortlist() -> None:

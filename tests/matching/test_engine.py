@@ -159,7 +159,7 @@ async def test_scores_without_the_household_equal_brute_force(session: AsyncSess
             position.position_id,
             first=10,
             reference=reference,
-            household_clear=Person.consent_to_share,
+            household_clear=Person.consent_to_share.expression,
         )
         assert _as_pairs(page.matches) == _expected(best, 10), position.position_id
         hidden += sum(1 for scored in best[:10] if scored.graduate.household_region is None)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import orjson
 import pytest
 
@@ -95,9 +95,9 @@ def served(tmp_path_factory) -> Iterator[Served]:
         while True:
             assert server.poll() is None, log_file.read_text()
             try:
-                if httpx.get(f"{base}/livez").status_code == 200:
+                if httpx2.get(f"{base}/livez").status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline, "yulu serve did not come up"
             time.sleep(0.2)
@@ -116,9 +116,9 @@ def portal(seeded_url) -> Iterator[str]:
         yield url
 
 
-def signed_in(portal: str, username: str, landing: str) -> httpx.Client:
+def signed_in(portal: str, username: str, landing: str) -> httpx2.Client:
     """A browser signed in through the portal's own authorization-code flow."""
-    browser = httpx.Client(
+    browser = httpx2.Client(
         base_url=portal,
         follow_redirects=True,
         timeout=30,

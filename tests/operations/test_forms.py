@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-import httpx
+import httpx2
 import pytest
 
 from portal.forms import (
@@ -84,27 +84,27 @@ def test_a_range_is_named_and_texts_refuse_control_characters():
 
 
 @pytest.fixture(scope="module")
-def graduate(portal) -> Iterator[httpx.Client]:
+def graduate(portal) -> Iterator[httpx2.Client]:
     browser = signed_in(portal, "graduate", "/me")
     yield browser
     browser.close()
 
 
 @pytest.fixture(scope="module")
-def school(portal) -> Iterator[httpx.Client]:
+def school(portal) -> Iterator[httpx2.Client]:
     browser = signed_in(portal, "school", "/school")
     yield browser
     browser.close()
 
 
 @pytest.fixture(scope="module")
-def enterprise(portal) -> Iterator[httpx.Client]:
+def enterprise(portal) -> Iterator[httpx2.Client]:
     browser = signed_in(portal, "enterprise", "/enterprise")
     yield browser
     browser.close()
 
 
-def csrf(browser: httpx.Client, path: str) -> str:
+def csrf(browser: httpx2.Client, path: str) -> str:
     return CSRF.search(browser.get(path).text).group(1)
 
 

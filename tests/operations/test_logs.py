@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-import httpx
+import httpx2
 import pytest
 
 from auth.config import AuthConfig
@@ -34,8 +34,8 @@ REQUEST_FIELDS = {
 }
 
 
-def graphql(served: Served, query: str, name: str, **headers: str) -> httpx.Response:
-    return httpx.post(
+def graphql(served: Served, query: str, name: str, **headers: str) -> httpx2.Response:
+    return httpx2.post(
         f"{served.url}/graphql?from=a-query-string",
         json={"query": query, "operationName": name},
         headers=headers,
@@ -66,13 +66,13 @@ async def test_a_request_is_one_line_with_its_fields_and_the_callers_request_id(
 
 def test_a_request_id_is_the_traceparents_trace_id_or_a_new_one(served):
     trace_id = uuid.uuid4().hex
-    traced = httpx.get(
+    traced = httpx2.get(
         f"{served.url}/livez", headers={"traceparent": f"00-{trace_id}-{'1' * 16}-01"}
     )
     assert traced.headers["X-Request-ID"] == trace_id
     assert served.wait_for_request_line(trace_id)["path"] == "/livez"
     # A caller's id that could forge a log line is not taken; the request gets its own.
-    forged = httpx.get(f"{served.url}/livez", headers={"X-Request-ID": 'x" "level": "ERROR'})
+    forged = httpx2.get(f"{served.url}/livez", headers={"X-Request-ID": 'x" "level": "ERROR'})
     made = forged.headers["X-Request-ID"]
     assert len(made) == 32 and int(made, 16) >= 0
     assert served.wait_for_request_line(made)["status"] == 200

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -31,7 +31,7 @@ PRODUCTION = {
 
 
 def samples(url: str, **headers: str) -> dict[tuple[str, frozenset], float]:
-    answer = httpx.get(f"{url}/metrics", headers=headers)
+    answer = httpx2.get(f"{url}/metrics", headers=headers)
     assert answer.status_code == 200, answer.text
     return {
         (sample.name, frozenset(sample.labels.items())): sample.value
@@ -56,9 +56,9 @@ def test_metrics_move_with_requests_errors_and_jobs(development):
     name = f"Count{uuid.uuid4().hex[:8]}"
     before = samples(development)
     for _ in range(3):
-        httpx.post(f"{development}/graphql", json={"query": f"query {name} {{ __typename }}"})
+        httpx2.post(f"{development}/graphql", json={"query": f"query {name} {{ __typename }}"})
     # Anonymous callers may not read the audit log: an error with a code.
-    refused = httpx.post(f"{development}/graphql", json={"query": "{ auditLog { totalCount } }"})
+    refused = httpx2.post(f"{development}/graphql", json={"query": "{ auditLog { totalCount } }"})
     code = refused.json()["errors"][0]["extensions"]["code"]
     with track_job("operations-test"):
         pass
@@ -88,11 +88,11 @@ def test_metrics_move_with_requests_errors_and_jobs(development):
 def test_metrics_are_closed_in_production_without_the_scrapers_token(seeded_url):
     settings = get_settings().replace(database_url=seeded_url, **PRODUCTION)
     with serving(create_app(settings)) as closed:
-        assert httpx.get(f"{closed}/metrics").status_code == 404
+        assert httpx2.get(f"{closed}/metrics").status_code == 404
     with serving(create_app(settings.replace(metrics_token=METRICS_TOKEN))) as guarded:
-        assert httpx.get(f"{guarded}/metrics").status_code == 401
+        assert httpx2.get(f"{guarded}/metrics").status_code == 401
         wrong = {"Authorization": f"Bearer {METRICS_TOKEN[:-1]}x"}
-        assert httpx.get(f"{guarded}/metrics", headers=wrong).status_code == 401
+        assert httpx2.get(f"{guarded}/metrics", headers=wrong).status_code == 401
         found = samples(guarded, Authorization=f"Bearer {METRICS_TOKEN}")
         assert any(name == "yulu_http_requests_total" for name, _ in found)
 
@@ -113,7 +113,7 @@ def test_every_sql_statement_is_a_span_inside_the_operation_and_the_callers_trac
     trace_id = uuid.uuid4().hex
     query = 'query Provinces { regions { code name } region(code: "500000") { children { code } } }'
     with serving(app, port) as url:
-        answer = httpx.post(
+        answer = httpx2.post(
             f"{url}/graphql",
             json={"query": query, "operationName": "Provinces"},
             headers={"traceparent": f"00-{trace_id}-{'2' * 16}-01"},

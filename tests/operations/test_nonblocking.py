@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-import httpx
+import httpx2
 import pytest
 
 import migrations
@@ -43,7 +43,7 @@ async def signin_server(tmp_path_factory):
 
 async def wrong_sign_in(base: str, number: int) -> float:
     """A whole wrong sign-in (each its own browser and username); when it was answered."""
-    async with httpx.AsyncClient(base_url=base, timeout=60) as browser:
+    async with httpx2.AsyncClient(base_url=base, timeout=60) as browser:
         page = await browser.get("/signin")
         form = {
             "csrf_token": CSRF.search(page.text).group(1),
@@ -59,7 +59,7 @@ async def wrong_sign_in(base: str, number: int) -> float:
 async def test_liveness_is_answered_while_wrong_sign_ins_run(signin_server):
     sign_ins = [asyncio.create_task(wrong_sign_in(signin_server, n)) for n in range(SIGN_INS)]
     waits: list[float] = []
-    async with httpx.AsyncClient(base_url=signin_server, timeout=60) as probe:
+    async with httpx2.AsyncClient(base_url=signin_server, timeout=60) as probe:
         while not all(task.done() for task in sign_ins):
             started = time.perf_counter()
             assert (await probe.get("/livez")).status_code == 200

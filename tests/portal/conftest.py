@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
 
 from models.settings import get_settings
 from portal.app import create_app
@@ -22,8 +22,8 @@ from tests.live_server import free_port, serving
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "yulu-demo-2026"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,9 @@ async def browser() -> AsyncIterator[Browser]:
         await browser.close()
 
 
-async def _open_page(browser: Browser, base_url: str, viewport: dict) -> tuple[Page, list[str]]:
+async def _open_page(
+    browser: Browser, base_url: str, viewport: ViewportSize
+) -> tuple[Page, list[str]]:
     context = await browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN")
     page = await context.new_page()
     problems: list[str] = []

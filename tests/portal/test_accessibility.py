@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize
 from starlette.routing import Route
 
 from auth import admin
@@ -33,7 +33,10 @@ from portal.app import create_app
 from tests.portal.conftest import ARTIFACTS, _console_problem, _failed_subresource, sign_in
 
 AXE = Path(__file__).resolve().parents[2] / "portal" / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = {1366: {"width": 1366, "height": 768}, 390: {"width": 390, "height": 844}}
+WIDTHS: dict[int, ViewportSize] = {
+    1366: {"width": 1366, "height": 768},
+    390: {"width": 390, "height": 844},
+}
 GATED_IMPACTS = {"serious", "critical"}
 # Moderate in axe's scale, but the issue names it: a screen reader's heading outline must not jump.
 GATED_RULES = {"heading-order"}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date, timedelta
+from typing import Any
 
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import func, select, text
@@ -453,7 +454,7 @@ def test_regions_group_by_city_and_a_municipality_as_one() -> None:
 
 
 def test_the_region_picker_chooses_several_for_desired_regions() -> None:
-    macros = templates.env.get_template("macros.html").make_module({"request": None})
+    macros: Any = templates.env.get_template("macros.html").make_module({"request": None})
     groups = [
         RegionGroup("重庆市", [("500229", "城口县"), ("500238", "巫溪县"), ("500101", "万州区")])
     ]

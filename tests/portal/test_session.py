@@ -7,8 +7,9 @@ import base64
 import dataclasses
 import json
 from types import SimpleNamespace
+from typing import Any
 
-import httpx
+import httpx2
 from playwright.async_api import Page
 from sqlalchemy import select
 
@@ -47,7 +48,8 @@ async def test_the_session_cookie_holds_the_tokens_only_encrypted(page: Page) ->
     assert (await response.json())["signed_in"] is True
 
 
-def _request(secret: str, session: dict | None = None) -> SimpleNamespace:
+def _request(secret: str, session: dict | None = None) -> Any:
+    """The parts of a Request the token helpers read."""
     config = SimpleNamespace(secret_key=secret)
     return SimpleNamespace(
         session=session if session is not None else {},
@@ -74,8 +76,8 @@ async def _set_cookie_header(seeded_url: str, base_url: str, production: bool = 
         database_url=seeded_url, issuer=base_url, production=production
     )
     app = create_app(settings)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=base_url
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url=base_url
     ) as client:
         response = await client.get("/signin")  # the sign-in form puts a CSRF token in the session
     return response.headers["set-cookie"].lower()

@@ -77,6 +77,7 @@ def test_the_walk_finds_the_plain_lists_of_the_issue():
 def test_every_list_field_has_a_declared_bound(field):
     type_name, field_name = field.split(".")
     served = build_schema()._schema.get_type(type_name)
+    assert isinstance(served, graphql.GraphQLObjectType | graphql.GraphQLInterfaceType), field
     bound = bound_of(served, field_name)
     assert bound is not None, f"{field}: declare its bound in schema/list_bounds.py"
     assert getattr(bound, "why", ""), f"{field}: say why the bound holds"

@@ -13,9 +13,9 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
-from sqlalchemy import inspect, select, text
+from sqlalchemy import String, inspect, select, text
 from sqlalchemy.engine import make_url
 
 import migrations
@@ -47,6 +47,7 @@ def production_settings(database_url: str, issuer: str) -> Settings:
         production=True,
         secret_key=secrets.token_urlsafe(32),
         issuer=issuer,
+        federation_key=secrets.token_urlsafe(32),
     )
 
 
@@ -61,7 +62,7 @@ class Server:
     production: bool
     issuer: str
     tokens: dict[str, str]
-    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+    http: httpx2.Client = field(default_factory=lambda: httpx2.Client(timeout=30))
 
     def post(
         self,
@@ -70,7 +71,7 @@ class Server:
         variables: dict | None = None,
         operation: str | None = None,
         accept: str = GRAPHQL_RESPONSE,
-    ) -> httpx.Response:
+    ) -> httpx2.Response:
         headers = {
             "Accept": accept,
             **({"Authorization": f"Bearer {self.tokens[viewer]}"} if viewer else {}),
@@ -146,7 +147,9 @@ async def _column_length(database_url: str, table: str, column: str) -> int:
             columns = await connection.run_sync(lambda sync: inspect(sync).get_columns(table))
     finally:
         await engine.dispose()
-    return next(c["type"].length for c in columns if c["name"] == column)
+    column_type = next(c["type"] for c in columns if c["name"] == column)
+    assert isinstance(column_type, String), column_type
+    return column_type.length
 
 
 async def test_an_over_long_operation_name_is_audited_cut_to_its_column(server):
@@ -171,7 +174,7 @@ async def _failing_statement(ctx, *_args, **_kwargs):
     )
 
 
-def _assert_leaks_nothing(response: httpx.Response) -> None:
+def _assert_leaks_nothing(response: httpx2.Response) -> None:
     for leaked in (SECRET, "no_such_column", "SELECT", "FROM persons", "sqlalche.me", "Traceback"):
         assert leaked not in response.text
 
@@ -225,7 +228,7 @@ def unreachable(server, tmp_path):
         yield base
 
 
-def _assert_unavailable(response: httpx.Response, media_type: str) -> None:
+def _assert_unavailable(response: httpx2.Response, media_type: str) -> None:
     assert response.status_code == 503, response.text
     assert response.headers["content-type"].startswith(media_type)
     assert int(response.headers["retry-after"]) > 0
@@ -237,10 +240,10 @@ def _assert_unavailable(response: httpx.Response, media_type: str) -> None:
 def test_an_unreachable_database_answers_503_with_retry_after(server, unreachable, accept):
     query = "{ positions { edges { node { title } } } }"
     responses = [
-        httpx.post(
+        httpx2.post(
             f"{unreachable}/graphql", json={"query": query}, headers={"Accept": accept}, timeout=30
         ),
-        httpx.get(
+        httpx2.get(
             f"{unreachable}/graphql",
             params={"query": query},
             headers={"Accept": accept},
@@ -252,7 +255,7 @@ def test_an_unreachable_database_answers_503_with_retry_after(server, unreachabl
         "Authorization": f"Bearer {server.tokens['school']}",
     }  # its check reads the database
     responses.append(
-        httpx.post(f"{unreachable}/graphql", json={"query": query}, headers=bearer, timeout=30)
+        httpx2.post(f"{unreachable}/graphql", json={"query": query}, headers=bearer, timeout=30)
     )
     for response in responses:
         _assert_unavailable(response, accept)
@@ -262,7 +265,7 @@ def test_an_unreachable_database_answers_503_with_retry_after(server, unreachabl
 
 
 def test_a_portal_page_answers_a_chinese_503_page(unreachable):
-    response = httpx.get(f"{unreachable}/", headers={"Accept": "text/html"}, timeout=30)
+    response = httpx2.get(f"{unreachable}/", headers={"Accept": "text/html"}, timeout=30)
     _assert_unavailable(response, "text/html")
     assert "服务暂时不可用" in response.text and "请稍后" in response.text
 
@@ -270,7 +273,7 @@ def test_a_portal_page_answers_a_chinese_503_page(unreachable):
 # --- IDs and cursors of thousands of digits --------------------------------------------------
 
 
-def _codes(response: httpx.Response) -> set[str]:
+def _codes(response: httpx2.Response) -> set[str]:
     return {
         (error.get("extensions") or {}).get("code") for error in response.json().get("errors", [])
     }

@@ -23,10 +23,11 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-import httpx
+import httpx2
 import pytest
 
 from auth.gateway_signature import SECRET_VARIABLE
+from auth.portal_signin import PORTAL_CLIENT_ID
 from gateway.local import Federation, ProcessGroup, another_gateway, free_port, running_federation
 from gateway.partners.job_board.app import PARTNER as JOB_BOARD
 from gateway.partners.social_insurance import data as social_insurance_data
@@ -34,6 +35,7 @@ from gateway.partners.social_insurance.app import PARTNER as SOCIAL_INSURANCE
 from models.db import create_engine, session_factory
 from models.oauth import RevokedAccessToken
 from models.settings import get_settings
+from portal import trusted_documents
 from resolvers.ids import decode_id, to_global_id
 from tests.federation.queries import INSURED_ENTITIES, gateway_signature, post, representations
 from tests.tokens import mint_access_token
@@ -121,7 +123,7 @@ def partner_shows_insured(
     entities = (body.get("data") or {}).get("_entities") or [None] * len(person_ids)
     return {
         person_id
-        for person_id, entity in zip(person_ids, entities)
+        for person_id, entity in zip(person_ids, entities, strict=True)
         if entity and entity["insuredEmployment"]
     }, body
 
@@ -320,7 +322,7 @@ async def test_a_partner_refuses_every_request_the_gateway_did_not_sign(
             federation_under_attack.gateway_secret,
             variables,
         ),
-        "GET, unsigned": httpx.get(
+        "GET, unsigned": httpx2.get(
             f"{url}/graphql", params={"query": "{ _service { sdl } }"}, timeout=10
         ),
     }
@@ -343,14 +345,14 @@ def _with_signature_of(
     token: str,
     secret: str,
     signed_variables: dict | None = None,
-) -> httpx.Response:
+) -> httpx2.Response:
     """Sends ``query`` with ``variables`` under a valid signature of something else."""
     body = {
         "query": query,
         "variables": variables or {},
         "extensions": {"hmac-signature": gateway_signature(secret, signed_query, signed_variables)},
     }
-    return httpx.post(
+    return httpx2.post(
         f"{url}/graphql", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=10
     )
 
@@ -376,11 +378,11 @@ async def test_the_alliance_refuses_unsigned_federation_requests_but_serves_its_
         "_entities, wrong secret": post(
             url, entities, token=token, signed_with="not-the-gateway-secret"
         ),
-        "GET _service, unsigned": httpx.get(
+        "GET _service, unsigned": httpx2.get(
             f"{url}/graphql", params={"query": "{ _service { sdl } }"}, timeout=10
         ),
         # Valid JSON for the endpoint's parser (orjson: 1,024 levels), too deep for Python's json.
-        "a body nested deeper than the check parses": httpx.post(
+        "a body nested deeper than the check parses": httpx2.post(
             f"{url}/graphql",
             content='{"query": "{ _service { sdl } }", "x": ' + "[" * 1010 + "]" * 1010 + "}",
             headers={"Content-Type": "application/json"},
@@ -520,11 +522,11 @@ def test_a_production_gateway_answers_no_introspection(production_gateway: str, 
 
 
 def test_a_production_gateway_shows_no_graphiql_and_no_suggestions(production_gateway: str) -> None:
-    page = httpx.get(f"{production_gateway}/graphql", headers={"Accept": "text/html"}, timeout=10)
+    page = httpx2.get(f"{production_gateway}/graphql", headers={"Accept": "text/html"}, timeout=10)
     assert "graphiql" not in page.text.lower() and not page.headers.get(
         "content-type", ""
     ).startswith("text/html")
-    landing = httpx.get(production_gateway, headers={"Accept": "text/html"}, timeout=10)
+    landing = httpx2.get(production_gateway, headers={"Accept": "text/html"}, timeout=10)
     assert "hive gateway" not in landing.text.lower()
     typo = post(production_gateway, "{ jobBoardPosting(first: 1) { title } }").json()
     assert typo["errors"] and "did you mean" not in json.dumps(typo).lower()
@@ -552,3 +554,37 @@ async def test_a_production_gateway_rate_limits_each_caller(
         token=await federation_token("city"),
     )
     assert "errors" not in other.json(), other.text
+
+
+# The portal's trusted documents (portal/trusted_documents.json) through the gateway.
+ARBITRARY = "{ jobBoardPostings(first: 1) { title } }"
+
+
+def _by_document_id(url: str, name: str, token: str) -> httpx2.Response:
+    listed = json.loads(trusted_documents.MANIFEST.read_text(encoding="utf-8"))["operations"]
+    document_id = next(entry["id"] for entry in listed if entry["name"] == name)
+    body = {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": document_id}}}
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx2.post(f"{url}/graphql", json=body, headers=headers, timeout=30)
+
+
+async def test_a_production_gateway_runs_only_registered_documents_for_the_portals_client(
+    production_gateway: str, federation_under_attack: Federation, seeded_url: str, federation_token
+) -> None:
+    portal = await mint_access_token(
+        federation_under_attack.auth_config(), seeded_url, "agency", client_id=PORTAL_CLIENT_ID
+    )
+    refused = post(production_gateway, ARBITRARY, token=portal).json()
+    assert refused.get("data") is None and refused["errors"][0]["message"] == "PersistedQueryOnly"
+
+    registered = _by_document_id(production_gateway, "AccountOrganisations", portal).json()
+    assert "errors" not in registered and registered["data"]["organisations"]["edges"], registered
+
+    # A partner's client keeps full GraphQL, and may use the registered documents too.
+    partner = await federation_token("graduate")
+    assert "errors" not in post(production_gateway, ARBITRARY, token=partner).json()
+    assert (
+        "errors" not in _by_document_id(production_gateway, "AccountOrganisations", partner).json()
+    )
+    # Outside production the portal's client is not held to them.
+    assert "errors" not in post(federation_under_attack.gateway_url, ARBITRARY, token=portal).json()

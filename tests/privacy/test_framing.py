@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-import httpx
+import httpx2
 import pytest
 from playwright.async_api import Page, expect
 from starlette.routing import Route
@@ -39,7 +39,7 @@ def directives(policy: str) -> dict[str, list[str]]:
     return parsed
 
 
-def assert_unframeable(response: httpx.Response) -> None:
+def assert_unframeable(response: httpx2.Response) -> None:
     headers = response.headers
     assert headers["x-frame-options"] == "DENY"
     assert headers["x-content-type-options"] == "nosniff"
@@ -73,38 +73,38 @@ HTML = {"Accept": "text/html"}
 
 
 async def test_the_sign_in_page(framed_app):
-    async with httpx.AsyncClient(base_url=framed_app.url) as browser:
-        answer = await browser.get("/signin")
+    async with httpx2.AsyncClient(base_url=framed_app.url) as http:
+        answer = await http.get("/signin")
     assert answer.status_code == 200 and "用户名" in answer.text
     assert_unframeable(answer)
 
 
 async def test_the_consent_page(framed_app):
     client = await register_client(framed_app)
-    async with httpx.AsyncClient(base_url=framed_app.url) as browser:
-        start = await browser.get(authorize_url(client, secrets.token_urlsafe(48)))
-        signed_in = await sign_in(browser, start.headers["location"], "enterprise", PASSWORD)
-        consent = await browser.get(signed_in.headers["location"])
+    async with httpx2.AsyncClient(base_url=framed_app.url) as http:
+        start = await http.get(authorize_url(client, secrets.token_urlsafe(48)))
+        signed_in = await sign_in(http, start.headers["location"], "enterprise", PASSWORD)
+        consent = await http.get(signed_in.headers["location"])
     assert consent.status_code == 200 and "授权确认" in consent.text
     assert_unframeable(consent)
 
 
 async def test_portal_pages_public_and_signed_in(framed_app):
-    async with httpx.AsyncClient(base_url=framed_app.url) as browser:
-        assert_unframeable(await browser.get("/", headers=HTML))
-        await portal_sign_in(framed_app, browser, "enterprise", PASSWORD)
-        own = await browser.get("/enterprise", headers=HTML)
+    async with httpx2.AsyncClient(base_url=framed_app.url) as http:
+        assert_unframeable(await http.get("/", headers=HTML))
+        await portal_sign_in(framed_app, http, "enterprise", PASSWORD)
+        own = await http.get("/enterprise", headers=HTML)
         assert own.status_code == 200 and "我的岗位" in own.text
         assert_unframeable(own)
-        forbidden = await browser.get("/bureau", headers=HTML)
+        forbidden = await http.get("/bureau", headers=HTML)
         assert forbidden.status_code == 403 and "无权访问" in forbidden.text
         assert_unframeable(forbidden)
 
 
 async def test_error_pages(framed_app):
-    async with httpx.AsyncClient(base_url=framed_app.url) as browser:
-        missing = await browser.get("/no-such-page", headers=HTML)
-        failed = await browser.get("/test-only/fails", headers=HTML)
+    async with httpx2.AsyncClient(base_url=framed_app.url) as http:
+        missing = await http.get("/no-such-page", headers=HTML)
+        failed = await http.get("/test-only/fails", headers=HTML)
     assert missing.status_code == 404 and "页面不存在" in missing.text
     assert failed.status_code == 500 and "系统出错了" in failed.text
     assert_unframeable(missing)
@@ -112,7 +112,7 @@ async def test_error_pages(framed_app):
 
 
 async def test_the_api_and_static_files(framed_app):
-    async with httpx.AsyncClient(base_url=framed_app.url) as http:
+    async with httpx2.AsyncClient(base_url=framed_app.url) as http:
         api = await http.post("/graphql", json={"query": "{ __typename }"})
         style = await http.get("/static/portal.css")
         health = await http.get("/healthz")
@@ -146,7 +146,7 @@ async def test_the_bureau_dashboard_renders_its_charts_under_the_policy(page: Pa
 async def test_graphiql_outside_production_is_unframeable_too(framed_app):
     """GraphiQL loads its bundle from unpkg with an inline bootstrap: its own looser script
     policy, on that page only, and still no framing."""
-    async with httpx.AsyncClient(base_url=framed_app.url) as http:
+    async with httpx2.AsyncClient(base_url=framed_app.url) as http:
         ide = await http.get("/graphql", headers=HTML)
         api = await http.get("/graphql", params={"query": "{ __typename }"})
     assert ide.status_code == 200 and "graphiql" in ide.text.lower()

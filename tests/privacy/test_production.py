@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
-import httpx
+import httpx2
 import pytest
 
 import migrations
@@ -34,6 +35,7 @@ GOOD_PRODUCTION = {
     "YULU_PRODUCTION": "1",
     "YULU_SECRET_KEY": PRODUCTION_SECRET,
     "YULU_ISSUER": PRODUCTION_ISSUER,
+    "YULU_FEDERATION_KEY": secrets.token_urlsafe(32),
 }
 
 
@@ -64,6 +66,13 @@ REFUSED = [
     ("YULU_ACCESS_TOKEN_SECONDS", "not a number", {"YULU_ACCESS_TOKEN_SECONDS": "15m"}),
     ("YULU_REFRESH_TOKEN_SECONDS", "negative", {"YULU_REFRESH_TOKEN_SECONDS": "-5"}),
     ("YULU_PRODUCTION", "neither 0 nor 1", {"YULU_PRODUCTION": "yes"}),
+    ("YULU_FEDERATION_KEY", "missing with the person key on", {"YULU_FEDERATION_KEY": None}),
+    ("YULU_FEDERATION_KEY", "too short to be random", {"YULU_FEDERATION_KEY": "short-key"}),
+    (
+        "YULU_FEDERATION_KEY",
+        "the development default",
+        {"YULU_FEDERATION_KEY": "development-only-federation-key-change-me"},
+    ),
     ("YULU_TRUSTED_ISSUERS", "broken JSON", {"YULU_TRUSTED_ISSUERS": '[{"issuer": "https://idp'}),
 ]
 
@@ -104,7 +113,7 @@ def test_create_app_refuses_the_development_secret_in_production():
 
 
 @pytest.fixture(scope="module")
-async def production_database(tmp_path_factory) -> str:
+async def production_database(tmp_path_factory) -> AsyncIterator[str]:
     """A seeded database of its own: its signing key is made under the production secret."""
     url = await create_database(tmp_path_factory.mktemp("production-db"))
     await asyncio.to_thread(migrations.upgrade, url)
@@ -126,9 +135,9 @@ def production_server(production_database) -> Iterator[str]:
         while True:
             assert server.poll() is None, server.communicate()[1]
             try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
+                if httpx2.get(f"{url}/healthz").status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert time.monotonic() < deadline, "yulu serve did not come up"
             time.sleep(0.2)
@@ -138,9 +147,9 @@ def production_server(production_database) -> Iterator[str]:
         server.communicate(timeout=30)
 
 
-def service_sdl(url: str, token: str | None = None) -> httpx.Response:
+def service_sdl(url: str, token: str | None = None) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.post(f"{url}/graphql", json={"query": SERVICE_SDL}, headers=headers)
+    return httpx2.post(f"{url}/graphql", json={"query": SERVICE_SDL}, headers=headers)
 
 
 @pytest.mark.db

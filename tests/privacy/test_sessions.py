@@ -12,7 +12,7 @@ import secrets
 import time
 from urllib.parse import urlsplit
 
-import httpx
+import httpx2
 import pytest
 
 import migrations
@@ -66,7 +66,7 @@ async def new_user(app: LiveApp) -> str:
 
 
 async def portal_sign_in(
-    app: LiveApp, browser: httpx.AsyncClient, username: str, password: str = PASSWORD
+    app: LiveApp, browser: httpx2.AsyncClient, username: str, password: str = PASSWORD
 ) -> None:
     """Sign ``browser`` in to the portal the way a person is: 登录 link, sign-in form, callback."""
     to_authorize = await browser.get("/auth/login?next=/")
@@ -79,13 +79,13 @@ async def portal_sign_in(
 
 
 async def portal_cookie(app: LiveApp, username: str, password: str = PASSWORD) -> str:
-    async with httpx.AsyncClient(base_url=app.url) as browser:
+    async with httpx2.AsyncClient(base_url=app.url) as browser:
         await portal_sign_in(app, browser, username, password)
         return browser.cookies["yulu_session"]
 
 
-def with_cookie(app: LiveApp, cookie: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=app.url, cookies={"yulu_session": cookie})
+def with_cookie(app: LiveApp, cookie: str) -> httpx2.AsyncClient:
+    return httpx2.AsyncClient(base_url=app.url, cookies={"yulu_session": cookie})
 
 
 async def signs_in_without_a_password(app: LiveApp, cookie: str) -> bool:
@@ -101,7 +101,7 @@ async def signs_in_without_a_password(app: LiveApp, cookie: str) -> bool:
 
 async def test_a_copied_session_cookie_is_refused_after_sign_out(sessions_app):
     username = await new_user(sessions_app)
-    async with httpx.AsyncClient(base_url=sessions_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=sessions_app.url) as browser:
         await portal_sign_in(sessions_app, browser, username)
         csrf = CSRF.search((await browser.get("/signin")).text).group(1)
         copied = browser.cookies["yulu_session"]
@@ -113,7 +113,7 @@ async def test_a_copied_session_cookie_is_refused_after_sign_out(sessions_app):
 
 async def test_signing_out_of_the_authorization_server_ends_the_copies_too(sessions_app):
     username = await new_user(sessions_app)
-    async with httpx.AsyncClient(base_url=sessions_app.url) as browser:
+    async with httpx2.AsyncClient(base_url=sessions_app.url) as browser:
         assert (await sign_in(browser, "/signin", username)).status_code == 303
         csrf = CSRF.search((await browser.get("/signin")).text).group(1)
         copied = browser.cookies["yulu_session"]
@@ -129,7 +129,7 @@ async def third_party_tokens(app: LiveApp, username: str) -> dict:
 
 
 async def graphql_status(app: LiveApp, token: str) -> int:
-    async with httpx.AsyncClient(base_url=app.url) as http:
+    async with httpx2.AsyncClient(base_url=app.url) as http:
         answer = await http.post(
             "/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}
         )
@@ -138,7 +138,7 @@ async def graphql_status(app: LiveApp, token: str) -> int:
 
 async def admin_mutation(app: LiveApp, mutation: str) -> dict:
     token = await mint_access_token(app.config, app.database_url, "root", ADMIN_SCOPES)
-    async with httpx.AsyncClient(base_url=app.url) as http:
+    async with httpx2.AsyncClient(base_url=app.url) as http:
         answer = await http.post(
             "/graphql", json={"query": mutation}, headers={"Authorization": f"Bearer {token}"}
         )
@@ -177,7 +177,7 @@ async def test_a_password_reset_or_deactivation_ends_every_session_and_token(ses
     assert refreshed.status_code == 400 and refreshed.json()["error"] == "invalid_grant"
     assert await graphql_status(sessions_app, held["access_token"]) == 401
     assert await graphql_status(sessions_app, service_token) == 401
-    async with httpx.AsyncClient(base_url=sessions_app.url) as http:
+    async with httpx2.AsyncClient(base_url=sessions_app.url) as http:
         introspected = await http.post(
             "/oauth/introspect", data={"token": held["access_token"]}, auth=held["client"].auth
         )
@@ -188,9 +188,9 @@ async def test_a_password_reset_or_deactivation_ends_every_session_and_token(ses
         assert await graphql_status(sessions_app, fresh) == 200
 
 
-def from_address(app: LiveApp, address: str) -> httpx.AsyncClient:
+def from_address(app: LiveApp, address: str) -> httpx2.AsyncClient:
     """The test server trusts X-Forwarded-For from loopback, as uvicorn does behind a proxy."""
-    return httpx.AsyncClient(base_url=app.url, headers={"X-Forwarded-For": address})
+    return httpx2.AsyncClient(base_url=app.url, headers={"X-Forwarded-For": address})
 
 
 async def test_an_attackers_wrong_passwords_do_not_lock_the_owner_out(sessions_app):

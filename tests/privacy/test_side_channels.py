@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
 from sqlalchemy import text
 
 from auth import rules
@@ -96,10 +97,13 @@ def _camel(name: str) -> str:
 
 def test_every_person_field_is_declared_personal_or_not():
     person = build_schema()._schema.type_map["Person"]
+    assert isinstance(person, GraphQLObjectType)
     personal = {_camel(name) for name in rules.PERSONAL_FIELDS}
-    assert set(person.fields) - NOT_PERSONAL == personal, (
-        "declare a new Person field in auth.rules.PERSONAL_FIELDS"
+    derived = {_camel(name) for name in rules.DERIVED_FIELDS}
+    assert set(person.fields) - NOT_PERSONAL == personal | derived, (
+        "declare a new Person field in auth.rules.PERSONAL_FIELDS (or DERIVED_FIELDS)"
     )
+    assert set(rules.DERIVED_FIELDS.values()) <= set(rules.PERSONAL_FIELDS)
 
 
 def test_every_filter_and_sort_over_persons_is_declared():
@@ -111,12 +115,15 @@ def test_every_filter_and_sort_over_persons_is_declared():
         assert declared is not None, (
             f"{name}: declare its arguments in auth.rules.PERSONAL_ARGUMENTS"
         )
-        if hasattr(graphql_type, "fields"):
+        if isinstance(graphql_type, GraphQLInputObjectType):
             assert {_camel(argument) for argument in declared} == set(graphql_type.fields), name
         else:
+            assert isinstance(graphql_type, GraphQLEnumType), name
             assert set(declared) == {value.lower() for value in graphql_type.values}, name
         assert set(declared.values()) - {None} <= set(rules.PERSONAL_FIELDS), name
-    audit_log = types["Query"].fields["auditLog"]
+    query = types["Query"]
+    assert isinstance(query, GraphQLObjectType)
+    audit_log = query.fields["auditLog"]
     assert set(audit_log.args) - {"first", "after"} == set(rules.PERSONAL_ARGUMENTS["auditLog"])
 
 
@@ -253,11 +260,11 @@ def test_sorting_by_a_personal_field_says_nothing_about_masked_rows(alliance, vi
     nodes = [edge["node"] for edge in result.data["persons"]["edges"]]
     is_clear = [not node["name"].endswith("*") for node in nodes]
     assert is_clear == sorted(is_clear, reverse=True), "every clear row before every masked one"
-    masked_ids = [key(node["id"]) for node, shown in zip(nodes, is_clear) if not shown]
+    masked_ids = [key(node["id"]) for node, shown in zip(nodes, is_clear, strict=True) if not shown]
     assert masked_ids == sorted(masked_ids)
     clear_keys = [
         (node["birthDate"] if sort == "BIRTH_DATE" else node["name"], key(node["id"]))
-        for node, shown in zip(nodes, is_clear)
+        for node, shown in zip(nodes, is_clear, strict=True)
         if shown
     ]
     if sort == "BIRTH_DATE":

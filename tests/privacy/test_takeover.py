@@ -12,6 +12,7 @@ Expected values come from plain SQL on the alliance's database, never from the c
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -91,9 +92,10 @@ async def ledger(tmp_path_factory):
                 alliance.tokens[(username, scope)] = await mint_access_token(
                     config, alliance.database_url, username, scope
                 )
-        alliance.db = db
-        alliance.rival_school = rival_school
-        alliance.other_bureau_region = (
+        # This module's handles, kept on the shared Alliance its tests already receive.
+        alliance.db = db  # type: ignore[attr-defined]
+        alliance.rival_school = rival_school  # type: ignore[attr-defined]
+        alliance.other_bureau_region = (  # type: ignore[attr-defined]
             await db.one("SELECT region_code FROM organisations WHERE id = :o", o=other_bureau)
         )["region_code"]
         try:
@@ -245,8 +247,7 @@ async def test_another_schools_student_cannot_be_rehomed(ledger):
     assert ledger.graphql(RIVAL, NODE, {"id": gid("Person", victim["id"])}).data["node"] is None
     persons = ledger.graphql(
         RIVAL,
-        '{ persons(first: 100, filter: {search: "%s"}) { edges { node { id } } } }'
-        % victim["name"][:1],
+        f'{{ persons(first: 100, filter: {{search: "{victim["name"][:1]}"}}) {{ edges {{ node {{ id }} }} }} }}',
     )
     assert gid("Person", victim["id"]) not in {
         e["node"]["id"] for e in persons.data["persons"]["edges"]
@@ -267,7 +268,7 @@ async def test_known_and_unknown_id_numbers_get_the_same_answer(ledger):
     unknown = await fresh_id_number(db)
     record = await record_input(db)
     no_household = {"householdRegion": None, "householdCategory": None}
-    variants = {
+    variants: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         "valid": ({}, record),
         "no household": (no_household, record),
         "household region not a county": ({"householdRegion": "500000"}, record),
@@ -425,7 +426,7 @@ async def test_the_household_county_bureau_accepts_a_census_child_and_a_new_pers
             ledger, RIVAL, identity(number, householdCategory="MARGINAL"), await record_input(db)
         )["transfer"]["id"]
     # No school holds them: the current-school path is closed, the county of the household decides.
-    for number, transfer in requests.items():
+    for transfer in requests.values():
         assert decide(ledger, "school", transfer, True)["errors"][0]["code"] == "NOT_FOUND"
         assert decide(ledger, OTHER_COUNTY, transfer, True)["errors"][0]["code"] == "NOT_FOUND"
         assert transfer in listed(ledger, "county", "TO_DECIDE")

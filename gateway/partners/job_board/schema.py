@@ -22,7 +22,10 @@ from resolvers.ids import decode_id, to_global_id
 
 DEFAULT_PAGE = 20
 # The gateway's demand control sizes these lists by their ``first``, as this subgraph's own cost rule does.
-SIZED_BY_FIRST = (ListSize(slicing_arguments=["first"], require_one_slicing_argument=False),)
+SIZED_BY_FIRST = (
+    # strawberry types ListSize's directive_field()s as required; their runtime default is UNSET
+    ListSize(slicing_arguments=["first"], require_one_slicing_argument=False),  # type: ignore[call-arg]
+)
 
 
 @strawberry.enum
