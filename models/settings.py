@@ -249,7 +249,8 @@ class Settings(BaseSettings):
             if value is None:
                 value = "(unset)"
             elif is_secret(field):
-                value = "(development default)" if value == field.default else "****** (set)"
+                development = value in (field.default, DEVELOPMENT_FEDERATION_KEY)
+                value = "(development default)" if development else "****** (set)"
             elif isinstance(value, bool):
                 value = int(value)
             elif isinstance(value, tuple):

@@ -27,6 +27,7 @@ PRODUCTION = {
     "production": True,
     "issuer": "https://yulu.example.gov.cn",
     "secret_key": "yulu-production-secret-0123456789-abcdefghij",
+    "federation_key": "a-production-federation-key-of-48-characters-01",
 }
 
 

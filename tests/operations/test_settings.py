@@ -51,12 +51,15 @@ def test_yulu_settings_prints_every_setting_with_the_secrets_hidden():
         YULU_SECRET_KEY=SECRET,
         YULU_METRICS_TOKEN=SECRET + "-metrics",
         YULU_GATEWAY_HMAC_SECRET=SECRET + "-gateway",
+        YULU_FEDERATION_KEY=SECRET + "-federation",
         YULU_ACCESS_TOKEN_SECONDS="600",
     )
     assert run.returncode == 0, run.stderr
     assert SECRET not in run.stdout
     shown = dict(line.split("=", 1) for line in run.stdout.splitlines() if line.startswith("YULU_"))
-    assert shown["YULU_SECRET_KEY"] == shown["YULU_METRICS_TOKEN"] == "****** (set)"
+    assert {
+        shown[name] for name in ("YULU_SECRET_KEY", "YULU_METRICS_TOKEN", "YULU_FEDERATION_KEY")
+    } == {"****** (set)"}
     assert shown["YULU_ACCESS_TOKEN_SECONDS"] == "600"
     assert shown["YULU_DATABASE_URL"] == "sqlite+aiosqlite:////nonexistent/never-opened.db"
     assert shown["YULU_OTLP_ENDPOINT"] == "(unset)"
@@ -73,5 +76,7 @@ def test_yulu_settings_prints_every_setting_with_the_secrets_hidden():
         "YULU_LOG_LEVEL",
         "YULU_OTLP_ENDPOINT",
         "YULU_METRICS_TOKEN",
+        "YULU_FEDERATION_PERSON_KEY",
+        "YULU_FEDERATION_KEY",
     }
     assert set(shown) == expected
