@@ -4,6 +4,7 @@ mutations. Synchronous functions over a Session (call them through ``run_sync``)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
@@ -51,10 +52,29 @@ def check_password(password: str) -> None:
         )
 
 
+@dataclass(frozen=True)
+class HashedPassword:
+    """A new password, checked and hashed already (``hashed_password``, in a worker thread when
+    a request sets it), so the database work does not hash on the event loop."""
+
+    value: str
+
+
+def hashed_password(password: str) -> HashedPassword:
+    check_password(password)
+    return HashedPassword(passwords.hash_password(password))
+
+
+def _password_hash(password: str | HashedPassword) -> str:
+    return (
+        password.value if isinstance(password, HashedPassword) else hashed_password(password).value
+    )
+
+
 def create_user(
     session: Session,
     username: str,
-    password: str,
+    password: str | HashedPassword,
     *,
     role: Role,
     display_name: str | None = None,
@@ -63,12 +83,11 @@ def create_user(
 ) -> User:
     if not username or len(username) > 64:
         raise AdminError("the username must be 1 to 64 characters", "INVALID_USERNAME", "username")
-    check_password(password)
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise AdminError(f"user {username!r} exists", "USER_EXISTS", "username")
     user = User(
         username=username,
-        password_hash=passwords.hash_password(password),
+        password_hash=_password_hash(password),
         display_name=display_name or username,
         role=role,
         organisation_id=organisation_id,
@@ -79,12 +98,12 @@ def create_user(
     return user
 
 
-def set_password(session: Session, username: str, password: str) -> User:
+def set_password(session: Session, username: str, password: str | HashedPassword) -> User:
     """New password; also lifts the sign-in back-off. Whoever knew the old one may hold a session
     or tokens: they all end (see :func:`end_sessions_and_tokens`)."""
-    check_password(password)
+    password_hash = _password_hash(password)
     user = unlock_user(session, username)
-    user.password_hash = passwords.hash_password(password)
+    user.password_hash = password_hash
     end_sessions_and_tokens(session, user)
     return user
 

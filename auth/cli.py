@@ -10,6 +10,7 @@ import sys
 from auth import admin
 from auth.server import GRANT_TYPES
 from models.db import create_engine, session_factory
+from models.metrics import track_job
 from models.organisations import Role
 from models.settings import get_settings
 
@@ -49,7 +50,9 @@ def _keys_rotate(args: argparse.Namespace) -> None:
 
 
 def _tokens_purge(args: argparse.Namespace) -> None:
-    for table, count in _in_session(admin.purge_expired).items():
+    with track_job("tokens-purge"):  # a JSON log line with its outcome and duration
+        purged = _in_session(admin.purge_expired)
+    for table, count in purged.items():
         print(f"{table}\t{count} expired rows deleted")
 
 

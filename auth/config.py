@@ -1,51 +1,18 @@
-"""Settings of the authorization and resource servers, on top of the process-wide settings.
-
-Environment:
-  YULU_AUDIENCE            the ``aud`` of our access tokens (default: ``<issuer>/graphql``)
-  YULU_TRUSTED_ISSUERS     JSON list of external OIDC issuers whose access tokens the API accepts,
-                           see :class:`TrustedIssuer`
-"""
+"""Settings of the authorization and resource servers, on top of the process-wide settings
+(``models.settings``: YULU_AUDIENCE and YULU_TRUSTED_ISSUERS are read and validated there)."""
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from models.organisations import Role
-from models.settings import Settings, SettingsError
+from models.settings import Settings, TrustedIssuer
+
+__all__ = ["EXTERNAL_ROLES", "AuthConfig", "TrustedIssuer"]
 
 # Roles an external identity provider may assert. Admin and graduate are ours alone: an admin
 # manages this server, and a graduate must be linked to a person record here.
 EXTERNAL_ROLES = frozenset({Role.ENTERPRISE, Role.SCHOOL, Role.AGENCY, Role.BUREAU})
-
-
-@dataclass(frozen=True)
-class TrustedIssuer:
-    """An external OIDC issuer (a province's identity platform, a central SOE's SSO ...).
-
-    Its tokens name the member by its unified social credit code; organisation and region are
-    then taken from our own records, so an issuer cannot place a member in another region.
-    """
-
-    issuer: str
-    jwks_uri: str
-    audience: str
-    algorithms: tuple[str, ...] = ("RS256", "ES256")
-    token_types: tuple[str, ...] = ("at+jwt",)
-    role_claim: str = "role"
-    organisation_claim: str = "organisation_credit_code"
-    scope_claim: str = "scope"
-    # External role names → ours, e.g. {"hr": "agency"}; unmapped values are taken as they are.
-    role_map: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> TrustedIssuer:
-        known = {name: value for name, value in data.items() if name in cls.__dataclass_fields__}
-        for name in ("algorithms", "token_types"):
-            if name in known:
-                known[name] = tuple(known[name])
-        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -69,20 +36,9 @@ class AuthConfig:
         issuer = settings.issuer.rstrip("/")
         return cls(
             issuer=issuer,
-            audience=os.environ.get("YULU_AUDIENCE", f"{issuer}/graphql"),
+            audience=settings.token_audience,
             secret_key=settings.secret_key,
             access_token_seconds=settings.access_token_seconds,
             refresh_token_seconds=settings.refresh_token_seconds,
-            trusted_issuers=_trusted_issuers(os.environ.get("YULU_TRUSTED_ISSUERS", "[]")),
+            trusted_issuers=settings.trusted_issuers,
         )
-
-
-def _trusted_issuers(value: str) -> tuple[TrustedIssuer, ...]:
-    try:
-        return tuple(TrustedIssuer.from_dict(item) for item in json.loads(value))
-    except (ValueError, TypeError, AttributeError) as error:
-        raise SettingsError(
-            [
-                f"YULU_TRUSTED_ISSUERS：须为 JSON 数组，每项含 issuer、jwks_uri、audience（{error}）。"
-            ]
-        ) from None

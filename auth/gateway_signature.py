@@ -23,7 +23,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,10 +41,6 @@ REFUSAL_CODE = "GATEWAY_SIGNATURE_REQUIRED"
 # request.state.<this>: True on a request the gateway signed (set by the middleware below).
 SIGNED_STATE = "signed_by_gateway"
 REFUSAL_MESSAGE = "此请求须由联盟网关签名（hmac-signature）：未签名或签名不符，已拒绝。"
-
-
-def configured_secret() -> str | None:
-    return os.environ.get(SECRET_VARIABLE) or None
 
 
 def signature(secret: str, query: str, variables: dict | None) -> str:
@@ -196,8 +191,8 @@ def _json_or_none(text: str | bytes | None) -> Any:
         return None
 
 
-def install_gateway_signature(app: Starlette) -> None:
-    """With ``YULU_GATEWAY_HMAC_SECRET`` set, federation requests to /graphql must be signed."""
-    secret = configured_secret()
+def install_gateway_signature(app: Starlette, secret: str | None) -> None:
+    """With a secret (``YULU_GATEWAY_HMAC_SECRET``), federation requests to /graphql must be
+    signed."""
     if secret:
         app.add_middleware(GatewaySignatureMiddleware, secret=secret)

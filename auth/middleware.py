@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from auth.jwt_checks import TokenRejected
 from auth.viewer import ANONYMOUS, Viewer
+from models.telemetry import note_viewer
 
 log = logging.getLogger(__name__)
 
@@ -65,4 +66,5 @@ class BearerTokenMiddleware:
                 await unauthenticated()(scope, receive, send)
                 return
         scope.setdefault("state", {})["viewer"] = viewer
+        note_viewer(viewer.user_id, viewer.role.value if viewer.role else None)
         await self.app(scope, receive, send)

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from authlib.oauth2.rfc6749 import OAuth2Error
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -85,8 +86,8 @@ async def signin(request: Request) -> Response:
     # The peer, or the client a trusted proxy names (uvicorn's --forwarded-allow-ips).
     source = request.client.host if request.client else "unknown"
     async with request.app.state.sessions() as session:
-        attempt = await session.run_sync(
-            _attempt_sign_in, username, password, source, request.session.get(SID)
+        attempt = await _attempt_sign_in(
+            session, username, password, source, request.session.get(SID)
         )
         await session.commit()
     if attempt.slowed:
@@ -115,20 +116,38 @@ class _Attempt:
     session_id: str | None = None  # the new browser session, when the password was right
 
 
-def _attempt_sign_in(
-    session: Session, username: str, password: str, source: str, previous_sid: object
+async def _attempt_sign_in(
+    session: AsyncSession, username: str, password: str, source: str, previous_sid: object
 ) -> _Attempt:
-    user = session.scalars(select(User).where(User.username == username)).first()
-    now = utcnow()
+    """The database work in the session's thread of control, the Argon2 check in a worker
+    thread (``passwords.verified``): a sign-in never holds the event loop for its hash."""
+    user, locked = await session.run_sync(_look_up, username, source)
     slowed = passwords.slowed(user)
-    if passwords.locked_for(session, username, source, now):
+    if locked:
         return _Attempt(locked=True, slowed=slowed)
-    usable = user is not None and user.is_active
-    if not passwords.verify_password(user.password_hash if user and usable else None, password):
-        passwords.record_failure(session, user, username, source, now)
+    stored = user.password_hash if user is not None and user.is_active else None
+    verdict = await passwords.verified(stored, password)
+    return await session.run_sync(_settle, user, username, source, verdict, previous_sid, slowed)
+
+
+def _look_up(session: Session, username: str, source: str) -> tuple[User | None, bool]:
+    user = session.scalars(select(User).where(User.username == username)).first()
+    return user, passwords.locked_for(session, username, source, utcnow())
+
+
+def _settle(
+    session: Session,
+    user: User | None,
+    username: str,
+    source: str,
+    verdict: passwords.Verdict,
+    previous_sid: object,
+    slowed: bool,
+) -> _Attempt:
+    if user is None or not verdict.right:
+        passwords.record_failure(session, user, username, source, utcnow())
         return _Attempt(slowed=slowed)
-    assert user is not None  # verify_password(None, …) is never true
-    passwords.record_success(session, user, source, password)
+    passwords.record_success(session, user, source, verdict.new_hash)
     close_session(session, previous_sid)  # the cookie is about to be replaced: its copies go too
     return _Attempt(slowed=slowed, user_id=user.id, session_id=open_session(session, user.id))
 

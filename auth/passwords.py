@@ -3,7 +3,13 @@ an account-wide slow-down."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,6 +20,7 @@ from auth.clock import as_utc
 from models.oauth import SignInFailure
 from models.organisations import User
 
+T = TypeVar("T")
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("never-a-real-password")
@@ -41,6 +48,8 @@ USERNAME_LENGTH = 64  # users.username; a longer name typed is no account, kept 
 
 
 def hash_password(password: str) -> str:
+    """Argon2id: about 50 ms of CPU by design. In a request, call it through
+    ``asyncio.to_thread`` (``verified`` does), never on the event loop."""
     return _hasher.hash(password)
 
 
@@ -49,6 +58,41 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
+
+
+@dataclass(frozen=True)
+class Verdict:
+    right: bool
+    new_hash: str | None = None  # the password hashed again under today's parameters
+
+
+def verify_and_rehash(password_hash: str | None, password: str) -> Verdict:
+    if not verify_password(password_hash, password):
+        return Verdict(False)
+    assert password_hash is not None
+    if _hasher.check_needs_rehash(password_hash):
+        return Verdict(True, hash_password(password))
+    return Verdict(True)
+
+
+# Argon2 runs in these threads, never on the event loop: on the loop, eight wrong sign-ins at
+# once stalled every other request (the probes included) for the better part of a second. Each
+# check already computes its 4 lanes in parallel, so one thread per two cores keeps the hashing
+# from starving the event loop of CPU; more sign-ins at once wait their turn here.
+_HASHING = ThreadPoolExecutor(
+    max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2"
+)
+
+
+async def verified(password_hash: str | None, password: str) -> Verdict:
+    """``verify_and_rehash`` in a password-hashing thread."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_HASHING, verify_and_rehash, password_hash, password)
+
+
+async def hashed_off_the_loop(function: Callable[[str], T], password: str) -> T:
+    """``function(password)`` (a check and a hash) in a password-hashing thread."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, function, password)
 
 
 def _lock_end(session: Session, username: str, source: str, now: datetime) -> datetime | None:
@@ -102,7 +146,7 @@ def record_failure(
         user.locked_until = lock_end
 
 
-def record_success(session: Session, user: User, source: str, password: str) -> None:
+def record_success(session: Session, user: User, source: str, new_hash: str | None) -> None:
     """The owner is in: their own mistypes from this address, and the account-wide count, go."""
     session.execute(
         delete(SignInFailure).where(
@@ -111,8 +155,8 @@ def record_success(session: Session, user: User, source: str, password: str) -> 
     )
     user.failed_logins = 0
     user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if new_hash is not None:
+        user.password_hash = new_hash
 
 
 def forget_failures(session: Session, user: User) -> None:

@@ -20,6 +20,9 @@
 //   YULU_PRODUCTION=1         no introspection, no GraphiQL or landing page, no field suggestions;
 //                             the portal's client runs only its registered documents
 //   YULU_GATEWAY_RATE_LIMIT   root fields one caller may ask per minute   (300)
+//   YULU_GATEWAY_METRICS=1    serve Prometheus metrics at /metrics in production too (default:
+//                             development only; in production only behind a proxy that keeps
+//                             /metrics from the outside)
 import {
   createRemoteJwksSigningKeyProvider,
   defineConfig,
@@ -38,6 +41,10 @@ if (!signingSecret) {
   throw new Error('YULU_GATEWAY_HMAC_SECRET is not set: the subgraphs accept only requests the gateway signs');
 }
 const rootFieldsPerMinute = Number(process.env.YULU_GATEWAY_RATE_LIMIT ?? 300);
+const metricsServed = !production || process.env.YULU_GATEWAY_METRICS === '1';
+// The caller's trace context and request id go on to every subgraph, so the alliance's spans and
+// log lines of a federated request join the caller's trace.
+const TRACE_HEADERS = ['traceparent', 'tracestate', 'x-request-id'];
 
 // Every object costs 1 times the sizes of the lists above it (compose.mjs gives each list without
 // its own @listSize the alliance's largest page, 100), so nested lists multiply the estimate as
@@ -95,8 +102,12 @@ export const gatewayConfig = defineConfig({
   },
   propagateHeaders: {
     fromClientToSubgraphs: ({ request }) => {
-      const authorization = request.headers.get('authorization');
-      return authorization ? { authorization } : {};
+      const forwarded: Record<string, string> = {};
+      for (const name of ['authorization', ...TRACE_HEADERS]) {
+        const value = request.headers.get(name);
+        if (value) forwarded[name] = value;
+      }
+      return forwarded;
     },
   },
   hmacSignature: { secret: signingSecret },
@@ -108,6 +119,9 @@ export const gatewayConfig = defineConfig({
   // Every root field counts (aliases too), so a flood of small operations is refused like one big one.
   rateLimiting: [{ type: 'Query', field: '*', max: rootFieldsPerMinute, ttl: 60_000, identifyFn: callerOf }],
   upstreamTimeout: 10_000,
+  // Requests, operations and subgraph calls (counts, durations, errors) at /metrics:
+  // @graphql-mesh/plugin-prometheus, pinned in package.json.
+  prometheus: { metrics: true, endpoint: metricsServed ? '/metrics' : false },
   disableIntrospection: production,
   blockFieldSuggestions: production,
   graphiql: !production,

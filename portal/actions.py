@@ -22,7 +22,7 @@ from auth.viewer import Viewer
 from models.applications import Stage
 from models.organisations import Role
 from portal import operations
-from portal.forms import FormErrors, FormSpec
+from portal.forms import FormErrors, FormSpec, version_of
 from portal.labels import LABELS
 from portal.web import redirect
 from resolvers.applications import may_transition
@@ -80,10 +80,9 @@ def application_actions(user: dict, application: dict) -> list[StageAction]:
 
 def _transition(form: FormData) -> tuple[dict, FormErrors]:
     extra, errors = HIRE_FORM.parse(form)
-    version = str(form.get("version", ""))
     transition = {
         "id": str(form.get("application", "")),
-        "version": int(version) if version.isdigit() else 0,
+        "version": version_of(form),
         "stage": str(form.get("stage", "")),
         "note": str(form.get("note", "")).strip() or None,
         "reason": form.get("reason") or None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.types import ASGIApp
@@ -11,9 +12,18 @@ from starlette.types import ASGIApp
 from auth.gateway_signature import install_gateway_signature
 from auth.install import install_auth
 from models.db import create_engine, session_factory
+from models.metrics import watch_pool
 from models.settings import Settings, check_production, get_settings
 from portal.graphql_http import graphql_endpoint
 from portal.health import healthz, livez
+from portal.observability import (
+    RequestObservability,
+    graphql_tracer,
+    otlp_tracer_provider,
+    trace_outgoing_http,
+    trace_sql,
+    traced,
+)
 from portal.security_headers import SecurityHeadersMiddleware
 from portal.site import install_portal
 from resolvers.jobs import Worker
@@ -33,15 +43,30 @@ def job_worker(sessions) -> Worker:
 
 class AllianceApp(Starlette):
     def build_middleware_stack(self) -> ASGIApp:
-        # Outside Starlette's ServerErrorMiddleware too, so that 500 pages carry the headers.
-        return SecurityHeadersMiddleware(super().build_middleware_stack())
+        # Outside Starlette's ServerErrorMiddleware too, so that 500 pages carry the headers
+        # and the request's id, and the request log line sees every answer.
+        stack: ASGIApp = SecurityHeadersMiddleware(super().build_middleware_stack())
+        stack = RequestObservability(stack, self.state.settings)
+        provider = self.state.tracer_provider
+        return traced(stack, provider) if provider else stack
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Raises SettingsError for settings production must not run with."""
+def create_app(
+    settings: Settings | None = None, tracer_provider: TracerProvider | None = None
+) -> Starlette:
+    """Raises SettingsError for settings production must not run with. Traces go to
+    ``tracer_provider``, else to YULU_OTLP_ENDPOINT when it is set; else none are made."""
     settings = settings or get_settings()
     check_production(settings)
+    if tracer_provider is None and settings.otlp_endpoint:
+        tracer_provider = otlp_tracer_provider(settings.otlp_endpoint)
+        # Process-wide (every httpx client), so only for the service's own exporter: a test's
+        # provider would otherwise trace the test's own requests too.
+        trace_outgoing_http(tracer_provider)
     engine = create_engine(settings.database_url)
+    watch_pool(engine)
+    if tracer_provider is not None:
+        trace_sql(engine, tracer_provider)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -50,6 +75,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await app.state.jobs.stop()
         await engine.dispose()
+        if tracer_provider is not None:
+            tracer_provider.force_flush()
 
     routes = [
         Route("/livez", livez),
@@ -58,10 +85,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     app = AllianceApp(routes=routes, lifespan=lifespan)
     app.state.settings = settings
+    app.state.tracer_provider = tracer_provider
+    app.state.tracer = graphql_tracer(tracer_provider)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.jobs = job_worker(app.state.sessions)
     install_auth(app, settings)
     install_portal(app)
-    install_gateway_signature(app)
+    install_gateway_signature(app, settings.gateway_hmac_secret)
     return app

@@ -14,6 +14,7 @@ import migrations
 from auth.cli import add_auth_commands
 from models.backup import BackupError
 from models.settings import SettingsError, check_production, get_settings
+from models.telemetry import configure_logging
 
 GRACEFUL_SHUTDOWN_SECONDS = 20
 
@@ -25,11 +26,15 @@ def _serve(args: argparse.Namespace) -> None:
 
     # Built here, not by uvicorn's factory: settings it refuses end in our message, not a traceback.
     # On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS to finish, then the worker exits.
+    # log_config=None: uvicorn's lines go through our JSON logging; its access log is replaced by
+    # the request log line (portal.observability).
     uvicorn.run(
         create_app(),
         host=args.host,
         port=args.port,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -81,6 +86,12 @@ def _restore(args: argparse.Namespace) -> None:
 
     restore(args.file, get_settings().database_url)
     print(f"已从 {args.file} 恢复到 YULU_DATABASE_URL 所指的数据库")
+
+
+def _settings(_args: argparse.Namespace) -> None:
+    """The effective settings, secrets hidden (whether they are set is shown)."""
+    for name, value, description in get_settings().shown():
+        print(f"{name}={value}\n    {description}")
 
 
 def _federation_rekey(_args: argparse.Namespace) -> None:
@@ -208,6 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", type=Path)
     restore.set_defaults(handler=_restore)
+    settings = commands.add_parser(
+        "settings", help="print the effective settings (YULU_*), secrets hidden"
+    )
+    settings.set_defaults(handler=_settings)
     schema = commands.add_parser("schema", help="print the GraphQL SDL to schema/alliance.graphql")
     schema.set_defaults(handler=_schema)
     documents = commands.add_parser(
@@ -234,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
-        check_production(get_settings())  # every command: `keys rotate` uses the secret too
+        settings = get_settings()
+        check_production(settings)  # every command: `keys rotate` uses the secret too
+        configure_logging(settings.log_level)
         args.handler(args)
     except SettingsError as error:
         sys.exit(

@@ -12,7 +12,6 @@ commit together at the end; a request that fails before that leaves nothing behi
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
 import orjson
@@ -26,6 +25,8 @@ from strawberry.types.graphql import OperationType
 
 from auth.gateway_signature import SIGNED_STATE
 from auth.viewer import ANONYMOUS
+from models.metrics import GRAPHQL_ERRORS
+from models.telemetry import current_operation, current_request_id, note_operation
 from portal.trusted_documents import REFUSAL_CODE, REFUSAL_MESSAGE, from_portal, is_registered
 from resolvers.context import Context, SerialSession
 from schema.api import build_schema
@@ -133,6 +134,8 @@ async def _post_parameters(request: Request) -> dict[str, Any]:
 def _encode(
     payload: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
+    for error in payload.get("errors") or ():
+        GRAPHQL_ERRORS.labels((error.get("extensions") or {}).get("code") or "NONE").inc()
     return Response(
         orjson.dumps(payload),
         status_code=status,
@@ -192,7 +195,7 @@ def failure_before_endpoint(request: Request, error: Exception) -> Response:
     """``failure_response`` for a request that failed in a middleware (the bearer-token check
     reads the database), in the media type the client accepts."""
     return failure_response(
-        error, uuid.uuid4().hex, negotiate(request.headers.get("accept")) or JSON
+        error, current_request_id(), negotiate(request.headers.get("accept")) or JSON
     )
 
 
@@ -207,6 +210,8 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         if request.method == "GET"
         else {OperationType.QUERY, OperationType.MUTATION}
     )
+    operation_name = parameters["operation_name"]
+    note_operation(operation_name)
     async with request.app.state.sessions() as session:
         context = Context(
             session=session,
@@ -215,9 +220,14 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         )
         assert isinstance(context.session, SerialSession)  # what Context makes of any session
         try:
-            result = await schema.execute(
-                context_value=context, allowed_operation_types=allowed, **parameters
-            )
+            with request.app.state.tracer.start_as_current_span("graphql") as span:
+                result = await schema.execute(
+                    context_value=context, allowed_operation_types=allowed, **parameters
+                )
+                # The name the document gave the operation (operationName may be absent).
+                named = current_operation() or operation_name
+                span.update_name(f"graphql {named or 'anonymous operation'}")
+                span.set_attribute("graphql.operation.name", named or "")
             await context.session.settled()
             errors = public_errors(result.errors or [], context.request_id)
             if _unavailable(errors):  # whatever ran is rolled back with the session

@@ -28,10 +28,12 @@ from graphql import (
     visit,
 )
 from graphql.language import Visitor
+from opentelemetry import propagate
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from auth.portal_signin import portal_access_token
+from models.telemetry import current_request_id
 
 OPERATIONS_DIR = Path(__file__).parent / "operations"
 # The client address of the portal's in-process calls, by which /graphql knows them
@@ -128,7 +130,12 @@ async def run(
 async def _post(
     request: Request, operation: Operation, variables: dict, token: str | None
 ) -> tuple[int, dict]:
-    headers = {"Accept": "application/graphql-response+json, application/json"}
+    headers = {
+        "Accept": "application/graphql-response+json, application/json",
+        # The page's request id and trace go on into its API calls: one id in every log line.
+        "X-Request-ID": current_request_id(),
+    }
+    propagate.inject(headers)
     if token:
         headers["Authorization"] = f"Bearer {token}"
     payload = {"query": operation.source, "operationName": operation.name, "variables": variables}

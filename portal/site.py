@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from auth import rules
 from models.organisations import Role
+from portal.forms import read_integer
 from portal.labels import LABELS, label_filter, named_field
 from portal.pages import (
     admin,
@@ -64,8 +65,10 @@ def _without(query: dict, *names: str) -> str:
 
 def page_number(query: dict) -> int:
     """The page a list shows (``page`` in its address, kept beside the cursor for the count)."""
-    page = str(query.get("page", ""))
-    return int(page) if page.isdigit() and int(page) > 0 and query.get("after") else 1
+    # A counter shown beside the cursor, which does the paging: a page number that is not a
+    # positive integer is shown as the first.
+    page = read_integer(query.get("page"), 1).value
+    return page if page and query.get("after") else 1
 
 
 def _with_cursor(query: dict, cursor: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from stdnum.cn import ric
 
-from auth import admin, rules
+from auth import admin, passwords, rules
 from models.oauth import OAuthClient, SigningKey
 from models.organisations import Organisation, OrganisationKind, Role, User
 from models.people import Person
@@ -71,6 +71,14 @@ def _rejected(error: admin.AdminError, field_names: dict[str, str] | None = None
             MESSAGES.get(error.code, "无法完成此操作。"),
         )
     )
+
+
+async def _hashed(password: str) -> admin.HashedPassword:
+    """The new password checked and hashed in a worker thread: Argon2 never runs on the loop."""
+    try:
+        return await passwords.hashed_off_the_loop(admin.hashed_password, password)
+    except admin.AdminError as error:
+        raise _rejected(error, None) from error
 
 
 async def _run(
@@ -243,11 +251,12 @@ async def _check_new_user(ctx: Context, values: dict[str, Any]) -> tuple[int | N
 async def create_user(ctx: Context, values: dict[str, Any]) -> Outcome[User]:
     async def work() -> User:
         organisation_id, person_id = await _check_new_user(ctx, values)
+        password = await _hashed(values["password"])
         return await _run(
             ctx,
             admin.create_user,
             values["username"],
-            values["password"],
+            password,
             role=Role(values["role"]),
             display_name=values.get("display_name"),
             organisation_id=organisation_id,
@@ -261,7 +270,7 @@ async def create_user(ctx: Context, values: dict[str, Any]) -> Outcome[User]:
 
 async def reset_password(ctx: Context, username: str, password: str) -> Outcome[User]:
     async def work() -> User:
-        return await _run(ctx, admin.set_password, username, password)
+        return await _run(ctx, admin.set_password, username, await _hashed(password))
 
     return await attempt(ctx, "resetPassword", work, username=username)
 

@@ -16,6 +16,7 @@ from sqlalchemy import String, insert, select
 from auth import rules
 from models.audit import AuditAction, AuditRecord
 from models.people import Household, Person
+from models.telemetry import current_trace_id
 from resolvers.pagination import Page, paginate
 from resolvers.regions import in_region
 
@@ -88,6 +89,13 @@ async def _household_regions(ctx: Context, person_ids: set[int]) -> dict[int, st
     return dict((await ctx.session.execute(statement)).all())
 
 
+def _request_detail(ctx: Context) -> dict[str, str]:
+    """Which request wrote the record: its id (as in the log lines and any error shown), and the
+    caller's trace when it sent one (``traceparent``, passed on by the gateway)."""
+    trace_id = current_trace_id()
+    return {"request_id": ctx.request_id, **({"trace_id": trace_id} if trace_id else {})}
+
+
 async def flush(ctx: Context) -> None:
     """Append the request's notes to the audit log (in the request's transaction)."""
     trail = ctx.audit
@@ -110,7 +118,7 @@ async def flush(ctx: Context) -> None:
             subject_person_id=person_id,
             region_code=regions.get(person_id),
             fields=sorted(fields),
-            detail={"request_id": ctx.request_id},
+            detail=_request_detail(ctx),
             **actor,
         )
         for person_id, fields in trail.reads.items()
@@ -122,7 +130,7 @@ async def flush(ctx: Context) -> None:
             region_code=note.region_code
             or (regions.get(note.subject_person_id) if note.subject_person_id else None),
             fields=[],
-            detail={"request_id": ctx.request_id, "ok": note.ok, **note.detail},
+            detail={**_request_detail(ctx), "ok": note.ok, **note.detail},
             **actor,
         )
         for note in trail.mutations

@@ -8,7 +8,6 @@ from one viewer to another.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from auth.viewer import Viewer
+from models.telemetry import current_request_id
 from resolvers.audit import AuditTrail
 
 BatchFunction = Callable[[Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -107,7 +107,9 @@ AnySession = AsyncSession | SerialSession
 class Context:
     session: AnySession  # a SerialSession once constructed (__post_init__ wraps a bare one)
     viewer: Viewer
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The HTTP request's id (models.telemetry): the same in its log lines, its audit records
+    # and the error a client is shown.
+    request_id: str = field(default_factory=current_request_id)
     # The request carries the federation gateway's signature (auth.gateway_signature): a subgraph
     # fetch of the gateway's query plan, not a client's request.
     from_gateway: bool = False

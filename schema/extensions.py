@@ -37,6 +37,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtensio
 from auth.rules import AccessDenied
 from models.db import database_unavailable
 from models.organisations import Role
+from models.telemetry import note_operation
 from resolvers import audit
 from resolvers.pagination import DEFAULT_PAGE_SIZE, InvalidArgument
 from schema.list_bounds import bound_of, is_connection, page_size
@@ -322,6 +323,7 @@ class AuditFlush(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context.context
+        note_operation(self.execution_context.operation_name)  # the request log line's
         context.audit.operation = (
             self.execution_context.operation_name or self.execution_context.operation_type.value
         )

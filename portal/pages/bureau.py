@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import evaluation_report, operations
-from portal.forms import FormErrors
+from portal.forms import FormErrors, version_of
 from portal.labels import LABELS
 from portal.pages import enterprise
 from portal.pages.help import HelpDesk
@@ -263,7 +263,7 @@ async def create_position(request: Request, form: FormData) -> Response:
 
 async def open_position(request: Request, form: FormData) -> Response:
     await require_role(request, ROLE)
-    variables = {"id": request.path_params["id"], "version": int(form.get("version") or 0)}
+    variables = {"id": request.path_params["id"], "version": version_of(form)}
     return await act(
         request,
         "OpenPosition",

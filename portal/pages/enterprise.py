@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from portal import operations, pickers
 from portal.actions import actions_by_id, move
-from portal.forms import FormErrors, FormSpec
+from portal.forms import FormErrors, FormSpec, version_of
 from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
@@ -164,7 +164,7 @@ async def edit_position(request: Request) -> Response:
 async def update_position(request: Request, form: FormData) -> Response:
     user = await require_role(request, ROLE)
     position = await _position(request, "PositionForEditing")
-    version = int(form.get("version", 0))  # type: ignore[arg-type]  # a file here is a 500 until issue 16 item 6
+    version = version_of(form)
     result, shown, errors = await submit(
         request,
         form,
@@ -226,7 +226,7 @@ async def position_detail(request: Request) -> Response:
 async def _set_state(request: Request, form: FormData, operation: str, done: str) -> Response:
     await require_role(request, ROLE)
     position_id = request.path_params["id"]
-    variables = {"id": position_id, "version": int(form.get("version", 0))}  # type: ignore[arg-type]  # as above
+    variables = {"id": position_id, "version": version_of(form)}
     return await act(request, operation, variables, f"/enterprise/positions/{position_id}", done)
 
 

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from portal import operations, pickers
 from portal.actions import actions_by_id, move
-from portal.forms import FormErrors, FormSpec
+from portal.forms import FormErrors, FormSpec, integer_or_400
 from portal.intentions import INTENTION_FORM, intention_input, intention_values
 from portal.labels import code_choices, options
 from portal.notices import home_notices
@@ -72,8 +72,9 @@ def _ledger_filter(params, school_id: str) -> dict:
     person_filter: dict = {"school": school_id}
     if params.get("search"):
         person_filter["search"] = params["search"]
-    if params.get("cohortYear", "").isdigit():
-        person_filter["cohortYear"] = int(params["cohortYear"])
+    cohort_year = integer_or_400(params.get("cohortYear"), "毕业年份")
+    if cohort_year is not None:
+        person_filter["cohortYear"] = cohort_year
     for flag in ("monitored", "keyCounty", "seeking"):
         if params.get(flag) in ("true", "false"):
             person_filter[flag] = params[flag] == "true"

@@ -3,7 +3,6 @@ no field suggestions, no GraphiQL; unexpected errors masked with the request id,
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 
 import httpx2
@@ -117,8 +116,7 @@ async def test_unexpected_errors_are_masked_with_the_request_id_and_logged(
 
 @pytest.mark.parametrize("production", [False, True])
 async def test_graphiql_only_outside_production(seeded_url, production):
-    settings = dataclasses.replace(
-        get_settings(),
+    settings = get_settings().replace(
         database_url=seeded_url,
         production=production,
         issuer="https://yulu.example",

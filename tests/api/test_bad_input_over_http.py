@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 
 import httpx2
 import pytest
@@ -24,7 +23,7 @@ A_JOIN_REQUEST = {"kind": "ENTERPRISE", "name": "某公司", "creditCode": "x", 
 
 @pytest.fixture(scope="module")
 async def client(seeded_url):
-    app = create_app(dataclasses.replace(get_settings(), database_url=seeded_url))
+    app = create_app(get_settings().replace(database_url=seeded_url))
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=app),
         base_url="http://test",

@@ -4,7 +4,6 @@ against the app served by uvicorn on 127.0.0.1 — all 61 audits must pass, none
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ AUDIT_DIR = Path(__file__).resolve().parent.parent / "graphql_http_audit"
 
 @pytest.fixture(scope="module")
 def base_url(seeded_url):
-    app = create_app(dataclasses.replace(get_settings(), database_url=seeded_url))
+    app = create_app(get_settings().replace(database_url=seeded_url))
     with serving(app) as url:
         yield url
 

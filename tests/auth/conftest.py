@@ -160,8 +160,7 @@ def external_idp():
 @pytest.fixture(scope="session")
 def live_app(auth_database_url, external_idp):
     port = free_port()
-    settings = replace(
-        get_settings(),
+    settings = get_settings().replace(
         database_url=auth_database_url,
         issuer=f"http://127.0.0.1:{port}",
         secret_key=SECRET_KEY,

@@ -8,7 +8,6 @@ packages see in the shared ``seeded_url`` database.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -99,9 +98,7 @@ async def running_alliance(tmp_path) -> AsyncIterator[Alliance]:
         await loader.seed(url, "test")
         cast = await _cast(url)
         port = free_port()
-        settings = dataclasses.replace(
-            get_settings(), database_url=url, issuer=f"http://127.0.0.1:{port}"
-        )
+        settings = get_settings().replace(database_url=url, issuer=f"http://127.0.0.1:{port}")
         app = create_app(settings)
         tokens = {}
         for username in USERNAMES:

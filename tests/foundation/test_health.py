@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
-
 import httpx2
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -13,7 +11,7 @@ from portal.app import create_app
 
 
 async def test_healthz_reports_database_and_revision(seeded_url: str) -> None:
-    app = create_app(dataclasses.replace(get_settings(), database_url=seeded_url))
+    app = create_app(get_settings().replace(database_url=seeded_url))
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=app), base_url="http://t"
     ) as client:
@@ -27,7 +25,7 @@ async def test_healthz_reports_database_and_revision(seeded_url: str) -> None:
 async def test_livez_answers_while_the_database_is_away_and_healthz_does_not(tmp_path) -> None:
     # A directory is no SQLite database: the engine cannot open it.
     unreachable = f"sqlite+aiosqlite:///{tmp_path}"
-    app = create_app(dataclasses.replace(get_settings(), database_url=unreachable))
+    app = create_app(get_settings().replace(database_url=unreachable))
     async with httpx2.AsyncClient(
         transport=httpx2.ASGITransport(app=app), base_url="http://t"
     ) as client:

@@ -7,7 +7,6 @@ exception, so "no console errors" is checked on every flow without each test ask
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -31,9 +30,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 def portal_url(seeded_url: str) -> Iterator[str]:
     port = free_port()
     # The issuer is the served origin: the portal's OAuth redirect URI is derived from it.
-    settings = dataclasses.replace(
-        get_settings(), database_url=seeded_url, issuer=f"http://127.0.0.1:{port}"
-    )
+    settings = get_settings().replace(database_url=seeded_url, issuer=f"http://127.0.0.1:{port}")
     with serving(create_app(settings), port) as url:
         yield url
 

@@ -72,8 +72,8 @@ def test_tokens_round_trip_and_a_foreign_or_tampered_blob_signs_out() -> None:
 
 
 async def _set_cookie_header(seeded_url: str, base_url: str, production: bool = False) -> str:
-    settings = dataclasses.replace(
-        get_settings(), database_url=seeded_url, issuer=base_url, production=production
+    settings = get_settings().replace(
+        database_url=seeded_url, issuer=base_url, production=production
     )
     app = create_app(settings)
     async with httpx2.AsyncClient(

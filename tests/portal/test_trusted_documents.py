@@ -6,7 +6,6 @@ still renders with the check on."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import json
 import re
@@ -73,8 +72,7 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     try:
         await asyncio.to_thread(migrations.upgrade, url)
         await loader.seed(url, "test")
-        settings = dataclasses.replace(
-            get_settings(),
+        settings = get_settings().replace(
             database_url=url,
             production=True,
             issuer=ISSUER,

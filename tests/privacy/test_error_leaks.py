@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -43,8 +42,7 @@ PRODUCTION_ISSUER = "https://yulu.example.cn"
 
 def production_settings(database_url: str, issuer: str) -> Settings:
     """Production as the service accepts it: its own strong secret and an https issuer."""
-    return dataclasses.replace(
-        get_settings(),
+    return get_settings().replace(
         database_url=database_url,
         production=True,
         secret_key=secrets.token_urlsafe(32),
@@ -223,7 +221,7 @@ def unreachable(server, tmp_path):
     settings = (
         production_settings(url, server.issuer)
         if server.production
-        else dataclasses.replace(get_settings(), database_url=url, issuer=server.issuer)
+        else get_settings().replace(database_url=url, issuer=server.issuer)
     )
     app = create_app(settings)
     with serving(app) as base:

@@ -9,7 +9,6 @@ tooltips included, renders under the policy without a single violation.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import secrets
 
 import httpx2
@@ -62,9 +61,7 @@ async def framed_app(tmp_path_factory):
     await asyncio.to_thread(migrations.upgrade, url)
     await loader.seed(url, "test")
     port = free_port()
-    settings = dataclasses.replace(
-        get_settings(), database_url=url, issuer=f"http://127.0.0.1:{port}"
-    )
+    settings = get_settings().replace(database_url=url, issuer=f"http://127.0.0.1:{port}")
     app = create_app(settings)
     app.router.routes.append(Route("/test-only/fails", fails))
     with serving(app, port) as base:

@@ -7,8 +7,6 @@ Expected values come from plain SQL on the alliance's database, never from the c
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from sqlalchemy import text
 
@@ -37,9 +35,7 @@ BUREAU = """mutation($input: BureauInput!) { createBureau(input: $input) {
 @pytest.fixture(scope="module")
 async def alliance(tmp_path_factory):
     async with running_alliance(tmp_path_factory.mktemp("members")) as running:
-        settings = dataclasses.replace(
-            get_settings(), database_url=running.database_url, issuer=running.url
-        )
+        settings = get_settings().replace(database_url=running.database_url, issuer=running.url)
         running.tokens[("admin", ADMIN_SCOPES)] = await mint_access_token(
             AuthConfig.from_settings(settings), running.database_url, "admin", ADMIN_SCOPES
         )

@@ -17,7 +17,6 @@ real tokens and the gateway's real signature.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import hmac
 import json
@@ -31,7 +30,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import migrations
-from auth.gateway_signature import SECRET_VARIABLE
 from models.db import create_engine
 from models.organisations import Organisation
 from models.people import Person, id_number_hmac, rekey_all
@@ -128,9 +126,7 @@ class Alliance:
 @pytest.fixture(scope="module")
 async def alliance(seeded_url: str) -> AsyncIterator[Alliance]:
     secret = secrets.token_urlsafe(32)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(SECRET_VARIABLE, secret)
-        app = create_app(dataclasses.replace(get_settings(), database_url=seeded_url))
+    app = create_app(get_settings().replace(database_url=seeded_url, gateway_hmac_secret=secret))
     engine = create_engine(seeded_url)
     async with engine.connect() as connection:
         id_numbers = dict((await connection.execute(select(Person.id, Person.id_number))).all())

@@ -9,7 +9,6 @@ no traceback; with good settings it serves, and anonymous `_service { sdl }` is 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import secrets
 import subprocess
@@ -108,7 +107,7 @@ def test_an_unreadable_setting_is_refused_in_development_too(tmp_path):
 
 
 def test_create_app_refuses_the_development_secret_in_production():
-    settings = dataclasses.replace(get_settings(), production=True, issuer=PRODUCTION_ISSUER)
+    settings = get_settings().replace(production=True, issuer=PRODUCTION_ISSUER)
     with pytest.raises(ValueError, match="YULU_SECRET_KEY"):
         create_app(settings)
 
@@ -166,9 +165,7 @@ def test_production_does_not_answer_service_sdl_anonymously(production_server):
 async def test_production_answers_service_sdl_to_an_authenticated_client(
     production_server, production_database
 ):
-    settings = dataclasses.replace(
-        get_settings(), issuer=PRODUCTION_ISSUER, secret_key=PRODUCTION_SECRET
-    )
+    settings = get_settings().replace(issuer=PRODUCTION_ISSUER, secret_key=PRODUCTION_SECRET)
     token = await mint_access_token(
         AuthConfig.from_settings(settings), production_database, "enterprise"
     )
@@ -180,8 +177,8 @@ async def test_production_answers_service_sdl_to_an_authenticated_client(
 @pytest.mark.db
 def test_development_still_answers_service_sdl_anonymously(production_database):
     port = free_port()
-    settings = dataclasses.replace(
-        get_settings(), database_url=production_database, issuer=f"http://127.0.0.1:{port}"
+    settings = get_settings().replace(
+        database_url=production_database, issuer=f"http://127.0.0.1:{port}"
     )
     with serving(create_app(settings), port) as url:
         answer = service_sdl(url)

@@ -8,7 +8,6 @@ client's refresh and access tokens, an admin's resetPassword / deactivateUser ov
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -49,8 +48,7 @@ async def sessions_app(tmp_path_factory):
     live = LiveApp("", None, url)
     await live.run(_members)
     port = free_port()
-    settings = dataclasses.replace(
-        get_settings(),
+    settings = get_settings().replace(
         database_url=url,
         issuer=f"http://127.0.0.1:{port}",
         secret_key="privacy-sessions-secret",

@@ -11,7 +11,6 @@ Expected values come from plain SQL on the alliance's database, never from the c
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
@@ -86,9 +85,7 @@ async def ledger(tmp_path_factory):
         )["id"]
         await _add_user(db, 1001, RIVAL, rival_school)
         await _add_user(db, 1002, OTHER_COUNTY, other_bureau)
-        settings = dataclasses.replace(
-            get_settings(), database_url=alliance.database_url, issuer=alliance.url
-        )
+        settings = get_settings().replace(database_url=alliance.database_url, issuer=alliance.url)
         config = AuthConfig.from_settings(settings)
         for username in (RIVAL, OTHER_COUNTY):
             for scope in (USER_SCOPES, NOT_PERSONAL):
