@@ -78,5 +78,6 @@ def test_yulu_settings_prints_every_setting_with_the_secrets_hidden():
         "YULU_METRICS_TOKEN",
         "YULU_FEDERATION_PERSON_KEY",
         "YULU_FEDERATION_KEY",
+        "YULU_FOLLOW_UP_MONTHS",
     }
     assert set(shown) == expected
