@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from auth import scopes
+from auth.portal_signin import PORTAL_SCOPES
 from auth.tokens import allowed_scope, viewer_claims
 from auth.viewer import Viewer, viewer_from_claims
 from models.organisations import User
@@ -33,3 +34,10 @@ async def user_named(session: AsyncSession, username: str) -> User:
     if user is None or not user.is_active:
         raise UnknownUser(f"没有名为 {username} 的有效账号。")
     return user
+
+
+async def portal_viewer(session: AsyncSession, username: str) -> Viewer:
+    """The viewer ``username`` is when signed in to the portal: the commands that act as a user
+    (``yulu ledger``, ``yulu report``) run under exactly the portal's rules."""
+    user = await user_named(session, username)
+    return await viewer_of(session, user, granted_scope(user, PORTAL_SCOPES))

@@ -33,13 +33,12 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from auth import scopes
-from auth.acting import UnknownUser
+from auth.acting import UnknownUser, portal_viewer
 from auth.viewer import Viewer
 from models.db import create_engine, session_factory
 from models.organisations import Role
 from models.settings import get_settings
 from portal.labels import LABELS
-from portal.ledgers import _acting
 from portal.operations import operations
 from resolvers.context import Context
 from resolvers.evaluation import DEFINITIONS
@@ -338,7 +337,7 @@ async def _write(
     engine = create_engine(get_settings().database_url)
     try:
         async with session_factory(engine)() as session:
-            viewer = await _acting(session, username) if username else OPERATOR
+            viewer = await portal_viewer(session, username) if username else OPERATOR
             report = await fetch(Context(session=session, viewer=viewer), region, year, as_of)
             await session.commit()  # the audit of what was read
     finally:

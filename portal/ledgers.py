@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auth.acting import UnknownUser, granted_scope, user_named, viewer_of
-from auth.portal_signin import PORTAL_SCOPES
+from auth.acting import UnknownUser, portal_viewer
 from auth.rules import AccessDenied
 from auth.viewer import Viewer
 from models.db import create_engine, session_factory
 from models.settings import get_settings
 from portal.exports import ExportRefused, export_workbook
-from portal.pages import agency, applications, enterprise, school
+from portal.pages import agency, applications, bureau, enterprise, households, school
 from resolvers import ledgers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
@@ -59,9 +58,11 @@ LISTS: dict[str, ListPage] = {
     "agency-applications": ListPage(
         "applications", applications.applications_variables, "/agency/referrals", "AGENCY"
     ),
-    "help-cases": ListPage("help-cases", agency.help_variables, "/agency/people", "AGENCY"),
+    "help-cases": ListPage("help-cases", agency.HELP.variables, "/agency/people", "AGENCY"),
+    "school-help-cases": ListPage("help-cases", school.HELP.variables, "/school/help", "SCHOOL"),
+    "bureau-help-cases": ListPage("help-cases", bureau.HELP.variables, "/bureau/help", "BUREAU"),
     "fair-registrations": ListPage("fair-registrations", _fair, "/agency/fairs", "AGENCY"),
-    "census": ListPage("census", _none, "/ledgers", "BUREAU"),
+    "census": ListPage("census", households.census_variables, "/bureau/people", "BUREAU"),
     "intentions": ListPage("intentions", _none, "/ledgers", "SCHOOL"),
     "follow-ups": ListPage("follow-ups", _none, "/ledgers", "SCHOOL"),
 }
@@ -106,11 +107,6 @@ def ledger_list(kind: str, viewer: Viewer) -> str:
 # --- the command line ------------------------------------------------------------------------
 
 
-async def _acting(session: Any, username: str) -> Viewer:
-    user = await user_named(session, username)
-    return await viewer_of(session, user, granted_scope(user, PORTAL_SCOPES))
-
-
 async def _template(kind: str) -> bytes:
     engine = create_engine(get_settings().database_url)
     try:
@@ -144,7 +140,7 @@ async def _import(kind: str, file: Path, username: str, dry_run: bool) -> bool:
     engine = create_engine(get_settings().database_url)
     try:
         async with session_factory(engine)() as session:
-            viewer = await _acting(session, username)
+            viewer = await portal_viewer(session, username)
             ctx = Context(session=session, viewer=viewer)
             report = await ledgers.run(ctx, ledgers.KINDS[kind], file, commit=not dry_run)
             _print_report(report)
@@ -163,7 +159,7 @@ async def _export(kind: str, username: str) -> tuple[bytes, int]:
     engine = create_engine(get_settings().database_url)
     try:
         async with session_factory(engine)() as session:
-            viewer = await _acting(session, username)
+            viewer = await portal_viewer(session, username)
             name = ledger_list(kind, viewer)
             arguments = export_arguments(name, {}, portal_user(viewer))
             data, count = await export_workbook(

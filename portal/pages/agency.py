@@ -198,8 +198,7 @@ async def register_graduate(request: Request, form: FormData) -> Response:
 
 # --- one-to-one help (一对一帮扶): the same pages as schools' and county bureaus' ---------------
 
-HELP = HelpDesk(ROLE, "/agency/people", "一对一帮扶：符合条件的雨露计划毕业生")
-help_variables = HELP.variables  # the page's own query, for its export (portal.ledgers)
+HELP = HelpDesk(ROLE, "/agency/people", "一对一帮扶：符合条件的雨露计划毕业生", "help-cases")
 
 
 ROUTES = [

@@ -275,7 +275,9 @@ async def open_position(request: Request, form: FormData) -> Response:
 
 # One-to-one help by real name is the county's work (市县抓落实): a city or province bureau sees
 # the page, and the API answers its attempts with COUNTY_ONLY.
-HELP = HelpDesk(ROLE, "/bureau/help", "一对一帮扶：本县雨露计划毕业生", default_seeking="")
+HELP = HelpDesk(
+    ROLE, "/bureau/help", "一对一帮扶：本县雨露计划毕业生", "bureau-help-cases", default_seeking=""
+)
 
 ROUTES = [
     Route("/bureau", dashboard),

@@ -50,6 +50,7 @@ class HelpDesk:
     role: str
     base: str
     candidates_title: str
+    export: str  # the name its export button posts (portal.ledgers.LISTS)
     ledger: str = "GRADUATES"
     default_seeking: str = "true"
 
@@ -79,6 +80,7 @@ class HelpDesk:
             filters=offered,
             base=self.base,
             title=self.candidates_title,
+            export=self.export,
         )
 
     async def _file(self, request: Request, forms: dict, status: int = 200) -> Response:

@@ -7,6 +7,7 @@ Intention, closeCensusEntry, changeHouseholdCategory), so the rules of auth.rule
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from urllib.parse import urlencode
 
@@ -49,13 +50,16 @@ def _census_variables(values: dict, county: str) -> dict:
     return {"person": person, "input": survey}
 
 
-async def ledger(request: Request) -> Response:
-    await require_role(request, ROLE)
-    params = request.query_params
+def census_variables(params: Mapping[str, str], _user: dict) -> dict:
+    """CensusLedger's variables for the page's query string (its export runs the same)."""
     person_filter = {"search": params["search"]} if params.get("search") else {}
-    data = await operations.run(
-        request, "CensusLedger", {"filter": person_filter, "after": params.get("after")}
-    )
+    return {"filter": person_filter, "after": params.get("after")}
+
+
+async def ledger(request: Request) -> Response:
+    user = await require_role(request, ROLE)
+    params = request.query_params
+    data = await operations.run(request, "CensusLedger", census_variables(params, user))
     return await render(request, "bureau/census.html", persons=data["persons"], query=dict(params))
 
 

@@ -494,7 +494,9 @@ async def reserve(request: Request, form: FormData) -> Response:
 
 
 # One-to-one help (一人一档、一人一策) for the school's own students and graduates.
-HELP = HelpDesk(ROLE, "/school/help", "一对一帮扶：本校学生和毕业生", default_seeking="")
+HELP = HelpDesk(
+    ROLE, "/school/help", "一对一帮扶：本校学生和毕业生", "school-help-cases", default_seeking=""
+)
 
 ROUTES = [
     Route("/school", ledger),

@@ -187,6 +187,11 @@ LIST_PAGES = {
     "school": [
         ("/school", "tbody tr td:first-child"),
         ("/school/referrals?stage=ALL", "tbody tr td:first-child"),
+        ("/school/help", "tbody tr > :first-child"),
+    ],
+    "county": [
+        ("/bureau/people", "tbody tr td:first-child"),
+        ("/bureau/help", "tbody tr > :first-child"),
     ],
     "enterprise": [("/enterprise", "tbody tr td:first-child a")],
     "agency": [
@@ -200,7 +205,7 @@ LIST_PAGES = {
 async def test_every_list_page_exports_what_it_shows(page: Page, second: Page) -> None:
     for username, pages in LIST_PAGES.items():
         browser = page if username != "agency" else second
-        await sign_in(browser, username, "/" + username)
+        await sign_in(browser, username, "/bureau" if username == "county" else "/" + username)
         for path, names in pages:
             shown, total = await _shown(browser, path, names)
             rows = await _export(browser, path)
@@ -208,7 +213,7 @@ async def test_every_list_page_exports_what_it_shows(page: Page, second: Page) -
             assert shown and exported[: len(shown)] == shown, path
             if total is not None:
                 assert len(exported) == total, path
-        if username == "school":
+        if username in ("school", "county"):
             await browser.context.clear_cookies()
 
 
