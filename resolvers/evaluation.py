@@ -226,7 +226,8 @@ def _cohort_condition(year: int) -> ColumnElement[bool]:
     )
 
 
-async def _cohort(ctx: Context, scope, key, year: int) -> Groups:
+async def cohort_counts(ctx: Context, scope, key, year: int) -> Groups:
+    """The cohort (毕业生（届）) per group; the bureau dashboard reads the same."""
     return await _grouped(
         ctx,
         key,
@@ -250,8 +251,9 @@ def _in_force(as_of: date) -> ColumnElement[bool]:
     )
 
 
-async def _employment(ctx: Context, scope, key, year: int, as_of: date) -> Groups:
-    """Employed, stable, income and location of the cohort's employed graduates."""
+async def employment_counts(ctx: Context, scope, key, year: int, as_of: date) -> Groups:
+    """Employed, stable, income and location of the cohort's employed graduates per group; the
+    bureau dashboard reads the same."""
     employed_kinds = [kind.value for kind in EMPLOYED_KINDS]
     current = (
         select(
@@ -428,8 +430,8 @@ async def figures(
     home_key = grouping.key(Household.region_code)
     start, end = date(year, 1, 1), min(when, date(year, 12, 31))
     groups = [
-        await _cohort(ctx, home, home_key, year),
-        await _employment(ctx, home, home_key, year, when),
+        await cohort_counts(ctx, home, home_key, year),
+        await employment_counts(ctx, home, home_key, year, when),
         await _enrolment(ctx, home, home_key, year),
         await _cases(ctx, home, home_key, start, end),
         await _alerts(

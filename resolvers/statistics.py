@@ -3,7 +3,9 @@ and the bureau dashboard's region statistics (the yearly evaluation, 成效评�
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
+from datetime import date
 
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 
@@ -14,14 +16,14 @@ from models.people import (
     EmploymentIntention,
     EnrolmentIntention,
     Household,
-    LocationTier,
     Person,
     StudentRecord,
     StudentStatus,
 )
 from models.positions import Position, PositionState
 from models.regions import PREFIX_LENGTH, Region, RegionLevel, within
-from models.tracking import EmploymentRecord, FollowUp, FollowUpStatus
+from models.tracking import EmploymentRecord
+from resolvers import evaluation
 from resolvers.context import Context
 from resolvers.pagination import InvalidArgument
 from resolvers.regions import SubRegionKey, level_of, real_sub_regions
@@ -58,8 +60,6 @@ async def alliance_summary(ctx: Context) -> AllianceSummary:
 
 # --- the bureau dashboard and the yearly evaluation (成效评估) --------------------------------
 
-SHARES = ("employment_rate", "stability")
-
 
 @dataclass
 class RegionFigures:
@@ -77,32 +77,17 @@ class RegionFigures:
     open_positions: int = 0
     open_places: int = 0
     hires: int = 0
-    employed: int = 0
-    income_total: int = 0
-    income_records: int = 0
-    followed_up: int = 0
-    still_working: int = 0
-    in_county: int = 0
-    in_province: int = 0
-    cross_province: int = 0
+    # With a year: the yearly evaluation's figures of that cohort as of today (or the year's
+    # end), computed by its own statements — one definition of employment, stability, income
+    # and location. Without a year there is no cohort and no as-of date, so none.
+    evaluated: evaluation.Figures | None = None
+    as_of: date | None = None
     children: list[RegionFigures] = field(default_factory=list)
     key_counties: list[RegionFigures] = field(default_factory=list)
 
     def add(self, other: RegionFigures) -> None:
         for name in ADDITIVE:
             setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def employment_rate(self) -> float | None:
-        return self.employed / self.graduates if self.graduates else None
-
-    @property
-    def average_monthly_income(self) -> int | None:
-        return round(self.income_total / self.income_records) if self.income_records else None
-
-    @property
-    def stability(self) -> float | None:
-        return self.still_working / self.followed_up if self.followed_up else None
 
 
 ADDITIVE = tuple(f.name for f in fields(RegionFigures) if f.type == "int")
@@ -149,7 +134,7 @@ async def _figures(
     only: list[str] | None = None,
 ) -> list[Groups]:
     """The figures of the households (and the positions) inside ``scope``, grouped by their
-    sub-region (``sub_region``, from the region code): five statements, whatever the groups."""
+    sub-region (``sub_region``, from the region code): two statements, whatever the groups."""
     home = sub_region.key(Household.region_code)
     conditions = [scope] if only is None else [scope, home.in_(only)]
     graduates = _graduate_ids(year)
@@ -181,26 +166,6 @@ async def _figures(
             .where(*conditions)
         ),
     )
-    current = and_(EmploymentRecord.end_date.is_(None), EmploymentRecord.person_id.in_(graduates))
-    employment = await _grouped(
-        ctx,
-        home,
-        (
-            select(
-                func.count(func.distinct(EmploymentRecord.person_id)).label("employed"),
-                func.coalesce(func.sum(EmploymentRecord.monthly_income), 0).label("income_total"),
-                func.count().label("income_records"),
-                *(
-                    _count_if(EmploymentRecord.location_tier == tier).label(tier.value)
-                    for tier in LocationTier
-                ),
-            )
-            .select_from(EmploymentRecord)
-            .join(Person, Person.id == EmploymentRecord.person_id)
-            .join(Household, Household.id == Person.household_id)
-            .where(current, *conditions)
-        ),
-    )
     hired: ColumnElement[bool] = EmploymentRecord.application_id.is_not(None)
     if year is not None:
         hired = and_(hired, extract("year", EmploymentRecord.start_date) == year)
@@ -215,35 +180,7 @@ async def _figures(
             .where(hired, *conditions)
         ),
     )
-    # Stability: of the employed graduates followed up at least once, those whose latest
-    # follow-up finds them still working (employed or running their own business).
-    latest = select(
-        FollowUp.person_id,
-        FollowUp.status,
-        func.row_number()
-        .over(
-            partition_by=FollowUp.person_id, order_by=(FollowUp.on_date.desc(), FollowUp.id.desc())
-        )
-        .label("rank"),
-    ).subquery()
-    employed_ids = select(EmploymentRecord.person_id).where(current)
-    stability = await _grouped(
-        ctx,
-        home,
-        (
-            select(
-                func.count().label("followed_up"),
-                _count_if(
-                    latest.c.status.in_([FollowUpStatus.EMPLOYED, FollowUpStatus.OWN_BUSINESS])
-                ).label("still_working"),
-            )
-            .select_from(latest)
-            .join(Person, Person.id == latest.c.person_id)
-            .join(Household, Household.id == Person.household_id)
-            .where(latest.c.rank == 1, latest.c.person_id.in_(employed_ids), *conditions)
-        ),
-    )
-    return [people, employment, hires, stability]
+    return [people, hires]
 
 
 async def _positions(ctx: Context, scope: ColumnElement[bool], sub_region: SubRegionKey) -> Groups:
@@ -266,6 +203,33 @@ def _of(region: Region, year: int | None, groups: list[Groups], key: str) -> Reg
     for group in groups:
         for name, value in group.get(key, {}).items():
             setattr(figures, name, getattr(figures, name) + value)
+    return figures
+
+
+async def _evaluated(
+    ctx: Context, scope: ColumnElement[bool], sub_region: SubRegionKey, year: int | None
+) -> list[evaluation.Groups] | None:
+    """The yearly evaluation's own cohort and employment statements for the year's cohort as of
+    its default date, grouped like the dashboard (None without a year)."""
+    if year is None:
+        return None
+    key = sub_region.key(Household.region_code)
+    as_of = evaluation.default_as_of(year)
+    return [
+        await evaluation.cohort_counts(ctx, scope, key, year),
+        await evaluation.employment_counts(ctx, scope, key, year, as_of),
+    ]
+
+
+def _evaluation_of(
+    region: Region, groups: list[evaluation.Groups] | None, keys: Iterable[str]
+) -> evaluation.Figures | None:
+    if groups is None:
+        return None
+    figures = evaluation.Figures(region.code, region.name)
+    for group in groups:
+        for key in keys:
+            figures.add(group.get(key, {}))
     return figures
 
 
@@ -299,14 +263,24 @@ async def region_statistics(
             .limit(MAX_KEY_COUNTIES)
         )
     )
+    evaluated = await _evaluated(ctx, home, sub_region, year)
     total = RegionFigures(region=region, year=year)
-    for key in set().union(*groups):
+    every_key = set().union(*groups, *(evaluated or []))
+    for key in every_key:
         total.add(_of(region, year, groups, key))
-    total.children = [_of(child, year, groups, sub_region.key_of(child)) for child in children]
+    total.evaluated = _evaluation_of(region, evaluated, every_key)
+    total.as_of = evaluation.default_as_of(year) if year is not None else None
+    for child in children:
+        key = sub_region.key_of(child)
+        figures = _of(child, year, groups, key)
+        figures.evaluated = _evaluation_of(child, evaluated, [key])
+        total.children.append(figures)
     if key_counties:
         by_county = SubRegionKey(PREFIX_LENGTH[RegionLevel.COUNTY], frozenset())
         codes = [county.code for county in key_counties]
         county_groups = await _figures(ctx, home, by_county, year, only=codes)
+        in_key_county = and_(home, by_county.key(Household.region_code).in_(codes))
+        county_evaluated = await _evaluated(ctx, in_key_county, by_county, year)
         county_groups.append(
             await _positions(
                 ctx,
@@ -314,7 +288,8 @@ async def region_statistics(
                 by_county,
             )
         )
-        total.key_counties = [
-            _of(county, year, county_groups, county.code) for county in key_counties
-        ]
+        for county in key_counties:
+            figures = _of(county, year, county_groups, county.code)
+            figures.evaluated = _evaluation_of(county, county_evaluated, [county.code])
+            total.key_counties.append(figures)
     return total

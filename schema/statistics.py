@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 from strawberry.types import Info
 
@@ -36,6 +38,7 @@ class LocationSplit:
     in_county: int
     in_province: int
     cross_province: int
+    unknown: int = strawberry.field(description="Employed whose work place is not recorded.")
 
 
 @strawberry.type(
@@ -43,11 +46,16 @@ class LocationSplit:
         "A region's figures for the bureau dashboard and the yearly evaluation (成效评估). Persons count by "
         "their household region (户籍地): graduates from this region, wherever they work. With a year: "
         "intentions surveyed that year, students who entered that year, that year's graduate cohort and "
-        "hires that started that year. Aggregates only, never personal data."
+        "hires that started that year, and the yearly evaluation's employment figures of that cohort. "
+        "Aggregates only, never personal data."
     )
 )
 class RegionStatistics:
     year: int | None
+    as_of: date | None = strawberry.field(
+        description="With a year: the date the evaluation's figures are as of (31 December, or "
+        "today while the year is not over); null without a year and inside children and keyCounties."
+    )
     intentions: int = strawberry.field(description="Ledger (a): enrolment intentions.")
     students: int = strawberry.field(description="Ledger (b): Yulu students studying.")
     graduates: int = strawberry.field(description="Ledger (c): graduates.")
@@ -65,28 +73,68 @@ class RegionStatistics:
     hires: int = strawberry.field(
         description="Employment records of the region's persons hired through the alliance."
     )
-    employed: int = strawberry.field(description="Graduates currently employed.")
-    employment_rate: float | None = strawberry.field(
-        description="employed / graduates; null without graduates."
+
+    # With a year, the yearly evaluation's figures (evaluationFigures) of that cohort as of
+    # today, or 31 December once the year is over; null without a year (all years have no
+    # cohort and no as-of date).
+    @strawberry.field(
+        description="With a year: the evaluation's cohort (毕业生（届）); null without a year."
     )
-    average_monthly_income: int | None = strawberry.field(
-        description="Yuan, over current jobs of the graduates."
+    def cohort(self) -> int | None:
+        return self.evaluated.cohort if self.evaluated else None
+
+    @strawberry.field(
+        description="With a year: the cohort's graduates whose destination in force is employed "
+        "(as evaluationFigures); null without a year."
     )
-    followed_up: int = strawberry.field(description="Employed graduates followed up at least once.")
-    stability: float | None = strawberry.field(
-        description="Share of followedUp whose latest follow-up finds them still working (employed or own business)."
+    def employed(self) -> int | None:
+        return self.evaluated.employed if self.evaluated else None
+
+    @strawberry.field(
+        description="With a year: employed / cohort (as evaluationFigures); null without a year "
+        "or a cohort."
     )
+    def employment_rate(self) -> float | None:
+        return self.evaluated.employment_rate if self.evaluated else None
+
+    @strawberry.field(
+        description="With a year: employed graduates in work for 6 months or more (as "
+        "evaluationFigures); null without a year."
+    )
+    def stable(self) -> int | None:
+        return self.evaluated.stable if self.evaluated else None
+
+    @strawberry.field(
+        description="With a year: stable / employed (as evaluationFigures); null without a year "
+        "or anyone employed."
+    )
+    def stability(self) -> float | None:
+        return self.evaluated.stability if self.evaluated else None
+
+    @strawberry.field(
+        description="With a year: yuan, the employed's latest known monthly income per person "
+        "(as evaluationFigures); null without a year or a known income."
+    )
+    def average_monthly_income(self) -> int | None:
+        return self.evaluated.average_monthly_income if self.evaluated else None
 
     @strawberry.field
     async def region(self, info: Info) -> Region:
         return self.region
 
-    @strawberry.field
-    def location_split(self) -> LocationSplit:
+    @strawberry.field(
+        description="With a year: where the employed work, by persons (as evaluationFigures); "
+        "null without a year."
+    )
+    def location_split(self) -> LocationSplit | None:
+        figures = self.evaluated
+        if figures is None:
+            return None
         return LocationSplit(
-            in_county=self.in_county,
-            in_province=self.in_province,
-            cross_province=self.cross_province,
+            in_county=figures.in_county,
+            in_province=figures.in_province,
+            cross_province=figures.cross_province,
+            unknown=figures.location_unknown,
         )
 
     @strawberry.field(

@@ -48,11 +48,20 @@ def percent(value: float | None) -> str:
 
 def _location(figures: dict) -> list[list]:
     split = figures["locationSplit"]
+    if split is None:  # all years: no cohort, so no employment figures
+        return []
     return [
         ["县内就业", split["inCounty"]],
         ["省内县外", split["inProvince"]],
         ["跨省就业", split["crossProvince"]],
     ]
+
+
+def _county_figures(stats: dict) -> dict[str, str]:
+    """The key-county bars: a year's cohort and its employed, or (all years) the graduates."""
+    if stats["year"] is None:
+        return {"graduates": "毕业生"}
+    return {"cohort": "毕业生（届）", "employed": "已就业"}
 
 
 def _chart_data(stats: dict) -> str:
@@ -69,8 +78,9 @@ def _chart_data(stats: dict) -> str:
             },
             "keyCounties": [county["region"]["name"] for county in counties],
             "keyCountyFigures": {
-                name: [county[name] for county in counties] for name in ("graduates", "employed")
+                name: [county[name] for county in counties] for name in _county_figures(stats)
             },
+            "keyCountyLabels": _county_figures(stats),
         },
         ensure_ascii=False,
     )

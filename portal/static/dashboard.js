@@ -77,8 +77,7 @@
   }));
   chart("ledger-chart", bars(data.subregions, data.ledgers,
     { intentions: "职教意愿", students: "在读", graduates: "毕业生" }));
-  chart("county-chart", bars(data.keyCounties, data.keyCountyFigures,
-    { graduates: "毕业生", employed: "已就业" }));
+  chart("county-chart", bars(data.keyCounties, data.keyCountyFigures, data.keyCountyLabels));
 
   // Redraw when the width changes: a turned phone, a resized window, and printing (the A4 sheet
   // is narrower than the screen; the print media query changes once its layout applies).

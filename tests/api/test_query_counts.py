@@ -13,7 +13,9 @@ from auth.viewer import Viewer
 from models.organisations import Organisation, OrganisationKind, Role
 from models.people import EnrolmentIntention, Household, Person
 from models.regions import RegionLevel
+from portal.operations import operations
 from tests.api.conftest import ALL_SCOPES, counting
+from tests.api.test_evaluation import Fixture
 
 OPERATIONS = {
     "positions": """query($n: Int) { positions(first: $n) { edges { node {
@@ -145,3 +147,41 @@ async def test_census_statements_do_not_grow_with_rows(run, engine, session):
     print(f"\ncensus: rows/statements {counts}")
     assert counts[5][0] == 5 and counts[20][0] > 5
     assert counts[5][1] == counts[20][1]
+
+
+# --- the bureau dashboard: the portal's own RegionDashboard operation --------------------------
+
+
+@pytest.mark.parametrize("year", [None, 2025])
+async def test_region_dashboard_statements_do_not_grow_with_rows(run, engine, session, year):
+    """With a year the dashboard also runs the evaluation's cohort and employment statements
+    (for the sub-regions and for the key counties): 40 more graduates of 城口县 (key county),
+    each with two destinations and a follow-up, add no statement to its page or Chongqing's."""
+    source = operations()["RegionDashboard"].source
+    await run(source, region="500229", year=year)  # the first statement opens the savepoint
+
+    async def measure() -> dict[str, tuple[int, int]]:
+        counts = {}
+        for code in ("500229", "500000"):
+            with counting(engine) as statements:
+                data, errors, _ = await run(source, region=code, year=year)
+            assert errors is None, errors
+            counts[code] = (data["regionStatistics"]["graduates"], statements.count)
+        return counts
+
+    before = await measure()
+    rows = Fixture(session)
+    for _ in range(40):
+        person = await rows.person("500229", 2025)
+        await rows.history(
+            person,
+            2025,
+            ("2025-03-01", "other_job", "2025-03-01", "500229", 3000),
+            ("2025-06-01", "alliance_job", "2025-06-01", "500101", 4000),
+        )
+        await rows.follow_up(person, "2025-09-01", 4200)
+    after = await measure()
+    print(f"\nRegionDashboard {year}: graduates/statements {before} → {after}")
+    for code in before:
+        assert after[code][0] == before[code][0] + 40
+        assert after[code][1] == before[code][1]

@@ -5,19 +5,19 @@ statements does not grow with the number of child regions."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import update
 
 from auth.viewer import ANONYMOUS, Viewer
 from models.organisations import Role
-from models.regions import RegionLevel
-from models.tracking import EmploymentRecord
+from models.regions import Region, RegionLevel
 from tests.api.conftest import ALL_SCOPES, counting, member
+from tests.api.test_evaluation import JIA, PROVINCE_TOTAL, YI, fixture  # noqa: F401 (a fixture)
 
 FIGURES = """year intentions students graduates monitored relocated keyCountyOrigin openPositions openPlaces
-  hires employed employmentRate averageMonthlyIncome followedUp stability
-  locationSplit { inCounty inProvince crossProvince }"""
+  hires cohort employed employmentRate stable stability averageMonthlyIncome
+  locationSplit { inCounty inProvince crossProvince unknown }"""
 STATISTICS = f"""query($code: String!, $year: Int) {{ regionStatistics(regionCode: $code, year: $year) {{
-  region {{ code name }} {FIGURES}
+  region {{ code name }} asOf {FIGURES}
   children {{ region {{ code }} {FIGURES} children {{ region {{ code }} }} }}
   keyCounties {{ region {{ code }} {FIGURES} }} }} }}"""
 ADDITIVE = (
@@ -30,8 +30,17 @@ ADDITIVE = (
     "openPositions",
     "openPlaces",
     "hires",
+)
+# With a year: the evaluation's counts of that cohort, additive too.
+COHORT_ADDITIVE = ("cohort", "employed", "stable")
+EMPLOYMENT = (
+    "cohort",
     "employed",
-    "followedUp",
+    "employmentRate",
+    "stable",
+    "stability",
+    "averageMonthlyIncome",
+    "locationSplit",
 )
 LEDGER_COUNT = """query($ledger: Ledger!, $region: String!) { persons(ledger: $ledger, filter: {region: $region}) {
   totalCount } }"""
@@ -63,25 +72,26 @@ async def test_the_ledger_counts_agree_with_the_person_lists(run):
         data, errors, _ = await run(LEDGER_COUNT, county, ledger=ledger, region="500229")
         assert errors is None, errors
         assert figures[name] == data["persons"]["totalCount"], name
-    assert figures["graduates"] > 0 and figures["employed"] > 0
+    assert figures["graduates"] > 0
+    # All years: no cohort and no as-of date, so no employment figures (the page links to the
+    # yearly evaluation instead).
+    assert figures["asOf"] is None and all(figures[name] is None for name in EMPLOYMENT)
+    assert (await statistics(run, "500229", county, year=2025))["employed"] > 0
 
 
-async def test_children_add_up_and_shares_are_consistent(run, session):
+async def test_children_add_up_and_shares_are_consistent(run):
     figures = await statistics(run, "000000")
     children = figures["children"]
     assert len(children) >= 18 and all(child["children"] == [] for child in children)
     for name in ADDITIVE:
         assert sum(child[name] for child in children) == figures[name], name
-    split = figures["locationSplit"]
-    current = await session.scalar(
-        select(func.count())
-        .select_from(EmploymentRecord)
-        .where(EmploymentRecord.end_date.is_(None))
-    )
-    assert 0 < sum(split.values()) <= current
-    assert figures["employmentRate"] == pytest.approx(figures["employed"] / figures["graduates"])
-    assert 0 <= figures["stability"] <= 1 and figures["followedUp"] <= figures["employed"]
-    assert figures["averageMonthlyIncome"] > 0
+    by_year = await statistics(run, "000000", year=2025)
+    for name in COHORT_ADDITIVE:
+        assert sum(child[name] for child in by_year["children"]) == by_year[name], name
+    split = by_year["locationSplit"]
+    assert sum(split.values()) == by_year["employed"] > 0
+    assert by_year["employmentRate"] == pytest.approx(by_year["employed"] / by_year["cohort"])
+    assert by_year["averageMonthlyIncome"] > 0 and 0 <= by_year["stability"] <= 1
     assert figures["keyCounties"] and all(
         len(c["region"]["code"]) == 6 for c in figures["keyCounties"]
     )
@@ -148,3 +158,80 @@ async def test_statements_do_not_grow_with_child_regions(run, engine):
     print(f"\nregionStatistics: children/statements {counts}")
     assert len({statements for _, statements in counts.values()}) == 1
     assert counts["500000"][0] >= 30 and counts["510000"][0] >= 20
+
+
+# --- one definition: a year's employment figures are the yearly evaluation's --------------------
+# On the evaluation's hand-worked fixture (tests/api/test_evaluation.py: cohort 2024, the year is
+# over, so as of 2024-12-31; 乙县 made a key county here).
+
+
+def employment_of(evaluated: dict) -> dict:
+    """The evaluation's hand-computed row, in the dashboard's shape."""
+    return {
+        "cohort": evaluated["cohort"],
+        "employed": evaluated["employed"],
+        "employmentRate": evaluated["employmentRate"],
+        "stable": evaluated["stable"],
+        "stability": evaluated["stability"],
+        "averageMonthlyIncome": evaluated["averageMonthlyIncome"],
+        "locationSplit": {
+            "inCounty": evaluated["inCounty"],
+            "inProvince": evaluated["inProvince"],
+            "crossProvince": evaluated["crossProvince"],
+            "unknown": evaluated["locationUnknown"],
+        },
+    }
+
+
+def employment(figures: dict) -> dict:
+    return {name: figures[name] for name in EMPLOYMENT}
+
+
+async def test_a_years_employment_figures_are_the_evaluations_of_that_cohort(
+    run,
+    fixture,  # noqa: F811 (the evaluation's fixture, imported)
+    session,
+):
+    await session.execute(update(Region).where(Region.code == "990102").values(is_key_county=True))
+    city = await statistics(run, "990100", year=2024)
+    assert city["asOf"] == "2024-12-31"
+    # 9 in the cohort, 5 employed (P1, P2, P3, P4, P7), 3 stable (P1, P3, P7), income
+    # (4500 + 3000 + 5000 + 2500) / 4, 2 in county, 1 in province, 1 cross-province, 1 unknown.
+    assert employment(city) == {
+        "cohort": 9,
+        "employed": 5,
+        "employmentRate": 5 / 9,
+        "stable": 3,
+        "stability": 0.6,
+        "averageMonthlyIncome": 3750,
+        "locationSplit": {"inCounty": 2, "inProvince": 1, "crossProvince": 1, "unknown": 1},
+    }
+    assert employment(city) == employment_of(PROVINCE_TOTAL)
+    assert [employment(child) for child in city["children"]] == [
+        employment_of(JIA),
+        employment_of(YI),
+    ]
+    assert [county["region"]["code"] for county in city["keyCounties"]] == ["990102"]
+    assert employment(city["keyCounties"][0]) == employment_of(YI)
+    # 甲县's own dashboard: 6 in the cohort, 2 employed (P1, P2), P1 stable.
+    county = await statistics(run, "990101", year=2024)
+    assert (county["cohort"], county["employed"], county["stable"]) == (6, 2, 1)
+    assert employment(county) == employment_of(JIA)
+    # The other cohorts count elsewhere: 2023 has P9 alone, employed since 2023-08-01.
+    earlier = await statistics(run, "990101", year=2023)
+    assert (earlier["asOf"], earlier["cohort"], earlier["employed"]) == ("2023-12-31", 1, 1)
+
+
+async def test_the_dashboard_and_the_evaluation_agree_on_the_seeded_alliance(run):
+    """The same region and year read by both queries (the evaluation as of its default date)."""
+    query = """query($code: String!, $year: Int!) { evaluation(regionCode: $code, year: $year) {
+      live { asOf total { cohort employed employmentRate stable stability averageMonthlyIncome
+      inCounty inProvince crossProvince locationUnknown } } } }"""
+    for code in ("500000", "500229"):
+        for year in (2025, 2026):
+            data, errors, _ = await run(query, ADMIN, code=code, year=year)
+            assert errors is None, errors
+            live = data["evaluation"]["live"]
+            dashboard = await statistics(run, code, year=year)
+            assert dashboard["asOf"] == live["asOf"]
+            assert employment(dashboard) == employment_of(live["total"]), (code, year)

@@ -24,19 +24,34 @@ async def test_county_bureau_sees_its_dashboard_with_charts(page: Page) -> None:
         "防止返贫监测对象",
         "在招岗位",
         "联盟促成入职",
-        "毕业生已就业",
-        "县内就业",
-        "省内县外就业",
-        "跨省就业",
     ):
         await expect(page.locator(".stat", has_text=label).locator(".stat-value")).to_have_text(
             NUMBER
         )
-    await expect(page.locator(".stat", has_text="毕业生已就业")).to_contain_text(
-        re.compile(r"就业率 (\d+\.\d%|—)")
-    )
     await expect(page.locator(".stat", has_text="在招岗位")).to_contain_text(
         re.compile(r"剩余名额 \d+ 个")
+    )
+    # All years: the employment figures are per cohort, so the page sends to the evaluation.
+    note = page.locator("#employment-by-cohort")
+    await expect(note).to_contain_text("不同届别不能相加")
+    await expect(note.get_by_role("link", name="成效评估")).to_have_attribute(
+        "href", "/bureau/evaluation?region=500229"
+    )
+    await expect(page.locator(".stat", has_text="已就业")).to_have_count(0)
+    await expect(page.locator("#location-chart")).to_have_count(0)
+
+    # A year: the evaluation's figures of that cohort, as of the year's end.
+    await page.goto(page.url.split("?")[0] + "?year=2025")
+    await expect(page.get_by_text("2025 届毕业生截至 2025-12-31")).to_be_visible()
+    for label in ("2025 届已就业", "县内就业", "省内县外就业", "跨省就业"):
+        await expect(page.locator(".stat", has_text=label).locator(".stat-value")).to_have_text(
+            NUMBER
+        )
+    await expect(page.locator(".stat", has_text="2025 届已就业")).to_contain_text(
+        re.compile(r"就业率 (\d+\.\d%|—)（届毕业生 \d+ 人）")
+    )
+    await expect(page.locator(".stat", has_text="月均收入")).to_contain_text(
+        re.compile(r"稳定就业率 (\d+\.\d%|—)（连续在岗 6 个月及以上 \d+ 人）")
     )
     await expect(page.locator("#location-chart svg")).to_be_visible()  # ECharts, served by us
     await expect(page.get_by_text("这是最下级地区。")).to_be_visible()
@@ -60,7 +75,9 @@ async def test_city_bureau_drills_down_and_evaluates_a_year(page: Page) -> None:
     year = date.today().year
     await page.get_by_label("评估年度（成效评估）").select_option(str(year))
     await expect(page).to_have_url(re.compile(rf"year={year}"))
-    await expect(page.get_by_text(f"{year} 年度成效评估")).to_be_visible()
+    await expect(
+        page.get_by_text(f"{year} 届毕业生截至 {date.today().isoformat()}")
+    ).to_be_visible()
     one_year = int(
         await page.locator(".stat", has_text="毕业生（清单三）").locator(".stat-value").inner_text()
     )
