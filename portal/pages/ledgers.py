@@ -81,7 +81,7 @@ async def index(request: Request) -> Response:
         "ledgers/index.html",
         kinds=kinds,
         kind_choices=[(kind.name, kind.title) for kind in kinds],
-        exports=_exports_here(viewer, user),
+        exports=_exports_here(user),
         jobs=await _jobs_of(request, viewer),
         states=STATE_WORDS,
         kind_titles=_kind_titles(),
@@ -89,15 +89,13 @@ async def index(request: Request) -> Response:
     )
 
 
-def _exports_here(viewer: Viewer, user: dict) -> list[tuple[str, str]]:
-    """The lists without a page of their own (the census, intentions, follow-ups), exported from
-    here: (list, title) for the viewer's role (the census for county bureaus only)."""
+def _exports_here(user: dict) -> list[tuple[str, str]]:
+    """The lists without a page of their own (a school's intentions and follow-ups), exported
+    from here: (list, title) for the viewer's role. The census exports from its own page."""
     return [
         (name, export_title(listed.export))
         for name, listed in LISTS.items()
-        if listed.back == "/ledgers"
-        and listed.role == user["role"]
-        and (name != "census" or viewer.region_level == RegionLevel.COUNTY)
+        if listed.back == "/ledgers" and listed.role == user["role"]
     ]
 
 

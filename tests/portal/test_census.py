@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 
-import httpx
+import httpx2
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy import text
 from stdnum.cn import ric
@@ -196,7 +196,7 @@ async def test_a_bureau_approves_a_join_request_and_opens_its_first_account(
     page: Page, browser: Browser, portal_url: str, seeded_url: str
 ) -> None:
     code = identity.credit_code("school", COUNTY, 96_000_002)
-    async with httpx.AsyncClient() as client:
+    async with httpx2.AsyncClient() as client:
         response = await client.post(
             f"{portal_url}/graphql",
             json={

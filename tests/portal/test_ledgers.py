@@ -243,8 +243,8 @@ async def test_a_county_bureau_exports_its_census_and_an_agency_a_fairs_registra
     page: Page, second: Page, seeded_url: str
 ) -> None:
     await sign_in(page, "county", "/bureau")
-    await page.goto("/ledgers")
-    await page.get_by_role("button", name="导出 Excel：摸底台账").click()
+    await page.goto("/bureau/people")
+    await page.get_by_role("button", name="导出 Excel").click()
     download_link = page.get_by_role("link", name=re.compile(r"^下载 "))
     await expect(download_link).to_be_visible(timeout=JOB_SECONDS)
     async with page.expect_download() as downloaded:
