@@ -5,6 +5,7 @@ unexpected error logged once, with its stack. Read from `yulu serve`'s own stand
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 
 import httpx2
@@ -114,14 +115,20 @@ def test_a_page_view_and_its_api_calls_share_the_request_id_and_name_the_viewer(
     request_id = f"page-{uuid.uuid4().hex[:12]}"
     with caplog.at_level(logging.INFO, logger="yulu.request"):
         answer = browser.get("/school", headers={"X-Request-ID": request_id})
+        # The page's own line is written once its response has been sent, so it may land a
+        # moment after the client has the page (the server runs in another thread): wait for it.
+        for _ in range(100):
+            lines = [
+                vars(record)
+                for record in caplog.records
+                if record.name == "yulu.request" and record.request_id == request_id
+            ]
+            page = [line for line in lines if line["path"] == "/school"]
+            if page:
+                break
+            time.sleep(0.05)
     browser.close()
     assert answer.status_code == 200 and answer.headers["X-Request-ID"] == request_id
-    lines = [
-        vars(record)
-        for record in caplog.records
-        if record.name == "yulu.request" and record.request_id == request_id
-    ]
-    page = [line for line in lines if line["path"] == "/school"]
     calls = [line for line in lines if line["path"] == "/graphql"]
     # The page's own line (its viewer known from the API calls it made), and a line per call.
     assert len(page) == 1 and page[0]["viewer_role"] == "school"
