@@ -18,18 +18,18 @@ from portal.graphql_http import graphql_endpoint
 from portal.health import healthz, livez
 from portal.observability import (
     RequestObservability,
-    graphql_tracer,
     otlp_tracer_provider,
     trace_outgoing_http,
     trace_sql,
     traced,
+    tracer_of,
 )
 from portal.security_headers import SecurityHeadersMiddleware
 from portal.site import install_portal
 from resolvers.jobs import Worker
 
 
-def job_worker(sessions) -> Worker:
+def job_worker(sessions, tracer=None) -> Worker:
     """The worker of this process: imports are checked, then committed; exports written."""
     from models.jobs import JobStep
     from portal.exports import export_job
@@ -38,6 +38,7 @@ def job_worker(sessions) -> Worker:
     return Worker(
         sessions,
         {JobStep.CHECK: check_job, JobStep.COMMIT: commit_job, JobStep.EXPORT: export_job},
+        tracer,
     )
 
 
@@ -86,10 +87,10 @@ def create_app(
     app = AllianceApp(routes=routes, lifespan=lifespan)
     app.state.settings = settings
     app.state.tracer_provider = tracer_provider
-    app.state.tracer = graphql_tracer(tracer_provider)
+    app.state.tracer = tracer_of(tracer_provider, "yulu.graphql")
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
-    app.state.jobs = job_worker(app.state.sessions)
+    app.state.jobs = job_worker(app.state.sessions, tracer_of(tracer_provider, "yulu.jobs"))
     install_auth(app, settings)
     install_portal(app)
     install_gateway_signature(app, settings.gateway_hmac_secret)

@@ -213,6 +213,7 @@ def _without_query(span: trace.Span, scope: Scope) -> None:
             span.set_attribute(attribute, "")
 
 
-def graphql_tracer(provider: TracerProvider | None) -> trace.Tracer:
-    """Where the GraphQL endpoint starts its operation spans (a no-op tracer when off)."""
-    return (provider or trace.NoOpTracerProvider()).get_tracer("yulu.graphql")
+def tracer_of(provider: TracerProvider | None, scope: str) -> trace.Tracer:
+    """Where the GraphQL endpoint (``yulu.graphql``) starts its operation spans and the job
+    worker (``yulu.jobs``) its jobs' spans; a no-op tracer when tracing is off."""
+    return (provider or trace.NoOpTracerProvider()).get_tracer(scope)

@@ -22,12 +22,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from auth.acting import viewer_of
 from auth.viewer import Viewer
 from models.jobs import Job, JobState, JobStep
+from models.metrics import track_job
 from models.organisations import User
 
 log = logging.getLogger(__name__)
@@ -188,11 +191,21 @@ Handler = Callable[[RunningJob], Awaitable[Outcome]]
 
 
 class Worker:
-    """Runs jobs of this process, one at a time (the machine's cores serve the pages too)."""
+    """Runs jobs of this process, one at a time (the machine's cores serve the pages too).
 
-    def __init__(self, sessions: async_sessionmaker, handlers: dict[JobStep, Handler]) -> None:
+    Each job is one trace of its own (a ``job …`` span holding its statements) and one
+    ``track_job`` run; the looks for work, once a second and nearly always empty, are not traced:
+    they would be a root span per second per process in the trace store."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        handlers: dict[JobStep, Handler],
+        tracer: trace.Tracer | None = None,
+    ) -> None:
         self.sessions = sessions
         self.handlers = handlers
+        self.tracer = tracer or trace.NoOpTracer()
         self.name = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -224,32 +237,39 @@ class Worker:
 
     async def run_pending(self) -> int:
         """Run every job this worker can claim now; how many it ran."""
-        async with self.sessions() as session:
-            candidates = await claimable(session)
+        with suppress_instrumentation():
+            async with self.sessions() as session:
+                candidates = await claimable(session)
         ran = 0
         for job_id in candidates:
-            async with self.sessions() as session:
-                if not await claim(session, job_id, self.name):
-                    continue  # another process took it
+            with suppress_instrumentation():
+                async with self.sessions() as session:
+                    claimed = await claim(session, job_id, self.name)
+            if not claimed:
+                continue  # another process took it
             await self._run(job_id)
             ran += 1
         return ran
 
     async def _run(self, job_id: int) -> None:
-        async with self.sessions() as session:
-            job = await session.get(Job, job_id)
-            user = await session.get(User, job.user_id)
-            viewer = await viewer_of(session, user, job.scopes)
-        progress = Progress(job_id, self.sessions, self.name)
-        running = RunningJob(job, viewer, progress, self.sessions)
-        try:
-            outcome = await self.handlers[job.step](running)
-        except Exception:
-            log.exception("job %s (%s %s) failed", job_id, job.step, job.kind)
-            outcome = Outcome({}, failed="处理时出现意外错误，未写入任何数据。请稍后重试。")
-        finally:
-            LIVE.pop(job_id, None)
-        await self._finish(job_id, outcome, progress)
+        with self.tracer.start_as_current_span("job", attributes={"yulu.job.id": job_id}) as span:
+            async with self.sessions() as session:
+                job = await session.get(Job, job_id)
+                user = await session.get(User, job.user_id)
+                viewer = await viewer_of(session, user, job.scopes)
+            span.update_name(f"job {job.step}")
+            span.set_attributes({"yulu.job.step": job.step, "yulu.job.kind": job.kind})
+            progress = Progress(job_id, self.sessions, self.name)
+            running = RunningJob(job, viewer, progress, self.sessions)
+            try:
+                with track_job(f"ledger-{job.step}"):  # three label values: check, commit, export
+                    outcome = await self.handlers[job.step](running)
+            except Exception:
+                log.exception("job %s (%s %s) failed", job_id, job.step, job.kind)
+                outcome = Outcome({}, failed="处理时出现意外错误，未写入任何数据。请稍后重试。")
+            finally:
+                LIVE.pop(job_id, None)
+            await self._finish(job_id, outcome, progress)
 
     async def _finish(self, job_id: int, outcome: Outcome, progress: Progress) -> None:
         async with self.sessions() as session:

@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,6 +20,7 @@ from models.organisations import User
 from models.people import Person, StudentRecord
 from models.tracking import FollowUp
 from portal.app import job_worker
+from portal.observability import trace_sql, tracer_of
 from resolvers import jobs, ledgers
 from tests.ledgers.files import valid_id, workbook
 
@@ -161,3 +166,33 @@ async def test_a_job_runs_under_its_users_rules(engine: AsyncEngine) -> None:
     await worker.run_pending()
     job = await _job(engine, refused)
     assert job.state == JobState.FAILED and job.error == "您的角色无权查看或办理此项。"
+
+
+async def test_a_job_is_one_trace_of_its_own_and_an_empty_look_for_work_traces_nothing(
+    engine: AsyncEngine,
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    trace_sql(engine, provider)
+    sessions = session_factory(engine)
+    worker = job_worker(sessions, tracer_of(provider, "yulu.jobs"))
+    await worker.run_pending()  # whatever earlier tests left queued
+    exporter.clear()
+    assert await worker.run_pending() == 0
+    assert list(exporter.get_finished_spans()) == []  # a look that found nothing: no span
+
+    job_id = await _submit(
+        engine, "county", "census", _census_file(valid_id("500229", "20110912", 803))
+    )
+    exporter.clear()
+    runs = {"job": "ledger-check", "outcome": "ok"}
+    before = REGISTRY.get_sample_value("yulu_job_runs_total", runs) or 0.0
+    assert await worker.run_pending() == 1
+    spans = exporter.get_finished_spans()
+    (job,) = [span for span in spans if span.name == "job check"]
+    assert job.parent is None and job.attributes["yulu.job.id"] == job_id
+    statements = [span for span in spans if span is not job]
+    assert statements, "the job's own statements are traced"
+    assert {span.context.trace_id for span in statements} == {job.context.trace_id}
+    assert REGISTRY.get_sample_value("yulu_job_runs_total", runs) == before + 1
