@@ -16,6 +16,7 @@ from typing import Any
 
 from portal.labels import LABELS
 from portal.operations import operations
+from portal.pages.alerts import describe
 from resolvers import jobs
 from resolvers.context import Context
 from resolvers.workbooks import Cell, Column, Sheet, write_workbook
@@ -188,6 +189,37 @@ EXPORTS: dict[str, ListExport] = {
                     lambda n: _major(_get(n, "enrolmentIntention", "preferredMajor")),
                 ),
                 (Column("备注", 24), lambda n: _get(n, "enrolmentIntention", "note")),
+            ),
+        ),
+        ListExport(
+            "follow-up-dues",
+            "跟踪回访计划",
+            "FollowUpDueList",
+            ("followUpDues",),
+            (
+                (Column("姓名", 10), lambda n: _get(n, "person", "name")),
+                (Column("工作单位", 28), lambda n: _get(n, "employmentRecord", "employerName")),
+                (Column("入职日期", 12), lambda n: _get(n, "employmentRecord", "startDate")),
+                (Column("回访节点", 14), lambda n: f"入职第 {n['months']} 个月"),
+                (Column("应回访日期", 12), lambda n: n["dueOn"]),
+                (Column("状态", 10), lambda n: "已逾期" if n["overdue"] else "待回访"),
+            ),
+        ),
+        ListExport(
+            "alerts",
+            "就业风险预警",
+            "AlertQueue",
+            ("alerts",),
+            (
+                (Column("姓名", 10), lambda n: _get(n, "person", "name")),
+                (Column("预警类型", 18), lambda n: _word("alert_kind")(n["kind"])),
+                (Column("预警情况", 40), describe),
+                (Column("预警日期", 12), lambda n: n["raisedOn"]),
+                (Column("户籍地", 14), lambda n: _get(n, "county", "name")),
+                (Column("学校", 24), lambda n: _get(n, "school", "name")),
+                (Column("处置状态", 12), lambda n: _word("alert_state")(n["state"])),
+                (Column("帮扶机构", 24), lambda n: _get(n, "case", "owner", "name")),
+                (Column("忽略原因", 30), lambda n: n["dismissalReason"]),
             ),
         ),
         ListExport(

@@ -23,7 +23,7 @@ from auth.viewer import Viewer
 from models.db import create_engine, session_factory
 from models.settings import get_settings
 from portal.exports import ExportRefused, export_workbook
-from portal.pages import agency, applications, bureau, enterprise, households, school
+from portal.pages import agency, alerts, applications, bureau, enterprise, households, school
 from resolvers import ledgers
 from resolvers.context import Context
 from resolvers.ids import to_global_id
@@ -61,6 +61,15 @@ LISTS: dict[str, ListPage] = {
     "help-cases": ListPage("help-cases", agency.HELP.variables, "/agency/people", "AGENCY"),
     "school-help-cases": ListPage("help-cases", school.HELP.variables, "/school/help", "SCHOOL"),
     "bureau-help-cases": ListPage("help-cases", bureau.HELP.variables, "/bureau/help", "BUREAU"),
+    "school-follow-up-dues": ListPage(
+        "follow-up-dues", alerts.due_variables, "/school/follow-ups", "SCHOOL"
+    ),
+    "agency-follow-up-dues": ListPage(
+        "follow-up-dues", alerts.due_variables, "/agency/follow-ups", "AGENCY"
+    ),
+    "school-alerts": ListPage("alerts", alerts.queue_variables, "/school/alerts", "SCHOOL"),
+    "agency-alerts": ListPage("alerts", alerts.queue_variables, "/agency/alerts", "AGENCY"),
+    "bureau-alerts": ListPage("alerts", alerts.queue_variables, "/bureau/alerts", "BUREAU"),
     "fair-registrations": ListPage("fair-registrations", _fair, "/agency/fairs", "AGENCY"),
     "census": ListPage("census", households.census_variables, "/bureau/people", "BUREAU"),
     "intentions": ListPage("intentions", _none, "/ledgers", "SCHOOL"),

@@ -6,6 +6,8 @@ the API's row rules (auth.rules), never chosen here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,32 +55,42 @@ async def _worker(request: Request) -> dict:
     return await require_role(request, role)
 
 
+def due_variables(params: Mapping[str, str], _user: dict) -> dict:
+    """FollowUpDueList's variables for the page's query string (its export runs the same)."""
+    state = params.get("state") if params.get("state") in dict(DUE_STATES) else None
+    return {"state": state, "after": params.get("after")}
+
+
+def queue_variables(params: Mapping[str, str], _user: dict) -> dict:
+    """AlertQueue's variables for the page's query string (its export runs the same)."""
+    state = params.get("state") if params.get("state") in dict(ALERT_STATES) else "OPEN"
+    return {"state": state, "after": params.get("after")}
+
+
 async def due_list(request: Request) -> Response:
     user = await _worker(request)
     params = request.query_params
-    state = params.get("state") if params.get("state") in dict(DUE_STATES) else None
-    data = await operations.run(
-        request, "FollowUpDueList", {"state": state, "after": params.get("after")}
-    )
+    variables = due_variables(params, user)
+    data = await operations.run(request, "FollowUpDueList", variables)
     return await render(
         request,
         "alerts/due.html",
         dues=data["followUpDues"],
-        state=state,
+        state=variables["state"],
         states=DUE_STATES,
         query=dict(params),
         person_page=PERSON_PAGES.get(_role(user)),
         prefix=PREFIX[_role(user)],
+        export=f"{_role(user).lower()}-follow-up-dues",
     )
 
 
 async def queue(request: Request) -> Response:
     user = await _worker(request)
     params = request.query_params
-    state = params.get("state") if params.get("state") in dict(ALERT_STATES) else "OPEN"
-    data = await operations.run(
-        request, "AlertQueue", {"state": state, "after": params.get("after")}
-    )
+    variables = queue_variables(params, user)
+    state = variables["state"]
+    data = await operations.run(request, "AlertQueue", variables)
     works_cases = _role(user) == "BUREAU" and user["region"]["level"] == "COUNTY"
     agencies = []
     if works_cases:
@@ -96,6 +108,7 @@ async def queue(request: Request) -> Response:
         query=dict(params),
         person_page=PERSON_PAGES.get(_role(user)),
         prefix=PREFIX[_role(user)],
+        export=f"{_role(user).lower()}-alerts",
         works_cases=works_cases,
         may_dismiss=_role(user) != "BUREAU" or user["region"]["level"] == "COUNTY",
         agencies=agencies,

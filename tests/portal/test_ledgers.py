@@ -188,10 +188,13 @@ LIST_PAGES = {
         ("/school", "tbody tr td:first-child"),
         ("/school/referrals?stage=ALL", "tbody tr td:first-child"),
         ("/school/help", "tbody tr > :first-child"),
+        ("/school/follow-ups", "tbody tr td:first-child"),
+        ("/school/alerts", "article h3 .person"),
     ],
     "county": [
         ("/bureau/people", "tbody tr td:first-child"),
         ("/bureau/help", "tbody tr > :first-child"),
+        ("/bureau/alerts", "article h3 .person"),
     ],
     "enterprise": [("/enterprise", "tbody tr td:first-child a")],
     "agency": [
