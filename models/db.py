@@ -22,13 +22,25 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     # JIT compilation pays off for long analytic scans, not for this API's short indexed queries:
     # it fires on the planner's cost estimate and added 50–100 ms to matching queries of ~20 ms.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"jit": "off"}},
     )
+    event.listen(engine.sync_engine, "checkout", _closed_by_the_server)
+    return engine
+
+
+def _closed_by_the_server(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection the server hung up on (a restart, a failover, pg_terminate_backend)
+    is replaced at checkout, and with it every connection pooled before: the server sent its
+    goodbye and closed the socket, which asyncpg has read by the time the pool hands the
+    connection out. Pre-ping found the same with a round trip (two: BEGIN, ROLLBACK) per
+    checkout; a connection that dies while in use fails its statement (503, Retry-After) and
+    invalidates the pool just the same."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise sqlalchemy_exc.InvalidatePoolError("the server closed the connection")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
