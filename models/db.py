@@ -53,6 +53,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+async def refresh_statistics(database_url: str) -> None:
+    """Fresh planner statistics for every table, after a seed or a migration changed many rows:
+    until then PostgreSQL plans from whatever its autovacuum last saw (an empty table, say) and
+    SQLite from no statistics at all (it never gathers them by itself). SQLite's ANALYZE reads
+    at most ~1,000 rows per index (analysis_limit), so a large file is not read whole."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                await connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            await connection.exec_driver_sql("ANALYZE")
+            await connection.commit()
+    finally:
+        await engine.dispose()
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 

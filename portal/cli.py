@@ -29,7 +29,11 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _migrate(args: argparse.Namespace) -> None:
-    migrations.upgrade(get_settings().database_url, args.revision)
+    from models.db import refresh_statistics
+
+    url = get_settings().database_url
+    migrations.upgrade(url, args.revision)
+    asyncio.run(refresh_statistics(url))  # a migration's backfill can change many rows
 
 
 def _seed(args: argparse.Namespace) -> None:
