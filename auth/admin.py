@@ -14,6 +14,7 @@ from auth.browser_sessions import close_all_sessions
 from auth.clock import utcnow
 from auth.digests import digest, new_secret
 from auth.portal_signin import PORTAL_CLIENT_ID
+from auth.revocations import revoking
 from auth.server import GRANT_TYPES
 from models.oauth import (
     AuthorizationCode,
@@ -128,6 +129,7 @@ def end_sessions_and_tokens(session: Session, user: User) -> None:
     access token issued so far — a client_credentials token of a service user too, it carries the
     same generation — and authorization codes not yet exchanged (they would buy fresh tokens)."""
     user.token_generation += 1
+    revoking(session)
     close_all_sessions(session, user.id)
     session.execute(
         update(RefreshToken)

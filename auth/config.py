@@ -30,6 +30,9 @@ class AuthConfig:
     jwks_refetch_seconds: float = 10.0
     # Keys are reloaded this often anyway, so a key retired by rotation stops verifying.
     jwks_max_age_seconds: float = 300.0
+    # A token found valid is not checked again for this long (auth.resource.CheckedTokens): how
+    # late a revocation made through another worker or the command line takes effect here.
+    revocation_recheck_seconds: float = 5.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AuthConfig:

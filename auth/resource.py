@@ -3,19 +3,27 @@
 Tokens come from our own issuer (keys read from the database) or from a trusted external OIDC
 issuer (keys fetched from its JWKS URL). Keys are cached; a token naming an unknown ``kid`` makes
 us refetch that issuer's keys once (rate-limited, so forged kids cannot make us hammer the issuer).
+
+A token that passed every check is remembered (``CheckedTokens``) and taken again without its
+signature check or a database query — until it expires, its issuer's key set is reloaded, a
+revocation commits in this process (auth.revocations), or ``revocation_recheck_seconds`` have
+passed: the bound within which a revocation made through another worker or the command line,
+which this process cannot see, takes effect here too.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
 import httpx2
 from joserfc.jwk import KeySet
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from auth import keys, scopes
+from auth import keys, revocations, scopes
 from auth.config import EXTERNAL_ROLES, AuthConfig, TrustedIssuer
 from auth.jwt_checks import TokenRejected, UnknownKeyId, unverified_parts, verify
 from auth.tokens import GENERATION, TOKEN_TYPE
@@ -60,6 +68,48 @@ class CachedKeys:
             raise TokenRejected(f"cannot load keys: {error}") from error
 
 
+@dataclass(frozen=True)
+class _Checked:
+    viewer: Viewer
+    keys: CachedKeys  # where the key set that verified the token came from
+    key_set: KeySet
+    usable_before: int  # exp + leeway, in seconds since the epoch (the claims registry's rule)
+    recheck_at: float  # time.monotonic()
+    epoch: int  # revocations.epoch() when the check began
+
+
+class CheckedTokens:
+    """Tokens that passed every check lately: a bounded LRU, so a flood of distinct valid tokens
+    costs memory once, never without limit (only a valid token gets in)."""
+
+    def __init__(self, capacity: int = 4096):
+        self.capacity = capacity
+        self._entries: OrderedDict[str, _Checked] = OrderedDict()
+
+    async def viewer(self, token: str) -> Viewer | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        if (
+            time.monotonic() >= entry.recheck_at
+            or int(time.time()) >= entry.usable_before
+            or entry.epoch != revocations.epoch()
+            or await entry.keys.current() is not entry.key_set
+        ):
+            self._entries.pop(token, None)
+            return None
+        self._entries.move_to_end(token)
+        return entry.viewer
+
+    def remember(self, token: str, entry: _Checked) -> None:
+        if entry.epoch != revocations.epoch():  # a revocation committed while we checked
+            return
+        self._entries[token] = entry
+        self._entries.move_to_end(token)
+        if len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
+
+
 class TokenValidator:
     def __init__(self, config: AuthConfig, sessions: async_sessionmaker):
         self.config = config
@@ -71,6 +121,7 @@ class TokenValidator:
             trusted.issuer: (trusted, self._cached(_remote_jwks(trusted)))
             for trusted in config.trusted_issuers
         }
+        self.checked = CheckedTokens()
 
     def _cached(self, fetch, min_refetch_seconds: float | None = None) -> CachedKeys:
         if min_refetch_seconds is None:
@@ -79,15 +130,30 @@ class TokenValidator:
 
     async def viewer_for(self, token: str) -> Viewer:
         """The Viewer the token proves, or TokenRejected."""
+        remembered = await self.checked.viewer(token)
+        if remembered is not None:
+            return remembered
+        epoch = revocations.epoch()  # before the database is asked: see CheckedTokens.remember
         _, stated_claims = unverified_parts(token)
         issuer = stated_claims.get("iss")
         if issuer == self.config.issuer:
-            return await self._own_viewer(token)
-        if issuer in self.external:
-            return await self._external_viewer(token, *self.external[issuer])
-        raise TokenRejected(f"untrusted issuer {issuer!r}")
+            viewer, claims, cached = await self._own_viewer(token)
+        elif issuer in self.external:
+            viewer, claims, cached = await self._external_viewer(token, *self.external[issuer])
+        else:
+            raise TokenRejected(f"untrusted issuer {issuer!r}")
+        checked = _Checked(
+            viewer,
+            cached,
+            await cached.current(),
+            usable_before=claims["exp"] + self.config.leeway_seconds,
+            recheck_at=time.monotonic() + self.config.revocation_recheck_seconds,
+            epoch=epoch,
+        )
+        self.checked.remember(token, checked)
+        return viewer
 
-    async def _own_viewer(self, token: str) -> Viewer:
+    async def _own_viewer(self, token: str) -> tuple[Viewer, dict, CachedKeys]:
         claims = await _verify_refetching_once(
             token,
             self.own_keys,
@@ -98,13 +164,14 @@ class TokenValidator:
             leeway=self.config.leeway_seconds,
         )
         await self._refuse_revoked_or_stale(claims)
-        return viewer_from_claims(
+        viewer = viewer_from_claims(
             claims, scopes.parse(claims.get("scope")), claims.get("client_id")
         )
+        return viewer, claims, self.own_keys
 
     async def _external_viewer(
         self, token: str, trusted: TrustedIssuer, cached: CachedKeys
-    ) -> Viewer:
+    ) -> tuple[Viewer, dict, CachedKeys]:
         claims = await _verify_refetching_once(
             token,
             cached,
@@ -117,7 +184,7 @@ class TokenValidator:
         await self._refuse_revoked(claims["jti"])
         role = _external_role(claims.get(trusted.role_claim), trusted)
         organisation, region = await self._member(claims.get(trusted.organisation_claim), role)
-        return Viewer(
+        viewer = Viewer(
             role=role,
             organisation_id=organisation.id,
             region_code=region.code,
@@ -125,6 +192,7 @@ class TokenValidator:
             scopes=_external_scopes(claims.get(trusted.scope_claim)),
             client_id=claims.get("client_id") or claims.get("azp"),
         )
+        return viewer, claims, cached
 
     async def _member(self, credit_code, role: Role) -> tuple[Organisation, Region]:
         """The organisation an external token names, by credit code; its kind must fit the role."""

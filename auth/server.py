@@ -41,6 +41,7 @@ from auth.clock import as_utc, utcnow
 from auth.config import AuthConfig
 from auth.digests import digest, matches, new_secret
 from auth.jwt_checks import TokenRejected, verify
+from auth.revocations import revoking
 from auth.tokens import GENERATION, TOKEN_TYPE, IssuedToken, issue_access_token
 from models.oauth import AuthorizationCode, OAuthClient, RefreshToken, RevokedAccessToken
 from models.organisations import User
@@ -472,6 +473,7 @@ class YuluAuthorizationServer(AuthorizationServer):
         if self.db.get(RevokedAccessToken, jti) is None:
             self.db.add(RevokedAccessToken(jti=jti, expires_at=expires_at))
             self.db.flush()
+        revoking(self.db)
 
     def find_refresh_token(self, token_string: str) -> RefreshTokenRecord | None:
         row = self.db.get(RefreshToken, digest(token_string))

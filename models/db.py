@@ -22,13 +22,25 @@ def create_engine(url: str) -> AsyncEngine:
         return engine
     # JIT compilation pays off for long analytic scans, not for this API's short indexed queries:
     # it fires on the planner's cost estimate and added 50–100 ms to matching queries of ~20 ms.
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"jit": "off"}},
     )
+    event.listen(engine.sync_engine, "checkout", _closed_by_the_server)
+    return engine
+
+
+def _closed_by_the_server(dbapi_connection, _record, _proxy) -> None:
+    """A pooled connection the server hung up on (a restart, a failover, pg_terminate_backend)
+    is replaced at checkout, and with it every connection pooled before: the server sent its
+    goodbye and closed the socket, which asyncpg has read by the time the pool hands the
+    connection out. Pre-ping found the same with a round trip (two: BEGIN, ROLLBACK) per
+    checkout; a connection that dies while in use fails its statement (503, Retry-After) and
+    invalidates the pool just the same."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise sqlalchemy_exc.InvalidatePoolError("the server closed the connection")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -39,6 +51,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+async def refresh_statistics(database_url: str) -> None:
+    """Fresh planner statistics for every table, after a seed or a migration changed many rows:
+    until then PostgreSQL plans from whatever its autovacuum last saw (an empty table, say) and
+    SQLite from no statistics at all (it never gathers them by itself). SQLite's ANALYZE reads
+    at most ~1,000 rows per index (analysis_limit), so a large file is not read whole."""
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                await connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            await connection.exec_driver_sql("ANALYZE")
+            await connection.commit()
+    finally:
+        await engine.dispose()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -1,8 +1,8 @@
 """Structured logs and the request they belong to.
 
-Every log line is one JSON object on standard error (time, level, logger, message, the request
-id, the trace and span ids when tracing is on, any ``extra`` fields, and the stack of an error).
-The request being served is a context variable, so whatever logs during a request — a resolver,
+Every log line is one JSON object on standard error (time, level, logger, message, the process
+id, the request id, the trace and span ids when tracing is on, any ``extra`` fields, and the stack
+of an error). The request being served is a context variable, so whatever logs during a request — a resolver,
 the audit flush, the error policy — carries its request id without passing it around. It sits in
 the lowest layer so that every layer reads the same request.
 """
@@ -116,6 +116,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,  # which worker of `yulu serve --workers` (portal.serving)
         }
         request = _current.get()
         if request is not None:

@@ -16,30 +16,24 @@ from models.backup import BackupError
 from models.settings import SettingsError, check_production, get_settings
 from models.telemetry import configure_logging
 
-GRACEFUL_SHUTDOWN_SECONDS = 20
-
 
 def _serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from portal.serving import serve
 
-    from portal.app import create_app
-
-    # Built here, not by uvicorn's factory: settings it refuses end in our message, not a traceback.
-    # On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS to finish, then the worker exits.
-    # log_config=None: uvicorn's lines go through our JSON logging; its access log is replaced by
-    # the request log line (portal.observability).
-    uvicorn.run(
-        create_app(),
-        host=args.host,
-        port=args.port,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        log_config=None,
-        access_log=False,
-    )
+    # Settings are checked by main() before this: a setting refused ends in our message, in
+    # the parent, before any worker starts (see portal.serving for the workers).
+    try:
+        serve(args.host, args.port, args.workers)
+    except OSError as error:  # the port is taken, or the host is not ours
+        sys.exit(f"yulu: cannot listen on {args.host}:{args.port}: {error.strerror or error}")
 
 
 def _migrate(args: argparse.Namespace) -> None:
-    migrations.upgrade(get_settings().database_url, args.revision)
+    from models.db import refresh_statistics
+
+    url = get_settings().database_url
+    migrations.upgrade(url, args.revision)
+    asyncio.run(refresh_statistics(url))  # a migration's backfill can change many rows
 
 
 def _seed(args: argparse.Namespace) -> None:
@@ -180,6 +174,13 @@ def _add_alert_commands(commands) -> None:
     listed.set_defaults(handler=_alerts_rules)
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yulu", description="雨露计划+ 就业促进联盟")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the portal and the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (production: one per CPU core); each has its own socket",
+    )
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")

@@ -14,7 +14,7 @@ import models
 from auth import admin
 from auth.passwords import hash_password
 from models.alerts import Alert
-from models.db import create_engine
+from models.db import create_engine, refresh_statistics
 from models.organisations import Role, User
 from models.people import EmploymentIntention, Person
 from models.positions import Position
@@ -51,6 +51,7 @@ async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
             await _reset_sequences(connection)
     finally:
         await engine.dispose()
+    await refresh_statistics(database_url)
     total = sum(counts.values())
     return f"seeded scale {scale}: {total} rows ({counts['persons']} persons, {counts['positions']} positions)"
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -91,3 +94,35 @@ def test_demo_scale_identities_are_valid_without_a_database() -> None:
     assert len(people) >= 31_000
     assert len({p["id_number"] for p in people}) == len(people)
     assert all(ric.is_valid(p["id_number"]) for p in people)
+
+
+async def _analyzed(url: str) -> set[str]:
+    """The tables whose planner statistics an ANALYZE wrote."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                query = "SELECT DISTINCT tbl FROM sqlite_stat1"
+            else:  # last_analyze: a manual ANALYZE only, never autovacuum's
+                query = "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+            return set((await connection.exec_driver_sql(query)).scalars())
+    finally:
+        await engine.dispose()
+
+
+async def test_a_seed_leaves_fresh_planner_statistics(seeded_url: str) -> None:
+    assert {"persons", "households", "applications", "positions"} <= await _analyzed(seeded_url)
+
+
+def test_yulu_migrate_leaves_fresh_planner_statistics(empty_url: str) -> None:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("YULU_")}
+    migrated = subprocess.run(
+        [sys.executable, "-m", "portal.cli", "migrate"],
+        env={**env, "YULU_DATABASE_URL": empty_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    # The migrations load the default alert rules (0016): a table with rows to analyze.
+    assert "alert_rules" in asyncio.run(_analyzed(empty_url))
