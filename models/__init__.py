@@ -12,6 +12,7 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     jobs,
     lengths,
     matching_keys,
+    statistics,
     oauth,
     organisations,
     people,
