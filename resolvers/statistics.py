@@ -91,6 +91,36 @@ class RegionFigures:
         for name in ADDITIVE:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
+    # The evaluation's figures as the schema's plain fields read them (None without a year).
+    @property
+    def cohort(self) -> int | None:
+        return self.evaluated.cohort if self.evaluated else None
+
+    @property
+    def employed(self) -> int | None:
+        return self.evaluated.employed if self.evaluated else None
+
+    @property
+    def employment_rate(self) -> float | None:
+        return self.evaluated.employment_rate if self.evaluated else None
+
+    @property
+    def stable(self) -> int | None:
+        return self.evaluated.stable if self.evaluated else None
+
+    @property
+    def stability(self) -> float | None:
+        return self.evaluated.stability if self.evaluated else None
+
+    @property
+    def average_monthly_income(self) -> int | None:
+        return self.evaluated.average_monthly_income if self.evaluated else None
+
+    @property
+    def location_split(self) -> evaluation.Figures | None:
+        """in_county, in_province, cross_province, location_unknown."""
+        return self.evaluated
+
 
 ADDITIVE = tuple(f.name for f in fields(RegionFigures) if f.type == "int")
 Groups = dict[str, dict[str, int]]
