@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, func, or_, select, true
+from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from auth import rules
@@ -526,28 +526,32 @@ async def tracking_overview(ctx: Context, region_code: str) -> list[TrackingCoun
     on = today()
     within_region = in_region(Household.region_code, region_code)
 
-    def dues(state: str) -> Select:
-        return (
-            select(Household.region_code, func.count())
-            .select_from(FollowUpDue)
-            .join(Person, Person.id == FollowUpDue.person_id)
-            .join(Household, Household.id == Person.household_id)
-            .where(
-                rules.rows(ctx.viewer, "follow_up_dues"),
-                within_region,
-                *tracking.due_condition(state, on),
-            )
-            .group_by(Household.region_code)
+    # Overdue and due in one pass over the region's open dues (both lie inside the window).
+    dues = (
+        select(
+            Household.region_code,
+            func.coalesce(func.sum(case((FollowUpDue.due_on < on, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((FollowUpDue.due_on >= on, 1), else_=0)), 0),
         )
-
+        .select_from(FollowUpDue)
+        .join(Person, Person.id == FollowUpDue.person_id)
+        .join(Household, Household.id == Person.household_id)
+        .where(
+            rules.rows(ctx.viewer, "follow_up_dues"),
+            within_region,
+            *tracking.due_condition(None, on),
+        )
+        .group_by(Household.region_code)
+    )
     open_alerts = (
         select(Alert.county_code, func.count())
         .where(rules.rows(ctx.viewer, "alerts"), Alert.state == AlertState.OPEN)
         .where(in_region(Alert.county_code, region_code))
         .group_by(Alert.county_code)
     )
-    overdue = await _by_county(ctx, dues(tracking.DueState.OVERDUE))
-    due = await _by_county(ctx, dues(tracking.DueState.DUE))
+    overdue, due = {}, {}
+    for county, overdue_count, due_count in await ctx.session.execute(dues):
+        overdue[county], due[county] = int(overdue_count), int(due_count)
     alerted = await _by_county(ctx, open_alerts)
     shown = [region_code] + [region.code for region in await real_children(ctx, region_code)]
 

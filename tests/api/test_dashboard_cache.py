@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 import models
@@ -28,6 +29,7 @@ from resolvers import ids, ledgers
 from resolvers import statistics as resolve
 from resolvers.context import Context
 from resolvers.outcomes import today
+from resolvers.tracking import DUE_WINDOW_DAYS
 from tests.api.conftest import ALL_SCOPES
 from tests.api.test_evaluation import Fixture
 from tests.ledgers.files import acting_as, valid_id, workbook
@@ -54,8 +56,8 @@ def statements(engine: AsyncEngine) -> Iterator[list[str]]:
 def tables_in(sql: list[str]) -> set[str]:
     names = {table.name for table in models.metadata.sorted_tables}
     found = set()
-    for text in sql:
-        found |= {name for name in names if re.search(rf'\b(FROM|JOIN)\s+"?{name}"?\b', text)}
+    for statement in sql:
+        found |= {n for n in names if re.search(rf'\b(FROM|JOIN)\s+"?{n}"?\b', statement)}
     return found
 
 
@@ -308,3 +310,36 @@ async def test_writes_through_statements_mark_the_session(session):
     await session.scalar(select(func.count()).select_from(Person))  # a read moves nothing
     await commit(session)
     assert await session.scalar(select(StatisticsVersion.value)) == moved
+
+
+# --- the rest of the page: the tracking overview beside the figures ---------------------------
+
+TRACKING = operations()["TrackingOverview"].source
+PLAIN_DUES = """SELECT
+  SUM(CASE WHEN d.due_on < :on THEN 1 ELSE 0 END),
+  SUM(CASE WHEN d.due_on >= :on AND d.due_on <= :window THEN 1 ELSE 0 END)
+FROM follow_up_dues d JOIN persons p ON p.id = d.person_id JOIN households h ON h.id = p.household_id
+WHERE d.done_on IS NULL AND h.region_code BETWEEN '500000' AND '509999'"""
+
+
+async def test_the_tracking_overview_counts_in_few_statements(run, engine, session):
+    """The page's other operation: overdue and due follow-ups (one pass) and open alerts, as
+    plain SQL counts them, in a number of statements fixed whatever the rows."""
+    viewer = bureau(await _bureau_of(session, "500000"), "500000", RegionLevel.PROVINCE)
+    on = today()
+    overdue, due = (
+        await session.execute(
+            text(PLAIN_DUES), {"on": on, "window": on + timedelta(days=DUE_WINDOW_DAYS)}
+        )
+    ).one()
+    with statements(engine) as sql:
+        data, errors, _ = await run(TRACKING, viewer, region="500000")
+    assert errors is None, errors
+    (chongqing, *_) = data["trackingOverview"]
+    assert chongqing["region"]["code"] == "500000"
+    assert (chongqing["overdueFollowUps"], chongqing["dueFollowUps"]) == (overdue or 0, due or 0)
+    assert overdue, "the test seed has overdue follow-ups"
+    # The dues, the open alerts, the sub-regions (the province's children, then inside its two
+    # groupings), then the regions of the rows (one batch).
+    print(f"\nTrackingOverview: {len(sql)} statements")
+    assert len(sql) == 6
