@@ -12,12 +12,12 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     jobs,
     lengths,
     matching_keys,
-    statistics,
     oauth,
     organisations,
     people,
     positions,
     regions,
+    statistics,
     tracking,
     transfers,
 )

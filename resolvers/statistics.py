@@ -322,7 +322,7 @@ async def _cached_counts(
         return await _counts(ctx, code, sub_region, key_counties, year)
     as_of = evaluation.default_as_of(year) if year is not None else None
     key = (session.bind.sync_engine.url, code, sub_region, tuple(key_counties), year, as_of)
-    found = _CACHE.get(key)
+    found = _CACHE.get(key) if CACHE_SIZE else None  # a size of 0 keeps nothing, and serves none
     if found is not None and found[0] == version:
         _CACHE.move_to_end(key)
         return found[1]
