@@ -17,6 +17,7 @@ from models import (  # noqa: F401  (imported for their tables and hooks)
     people,
     positions,
     regions,
+    statistics,
     tracking,
     transfers,
 )

@@ -3,6 +3,7 @@ and the bureau dashboard's region statistics (the yearly evaluation, 成效评�
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -10,6 +11,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, case, extract, func, or_, select
 
 from auth import rules
+from models import statistics as statistics_version
 from models.organisations import Membership, Organisation, OrganisationKind
 from models.people import (
     MONITORED_CATEGORIES,
@@ -24,7 +26,7 @@ from models.positions import Position, PositionState
 from models.regions import PREFIX_LENGTH, Region, RegionLevel, within
 from models.tracking import EmploymentRecord
 from resolvers import evaluation
-from resolvers.context import Context
+from resolvers.context import Context, SerialSession
 from resolvers.pagination import InvalidArgument
 from resolvers.regions import SubRegionKey, level_of, real_sub_regions
 
@@ -88,6 +90,36 @@ class RegionFigures:
     def add(self, other: RegionFigures) -> None:
         for name in ADDITIVE:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    # The evaluation's figures as the schema's plain fields read them (None without a year).
+    @property
+    def cohort(self) -> int | None:
+        return self.evaluated.cohort if self.evaluated else None
+
+    @property
+    def employed(self) -> int | None:
+        return self.evaluated.employed if self.evaluated else None
+
+    @property
+    def employment_rate(self) -> float | None:
+        return self.evaluated.employment_rate if self.evaluated else None
+
+    @property
+    def stable(self) -> int | None:
+        return self.evaluated.stable if self.evaluated else None
+
+    @property
+    def stability(self) -> float | None:
+        return self.evaluated.stability if self.evaluated else None
+
+    @property
+    def average_monthly_income(self) -> int | None:
+        return self.evaluated.average_monthly_income if self.evaluated else None
+
+    @property
+    def location_split(self) -> evaluation.Figures | None:
+        """in_county, in_province, cross_province, location_unknown."""
+        return self.evaluated
 
 
 ADDITIVE = tuple(f.name for f in fields(RegionFigures) if f.type == "int")
@@ -238,6 +270,70 @@ def _check_year(year: int | None) -> None:
         raise InvalidArgument("year 须在 2000 至 2100 之间")
 
 
+@dataclass(frozen=True)
+class _Counts:
+    """What the figures' aggregate statements return for one region and year: the groups of
+    the region's sub-regions and those of its key counties."""
+
+    groups: list[Groups]
+    evaluated: list[evaluation.Groups] | None
+    county_groups: list[Groups]
+    county_evaluated: list[evaluation.Groups] | None
+
+
+async def _counts(
+    ctx: Context, code: str, sub_region: SubRegionKey, key_counties: list[str], year: int | None
+) -> _Counts:
+    level = level_of(code)
+    home = within(Household.region_code, code, level)
+    in_region = within(Position.region_code, code, level)
+    groups = await _figures(ctx, home, sub_region, year)
+    groups.append(await _positions(ctx, in_region, sub_region))
+    evaluated = await _evaluated(ctx, home, sub_region, year)
+    if not key_counties:
+        return _Counts(groups, evaluated, [], None)
+    by_county = SubRegionKey(PREFIX_LENGTH[RegionLevel.COUNTY], frozenset())
+    county_groups = await _figures(ctx, home, by_county, year, only=key_counties)
+    in_key_county = and_(home, by_county.key(Household.region_code).in_(key_counties))
+    county_evaluated = await _evaluated(ctx, in_key_county, by_county, year)
+    county_groups.append(
+        await _positions(ctx, and_(in_region, Position.region_code.in_(key_counties)), by_county)
+    )
+    return _Counts(groups, evaluated, county_groups, county_evaluated)
+
+
+# The aggregates are full scans of the region's persons: computed once per change of the data
+# they read (models.statistics), not once per page view. Per process, keyed by everything the
+# counts depend on besides the data: the database, the region, its grouping and key counties
+# (read before the version), the year and the as-of day. The viewer only decides whether the
+# region's figures may be read at all, which region_statistics checks before the cache.
+_CACHE: OrderedDict[tuple, tuple[int, _Counts]] = OrderedDict()
+CACHE_SIZE = 512
+
+
+async def _cached_counts(
+    ctx: Context, code: str, sub_region: SubRegionKey, key_counties: list[str], year: int | None
+) -> _Counts:
+    session = ctx.session
+    assert isinstance(session, SerialSession) and session.bind is not None
+    version = await session.scalar(statistics_version.read_statement())
+    if version is None or statistics_version.changed_uncommitted(session.session.info):
+        # No version row, or this transaction's own writes not yet committed: not for others.
+        return await _counts(ctx, code, sub_region, key_counties, year)
+    as_of = evaluation.default_as_of(year) if year is not None else None
+    key = (session.bind.sync_engine.url, code, sub_region, tuple(key_counties), year, as_of)
+    found = _CACHE.get(key) if CACHE_SIZE else None  # a size of 0 keeps nothing, and serves none
+    if found is not None and found[0] == version:
+        _CACHE.move_to_end(key)
+        return found[1]
+    counts = await _counts(ctx, code, sub_region, key_counties, year)
+    _CACHE[key] = (version, counts)
+    _CACHE.move_to_end(key)
+    while len(_CACHE) > CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return counts
+
+
 async def region_statistics(
     ctx: Context, code: str, year: int | None = None
 ) -> RegionFigures | None:
@@ -252,9 +348,6 @@ async def region_statistics(
         return None
     children = await real_sub_regions(ctx, region)
     sub_region = SubRegionKey.of(region, children)
-    home = within(Household.region_code, code, level)
-    groups = await _figures(ctx, home, sub_region, year)
-    groups.append(await _positions(ctx, within(Position.region_code, code, level), sub_region))
     in_region = select(Region).where(within(Region.code, code, level))
     key_counties = list(
         await ctx.session.scalars(
@@ -263,33 +356,22 @@ async def region_statistics(
             .limit(MAX_KEY_COUNTIES)
         )
     )
-    evaluated = await _evaluated(ctx, home, sub_region, year)
+    counts = await _cached_counts(
+        ctx, code, sub_region, [county.code for county in key_counties], year
+    )
     total = RegionFigures(region=region, year=year)
-    every_key = set().union(*groups, *(evaluated or []))
+    every_key = set().union(*counts.groups, *(counts.evaluated or []))
     for key in every_key:
-        total.add(_of(region, year, groups, key))
-    total.evaluated = _evaluation_of(region, evaluated, every_key)
+        total.add(_of(region, year, counts.groups, key))
+    total.evaluated = _evaluation_of(region, counts.evaluated, every_key)
     total.as_of = evaluation.default_as_of(year) if year is not None else None
     for child in children:
         key = sub_region.key_of(child)
-        figures = _of(child, year, groups, key)
-        figures.evaluated = _evaluation_of(child, evaluated, [key])
+        figures = _of(child, year, counts.groups, key)
+        figures.evaluated = _evaluation_of(child, counts.evaluated, [key])
         total.children.append(figures)
-    if key_counties:
-        by_county = SubRegionKey(PREFIX_LENGTH[RegionLevel.COUNTY], frozenset())
-        codes = [county.code for county in key_counties]
-        county_groups = await _figures(ctx, home, by_county, year, only=codes)
-        in_key_county = and_(home, by_county.key(Household.region_code).in_(codes))
-        county_evaluated = await _evaluated(ctx, in_key_county, by_county, year)
-        county_groups.append(
-            await _positions(
-                ctx,
-                and_(within(Position.region_code, code, level), Position.region_code.in_(codes)),
-                by_county,
-            )
-        )
-        for county in key_counties:
-            figures = _of(county, year, county_groups, county.code)
-            figures.evaluated = _evaluation_of(county, county_evaluated, [county.code])
-            total.key_counties.append(figures)
+    for county in key_counties:
+        figures = _of(county, year, counts.county_groups, county.code)
+        figures.evaluated = _evaluation_of(county, counts.county_evaluated, [county.code])
+        total.key_counties.append(figures)
     return total

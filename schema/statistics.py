@@ -38,7 +38,10 @@ class LocationSplit:
     in_county: int
     in_province: int
     cross_province: int
-    unknown: int = strawberry.field(description="Employed whose work place is not recorded.")
+    # The evaluation's figures themselves (resolvers.evaluation.Figures) are the source.
+    location_unknown: int = strawberry.field(
+        name="unknown", description="Employed whose work place is not recorded."
+    )
 
 
 @strawberry.type(
@@ -76,80 +79,44 @@ class RegionStatistics:
 
     # With a year, the yearly evaluation's figures (evaluationFigures) of that cohort as of
     # today, or 31 December once the year is over; null without a year (all years have no
-    # cohort and no as-of date).
-    @strawberry.field(
+    # cohort and no as-of date). Plain attributes (properties of resolvers.statistics'
+    # RegionFigures), not resolver methods: a province's page resolves some 1,500 of them.
+    cohort: int | None = strawberry.field(
         description="With a year: the evaluation's cohort (毕业生（届）); null without a year."
     )
-    def cohort(self) -> int | None:
-        return self.evaluated.cohort if self.evaluated else None
-
-    @strawberry.field(
+    employed: int | None = strawberry.field(
         description="With a year: the cohort's graduates whose destination in force is employed "
         "(as evaluationFigures); null without a year."
     )
-    def employed(self) -> int | None:
-        return self.evaluated.employed if self.evaluated else None
-
-    @strawberry.field(
+    employment_rate: float | None = strawberry.field(
         description="With a year: employed / cohort (as evaluationFigures); null without a year "
         "or a cohort."
     )
-    def employment_rate(self) -> float | None:
-        return self.evaluated.employment_rate if self.evaluated else None
-
-    @strawberry.field(
+    stable: int | None = strawberry.field(
         description="With a year: employed graduates in work for 6 months or more (as "
         "evaluationFigures); null without a year."
     )
-    def stable(self) -> int | None:
-        return self.evaluated.stable if self.evaluated else None
-
-    @strawberry.field(
+    stability: float | None = strawberry.field(
         description="With a year: stable / employed (as evaluationFigures); null without a year "
         "or anyone employed."
     )
-    def stability(self) -> float | None:
-        return self.evaluated.stability if self.evaluated else None
-
-    @strawberry.field(
+    average_monthly_income: int | None = strawberry.field(
         description="With a year: yuan, the employed's latest known monthly income per person "
         "(as evaluationFigures); null without a year or a known income."
     )
-    def average_monthly_income(self) -> int | None:
-        return self.evaluated.average_monthly_income if self.evaluated else None
-
-    @strawberry.field
-    async def region(self, info: Info) -> Region:
-        return self.region
-
-    @strawberry.field(
+    region: Region
+    location_split: LocationSplit | None = strawberry.field(
         description="With a year: where the employed work, by persons (as evaluationFigures); "
         "null without a year."
     )
-    def location_split(self) -> LocationSplit | None:
-        figures = self.evaluated
-        if figures is None:
-            return None
-        return LocationSplit(
-            in_county=figures.in_county,
-            in_province=figures.in_province,
-            cross_province=figures.cross_province,
-            unknown=figures.location_unknown,
-        )
-
-    @strawberry.field(
+    children: list[RegionStatistics] = strawberry.field(
         description="The same figures per direct child region (top level only: empty inside "
         "children and keyCounties; ask again with a child's code to drill down)."
     )
-    def children(self) -> list[RegionStatistics]:
-        return self.children
-
-    @strawberry.field(
+    key_counties: list[RegionStatistics] = strawberry.field(
         description="The same figures per national key assistance county (国家乡村振兴重点帮扶县) "
         "in the region (top level only)."
     )
-    def key_counties(self) -> list[RegionStatistics]:
-        return self.key_counties
 
 
 @strawberry.type

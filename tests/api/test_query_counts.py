@@ -14,6 +14,7 @@ from models.organisations import Organisation, OrganisationKind, Role
 from models.people import EnrolmentIntention, Household, Person
 from models.regions import RegionLevel
 from portal.operations import operations
+from resolvers import statistics
 from tests.api.conftest import ALL_SCOPES, counting
 from tests.api.test_evaluation import Fixture
 
@@ -153,10 +154,14 @@ async def test_census_statements_do_not_grow_with_rows(run, engine, session):
 
 
 @pytest.mark.parametrize("year", [None, 2025])
-async def test_region_dashboard_statements_do_not_grow_with_rows(run, engine, session, year):
+async def test_region_dashboard_statements_do_not_grow_with_rows(
+    run, engine, session, year, monkeypatch
+):
     """With a year the dashboard also runs the evaluation's cohort and employment statements
     (for the sub-regions and for the key counties): 40 more graduates of 城口县 (key county),
-    each with two destinations and a follow-up, add no statement to its page or Chongqing's."""
+    each with two destinations and a follow-up, add no statement to its page or Chongqing's.
+    Computed each time (no cache kept); a cached view: tests/api/test_dashboard_cache.py."""
+    monkeypatch.setattr(statistics, "CACHE_SIZE", 0)
     source = operations()["RegionDashboard"].source
     await run(source, region="500229", year=year)  # the first statement opens the savepoint
 
