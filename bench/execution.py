@@ -48,7 +48,7 @@ from models.db import create_engine, session_factory
 from models.people import Person, StudentRecord
 from models.positions import Position
 from portal.operations import operations
-from resolvers.context import Context
+from resolvers.context import Context, SerialSession
 from resolvers.ids import to_global_id
 from schema import extensions
 from schema.api import build_schema
@@ -278,6 +278,7 @@ def through_graphql(sessions: async_sessionmaker, viewer: Viewer, read: Read) ->
     async def request() -> dict[str, Any]:
         async with sessions() as session:
             context = Context(session=session, viewer=viewer)
+            assert isinstance(context.session, SerialSession)  # what Context makes of it
             with lifted_budget(read.over_budget):
                 result = await schema.execute(
                     read.document, variable_values=read.variables, context_value=context
