@@ -806,6 +806,12 @@ def unmasked(viewer: Viewer) -> ColumnElement[bool]:
     return rule if isinstance(rule, False_) else and_(rule, working(viewer))
 
 
+def never_unmasked(viewer: Viewer) -> bool:
+    """Whether the viewer sees no person in clear (no ``personal:read``, or a role whose rule is
+    false): every personal field is masked without asking the database."""
+    return isinstance(unmasked(viewer), False_)
+
+
 def clear(viewer: Viewer, field_name: str) -> ColumnElement[bool]:
     """SQL over persons: the rows whose ``field_name`` this viewer sees in clear."""
     if field_name not in PERSONAL_FIELDS:

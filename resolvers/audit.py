@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, insert, select
+from sqlalchemy import String, bindparam, func, insert, select
 
 from auth import rules
 from models.audit import AuditAction, AuditRecord
@@ -78,15 +78,18 @@ class AuditTrail:
         return bool(self.reads or self.mutations)
 
 
-async def _household_regions(ctx: Context, person_ids: set[int]) -> dict[int, str]:
-    if not person_ids:
-        return {}
-    statement = (
-        select(Person.id, Household.region_code)
-        .join(Household, Household.id == Person.household_id)
-        .where(Person.id.in_(person_ids))
-    )
-    return dict((await ctx.session.execute(statement)).all())
+# The subject's household region is looked up by the insert itself (a subquery per row of the
+# one executemany) unless the note gives it: no statement of its own before the insert.
+_SUBJECT_REGION = (
+    select(Household.region_code)
+    .join(Person, Person.household_id == Household.id)
+    .where(Person.id == bindparam("subject"))
+    .scalar_subquery()
+)
+_INSERT = insert(AuditRecord.__table__).values(
+    subject_person_id=bindparam("subject"),
+    region_code=func.coalesce(bindparam("given_region", type_=String), _SUBJECT_REGION),
+)
 
 
 def _request_detail(ctx: Context) -> dict[str, str]:
@@ -101,10 +104,6 @@ async def flush(ctx: Context) -> None:
     trail = ctx.audit
     if not trail:
         return
-    subjects = set(trail.reads) | {
-        n.subject_person_id for n in trail.mutations if n.subject_person_id
-    }
-    regions = await _household_regions(ctx, subjects)
     viewer = ctx.viewer
     actor = {
         "actor_user_id": viewer.user_id,
@@ -115,8 +114,8 @@ async def flush(ctx: Context) -> None:
         dict(
             action=AuditAction.READ_PERSONAL,
             operation=_fitted(("export " if trail.exporting else "") + trail.operation),
-            subject_person_id=person_id,
-            region_code=regions.get(person_id),
+            subject=person_id,
+            given_region=None,
             fields=sorted(fields),
             detail=_request_detail(ctx),
             **actor,
@@ -126,9 +125,8 @@ async def flush(ctx: Context) -> None:
         dict(
             action=AuditAction.MUTATION,
             operation=_fitted(note.name),
-            subject_person_id=note.subject_person_id,
-            region_code=note.region_code
-            or (regions.get(note.subject_person_id) if note.subject_person_id else None),
+            subject=note.subject_person_id,
+            given_region=note.region_code or None,
             fields=[],
             detail={**_request_detail(ctx), "ok": note.ok, **note.detail},
             **actor,
@@ -139,7 +137,7 @@ async def flush(ctx: Context) -> None:
     trail.mutations.clear()
     await ctx.session.flush()  # the request's pending changes first, as before
     # One executemany for the whole request: a page of 50 persons read in clear is one statement.
-    await ctx.session.execute(insert(AuditRecord), records)
+    await ctx.session.execute(_INSERT, records)
 
 
 async def audit_records(

@@ -12,6 +12,7 @@ hold whatever the data holds.
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,20 @@ def any_of(ctx: Context, column: AnyColumn, keys: Sequence[Any]) -> ColumnElemen
     if ctx.on_postgresql:
         return column == any_(literal(list(keys), ARRAY(column.type)))
     return column.in_(keys)
+
+
+def load_soon(loader: DataLoader, key: Any) -> Any:
+    """The loader's value for ``key`` itself when this request has loaded it already, else the
+    awaitable ``load``: a field resolved from a cache hit then costs no future (issue 15)."""
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is not None and future.done() and not future.cancelled() and not future.exception():
+        return future.result()
+    return loader.load(key)
+
+
+async def settled(value: Any) -> Any:
+    """``value``, awaited if it is an awaitable (what ``load_soon`` and its callers answer)."""
+    return await value if inspect.isawaitable(value) else value
 
 
 def _filtered(ctx: Context, statement, table: str | None):

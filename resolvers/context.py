@@ -115,6 +115,7 @@ class Context:
     from_gateway: bool = False
     audit: AuditTrail = field(default_factory=AuditTrail)
     _loaders: dict[Hashable, DataLoader] = field(default_factory=dict)
+    _once: dict[Hashable, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if isinstance(self.session, AsyncSession):
@@ -126,6 +127,13 @@ class Context:
         if found is None:
             found = self._loaders[key] = DataLoader(load_fn=batch)
         return found
+
+    def once(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()``, computed on first use and kept for the request (a fact about the
+        viewer that fields of every row ask for)."""
+        if key not in self._once:
+            self._once[key] = compute()
+        return self._once[key]
 
     def forget_loaded(self) -> None:
         """Drop every ORM object and loader cache of this context: a long job (a 100,000-row

@@ -65,6 +65,9 @@ class Page:
         return [encode_cursor(self.offset + index + 1) for index in range(len(self.rows))]
 
     async def total_count(self) -> int:
+        if not self.has_next_page and (self.rows or self.offset == 0):
+            # The page holds the last rows (read in this transaction): no COUNT to run.
+            return self.offset + len(self.rows)
         count = select(func.count()).select_from(self.statement.order_by(None).subquery())
         return (await self.ctx.session.execute(count)).scalar_one()
 

@@ -8,6 +8,7 @@ in clear is noted for the audit log.
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, insert, or_, select
@@ -33,7 +34,7 @@ from models.people import (
 )
 from models.regions import Region, RegionLevel, subtree_bounds
 from resolvers import households
-from resolvers.batching import any_of, one_by
+from resolvers.batching import any_of, load_soon, one_by, settled
 from resolvers.context import Context
 from resolvers.outcomes import Checks, Outcome, attempt, check_version, key_of, reject, today
 from resolvers.pagination import Page, paginate
@@ -72,17 +73,29 @@ def _unmasked_loader(ctx: Context):
     return ctx.loader("persons.unmasked", batch)
 
 
-async def sees_in_clear(ctx: Context, person_id: int, field: str) -> bool:
-    """Whether this viewer sees the person's ``field`` in clear (auth.rules.clear); a yes is
-    audited, since the caller is about to show the field or something derived from it."""
-    # The column check only: building the rule's SQL (as never_clear does) on every field of
-    # every row would cost more than the batched loader, which answers no for such roles anyway.
+def _decision(ctx: Context, person_id: int, field: str) -> bool | Awaitable[bool]:
+    """Whether the viewer sees the person's ``field`` in clear (auth.rules.clear): at once when
+    no statement is needed (the role's allow-list, a viewer who sees nobody in clear, a person
+    already decided in this request), else the batched loader's answer to await."""
+    # The column check only: building the rule's SQL on every field of every row would cost
+    # more than the batched loader; whether the rule is false at all is asked once a request.
     if not rules.may_read(ctx.viewer, "persons", field):
         return False
-    if not await _unmasked_loader(ctx).load(person_id):
+    if ctx.once("persons.never_unmasked", lambda: rules.never_unmasked(ctx.viewer)):
         return False
-    ctx.audit.read_in_clear(person_id, field)
-    return True
+    return load_soon(_unmasked_loader(ctx), person_id)
+
+
+def _noted(ctx: Context, person_id: int, field: str, clear: bool) -> bool:
+    """A yes is audited: the caller is about to show the field or something derived from it."""
+    if clear:
+        ctx.audit.read_in_clear(person_id, field)
+    return clear
+
+
+async def sees_in_clear(ctx: Context, person_id: int, field: str) -> bool:
+    """Whether this viewer sees the person's ``field`` in clear; a yes is audited."""
+    return _noted(ctx, person_id, field, await settled(_decision(ctx, person_id, field)))
 
 
 async def derived_from_household(ctx: Context, person_id: int, value: Any) -> Any:
@@ -91,16 +104,29 @@ async def derived_from_household(ctx: Context, person_id: int, value: Any) -> An
     return value if await sees_in_clear(ctx, person_id, "household") else None
 
 
-async def personal_value(ctx: Context, person: Person, field: str) -> Any:
-    """``person.field`` as this viewer may see it: in clear (audited), masked, or None."""
+def _shown(ctx: Context, person_id: int, field: str, value: Any, clear: bool) -> Any:
+    if _noted(ctx, person_id, field, clear):
+        return value
+    mask = rules.PERSONAL_FIELDS[field].mask
+    return mask(value) if mask else None
+
+
+def personal_value(ctx: Context, person: Person, field: str) -> Any:
+    """``person.field`` as this viewer may see it: in clear (audited), masked, or None — the
+    value itself when the masking decision is known (no future per row: issue 15), else an
+    awaitable of it."""
     rules.require_read(ctx.viewer, "persons", field)
     value = getattr(person, STORED_AS.get(field, field))
     if value is None:
         return None
-    if await sees_in_clear(ctx, person.id, field):
-        return value
-    mask = rules.PERSONAL_FIELDS[field].mask
-    return mask(value) if mask else None
+    decision = _decision(ctx, person.id, field)
+    if isinstance(decision, bool):
+        return _shown(ctx, person.id, field, value, decision)
+
+    async def shown_later() -> Any:
+        return _shown(ctx, person.id, field, value, await decision)
+
+    return shown_later()
 
 
 async def id_number_hmac(ctx: Context, person: Person) -> str | None:
@@ -163,7 +189,7 @@ async def shown_audit_detail(ctx: Context, record: AuditRecord) -> dict[str, Any
 
 
 async def household(ctx: Context, person: Person) -> Household | None:
-    household_id = await personal_value(ctx, person, "household")
+    household_id = await settled(personal_value(ctx, person, "household"))
     return None if household_id is None else await one_by(ctx, Household.id).load(household_id)
 
 

@@ -27,6 +27,7 @@ from schema.catalogue import CatalogueQueries
 from schema.classes import ClassMutations, ClassQueries
 from schema.destinations import DestinationMutations
 from schema.evaluation import EvaluationMutations, EvaluationQueries
+from schema.execution import resolve_directly
 from schema.extensions import MAX_TOKENS, AuditFlush, CostBudget, ErrorPolicy, Limits
 from schema.fairs import FairMutations, FairQueries
 from schema.households import HouseholdMutations, HouseholdQueries
@@ -122,7 +123,7 @@ class AllianceSchema(strawberry.federation.Schema):
 def build_schema(production: bool = False) -> AllianceSchema:
     """Production mode turns introspection and field suggestions off; the SDL is the same.
     A list field without a declared bound (schema.list_bounds) stops the service from starting:
-    the cost limit could not count it."""
+    the cost limit could not count it. Its resolvers are then rebound for speed (schema.execution)."""
     schema = AllianceSchema(
         query=Query,
         mutation=Mutation,
@@ -134,4 +135,5 @@ def build_schema(production: bool = False) -> AllianceSchema:
         raise RuntimeError(
             f"list fields without a bound in schema/list_bounds.py: {', '.join(unbounded)}"
         )
+    resolve_directly(schema._schema, schema.config.info_class)
     return schema

@@ -227,20 +227,20 @@ class Person(Node):
         return await resolve.id_number_hmac(ctx(info), self)
 
     @strawberry.field(description="张* when masked.")
-    async def name(self, info: Info) -> str:
-        return await resolve.personal_value(ctx(info), self, "name")
+    def name(self, info: Info) -> str:
+        return resolve.personal_value(ctx(info), self, "name")
 
     @strawberry.field(description="身份证号; first 4 and last 4 characters when masked.")
-    async def id_number(self, info: Info) -> str:
-        return await resolve.personal_value(ctx(info), self, "id_number")
+    def id_number(self, info: Info) -> str:
+        return resolve.personal_value(ctx(info), self, "id_number")
 
     @strawberry.field(description="First 3 and last 4 digits when masked.")
-    async def phone(self, info: Info) -> str | None:
-        return await resolve.personal_value(ctx(info), self, "phone")
+    def phone(self, info: Info) -> str | None:
+        return resolve.personal_value(ctx(info), self, "phone")
 
     @strawberry.field(description="Null when masked.")
-    async def birth_date(self, info: Info) -> date | None:
-        return await resolve.personal_value(ctx(info), self, "birth_date")
+    def birth_date(self, info: Info) -> date | None:
+        return resolve.personal_value(ctx(info), self, "birth_date")
 
     @strawberry.field(description="The household and its poverty status; null when masked.")
     async def household(self, info: Info) -> Household | None:
