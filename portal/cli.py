@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import migrations
 from auth.cli import add_auth_commands
@@ -28,14 +29,19 @@ def _serve(args: argparse.Namespace) -> None:
     # On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS to finish, then the worker exits.
     # log_config=None: uvicorn's lines go through our JSON logging; its access log is replaced by
     # the request log line (portal.observability).
-    uvicorn.run(
-        create_app(),
+    options: dict[str, Any] = dict(
         host=args.host,
         port=args.port,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_config=None,
         access_log=False,
     )
+    if args.workers == 1:
+        uvicorn.run(create_app(), **options)
+        return
+    create_app()  # the settings check, once, before any worker starts
+    # Each worker process builds its own app (engine and pool), so uvicorn needs the factory.
+    uvicorn.run("portal.app:create_app", factory=True, workers=args.workers, **options)
 
 
 def _migrate(args: argparse.Namespace) -> None:
@@ -187,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the portal and the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="processes (uvicorn workers)")
     serve.set_defaults(handler=_serve)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema")
