@@ -30,7 +30,9 @@ import base64
 import json
 import math
 import os
+import random
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -39,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -167,6 +170,7 @@ class Processes:
         return process
 
     def stop(self) -> None:
+        """Idempotent: ``main`` calls it again however the run ends."""
         for process in reversed(self.started):
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -811,42 +815,46 @@ def _answers(read: Read, contender: str, server: Server) -> list[Any]:
 
 
 def check_answers(reads: list[Read], servers: dict[str, Server], url: str) -> None:
-    """Every contender's answer to every read, once: the same rows from each, the hand-written
-    endpoint's JSON and audit records exactly the project's — or the run stops."""
+    """Every contender's answer to every read, once, then ``compare``."""
     for read in reads:
         audited = {}
         for contender in read.calls:
             mark = asyncio.run(_audit_mark(url))
-            started = time.perf_counter()
             read.answers[contender] = _answers(read, contender, servers[contender])
+            audited[contender] = asyncio.run(_audited_since(url, mark))
+            started = time.perf_counter()  # again, warm: the time one request takes alone
+            _answers(read, contender, servers[contender])
             elapsed = time.perf_counter() - started
             read.solo_seconds[contender] = elapsed / len(read.calls[contender])
-            audited[contender] = asyncio.run(_audited_since(url, mark))
-        if read.rows is None:
-            continue
-        if "handwritten" in read.answers:
-            if read.answers["handwritten"] != read.answers["project"]:
-                difference = _first_difference(read.answers["project"], read.answers["handwritten"])
-                raise SystemExit(f"{read.key}: the hand-written JSON differs: {difference}")
-            if audited["handwritten"] != audited["project"]:
-                raise SystemExit(
-                    f"{read.key}: audit records differ\nproject: {audited['project'][:5]}\n"
-                    f"hand-written: {audited['handwritten'][:5]}"
-                )
-        rows = {
-            contender: read.rows(contender, answers) for contender, answers in read.answers.items()
-        }
-        for contender, found in rows.items():
-            if found != rows["project"]:
-                raise SystemExit(
-                    f"{read.key}: {contender}'s rows differ from the project's:\n"
-                    f"project: {str(rows['project'])[:1500]}\n{contender}: {str(found)[:1500]}"
-                )
-        print(
-            f"  {read.key}: same rows from {', '.join(rows)}; "
-            f"{len(audited['project'])} audit records each",
-            file=sys.stderr,
-        )
+        compare(read, read.answers, audited)
+
+
+def compare(read: Read, answers: dict[str, list[Any]], audited: dict[str, list[tuple]]) -> None:
+    """The same rows from every contender, the hand-written endpoint's JSON and audit records
+    exactly the project's — or the run stops."""
+    if read.rows is None:
+        return
+    if "handwritten" in answers:
+        if answers["handwritten"] != answers["project"]:
+            difference = _first_difference(answers["project"], answers["handwritten"])
+            raise SystemExit(f"{read.key}: the hand-written JSON differs: {difference}")
+        if audited["handwritten"] != audited["project"]:
+            raise SystemExit(
+                f"{read.key}: the audit records differ\nproject: {audited['project'][:5]}\n"
+                f"hand-written: {audited['handwritten'][:5]}"
+            )
+    rows = {contender: read.rows(contender, found) for contender, found in answers.items()}
+    for contender, found in rows.items():
+        if found != rows["project"]:
+            raise SystemExit(
+                f"{read.key}: {contender}'s rows differ from the project's:\n"
+                f"project: {str(rows['project'])[:1500]}\n{contender}: {str(found)[:1500]}"
+            )
+    print(
+        f"  {read.key}: same rows from {', '.join(rows)}; "
+        f"{len(audited['project'])} audit records each",
+        file=sys.stderr,
+    )
 
 
 def _first_difference(a: Any, b: Any, path: str = "") -> str:
@@ -875,6 +883,7 @@ class Run:
     p99_ms: float
     requests: int
     cpu_ms_per_request: float
+    client_cpu_ms_per_request: float  # wrk's own: the client must not be the bottleneck
 
 
 def lua_string(value: str) -> str:
@@ -915,7 +924,7 @@ def _milliseconds(text: str) -> float:
 def run_wrk(server: Server, calls: list[Call], seconds: int, connections: int, work: Path) -> Run:
     script = work / "calls.lua"
     script.write_text(wrk_script(calls), encoding="utf-8")
-    before = server.cpu()
+    before, client_before = server.cpu(), _children_cpu()
     done = subprocess.run(
         [
             "wrk",
@@ -936,7 +945,7 @@ def run_wrk(server: Server, calls: list[Call], seconds: int, connections: int, w
         text=True,
         check=True,
     )
-    cpu = server.cpu() - before
+    cpu, client_cpu = server.cpu() - before, _children_cpu() - client_before
     out = done.stdout
     if re.search(r"Non-2xx or 3xx responses: (\d+)", out) or "Socket errors" in out:
         raise SystemExit(f"wrk against {server.name}: failed requests\n{out}")
@@ -950,7 +959,13 @@ def run_wrk(server: Server, calls: list[Call], seconds: int, connections: int, w
         _milliseconds(latency["99"]),
         requests,
         cpu * 1000 / max(requests, 1),
+        client_cpu * 1000 / max(requests, 1),
     )
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # the finished wrk runs'
+    return usage.ru_utime + usage.ru_stime
 
 
 def ensure_wrk() -> None:
@@ -1073,8 +1088,6 @@ async def _match_sample(url: str) -> list[int]:
         )
     finally:
         await connection.close()
-    import random
-
     found = [row["id"] for row in ids]
     return sorted(random.Random(MATCH_SEED).sample(found, min(MATCH_SAMPLE, len(found))))
 
@@ -1188,6 +1201,10 @@ def main(argv: list[str] | None = None) -> None:
     if not args.check_only:
         ensure_wrk()
     prepare_database(args.database, args.reseed)
+    # The servers run in sessions of their own (no terminal signal reaches them): a SIGTERM to
+    # the bench ends it through the finally below, which stops them.
+    if threading.current_thread() is threading.main_thread():  # (a test runs it in a thread)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="bench-http-") as scratch:
         work = Path(scratch)
         processes = Processes(work)
@@ -1240,6 +1257,7 @@ def _run(args: argparse.Namespace, keys: list[str], processes: Processes, work: 
         results = measure(reads, servers, args, work)
         _report(args, reads, results, (load, os.getloadavg()))
     if args.bench_scale_url:
+        processes.stop()  # the demo's contenders: the matching runs alone
         print(bench_scale_matching(processes, args.bench_scale_url))
 
 
@@ -1276,6 +1294,14 @@ def _report(args: argparse.Namespace, reads: list[Read], results: Results, loads
                 "(median over rounds; utime + stime of its processes from /proc/PID/stat; "
                 "target ≤ 0.3 ms)"
             )
+    if "handwritten" in viewer:
+        runs = viewer["handwritten"]
+        client = statistics.median(run.client_cpu_ms_per_request for run in runs)
+        server = statistics.median(run.cpu_ms_per_request for run in runs)
+        print(
+            f"- the client's ceiling: on the hand-written viewer query wrk spent {client:.3f} ms "
+            f"of CPU per request against the server's {server:.3f} ms (both share the 2 cores)"
+        )
     print(
         "- PostGraphile applies no row rules, masking or audit: its queries state the project's "
         "row rules for each read's viewer as filters, so that it answers the same rows. "
