@@ -16,6 +16,8 @@ SCHOOL_REGISTRY := gateway/partners/school_registry/node_modules/.package-lock.j
 APOLLO_COMPOSITION := tests/federation/apollo_composition/node_modules/.package-lock.json
 # The npm graphql-http audit suite run against /graphql by tests/api/test_graphql_http.py.
 GRAPHQL_HTTP_AUDIT := tests/graphql_http_audit/node_modules/.package-lock.json
+# PostGraphile 4, bench/http.py's peer (its answer check runs in the PostgreSQL pass of the tests).
+BENCH_TOOLS := bench/node_modules/.package-lock.json
 PARTNER_SCALE ?= demo
 # What the gateway signs subgraph requests with; `make partners` and `make gateway` share this
 # development value unless YULU_GATEWAY_HMAC_SECRET is set (production: a random secret).
@@ -62,6 +64,10 @@ $(APOLLO_COMPOSITION): tests/federation/apollo_composition/package.json tests/fe
 
 $(GRAPHQL_HTTP_AUDIT): tests/graphql_http_audit/package.json tests/graphql_http_audit/package-lock.json
 	cd tests/graphql_http_audit && npm ci --no-audit --no-fund
+	touch $@
+
+$(BENCH_TOOLS): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
 	touch $@
 
 graphql-http-audit: $(GRAPHQL_HTTP_AUDIT)
@@ -114,12 +120,12 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
+test-sqlite: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(BENCH_TOOLS) $(CHROMIUM) $(CJK_FONT)
 	$(BIN)/pytest -q
 
 # The database tests again, on PostgreSQL. Skipped with a warning on a developer machine without
 # a server; under CI an unreachable server is a failure.
-test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(CHROMIUM) $(CJK_FONT)
+test-postgres: $(INSTALLED) $(PORTAL_ASSETS) $(GATEWAY_TOOLS) $(SCHOOL_REGISTRY) $(APOLLO_COMPOSITION) $(GRAPHQL_HTTP_AUDIT) $(BENCH_TOOLS) $(CHROMIUM) $(CJK_FONT)
 	@if $(BIN)/python -m tests.postgres_reachable "$(YULU_TEST_POSTGRES_URL)"; then \
 		YULU_TEST_DATABASE_URL="$(YULU_TEST_POSTGRES_URL)" $(BIN)/pytest -q -m db; \
 	elif [ -n "$$CI" ]; then \
