@@ -8,8 +8,12 @@ packages see in the shared ``seeded_url`` database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,23 +94,71 @@ async def _cast(url: str) -> Cast:
     return cast
 
 
+# What `yulu serve` needs to run as production (YULU_PRODUCTION=1 refuses development secrets).
+PRODUCTION = {
+    "YULU_PRODUCTION": "1",
+    "YULU_ISSUER": "https://yulu.example.gov.cn",
+    "YULU_SECRET_KEY": "authz-production-secret-0123456789-abcdefghij",
+    "YULU_FEDERATION_KEY": "authz-production-federation-key-of-48-characters",
+}
+
+
+BOTH_PATHS = {"params": [False, True], "ids": ["in-process", "deployed"]}
+"""A module fixture's parameters for running its cells on both paths (``running_alliance``)."""
+
+
+@contextmanager
+def deployed(database_url: str, port: int) -> Iterator[str]:
+    """`yulu serve --workers 2` in production mode, as deployed (its own worker processes, each
+    with its socket, frozen GC and caches of verified tokens), until the block ends."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("YULU_")}
+    command = [sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(
+        command,
+        env={**env, **PRODUCTION, "YULU_DATABASE_URL": database_url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, "yulu serve exited"
+            assert time.monotonic() < deadline, "yulu serve did not come up"
+            try:
+                if httpx2.get(f"{base}/livez", timeout=5).status_code == 200:
+                    break
+            except httpx2.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
+
+
 @asynccontextmanager
-async def running_alliance(tmp_path) -> AsyncIterator[Alliance]:
+async def running_alliance(tmp_path, *, as_deployed: bool = False) -> AsyncIterator[Alliance]:
+    """``as_deployed``: served by `yulu serve --workers 2` in production mode rather than by the
+    app in this process (the same matrix over both paths a request can take)."""
     url = await create_database(tmp_path)
     try:
         await asyncio.to_thread(migrations.upgrade, url)
         await loader.seed(url, "test")
         cast = await _cast(url)
         port = free_port()
-        settings = get_settings().replace(database_url=url, issuer=f"http://127.0.0.1:{port}")
-        app = create_app(settings)
+        issuer = PRODUCTION["YULU_ISSUER"] if as_deployed else f"http://127.0.0.1:{port}"
+        app = create_app(get_settings().replace(database_url=url, issuer=issuer))
         tokens = {}
         for username in USERNAMES:
             for scope in (USER_SCOPES, READ_ONLY, NOT_PERSONAL):
                 tokens[(username, scope)] = await mint_access_token(
                     app.state.auth.config, url, username, scope
                 )
-        with serving(app, port) as base:
+        with deployed(url, port) if as_deployed else serving(app, port) as base:
             alliance = Alliance(base, url, cast, tokens)
             try:
                 yield alliance

@@ -16,7 +16,17 @@ import itertools
 import pytest
 
 from auth.rules import RULES
+from tests.authz.alliance import BOTH_PATHS, running_alliance
 from tests.authz.spec import ANONYMOUS, KNOWN_WRONG, READS, VIEWERS, read_cells
+
+
+@pytest.fixture(scope="module", **BOTH_PATHS)
+async def alliance(request, tmp_path_factory):
+    """The read matrix on both paths: the app in this process, and `yulu serve` as deployed."""
+    path = tmp_path_factory.mktemp("reads")
+    async with running_alliance(path, as_deployed=request.param) as running:
+        yield running
+
 
 NODE_TYPES = {
     "persons": "Person",

@@ -13,15 +13,16 @@ from sqlalchemy import text
 
 from auth.masking import mask_name
 from models.db import create_engine, session_factory
-from tests.authz.alliance import running_alliance
+from tests.authz.alliance import BOTH_PATHS, running_alliance
 from tests.authz.test_reads import gid
 
 pytestmark = pytest.mark.db
 
 
-@pytest.fixture(scope="module")
-async def alliance(tmp_path_factory):
-    async with running_alliance(tmp_path_factory.mktemp("clearance")) as running:
+@pytest.fixture(scope="module", **BOTH_PATHS)
+async def alliance(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("clearance")
+    async with running_alliance(path, as_deployed=request.param) as running:
         yield running
 
 

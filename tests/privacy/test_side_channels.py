@@ -18,7 +18,7 @@ from sqlalchemy import text
 from auth import rules
 from models.db import create_engine, session_factory
 from schema.api import build_schema
-from tests.authz.alliance import running_alliance
+from tests.authz.alliance import BOTH_PATHS, running_alliance
 from tests.authz.cast import COUNTY
 from tests.authz.test_reads import gid
 
@@ -27,9 +27,10 @@ pytestmark = pytest.mark.db
 ROLES = ("school", "enterprise", "agency", "county", "city", "graduate", "admin")
 
 
-@pytest.fixture(scope="module")
-async def alliance(tmp_path_factory):
-    async with running_alliance(tmp_path_factory.mktemp("side-channels")) as running:
+@pytest.fixture(scope="module", **BOTH_PATHS)
+async def alliance(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("side-channels")
+    async with running_alliance(path, as_deployed=request.param) as running:
         yield running
 
 
