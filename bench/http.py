@@ -80,6 +80,7 @@ SMALL_CLASSES = 10
 # each request then takes about 4 times as long, so a window holds at least ~5 per connection).
 RUN_PER_SOLO = 20
 MAX_RUN_SECONDS = 60
+RENEW_AFTER_SECONDS = 10 * 60  # access tokens live 15 minutes (auth.tokens)
 MATCH_SAMPLE = 100
 MATCH_SEED = 15
 # The portal's three heaviest pages, as measured by --survey on the demo data (README).
@@ -596,17 +597,43 @@ async def _fetchval(url: str, sql: str, *arguments: Any) -> Any:
 
 @dataclass
 class Viewers:
-    """Bearer headers by username, portal cookies by username, and who they are."""
+    """The bench's signed-in viewers: bearer tokens and portal cookies by username (each page's
+    landing path kept to sign in again), and who they are. Access tokens live 15 minutes and a
+    run lasts longer: ``fresh`` signs everyone in again before that, updating the very header
+    dicts the reads' calls hold."""
 
-    tokens: dict[str, str]
-    cookies: dict[str, str]
-    me: dict[str, dict]
+    base_url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+    landings: dict[str, str] = field(default_factory=dict)
+    me: dict[str, dict] = field(default_factory=dict)
+    signed_at: float = 0.0
+    _headers: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    def sign_in(self, token_users: set[str], cookie_users: dict[str, str]) -> None:
+        for username in token_users:
+            self.tokens[username] = access_token(self.base_url, username)
+        for username, landing in cookie_users.items():
+            self.cookies[username] = portal_cookie(self.base_url, username, landing)
+            self.landings[username] = landing
+        for (kind, username), headers in self._headers.items():
+            headers.update(self._made(kind, username))
+        self.signed_at = time.monotonic()
+
+    def fresh(self) -> None:
+        if time.monotonic() - self.signed_at > RENEW_AFTER_SECONDS:
+            self.sign_in(set(self.tokens), dict(self.landings))
 
     def bearer(self, username: str) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {self.tokens[username]}",
-            "Content-Type": "application/json",
-        }
+        return self._headers.setdefault(("bearer", username), self._made("bearer", username))
+
+    def cookie(self, username: str) -> dict[str, str]:
+        return self._headers.setdefault(("cookie", username), self._made("cookie", username))
+
+    def _made(self, kind: str, username: str) -> dict[str, str]:
+        if kind == "cookie":
+            return {"Cookie": self.cookies[username]}
+        return {"Authorization": f"Bearer {self.tokens[username]}", **JSON}
 
 
 def _same(viewers: Viewers, username: str, body: bytes) -> dict[str, list[Call]]:
@@ -719,11 +746,10 @@ def _page(page: str) -> Callable[[Viewers, Facts], Read]:
     username, _, path = page.partition(":")
 
     def build(viewers: Viewers, facts: Facts) -> Read:
-        headers = {"Cookie": viewers.cookies[username]}
         return Read(
             f"page:{path}",
             f"portal page {path} ({username})",
-            {"project": [Call("GET", path, None, headers)]},
+            {"project": [Call("GET", path, None, viewers.cookie(username))]},
         )
 
     return build
@@ -757,7 +783,8 @@ def selected(only: set[str] | None) -> list[str]:
 
 def fill_large_pages(read: Read, base_url: str, viewers: Viewers) -> None:
     """The project's pages of the large read, each ``after`` the cursor the previous page ended
-    at (the hand-written endpoint is sent the same bodies)."""
+    at (the hand-written endpoint is sent the same bodies), as many as there are (a smaller
+    database has fewer: PostGraphile is then asked for as many)."""
     after = None
     with httpx2.Client(base_url=base_url, timeout=300) as client:
         for _ in range(LARGE_PAGES):
@@ -770,7 +797,11 @@ def fill_large_pages(read: Read, base_url: str, viewers: Viewers) -> None:
                 raise SystemExit(f"the large read's page failed: {answer['errors']}")
             read.calls["project"].append(call)
             read.calls["handwritten"].append(call)
-            after = answer["data"]["positions"]["pageInfo"]["endCursor"]
+            page_info = answer["data"]["positions"]["pageInfo"]
+            if not page_info["hasNextPage"]:
+                break
+            after = page_info["endCursor"]
+    del read.calls["postgraphile"][len(read.calls["project"]) :]
 
 
 AUDIT_SINCE = """
@@ -1140,14 +1171,13 @@ def contenders(
     started = time.perf_counter()
     project = start_project(processes, env)
     print(f"project up in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    tokens, cookies = {}, {}
-    for key in keys:
-        username = READS[key][0]
-        if key.startswith("page:") and username not in cookies:
-            cookies[username] = portal_cookie(project.url, username, key.partition(":")[2])
-        elif not key.startswith("page:") and username not in tokens:
-            tokens[username] = access_token(project.url, username)
-    me = {username: who_is(project.url, token) for username, token in tokens.items()}
+    token_users = {READS[key][0] for key in keys if not key.startswith("page:")}
+    cookie_users = {READS[key][0]: key.partition(":")[2] for key in keys if key.startswith("page:")}
+    viewers = Viewers(project.url)
+    viewers.sign_in(token_users, cookie_users)
+    viewers.me = {
+        username: who_is(project.url, token) for username, token in viewers.tokens.items()
+    }
     jwks = work / "jwks.json"
     jwks.write_bytes(httpx2.get(project.url + "/.well-known/jwks.json").content)
     servers = {
@@ -1156,7 +1186,7 @@ def contenders(
         "handwritten": start_handwritten(processes, url, jwks),
     }
     print(f"signed in, all up in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    yield servers, Viewers(tokens, cookies, me)
+    yield servers, viewers
 
 
 def survey(project: Server, viewers_cookie: Callable[[str, str], str]) -> None:
@@ -1217,13 +1247,20 @@ def main(argv: list[str] | None = None) -> None:
 Results = dict[str, dict[str, list[Run]]]  # by read, by contender: one Run per round
 
 
-def measure(reads: list[Read], servers: dict[str, Server], args: argparse.Namespace, work: Path):
+def measure(
+    reads: list[Read],
+    servers: dict[str, Server],
+    viewers: Viewers,
+    args: argparse.Namespace,
+    work: Path,
+) -> Results:
     """Round after round, each read on each contender in turn."""
     results: Results = {}
     for round_number in range(1, args.rounds + 1):
         print(f"round {round_number} of {args.rounds}", file=sys.stderr)
         for read in reads:
             for contender, calls in read.calls.items():
+                viewers.fresh()
                 seconds = read.run_seconds(contender, args.seconds)
                 run = run_wrk(servers[contender], calls, seconds, args.connections, work)
                 results.setdefault(read.key, {}).setdefault(contender, []).append(run)
@@ -1254,7 +1291,7 @@ def _run(args: argparse.Namespace, keys: list[str], processes: Processes, work: 
         if args.check_only:
             return
         load = os.getloadavg()
-        results = measure(reads, servers, args, work)
+        results = measure(reads, servers, viewers, args, work)
         _report(args, reads, results, (load, os.getloadavg()))
     if args.bench_scale_url:
         processes.stop()  # the demo's contenders: the matching runs alone
