@@ -12,10 +12,12 @@ commit together at the end; a request that fails before that leaves nothing behi
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import orjson
 from graphql import GraphQLError
+from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -200,6 +202,14 @@ def failure_before_endpoint(request: Request, error: Exception) -> Response:
     )
 
 
+def _operation_span(request: Request) -> AbstractContextManager[trace.Span]:
+    """The operation's span; with tracing off none at all (the no-op tracer's context manager
+    alone cost 10–30 µs a request)."""
+    if request.app.state.tracer_provider is None:
+        return nullcontext(trace.INVALID_SPAN)
+    return request.app.state.tracer.start_as_current_span("graphql")
+
+
 def _wrote_or_read(session: AsyncSession) -> bool:
     """Whether there is anything to commit: a transaction begun (every statement begins one —
     the audit insert too), or objects added but not flushed. A request that touched nothing
@@ -228,7 +238,7 @@ async def _execute(request: Request, parameters: dict[str, Any], media_type: str
         )
         assert isinstance(context.session, SerialSession)  # what Context makes of any session
         try:
-            with request.app.state.tracer.start_as_current_span("graphql") as span:
+            with _operation_span(request) as span:
                 result = await schema.execute(
                     context_value=context, allowed_operation_types=allowed, **parameters
                 )
