@@ -6,6 +6,7 @@ TCP_NODELAY (without it, each keep-alive response waited ~40 ms: issue 15)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
@@ -19,12 +20,13 @@ import orjson
 import pytest
 
 import migrations
-from portal.serving import GEN0_THRESHOLD, listening_socket
+from portal.serving import CRASH_LOOP_SECONDS, GEN0_THRESHOLD, listening_socket
 from tests.conftest import create_database, drop_database
 from tests.live_server import free_port
 from tests.operations.conftest import yulu_environment
 
 CONNECTIONS = 16  # all on one worker by chance: 2 × 2⁻¹⁶
+STARTED: list[float] = []  # when the served fixture started `yulu serve`
 
 
 async def _server_side_nodelay(listening: socket.socket) -> int:
@@ -65,6 +67,7 @@ def two_workers(tmp_path_factory) -> Iterator[tuple[subprocess.Popen, str, objec
     port = free_port()
     log_file = workdir / "stderr.log"
     with log_file.open("w") as stderr:
+        STARTED[:] = [time.monotonic()]
         server = subprocess.Popen(
             [sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2"],
             env=yulu_environment(url),
@@ -130,6 +133,31 @@ def test_each_worker_froze_its_start_up_and_raised_the_gen0_threshold(two_worker
     for line in started:
         assert line["gc_frozen"] > 100_000  # the app, the schema, every imported module
         assert line["gc_threshold"] == [GEN0_THRESHOLD, 10, 10]
+
+
+def test_a_worker_that_dies_is_replaced(two_workers):
+    server, base, log_file = two_workers
+    first = _listening(log_file)
+    time.sleep(max(0.0, CRASH_LOOP_SECONDS - (time.monotonic() - STARTED[0])))
+    os.kill(first[0], signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while len(_listening(log_file)) < 3:
+        assert server.poll() is None, log_file.read_text()
+        assert time.monotonic() < deadline, "no worker replaced the one that died"
+        time.sleep(0.2)
+    (replacement,) = set(_listening(log_file)) - set(first)
+    answered = set()
+    for _ in range(CONNECTIONS):
+        with httpx2.Client(base_url=base) as client:
+            request_id = uuid.uuid4().hex
+            assert client.get("/livez", headers={"X-Request-ID": request_id}).status_code == 200
+            answered.add(_pid_of(log_file, request_id))
+    assert answered == {first[1], replacement}
+
+
+def _listening(log_file) -> list[int]:
+    lines = _log_lines(log_file.read_text())
+    return [line["pid"] for line in lines if line["message"] == "worker listening"]
 
 
 def test_sigterm_stops_every_worker_and_the_parent_cleanly(two_workers):
