@@ -1,8 +1,7 @@
-"""Who am I: the signed-in user, their organisation and region, as the API shows them."""
+"""Who am I: the signed-in user, their organisation and region, as the API shows them — each
+read only when asked for (``viewer { role }`` reads nothing: the token says it)."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from models.organisations import Organisation, User
 from models.people import Person
@@ -11,22 +10,22 @@ from resolvers.batching import one_by
 from resolvers.context import Context
 
 
-@dataclass(frozen=True)
-class Me:
-    user: User | None
-    organisation: Organisation | None
-    region: Region | None
-    person: Person | None
+async def user(ctx: Context) -> User | None:
+    user_id = ctx.viewer.user_id
+    return await one_by(ctx, User.id).load(user_id) if user_id else None
 
 
-async def me(ctx: Context) -> Me:
-    viewer = ctx.viewer
-    user = await one_by(ctx, User.id).load(viewer.user_id) if viewer.user_id else None
-    organisation = (
-        await one_by(ctx, Organisation.id).load(viewer.organisation_id)
-        if viewer.organisation_id
-        else None
-    )
-    region = await one_by(ctx, Region.code).load(viewer.region_code) if viewer.region_code else None
-    person = await one_by(ctx, Person.id).load(viewer.person_id) if viewer.person_id else None
-    return Me(user, organisation, region, person)
+async def organisation(ctx: Context) -> Organisation | None:
+    organisation_id = ctx.viewer.organisation_id
+    return await one_by(ctx, Organisation.id).load(organisation_id) if organisation_id else None
+
+
+async def region(ctx: Context) -> Region | None:
+    code = ctx.viewer.region_code
+    return await one_by(ctx, Region.code).load(code) if code else None
+
+
+async def person(ctx: Context) -> Person | None:
+    """A graduate's own record."""
+    person_id = ctx.viewer.person_id
+    return await one_by(ctx, Person.id).load(person_id) if person_id else None

@@ -38,10 +38,24 @@ class Viewer:
     role: Role | None
     region_level: RegionLevel | None
     scopes: list[str]
-    display_name: str | None
-    organisation: LazyOrganisation | None
-    region: Region | None
-    person: LazyPerson | None = strawberry.field(description="A graduate's own record.")
+
+    # Each read only when asked for: the role, level and scopes come with the token.
+    @strawberry.field
+    async def display_name(self, info: Info) -> str | None:
+        user = await resolve.user(ctx(info))
+        return user.display_name if user else None
+
+    @strawberry.field
+    async def organisation(self, info: Info) -> LazyOrganisation | None:
+        return await resolve.organisation(ctx(info))
+
+    @strawberry.field
+    async def region(self, info: Info) -> Region | None:
+        return await resolve.region(ctx(info))
+
+    @strawberry.field(description="A graduate's own record.")
+    async def person(self, info: Info) -> LazyPerson | None:
+        return await resolve.person(ctx(info))
 
     @strawberry.field(
         description="What needs the viewer (referrals awaiting an answer, applications moved or "
@@ -57,15 +71,8 @@ class Viewer:
 @strawberry.type
 class ViewerQueries:
     @strawberry.field
-    async def viewer(self, info: Info) -> Viewer:
-        context = ctx(info)
-        me = await resolve.me(context)
+    def viewer(self, info: Info) -> Viewer:
+        viewer = ctx(info).viewer
         return Viewer(
-            role=context.viewer.role,
-            region_level=context.viewer.region_level,
-            scopes=sorted(context.viewer.scopes),
-            display_name=me.user.display_name if me.user else None,
-            organisation=me.organisation,
-            region=me.region,
-            person=me.person,
+            role=viewer.role, region_level=viewer.region_level, scopes=sorted(viewer.scopes)
         )

@@ -100,11 +100,11 @@ async def test_a_checked_token_costs_no_statement_until_its_recheck(app):
 
 async def test_the_viewer_of_a_checked_token_costs_only_the_viewers_own_reads(app):
     _, token = await _new_user(app)
-    query = "{ viewer { __typename } }"
+    query = "{ viewer { displayName organisation { name } } }"
     assert await _status(app, token, query) == 200
     statements = Statements(app.state.engine)
     assert await _status(app, token, query) == 200
-    # resolvers.viewer.me reads the user (an admin: no organisation, no region); the token none.
+    # The user (an admin: no organisation to read); the token none.
     assert statements.count == 1
 
 

@@ -103,7 +103,7 @@ PRODUCTION = {
 }
 
 
-BOTH_PATHS = {"params": [False, True], "ids": ["in-process", "deployed"]}
+BOTH_PATHS: dict[str, Any] = {"params": [False, True], "ids": ["in-process", "deployed"]}
 """A module fixture's parameters for running its cells on both paths (``running_alliance``)."""
 
 
