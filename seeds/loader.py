@@ -53,7 +53,7 @@ async def seed(database_url: str, scale: str, if_empty: bool = False) -> str:
             await connection.execute(bump_statement())  # a bare connection: no session saw it
     finally:
         await engine.dispose()
-    await refresh_statistics(database_url)
+    await refresh_statistics(database_url, vacuum=True)
     total = sum(counts.values())
     return f"seeded scale {scale}: {total} rows ({counts['persons']} persons, {counts['positions']} positions)"
 
