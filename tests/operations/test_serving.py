@@ -14,6 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx2
 import orjson
@@ -26,7 +27,6 @@ from tests.live_server import free_port
 from tests.operations.conftest import yulu_environment
 
 CONNECTIONS = 16  # all on one worker by chance: 2 × 2⁻¹⁶
-STARTED: list[float] = []  # when the served fixture started `yulu serve`
 
 
 async def _server_side_nodelay(listening: socket.socket) -> int:
@@ -67,7 +67,6 @@ def two_workers(tmp_path_factory) -> Iterator[tuple[subprocess.Popen, str, objec
     port = free_port()
     log_file = workdir / "stderr.log"
     with log_file.open("w") as stderr:
-        STARTED[:] = [time.monotonic()]
         server = subprocess.Popen(
             [sys.executable, "-m", "portal.cli", "serve", "--port", str(port), "--workers", "2"],
             env=yulu_environment(url),
@@ -138,7 +137,16 @@ def test_each_worker_froze_its_start_up_and_raised_the_gen0_threshold(two_worker
 def test_a_worker_that_dies_is_replaced(two_workers):
     server, base, log_file = two_workers
     first = _listening(log_file)
-    time.sleep(max(0.0, CRASH_LOOP_SECONDS - (time.monotonic() - STARTED[0])))
+    # Past the crash-loop window of both workers (counted by the supervisor from their spawn,
+    # which precedes their "worker listening" line): a death inside it stops the service.
+    listening_at = max(
+        datetime.fromisoformat(line["time"])
+        for line in _log_lines(log_file.read_text())
+        if line["message"] == "worker listening"
+    )
+    time.sleep(
+        max(0.0, CRASH_LOOP_SECONDS + 1 - (datetime.now(UTC) - listening_at).total_seconds())
+    )
     os.kill(first[0], signal.SIGKILL)
     deadline = time.monotonic() + 120
     while len(_listening(log_file)) < 3:
