@@ -23,6 +23,7 @@ from models.tracking import EmploymentRecord
 from resolvers import destinations
 from resolvers.context import Context
 from resolvers.outcomes import Checks, Outcome, attempt, check_version, key_of, reject
+from resolvers.outcomes import today as china_today
 from resolvers.pagination import Page, paginate
 from resolvers.positions import fill_place
 
@@ -169,7 +170,7 @@ async def _hire(
         employer_name=employer.name,
         position_id=position.id,
         application_id=application.id,
-        start_date=start_date or date.today(),
+        start_date=start_date or china_today(),
         monthly_income=income,
         work_region_code=position.region_code,
         location_tier=location_tier(household_region, position.region_code),

@@ -24,6 +24,7 @@ from models.applications import Application, ApplicationEvent, Stage
 from models.organisations import Membership, Organisation, Role
 from models.tracking import DUE_WINDOW_DAYS, FollowUpDue
 from resolvers.context import Context
+from resolvers.outcomes import today as china_today
 
 MOVED_WITHIN = timedelta(days=30)
 ENTERPRISE_MOVES = (Stage.INTERVIEW, Stage.OFFER, Stage.HIRED, Stage.REJECTED)
@@ -111,7 +112,7 @@ async def notices(ctx: Context, today: date | None = None) -> list[Notice]:
     kinds = NOTICES_OF_ROLE.get(ctx.viewer.role, ())
     if not kinds:
         return []
-    today = today or date.today()
+    today = today or china_today()
     counts = (
         await ctx.session.execute(select(*(_counter(ctx, kind, today) for kind in kinds)))
     ).one()

@@ -25,13 +25,14 @@ from portal.labels import LABELS
 from portal.pages import enterprise
 from portal.pages.help import HelpDesk
 from portal.web import act, post, redirect, render, require_role, submit
+from resolvers.outcomes import today as china_today
 
 ROLE = "BUREAU"
 YEARS_SHOWN = 6  # the selector offers this year and the five before it
 
 
 def year_choices(today: date | None = None) -> list[tuple[str, str]]:
-    this_year = (today or date.today()).year
+    this_year = (today or china_today()).year
     return [(str(year), f"{year} 年度") for year in range(this_year, this_year - YEARS_SHOWN, -1)]
 
 
@@ -127,7 +128,7 @@ def _evaluation_year(request: Request) -> int:
     """The year asked for, if offered; else this year."""
     text = request.query_params.get("year", "").strip()
     offered = {value for value, _ in year_choices()}
-    return int(text) if text in offered else date.today().year
+    return int(text) if text in offered else china_today().year
 
 
 def _as_of(request: Request) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -18,6 +18,7 @@ from portal.forms import FormErrors, FormSpec, version_of
 from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
+from resolvers.outcomes import today as china_today
 
 ROLE = "ENTERPRISE"
 POSITION_FORM = FormSpec(
@@ -106,7 +107,7 @@ async def position_form_page(
 
 
 def blank_position(user: dict, kind: str = "REGULAR") -> dict:
-    today = date.today()
+    today = china_today()
     return {
         "kind": kind,
         "minEducation": "SECONDARY_VOCATIONAL",

@@ -5,7 +5,6 @@ positions (applied to in one click), referrals received (accepted or declined), 
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -19,6 +18,7 @@ from portal.intentions import INTENTION_FORM, intention_input, intention_values
 from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.web import act, post, redirect, render, require_role, submit
+from resolvers.outcomes import today as china_today
 
 ROLE = "GRADUATE"
 ACTIONS_URL = "/me/applications/move"
@@ -46,7 +46,7 @@ async def _home(
         operations.run(
             request,
             "UpcomingFairs",
-            {"today": date.today().isoformat(), "after": request.query_params.get("fairs_after")},
+            {"today": china_today().isoformat(), "after": request.query_params.get("fairs_after")},
         ),
         home_notices(request, user),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -22,6 +21,7 @@ from portal import operations, pickers
 from portal.forms import FormSpec
 from portal.labels import options
 from portal.web import post, redirect, render, require_role, submit
+from resolvers.outcomes import today as china_today
 
 OPEN_CASE_FORM = FormSpec(texts=("reason", "goals", "plan"), required=("reason",))
 ACTION_FORM = FormSpec(
@@ -100,7 +100,7 @@ class HelpDesk:
             more_cases=data["assistanceCases"]["totalCount"] - len(cases),
             mine=user["organisation"]["id"],
             forms=forms,
-            today=date.today().isoformat(),
+            today=china_today().isoformat(),
             base=self.base,
             action_kinds=options("action_kind"),
             case_outcomes=options("case_outcome"),

@@ -8,7 +8,6 @@ Intention, closeCensusEntry, changeHouseholdCategory), so the rules of auth.rule
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
@@ -21,6 +20,7 @@ from portal import operations
 from portal.forms import FormErrors, FormSpec
 from portal.labels import code_choices, options
 from portal.web import act, post, redirect, render, require_role, submit
+from resolvers.outcomes import today as china_today
 
 ROLE = "BUREAU"
 IDENTITY = ("name", "idNumber", "phone", "householdCategory", "registrationNumber", "householdId")
@@ -81,7 +81,7 @@ async def new_child(request: Request) -> Response:
     await require_role(request, ROLE)
     params = request.query_params
     values = {
-        "surveyYear": date.today().year,
+        "surveyYear": china_today().year,
         "wantsVocational": True,
         "householdCategory": "LIFTED",
         "householdId": params.get("household", ""),
@@ -121,7 +121,7 @@ async def child(request: Request) -> Response:
         "householdCategory": household.get("category"),
         "registrationNumber": household.get("registrationNumber"),
         "relocated": household.get("relocated"),
-        "surveyYear": date.today().year,
+        "surveyYear": china_today().year,
         "wantsVocational": latest.get("wantsVocational", True),
         "preferredMajorCode": (latest.get("preferredMajor") or {}).get("code"),
         "note": latest.get("note"),
@@ -135,7 +135,7 @@ async def child(request: Request) -> Response:
         errors=FormErrors(),
         categories=options("household_category"),
         majors=code_choices(choices["majors"]),
-        today=date.today().isoformat(),
+        today=china_today().isoformat(),
     )
 
 
@@ -176,7 +176,7 @@ async def households(request: Request) -> Response:
         query=query,
         households=found,
         categories=options("household_category"),
-        today=date.today().isoformat(),
+        today=china_today().isoformat(),
         back=f"/bureau/households?{urlencode(query)}",
     )
 

@@ -21,6 +21,7 @@ from portal.labels import code_choices, options
 from portal.notices import home_notices
 from portal.pages.help import HelpDesk
 from portal.web import act, post, redirect, render, require_role, submit
+from resolvers.outcomes import today as china_today
 
 ROLE = "SCHOOL"
 LEDGERS = [("STUDENTS", "在读学生"), ("GRADUATES", "毕业生")]
@@ -139,7 +140,7 @@ async def _person_page(
         person=person,
         values=values,
         errors=errors,
-        destination=destination or {"kind": "OTHER_JOB", "since": date.today().isoformat()},
+        destination=destination or {"kind": "OTHER_JOB", "since": china_today().isoformat()},
         destination_errors=destination_errors or FormErrors(),
         destination_kinds=DESTINATION_KINDS,
         end_reasons=options("end_reason"),
@@ -155,7 +156,7 @@ async def _person_page(
         occupations=code_choices(intention_choices["occupations"]),
         region_groups=regions,
         tiers=options("location_tier"),
-        today=date.today().isoformat(),
+        today=china_today().isoformat(),
         actions=actions_by_id(user, person["applications"]),
         actions_url=f"/school/people/{person['id']}/applications",
     )
@@ -182,7 +183,7 @@ async def move_person_application(request: Request, form: FormData) -> Response:
 async def person_file(request: Request) -> Response:
     await require_role(request, ROLE)
     return await _person_page(
-        request, {"onDate": date.today().isoformat(), "status": "EMPLOYED"}, FormErrors()
+        request, {"onDate": china_today().isoformat(), "status": "EMPLOYED"}, FormErrors()
     )
 
 
@@ -215,7 +216,7 @@ async def record_destination(request: Request, form: FormData) -> Response:
     )
     if result:
         return redirect(f"/school/people/{person_id}", "毕业去向已登记。", request)
-    blank = {"onDate": date.today().isoformat(), "status": "EMPLOYED"}
+    blank = {"onDate": china_today().isoformat(), "status": "EMPLOYED"}
     return await _person_page(
         request, blank, FormErrors(), 400, destination=shown, destination_errors=errors
     )
@@ -256,7 +257,7 @@ async def _student_form(
 
 async def new_student(request: Request) -> Response:
     user = await require_role(request, ROLE)
-    year = date.today().year
+    year = china_today().year
     blank = {
         "entryYear": year,
         "expectedGraduationYear": year + 3,
@@ -446,7 +447,7 @@ async def _class_form(
 
 async def new_class(request: Request) -> Response:
     await require_role(request, ROLE)
-    today = date.today()
+    today = china_today()
     blank = {
         "kind": "CUSTOMISED",
         "cohortYear": today.year,

@@ -6,10 +6,11 @@ Subjects are picked with plain SQL (never with auth.rules, which is what is chec
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from resolvers.outcomes import today as china_today
 from tests.authz.alliance import running_alliance
 from tests.authz.test_reads import gid
 from tests.privacy.test_clearance import sql
@@ -40,8 +41,8 @@ CREATE_POSITION = """mutation($kind: PositionKind!, $occupation: String!) {
 OPEN_POSITION = """mutation($id: ID!, $version: Int!) { openPosition(id: $id, version: $version) {
   result { state } errors { field code } } }"""
 
-TODAY = date.today().isoformat()
-DUE = (date.today() + timedelta(days=30)).isoformat()
+TODAY = china_today().isoformat()
+DUE = (china_today() + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture(scope="module")

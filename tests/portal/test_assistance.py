@@ -4,11 +4,12 @@ each open a case, record a typed action and its outcome and close it; a school r
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import Page, expect
 
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 
@@ -59,8 +60,8 @@ async def test_an_office_runs_a_case_from_plan_to_outcome(
     for heading in ("就业记录", "跟踪回访"):
         await expect(page.get_by_role("heading", name=heading)).to_be_visible()
 
-    today = date.today().isoformat()
-    due = (date.today() + timedelta(days=14)).isoformat()
+    today = china_today().isoformat()
+    due = (china_today() + timedelta(days=14)).isoformat()
     await case.get_by_label("措施类别").select_option("SKILLS_TRAINING")
     await case.get_by_label("完成期限").fill(due)
     await case.get_by_role("textbox", name="帮扶措施").fill("参加电工短期技能培训")
@@ -103,7 +104,7 @@ async def test_school_records_a_follow_up_of_its_graduate(page: Page) -> None:
     await expect(page.locator("#onDate-error")).to_have_text(
         "「回访日期」为必填项，请填写或选择后再提交。"
     )
-    await page.get_by_label("回访日期").fill(date.today().isoformat())
+    await page.get_by_label("回访日期").fill(china_today().isoformat())
     await page.get_by_label("月收入（元）").fill("4200")
     await page.get_by_label("备注").fill("电话回访，工作稳定")
     await page.get_by_role("button", name="保存回访").click()

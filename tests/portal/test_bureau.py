@@ -4,10 +4,10 @@ yearly evaluation (成效评估) by year, and drill-down into sub-regions."""
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.async_api import Page, expect
 
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 NUMBER = re.compile(r"^\d+$")
@@ -72,11 +72,11 @@ async def test_city_bureau_drills_down_and_evaluates_a_year(page: Page) -> None:
     )
 
     # The yearly evaluation: choosing a year applies at once (and works without JS via 查看).
-    year = date.today().year
+    year = china_today().year
     await page.get_by_label("评估年度（成效评估）").select_option(str(year))
     await expect(page).to_have_url(re.compile(rf"year={year}"))
     await expect(
-        page.get_by_text(f"{year} 届毕业生截至 {date.today().isoformat()}")
+        page.get_by_text(f"{year} 届毕业生截至 {china_today().isoformat()}")
     ).to_be_visible()
     one_year = int(
         await page.locator(".stat", has_text="毕业生（清单三）").locator(".stat-value").inner_text()
