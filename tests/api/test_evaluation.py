@@ -57,6 +57,7 @@ from models.people import EmploymentIntention, Household, Person, StudentRecord
 from models.regions import Region, RegionLevel
 from models.tracking import AssistanceCase, FollowUp
 from resolvers.evaluation import DEFINITIONS
+from resolvers.outcomes import today as china_today
 from tests.api.conftest import ALL_SCOPES, counting, member
 
 pytestmark = pytest.mark.db
@@ -540,7 +541,7 @@ def _yulu(database_url: str, *args: str) -> subprocess.CompletedProcess:
 
 def test_the_command_writes_both_files_and_never_overwrites_one(seeded_url, tmp_path):
     """`yulu report evaluation`: the same figures as the page, as .xlsx and as a PDF of pages."""
-    year = str(date.today().year)
+    year = str(china_today().year)
     workbook, document = tmp_path / "城口.xlsx", tmp_path / "城口.pdf"
     for out, more in ((workbook, ("--as-of", f"{year}-06-30")), (document, ())):
         done = _yulu(

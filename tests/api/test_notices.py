@@ -11,6 +11,7 @@ from sqlalchemy import text
 from auth.viewer import Viewer
 from models.organisations import Role
 from resolvers.notices import months_ago
+from resolvers.outcomes import today as china_today
 from tests.api.conftest import ALL_SCOPES, counting, member
 
 NOTICES = "{ viewer { notices { kind count } } }"
@@ -58,7 +59,7 @@ async def expected(session, username: str) -> dict[str, int]:
             ),
         }
     # Scheduled follow-ups not done, due within 30 days or overdue; open alerts.
-    soon = date.today() + timedelta(days=30)
+    soon = china_today() + timedelta(days=30)
     school_dues = (
         "SELECT count(*) FROM follow_up_dues d WHERE d.done_on IS NULL AND d.due_on <= :soon "
         "AND d.person_id IN (SELECT person_id FROM student_records WHERE school_id = :org)"
@@ -115,7 +116,7 @@ async def expected(session, username: str) -> dict[str, int]:
 
 
 def _thirty_days_ago() -> datetime:
-    return datetime.combine(date.today() - timedelta(days=30), time(), UTC)
+    return datetime.combine(china_today() - timedelta(days=30), time(), UTC)
 
 
 @pytest.mark.parametrize(

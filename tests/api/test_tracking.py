@@ -4,7 +4,7 @@ record every mutation leaves."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from models.people import EmploymentIntention, Household, Person, StudentRecord,
 from models.regions import RegionLevel
 from models.tracking import AssistanceCase, FollowUp
 from resolvers.ids import to_global_id
+from resolvers.outcomes import today as china_today
 from resolvers.tracking import today
 from tests.api.conftest import ALL_SCOPES, member
 
@@ -190,7 +191,7 @@ async def test_a_school_cannot_record_for_another_schools_graduate(run, session)
 @pytest.mark.parametrize(
     ("changes", "rules"),
     [
-        ({"on": (date.today() + timedelta(days=2)).isoformat()}, {("onDate", "IN_FUTURE")}),
+        ({"on": (china_today() + timedelta(days=2)).isoformat()}, {("onDate", "IN_FUTURE")}),
         ({"income": -1}, {("monthlyIncome", "OUT_OF_RANGE")}),
         ({"status": "UNEMPLOYED", "income": 3000}, {("monthlyIncome", "INCOME_WITHOUT_WORK")}),
         (

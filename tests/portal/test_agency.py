@@ -4,10 +4,11 @@ registered graduates."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.async_api import Page, expect
 
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 
@@ -51,7 +52,7 @@ async def test_agency_refers_a_graduate_in_one_click(page: Page) -> None:
 async def test_agency_runs_a_fair(page: Page) -> None:
     await sign_in(page, "agency", "/agency")
     await page.get_by_role("link", name="专场招聘会").click()
-    start = date.today() + timedelta(days=14)
+    start = china_today() + timedelta(days=14)
     await page.get_by_label("名称").fill("城口县雨露计划毕业生专场（浏览器测试）")
     await page.get_by_label("开始日期").fill(start.isoformat())
     await page.get_by_label("结束日期").fill((start + timedelta(days=1)).isoformat())

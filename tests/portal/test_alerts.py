@@ -4,10 +4,10 @@ follow-up takes the graduate off it); a county bureau turns an alert into a help
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from playwright.async_api import Page, expect
 
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 
@@ -32,7 +32,7 @@ async def test_a_school_works_its_due_list(page: Page) -> None:
     href = await person.get_attribute("href")
     own_rows = await page.locator(f'tbody a[href="{href}"]').count()
     await person.click()
-    await page.get_by_label("回访日期").fill(date.today().isoformat())
+    await page.get_by_label("回访日期").fill(china_today().isoformat())
     await page.get_by_label("就业状况").select_option("EMPLOYED")
     await page.get_by_label("月收入（元）").fill("3900")
     await page.get_by_label("备注").fill("按计划电话回访")

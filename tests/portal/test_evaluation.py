@@ -5,13 +5,13 @@ the .xlsx opens in python-calamine, the PDF opens as pages (pypdf) with the same
 from __future__ import annotations
 
 import re
-from datetime import date
 from pathlib import Path
 
 from playwright.async_api import Page, expect
 from pypdf import PdfReader
 from python_calamine import CalamineWorkbook
 
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 
@@ -25,7 +25,7 @@ async def _download(page: Page, link: str, into: Path) -> Path:
 
 
 async def test_a_bureau_publishes_a_year_and_exports_both_files(page: Page, tmp_path: Path) -> None:
-    year = date.today().year
+    year = china_today().year
     await sign_in(page, "city", "/bureau")
     await page.get_by_role("navigation", name="主导航").get_by_role("link", name="成效评估").click()
     await expect(

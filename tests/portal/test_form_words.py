@@ -4,11 +4,12 @@ sense (1899) refused by the API with the window, a blank field named by its labe
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page, expect
 
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import save_screenshot, sign_in
 
 LAST_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year + 6
@@ -17,7 +18,7 @@ LAST_YEAR = datetime.now(ZoneInfo("Asia/Shanghai")).year + 6
 async def test_the_fair_form_has_its_own_date_words(page: Page) -> None:
     await sign_in(page, "agency", "/agency")
     await page.goto("/agency/fairs")
-    start = date.today() + timedelta(days=14)
+    start = china_today() + timedelta(days=14)
     # Left blank: each field named by its label, not a bare "bad request" page.
     await page.get_by_role("button", name="创建招聘会").click()
     await expect(page.locator("#name-error")).to_have_text(

@@ -4,12 +4,13 @@ with inline errors, own file, registering for a fair."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.async_api import Page, expect
 from sqlalchemy import text
 
 from models.db import create_engine
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import assert_accessible_basics, save_screenshot, sign_in
 
 
@@ -116,7 +117,7 @@ async def test_graduate_chooses_desired_occupations_and_regions(
 
 
 async def test_graduate_registers_for_an_upcoming_fair(page: Page, seeded_url: str) -> None:
-    name = f"浏览器测试招聘会 {date.today().isoformat()}"
+    name = f"浏览器测试招聘会 {china_today().isoformat()}"
     engine = create_engine(seeded_url)
     try:
         async with engine.begin() as connection:
@@ -131,8 +132,8 @@ async def test_graduate_registers_for_an_upcoming_fair(page: Page, seeded_url: s
                 {
                     "o": organiser,
                     "n": name,
-                    "s": date.today() + timedelta(days=10),
-                    "e": date.today() + timedelta(days=11),
+                    "s": china_today() + timedelta(days=10),
+                    "e": china_today() + timedelta(days=11),
                 },
             )
     finally:

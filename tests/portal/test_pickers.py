@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from playwright.async_api import Browser, Page, expect
@@ -23,6 +23,7 @@ from models.regions import Region
 from models.tracking import AssistanceCase
 from portal.pickers import RegionGroup, group_regions
 from portal.site import templates  # with the portal's template filters
+from resolvers.outcomes import today as china_today
 from tests.portal.conftest import PASSWORD, assert_accessible_basics, save_screenshot, sign_in
 
 CHENGKOU, WUXI = "500229", "500238"
@@ -97,7 +98,7 @@ async def test_the_region_picker_without_javascript_sets_a_fair_in_wuxi(
     await expect(venue.locator(f"optgroup[label='重庆市'] option[value='{WUXI}']")).to_have_text(
         "巫溪县（500238） · 重点帮扶县"
     )
-    start = date.today() + timedelta(days=21)
+    start = china_today() + timedelta(days=21)
     await page.get_by_label("名称").fill("巫溪县雨露计划专场（选择器测试）")
     await venue.select_option(WUXI)
     await page.get_by_label("开始日期").fill(start.isoformat())
@@ -211,7 +212,7 @@ async def test_agency_registers_job_seekers_from_page_two_and_by_name(
     await sign_in(page, "agency", "/agency")
     await page.goto("/agency/fairs")
     await page.get_by_label("名称").fill("第二页求职者登记（选择器测试）")
-    start = date.today() + timedelta(days=30)
+    start = china_today() + timedelta(days=30)
     await page.get_by_label("开始日期").fill(start.isoformat())
     await page.get_by_label("结束日期").fill(start.isoformat())
     await page.get_by_role("button", name="创建招聘会").click()
